@@ -1,0 +1,1 @@
+"""The backprop engine: pure Python and numpy, no textual, no rich."""

@@ -1,0 +1,503 @@
+"""Network files (TOML, or JSON with the same keys) and built-in presets.
+
+Every problem in a file is raised as a `NetworkFileError` naming the file, the key path
+(`layers[1].weights[0]`, 0-based), what was expected and what was found. Nothing else escapes
+`load_network`: each check below is explicit, so that a new kind of bad input shows up as a
+failing test rather than as a swallowed exception.
+
+Layers given by `size` get their weights from `numpy.random.default_rng(seed)`: layer by layer,
+in file order, a matrix of U(−a, a) with a = sqrt(6 / (n_in + n_out)) (Glorot's uniform
+initialisation); their biases start at zero, one per neuron, unless `bias` or `biases` is given.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bptui.engine.errors import NetworkFileError
+from bptui.engine.functions import ACTIVATIONS, HIDDEN_GRADIENTS, LOSSES, UPDATES
+from bptui.engine.network import Network, Params, default_neuron_names, make_layers
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Limits that keep a typo from allocating gigabytes (README lists them).
+MAX_NEURONS = 4096
+MAX_PARAMS = 1_000_000
+MAX_SAMPLES = 100_000
+
+TOP_KEYS = {
+    "name", "description", "learning_rate", "loss", "update", "train_biases",
+    "hidden_gradients", "seed", "input_names", "layers", "samples",
+}
+LAYER_KEYS = {"activation", "weights", "size", "bias", "biases", "names"}
+SAMPLE_KEYS = {"inputs", "targets"}
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+PRESET_SUFFIX = ".toml"
+
+
+# ---------------------------------------------------------------------------------------------
+# Presets
+
+
+def preset_names() -> list[str]:
+    """The built-in presets, `mazur` first."""
+    files = resources.files("bptui.presets")
+    names = sorted(
+        entry.name[: -len(PRESET_SUFFIX)]
+        for entry in files.iterdir()
+        if entry.name.endswith(PRESET_SUFFIX)
+    )
+    return sorted(names, key=lambda name: (name != "mazur", name))
+
+
+def preset_text(name: str) -> str:
+    """The TOML source of a preset."""
+    return resources.files("bptui.presets").joinpath(name + PRESET_SUFFIX).read_text("utf-8")
+
+
+def preset_description(name: str) -> str:
+    document = tomllib.loads(preset_text(name))
+    return str(document.get("description", ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def load_network(spec: str | Path | None = None) -> Network:
+    """Load NET: a .toml or .json path, or the name of a preset (`mazur` when None)."""
+    if spec is None:
+        spec = "mazur"
+    text = str(spec)
+    if text in preset_names() and not Path(text).exists():
+        return parse_document(tomllib.loads(preset_text(text)), source=f"preset {text}",
+                              default_name=text)
+    path = Path(text)
+    document = read_document(path)
+    return parse_document(document, source=str(path), default_name=path.stem)
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """Read and parse a network file into plain Python values."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        presets = ", ".join(preset_names())
+        raise NetworkFileError(
+            source, "", f"no such file or preset (presets: {presets})"
+        ) from None
+    except IsADirectoryError:
+        raise NetworkFileError(source, "", "is a directory, not a network file") from None
+    except PermissionError:
+        raise NetworkFileError(source, "", "cannot be read: permission denied") from None
+    except OSError as error:
+        raise NetworkFileError(source, "", f"cannot be read: {error.strerror}") from None
+    return parse_bytes(data, source, path.suffix.lower())
+
+
+def parse_bytes(data: bytes, source: str, suffix: str) -> dict[str, Any]:
+    """Decode and parse file contents as TOML or JSON, chosen by suffix (or by sniffing)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise NetworkFileError(
+            source, "",
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise NetworkFileError(source, "", "the file is empty; expected a network (see README)")
+    looks_json = text.lstrip().startswith(("{", "["))
+    if suffix == ".json" or (suffix != ".toml" and looks_json):
+        document = _parse_json(text, source, named_json=suffix == ".json")
+    else:
+        document = _parse_toml(text, source, named_toml=suffix == ".toml", looks_json=looks_json)
+    if not isinstance(document, dict):
+        raise NetworkFileError(
+            source, "", f"expected a table of keys at the top, found {_type_name(document)}"
+        )
+    return document
+
+
+def _parse_json(text: str, source: str, named_json: bool) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        hint = ""
+        if named_json and _is_toml(text):
+            hint = " (this file holds TOML, but its name ends in .json)"
+        raise NetworkFileError(
+            source, "", f"JSON syntax error at line {error.lineno}, column {error.colno}: "
+            f"{error.msg}{hint}",
+        ) from None
+    except RecursionError:
+        raise NetworkFileError(source, "", "JSON nested too deeply") from None
+
+
+def _parse_toml(text: str, source: str, named_toml: bool, looks_json: bool) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        if named_toml and looks_json and _is_json(text):
+            message += " (this file holds JSON, but its name ends in .toml)"
+        raise NetworkFileError(source, "", f"TOML syntax error {_toml_where(message)}") from None
+    except RecursionError:
+        raise NetworkFileError(source, "", "TOML nested too deeply") from None
+
+
+def _toml_where(message: str) -> str:
+    """tomllib says 'Invalid value (at line 3, column 9)'; put the line first."""
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if match:
+        what = message.replace(match.group(0), "").strip()
+        return f"at line {match.group(1)}, column {match.group(2)}: {what}"
+    if "end of document" in message:
+        return f"at the end of the file: {message}"
+    return f"at line 1: {message}"
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _is_toml(text: str) -> bool:
+    try:
+        tomllib.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 30 else value[:27] + "..."
+        return f'the string "{shown}"'
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a table"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+class _Checker:
+    """Checks one parsed document; each method raises with the offending key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, message: str) -> NetworkFileError:
+        return NetworkFileError(self.source, key, message)
+
+    def table(self, value: Any, key: str, allowed: set[str], what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected {what} (a table of keys), found {_type_name(value)}")
+        for name in value:
+            if name not in allowed:
+                where = f"{key}.{name}" if key else str(name)
+                valid = ", ".join(sorted(allowed))
+                raise self.fail(where, f"unknown key; valid keys here: {valid}")
+        return value
+
+    def number(self, value: Any, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(key, f"expected a number, found {_type_name(value)}")
+        if isinstance(value, int) and abs(value) > 1e300:
+            raise self.fail(key, "expected a finite number, found a number too large for float64")
+        result = float(value)
+        if not math.isfinite(result):
+            raise self.fail(key, f"expected a finite number, found {value}")
+        return result
+
+    def integer(self, value: Any, key: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"expected a whole number, found {_type_name(value)}")
+        if not low <= value <= high:
+            raise self.fail(key, f"expected a whole number from {low} to {high}, found {value}")
+        return value
+
+    def string(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a string, found {_type_name(value)}")
+        return value
+
+    def choice(self, value: Any, key: str, options: tuple[str, ...]) -> str:
+        text = self.string(value, key)
+        if text not in options:
+            raise self.fail(key, f'unknown "{text}"; expected one of {", ".join(options)}')
+        return text
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"expected true or false, found {_type_name(value)}")
+        return value
+
+    def array(self, value: Any, key: str, what: str, limit: int | None = None) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected {what}, found {_type_name(value)}")
+        if limit is not None and len(value) > limit:
+            raise self.fail(key, f"{len(value)} entries is over the limit of {limit:,}")
+        return value
+
+    def vector(self, value: Any, key: str, size: int | None, what: str) -> list[float]:
+        items = self.array(value, key, f"a list of {what}")
+        if size is not None and len(items) != size:
+            raise self.fail(key, f"expected {size} numbers ({what}), found {len(items)}")
+        if not items:
+            raise self.fail(key, f"expected a list of {what}, found an empty list")
+        return [self.number(item, f"{key}[{k}]") for k, item in enumerate(items)]
+
+    def names(self, value: Any, key: str, size: int, taken: set[str]) -> list[str]:
+        items = self.array(value, key, f"a list of {size} names")
+        if len(items) != size:
+            raise self.fail(key, f"expected {size} names, found {len(items)}")
+        result = []
+        for k, item in enumerate(items):
+            name = self.string(item, f"{key}[{k}]")
+            if not NAME_PATTERN.match(name):
+                raise self.fail(
+                    f"{key}[{k}]",
+                    f'expected a name of letters, digits and _ starting with a letter, '
+                    f'found "{name}"',
+                )
+            if name in taken:
+                raise self.fail(f"{key}[{k}]", f'the name "{name}" is used twice')
+            taken.add(name)
+            result.append(name)
+        return result
+
+
+def parse_document(document: dict[str, Any], source: str, default_name: str) -> Network:
+    """Check a parsed network document and build the `Network` it describes."""
+    c = _Checker(source)
+    doc = c.table(document, "", TOP_KEYS, "a network")
+    for required in ("layers", "samples"):
+        if required not in doc:
+            raise c.fail(required, "missing; a network needs layers and samples (see README)")
+
+    name = c.string(doc.get("name", default_name), "name").strip() or default_name
+    if "description" in doc:
+        c.string(doc["description"], "description")
+    learning_rate = c.number(doc.get("learning_rate", 0.5), "learning_rate")
+    if learning_rate <= 0:
+        raise c.fail("learning_rate", f"expected a positive number, found {learning_rate:g}")
+    loss = c.choice(doc.get("loss", "half_sse"), "loss", LOSSES)
+    update = c.choice(doc.get("update", "online"), "update", UPDATES)
+    train_biases = c.boolean(doc.get("train_biases", True), "train_biases")
+    order = c.choice(doc.get("hidden_gradients", "before_update"), "hidden_gradients",
+                     HIDDEN_GRADIENTS)
+    if order == "after_output_update" and update != "online":
+        raise c.fail(
+            "hidden_gradients",
+            f'"after_output_update" works with update = "online" only, found "{update}"',
+        )
+    seed = c.integer(doc.get("seed", 0), "seed", 0, 2**63 - 1)
+
+    raw_layers = c.array(doc["layers"], "layers", "a list of layers ([[layers]] tables)")
+    if not raw_layers:
+        raise c.fail("layers", "expected at least one layer, found an empty list")
+    if len(raw_layers) > 64:
+        raise c.fail("layers", f"{len(raw_layers)} layers is over the limit of 64")
+    raw_samples = c.array(doc["samples"], "samples", "a list of samples ([[samples]] tables)",
+                          MAX_SAMPLES)
+    if not raw_samples:
+        raise c.fail("samples", "expected at least one sample, found an empty list")
+
+    layer_docs = [
+        c.table(layer, f"layers[{k}]", LAYER_KEYS, "a layer") for k, layer in enumerate(raw_layers)
+    ]
+    sample_docs = [
+        c.table(sample, f"samples[{k}]", SAMPLE_KEYS, "a sample")
+        for k, sample in enumerate(raw_samples)
+    ]
+
+    # The number of inputs: from input_names, the first layer's weights, or the samples.
+    n_inputs = _input_count(c, doc, layer_docs, sample_docs)
+    sizes, activations, bias_kinds = [], [], []
+    n_in, n_params = n_inputs, 0
+    for k, layer in enumerate(layer_docs):
+        key = f"layers[{k}]"
+        if "activation" not in layer:
+            raise c.fail(f"{key}.activation", f"missing; expected one of {', '.join(ACTIVATIONS)}")
+        activation = c.choice(layer["activation"], f"{key}.activation", ACTIVATIONS)
+        if activation == "softmax" and k != len(layer_docs) - 1:
+            raise c.fail(f"{key}.activation", "softmax is allowed on the output layer only")
+        size = _layer_size(c, layer, key, n_in)
+        if "bias" in layer and "biases" in layer:
+            raise c.fail(f"{key}.biases", "give either bias (shared) or biases (one per neuron)")
+        if "biases" in layer or ("size" in layer and "bias" not in layer):
+            bias_kind = "neuron"
+        elif "bias" in layer:
+            bias_kind = "shared"
+        else:
+            bias_kind = "none"
+        n_params += size * n_in + {"none": 0, "shared": 1, "neuron": size}[bias_kind]
+        if n_params > MAX_PARAMS:
+            raise c.fail(key, f"the network has over {MAX_PARAMS:,} parameters, the limit")
+        sizes.append(size)
+        activations.append(activation)
+        bias_kinds.append(bias_kind)
+        n_in = size
+
+    last_activation = activations[-1]
+    if loss == "bce" and last_activation != "sigmoid":
+        raise c.fail("loss", f'"bce" needs sigmoid outputs, found {last_activation} outputs')
+    if loss == "cross_entropy" and last_activation != "softmax":
+        raise c.fail(
+            "loss", f'"cross_entropy" needs a softmax output layer, found {last_activation}'
+        )
+
+    # Names: the defaults, overridden where the file gives its own.
+    names = default_neuron_names(n_inputs, sizes)
+    taken: set[str] = set()
+    if "input_names" in doc:
+        names[0] = c.names(doc["input_names"], "input_names", n_inputs, taken)
+    else:
+        taken.update(names[0])
+    for k, layer in enumerate(layer_docs):
+        if "names" in layer:
+            names[k + 1] = c.names(layer["names"], f"layers[{k}].names", sizes[k], taken)
+        else:
+            for default in names[k + 1]:
+                if default in taken:
+                    raise c.fail(f"layers[{k}].names",
+                                 f'the default name "{default}" is taken; give names')
+                taken.add(default)
+
+    # Parameters: given, or drawn from the seeded generator.
+    rng = np.random.default_rng(seed)
+    weights, biases = [], []
+    n_in = n_inputs
+    for k, layer in enumerate(layer_docs):
+        key = f"layers[{k}]"
+        size = sizes[k]
+        if "weights" in layer:
+            rows = layer["weights"]
+            matrix = np.array(
+                [c.vector(row, f"{key}.weights[{j}]", n_in, "one weight per neuron of the "
+                          "layer before") for j, row in enumerate(rows)],
+                dtype=np.float64,
+            ).reshape(size, n_in)
+        else:
+            bound = math.sqrt(6.0 / (n_in + size))
+            matrix = rng.uniform(-bound, bound, size=(size, n_in))
+        weights.append(matrix)
+        if bias_kinds[k] == "shared":
+            biases.append(np.array([c.number(layer["bias"], f"{key}.bias")]))
+        elif "biases" in layer:
+            biases.append(np.array(c.vector(layer["biases"], f"{key}.biases", size, "one bias "
+                                            "per neuron")))
+        elif bias_kinds[k] == "neuron":
+            biases.append(np.zeros(size))
+        else:
+            biases.append(np.zeros(0))
+        n_in = size
+
+    inputs, targets = [], []
+    for k, sample in enumerate(sample_docs):
+        key = f"samples[{k}]"
+        for required in ("inputs", "targets"):
+            if required not in sample:
+                raise c.fail(f"{key}.{required}", "missing; a sample needs inputs and targets")
+        inputs.append(c.vector(sample["inputs"], f"{key}.inputs", n_inputs,
+                               "one per input"))
+        target = c.vector(sample["targets"], f"{key}.targets", sizes[-1], "one per output")
+        _check_targets(c, loss, target, f"{key}.targets")
+        targets.append(target)
+
+    layers = make_layers(activations, sizes, bias_kinds, names)
+    return Network(
+        name=name,
+        input_names=tuple(names[0]),
+        layers=layers,
+        loss=loss,
+        update=update,
+        learning_rate=learning_rate,
+        train_biases=train_biases,
+        hidden_gradients=order,
+        seed=seed,
+        inputs=np.array(inputs, dtype=np.float64),
+        targets=np.array(targets, dtype=np.float64),
+        params=Params.of(weights, biases),
+    )
+
+
+def _input_count(c: _Checker, doc: dict, layers: list[dict], samples: list[dict]) -> int:
+    if "input_names" in doc:
+        count = len(c.array(doc["input_names"], "input_names", "a list of names"))
+        key = "input_names"
+    elif "weights" in layers[0]:
+        rows = c.array(layers[0]["weights"], "layers[0].weights", "a list of rows")
+        if not rows:
+            raise c.fail("layers[0].weights", "expected at least one row, found an empty list")
+        first = c.array(rows[0], "layers[0].weights[0]", "a list of numbers")
+        count, key = len(first), "layers[0].weights[0]"
+    else:
+        first = samples[0].get("inputs")
+        if first is None:
+            raise c.fail("samples[0].inputs", "missing; a sample needs inputs and targets")
+        count = len(c.array(first, "samples[0].inputs", "a list of numbers"))
+        key = "samples[0].inputs"
+    if count == 0:
+        raise c.fail(key, "expected at least one input, found none")
+    if count > MAX_NEURONS:
+        raise c.fail(key, f"{count:,} inputs is over the limit of {MAX_NEURONS:,} neurons a layer")
+    return count
+
+
+def _layer_size(c: _Checker, layer: dict, key: str, n_in: int) -> int:
+    if "weights" in layer and "size" in layer:
+        raise c.fail(f"{key}.size", "give either weights or size, not both")
+    if "weights" in layer:
+        rows = c.array(layer["weights"], f"{key}.weights",
+                       "a list of rows, one per neuron", MAX_NEURONS)
+        if not rows:
+            raise c.fail(f"{key}.weights", "expected at least one row, found an empty list")
+        for j, row in enumerate(rows):
+            items = c.array(row, f"{key}.weights[{j}]", "a list of numbers")
+            if len(items) != n_in:
+                raise c.fail(
+                    f"{key}.weights[{j}]",
+                    f"expected {n_in} numbers (the size of the layer before), found {len(items)}",
+                )
+        return len(rows)
+    if "size" in layer:
+        return c.integer(layer["size"], f"{key}.size", 1, MAX_NEURONS)
+    raise c.fail(f"{key}.weights", "missing; give weights (a list of rows) or size")
+
+
+def _check_targets(c: _Checker, loss: str, target: list[float], key: str) -> None:
+    if loss == "bce" and any(not 0.0 <= t <= 1.0 for t in target):
+        raise c.fail(key, "bce targets must lie between 0 and 1")
+    if loss == "cross_entropy":
+        if any(t < 0 for t in target):
+            raise c.fail(key, "cross_entropy targets must not be negative")
+        if abs(sum(target) - 1.0) > 1e-9:
+            raise c.fail(key, f"cross_entropy targets must sum to 1, found {sum(target):g}")

@@ -1,0 +1,226 @@
+"""The network model: layers, parameters and the names a reader of Mazur's post knows.
+
+A `Network` is immutable. Its parameters live in a `Params` value (one weight matrix and one
+bias vector per layer); training produces new `Params`, never mutates old ones, so a history
+of them can be kept and every epoch recomputed exactly.
+
+Naming (documented in README.md):
+- inputs i1, i2, ...; outputs o1, o2, ...; with one hidden layer h1, h2, ...; with several,
+  h1_1, h1_2, ... for the first hidden layer, h2_1, ... for the second;
+- weights w1, w2, ... numbered layer by layer, row by row (row j = the neuron fed);
+- a bias shared by a layer is b<layer number> (Mazur's b1, b2); a per-neuron bias is
+  b_<neuron> (b_h1, b_o2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+BIAS_KINDS = ("none", "shared", "neuron")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The shape and names of one dense layer (its numbers live in `Params`)."""
+
+    activation: str
+    n_in: int
+    n_out: int
+    bias: str  # "none" | "shared" | "neuron"
+    names: tuple[str, ...]
+    weight_names: tuple[tuple[str, ...], ...]  # weight_names[j][i]
+    bias_names: tuple[str, ...]  # one per bias parameter: (), ("b1",) or ("b_h1", ...)
+
+    @property
+    def n_bias(self) -> int:
+        return {"none": 0, "shared": 1, "neuron": self.n_out}[self.bias]
+
+
+@dataclass(frozen=True)
+class Params:
+    """One weight matrix (n_out × n_in) and one bias vector per layer.
+
+    A shared bias is a vector of length 1, a layer without bias has a vector of length 0.
+    """
+
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+
+    def __post_init__(self) -> None:
+        for array in (*self.weights, *self.biases):
+            array.flags.writeable = False
+
+    @classmethod
+    def of(cls, weights: list[np.ndarray], biases: list[np.ndarray]) -> Params:
+        return cls(
+            tuple(np.array(w, dtype=np.float64) for w in weights),
+            tuple(np.array(b, dtype=np.float64).reshape(-1) for b in biases),
+        )
+
+    def flat(self) -> np.ndarray:
+        """Every parameter in table order: all weights (w1, w2, ...), then all biases."""
+        parts = [w.ravel() for w in self.weights] + [b for b in self.biases]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def with_flat(self, flat: np.ndarray) -> Params:
+        """The same shapes filled from a flat vector in `flat()` order."""
+        weights, biases, k = [], [], 0
+        for w in self.weights:
+            weights.append(np.asarray(flat[k : k + w.size], dtype=np.float64).reshape(w.shape))
+            k += w.size
+        for b in self.biases:
+            biases.append(np.asarray(flat[k : k + b.size], dtype=np.float64))
+            k += b.size
+        return Params.of(weights, biases)
+
+    def is_finite(self) -> bool:
+        return all(bool(np.all(np.isfinite(a))) for a in (*self.weights, *self.biases))
+
+    def equals(self, other: Params) -> bool:
+        """Bit-for-bit equality."""
+        return all(
+            a.shape == b.shape and a.tobytes() == b.tobytes()
+            for a, b in zip(
+                (*self.weights, *self.biases), (*other.weights, *other.biases), strict=True
+            )
+        )
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """One trainable number: where it sits and what it connects (for tables and diagrams)."""
+
+    name: str
+    layer: int  # 0-based layer index
+    kind: str  # "weight" | "bias"
+    row: int  # the neuron fed (weights) or the bias index (biases)
+    col: int  # the feeding neuron (weights); -1 for biases
+    source: str  # "i1", "h1", or the bias name for a bias
+    target: str  # the neuron fed; for a shared bias, every neuron of the layer joined by ","
+    trained: bool
+    flat_index: int  # position in Params.flat()
+
+
+@dataclass(frozen=True)
+class Network:
+    """A dense feed-forward network with its training settings and samples."""
+
+    name: str
+    input_names: tuple[str, ...]
+    layers: tuple[Layer, ...]
+    loss: str
+    update: str
+    learning_rate: float
+    train_biases: bool
+    hidden_gradients: str
+    seed: int
+    inputs: np.ndarray  # (samples, n_inputs)
+    targets: np.ndarray  # (samples, n_outputs)
+    params: Params  # as loaded
+    param_refs: tuple[ParamRef, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        self.inputs.flags.writeable = False
+        self.targets.flags.writeable = False
+        if not self.param_refs:
+            object.__setattr__(self, "param_refs", _param_refs(self))
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.inputs.shape[0])
+
+    @property
+    def n_params(self) -> int:
+        return len(self.param_refs)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (len(self.input_names), *(layer.n_out for layer in self.layers))
+
+    def shape_text(self) -> str:
+        return "-".join(str(n) for n in self.shape)
+
+    def source_names(self, layer: int) -> tuple[str, ...]:
+        """Names of the neurons that feed layer `layer` (0-based): the inputs for layer 0."""
+        return self.input_names if layer == 0 else self.layers[layer - 1].names
+
+    def param(self, name: str) -> ParamRef:
+        for ref in self.param_refs:
+            if ref.name == name:
+                return ref
+        raise KeyError(name)
+
+    def replace_params(self, params: Params) -> Network:
+        from dataclasses import replace
+
+        return replace(self, params=params, param_refs=self.param_refs)
+
+
+def default_neuron_names(n_inputs: int, sizes: list[int]) -> list[list[str]]:
+    """Mazur's names: i1.. for inputs, h1.. (or h1_1.. for deeper nets), o1.. for outputs."""
+    names = [[f"i{k + 1}" for k in range(n_inputs)]]
+    hidden = len(sizes) - 1
+    for index, size in enumerate(sizes):
+        if index == len(sizes) - 1:
+            names.append([f"o{k + 1}" for k in range(size)])
+        elif hidden == 1:
+            names.append([f"h{k + 1}" for k in range(size)])
+        else:
+            names.append([f"h{index + 1}_{k + 1}" for k in range(size)])
+    return names
+
+
+def make_layers(
+    activations: list[str],
+    sizes: list[int],
+    bias_kinds: list[str],
+    neuron_names: list[list[str]],
+) -> tuple[Layer, ...]:
+    """Layers with Mazur's weight and bias names, given each layer's neuron names."""
+    layers = []
+    w = 0
+    for index, (activation, size, bias) in enumerate(
+        zip(activations, sizes, bias_kinds, strict=True)
+    ):
+        n_in = len(neuron_names[index])
+        weight_names = []
+        for _j in range(size):
+            weight_names.append(tuple(f"w{w + i + 1}" for i in range(n_in)))
+            w += n_in
+        own = neuron_names[index + 1]
+        if bias == "shared":
+            bias_names: tuple[str, ...] = (f"b{index + 1}",)
+        elif bias == "neuron":
+            bias_names = tuple(f"b_{name}" for name in own)
+        else:
+            bias_names = ()
+        layers.append(
+            Layer(activation, n_in, size, bias, tuple(own), tuple(weight_names), bias_names)
+        )
+    return tuple(layers)
+
+
+def _param_refs(network: Network) -> tuple[ParamRef, ...]:
+    refs: list[ParamRef] = []
+    flat = 0
+    for index, layer in enumerate(network.layers):
+        sources = network.source_names(index)
+        for j in range(layer.n_out):
+            for i in range(layer.n_in):
+                refs.append(
+                    ParamRef(
+                        layer.weight_names[j][i], index, "weight", j, i,
+                        sources[i], layer.names[j], True, flat,
+                    )
+                )
+                flat += 1
+    for index, layer in enumerate(network.layers):
+        for j, name in enumerate(layer.bias_names):
+            target = ",".join(layer.names) if layer.bias == "shared" else layer.names[j]
+            refs.append(
+                ParamRef(name, index, "bias", j, -1, name, target, network.train_biases, flat)
+            )
+            flat += 1
+    return tuple(refs)

@@ -1,0 +1,1 @@
+"""Built-in network presets, as TOML files (`bptui presets NAME` prints one)."""
