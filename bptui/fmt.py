@@ -9,8 +9,11 @@ for columns. `numbers(step, p)` fills a step's template.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+from bptui.engine.breakdown import Node
 from bptui.engine.steps import Step
+from bptui.engine.trace import EpochTrace
 
 MINUS = "−"
 
@@ -82,3 +85,77 @@ def equation(step: Step, precision: int = 9) -> str:
     if value != filled:
         parts.append(value)
     return " = ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chain-rule breakdowns as lines (the app's chain panel and `trace` both use these)
+
+
+@dataclass(frozen=True)
+class TreeLine:
+    """One line of a breakdown: its tree prefix, its text, and whether its numbers are known."""
+
+    prefix: str
+    text: str
+    reached: bool  # False: the step that computes it is still ahead; only symbols are shown
+    node: Node
+
+
+def node_text(node: Node, trace: EpochTrace, precision: int, reached: bool) -> str:
+    """`symbol = how = numbers = value` for a node, numbers only once reached."""
+    if node.op == "leaf":
+        if node.step is not None:
+            step = trace[node.step]
+            if step.symbol == node.symbol:
+                return equation(step, precision) if reached else f"{step.symbol} = {step.formula}"
+        return f"{node.symbol} = {num(node.value, precision)}" if reached else node.symbol
+    joiner = " × " if node.op == "product" else " + "
+    symbols = joiner.join(child.symbol for child in node.children)
+    head = node.symbol if symbols == node.symbol else f"{node.symbol} = {symbols}"
+    if not reached:
+        return head
+    values = joiner.join(_operand(child.value, precision, k) for k, child in
+                         enumerate(node.children))
+    return f"{head} = {values} = {num(node.value, precision)}"
+
+
+def _operand(value: float, precision: int, position: int) -> str:
+    text = num(value, precision)
+    return f"({text})" if position and text.startswith(MINUS) else text
+
+
+def tree_lines(node: Node, trace: EpochTrace, precision: int = 9,
+               position: int | None = None, max_children: int = 12) -> list[TreeLine]:
+    """A breakdown tree as indented lines; `position` is the current step (None: all known).
+
+    A node is reached once its step is at or before `position` (parameters and inputs always
+    are). Long sums show their first and last terms around an ellipsis line.
+    """
+    lines: list[TreeLine] = []
+
+    def is_reached(n: Node) -> bool:
+        if position is None:
+            return True
+        if n.step is not None:
+            return n.step <= position
+        return all(is_reached(child) for child in n.children)
+
+    def visit(n: Node, lead: str, branch: str) -> None:
+        reached = is_reached(n)
+        lines.append(TreeLine(lead + branch, node_text(n, trace, precision, reached), reached, n))
+        child_lead = lead + ("│ " if branch == "├ " else "  " if branch else "")
+        children = list(n.children)
+        shown: list[Node | None] = children
+        if len(children) > max_children:
+            half = max_children // 2
+            shown = [*children[:half], None, *children[-half:]]
+        for k, child in enumerate(shown):
+            last = k == len(shown) - 1
+            if child is None:
+                hidden = len(children) - 2 * (max_children // 2)
+                lines.append(TreeLine(child_lead + "├ ", f"… {hidden} more terms", True, n))
+                continue
+            visit(child, child_lead, "└ " if last else "├ ")
+
+    visit(node, "", "")
+    return lines

@@ -1,0 +1,185 @@
+"""Chain-rule breakdowns: where a parameter's gradient comes from, factor by factor.
+
+`breakdown(trace, param, sample)` gives a tree whose root is ∂E_total/∂param: a product node
+(∂E_total/∂out_h1 × ∂out_h1/∂net_h1 × ∂net_h1/∂w1), sum nodes where gradient flows along
+several paths (∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1), and leaves. Each node knows
+the trace step that computes it, so a viewer can show the numbers already reached and only the
+symbols of those ahead. Paths multiply with depth: a δ is expanded in full only while the
+paths below it are few (`MAX_PATHS`); otherwise it stays a leaf marked `expandable`, and
+`delta_node` expands it one level on demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bptui.engine.network import ParamRef
+from bptui.engine.trace import EpochTrace
+
+MAX_PATHS = 8
+
+
+@dataclass(frozen=True)
+class Node:
+    """One factor or term: its symbol, value, how its children combine, and its step."""
+
+    symbol: str
+    value: float
+    op: str = "leaf"  # "leaf" | "product" | "sum"
+    children: tuple[Node, ...] = ()
+    step: int | None = None  # the epoch index of the step computing it; None: known up front
+    note: str = ""
+    expandable: bool = False  # a δ whose expansion was cut; see delta_node
+    layer: int = -1  # for a δ: its neuron's layer and index
+    unit: int = -1
+
+    def walk(self, depth: int = 0):
+        """(depth, node) pairs, depth first."""
+        yield depth, self
+        for child in self.children:
+            yield from child.walk(depth + 1)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A parameter's gradient for one sample: the chain, the delta rule and the update."""
+
+    param: ParamRef
+    sample: int
+    tree: Node  # ∂E_total/∂param
+    delta_rule: tuple[Node, Node]  # (δ of the neuron fed, the value on the edge's source side)
+    update: int | None  # the epoch index of the param⁺ step (None: not trained)
+    update_sample: int  # the sample whose update it is (-1: the epoch's batch update)
+
+
+def _paths_below(trace: EpochTrace, layer: int) -> int:
+    """How many paths lead from a neuron of `layer` to the outputs."""
+    count = 1
+    for later in trace.network.layers[layer + 1 :]:
+        count *= later.n_out
+    return count
+
+
+def _leaf(trace: EpochTrace, sample: int, kind: str, layer: int, unit: int, rep: int = 0) -> Node:
+    index = trace.index_of(sample, kind, layer, unit, rep)
+    if index is None:  # pragma: no cover - every leaf asked for exists in the layout
+        raise LookupError((sample, kind, layer, unit, rep))
+    step = trace[index]
+    return Node(step.symbol, step.value, step=index, note=step.note)
+
+
+def delta_node(trace: EpochTrace, sample: int, layer: int, unit: int, full: bool | None = None,
+               ) -> Node:
+    """δ of neuron `unit` of `layer` as the product (or sum) it is.
+
+    full=None expands recursively while the paths below are at most MAX_PATHS; full=False
+    expands one level, leaving deeper δs as expandable leaves.
+    """
+    net = trace.network
+    m = trace.maker
+    r = trace.epoch.samples[sample]
+    index = trace.index_of(sample, "delta", layer, unit)
+    step = trace[index]
+    layer_spec = net.layers[layer]
+    n_layers = len(net.layers)
+    common = dict(step=index, note=step.note, layer=layer, unit=unit)
+    if layer == n_layers - 1:
+        if m.simplified(layer) is not None:
+            return Node(step.symbol, step.value, **common)  # out − t, a named closed form
+        if layer_spec.activation == "softmax":
+            terms = []
+            for k, name in enumerate(layer_spec.names):
+                g = _leaf(trace, sample, "de_dout", layer, k)
+                jac = float(r.outs[layer][k]) * ((1.0 if k == unit else 0.0)
+                                                 - float(r.outs[layer][unit]))
+                d = Node(f"∂out_{name}/∂net_{layer_spec.names[unit]}", jac)
+                terms.append(Node(f"{g.symbol} × {d.symbol}", g.value * jac, "product", (g, d)))
+            return Node(step.symbol, step.value, "sum", tuple(terms), **common)
+        return Node(step.symbol, step.value, "product", (
+            _leaf(trace, sample, "de_dout", layer, unit),
+            _leaf(trace, sample, "dout_dnet", layer, unit),
+        ), **common)
+    return Node(step.symbol, step.value, "product", (
+        out_gradient_node(trace, sample, layer, unit, full),
+        _leaf(trace, sample, "dout_dnet", layer, unit),
+    ), **common)
+
+
+def out_gradient_node(trace: EpochTrace, sample: int, layer: int, unit: int,
+                      full: bool | None = None) -> Node:
+    """∂E_total/∂out_X of a hidden neuron: the sum over the neurons it feeds."""
+    m = trace.maker
+    r = trace.epoch.samples[sample]
+    index = trace.index_of(sample, "path_sum", layer, unit)
+    step = trace[index]
+    above = layer + 1
+    expand = full is not False and _paths_below(trace, above) <= MAX_PATHS
+    paths = []
+    for k in range(trace.network.layers[above].n_out):
+        path_index = trace.index_of(sample, "path", layer, unit, k)
+        path = trace[path_index]
+        if expand:
+            delta = delta_node(trace, sample, above, k, full)
+        else:
+            d_index = trace.index_of(sample, "delta", above, k)
+            d = trace[d_index]
+            delta = Node(d.symbol, d.value, step=d_index, expandable=True, layer=above, unit=k)
+        w_step = trace.index_of(sample, "update_w", above, k, unit) if m.eager_update else None
+        w = Node(m.back_weight(above, k, unit), float(r.back_weights[above][k, unit]),
+                 step=w_step, note=path.note)
+        paths.append(Node(path.symbol, path.value, "product", (delta, w), step=path_index,
+                          note=path.note))
+    return Node(step.symbol, step.value, "sum", tuple(paths), step=index)
+
+
+def breakdown(trace: EpochTrace, param: str, sample: int) -> Breakdown:
+    """The chain-rule breakdown of ∂E_total/∂param for one sample of the trace's epoch."""
+    ref = trace.network.param(param)
+    m = trace.maker
+    r = trace.epoch.samples[sample]
+    l, j = ref.layer, ref.row
+    layer = trace.network.layers[l]
+    if ref.kind == "weight":
+        i = ref.col
+        grad_index = trace.index_of(sample, "grad_w", l, j, i)
+        dnet = _leaf(trace, sample, "dnet_dw", l, j, i)
+        source = Node(m.source_symbol(l, i), float(r.layer_input(l)[i]))
+        if l < len(trace.network.layers) - 1:
+            factors: tuple[Node, ...] = (
+                out_gradient_node(trace, sample, l, j),
+                _leaf(trace, sample, "dout_dnet", l, j),
+                dnet,
+            )
+        elif m.simplified(l) is not None or layer.activation == "softmax":
+            factors = (delta_node(trace, sample, l, j), dnet)
+        else:
+            factors = (
+                _leaf(trace, sample, "de_dout", l, j),
+                _leaf(trace, sample, "dout_dnet", l, j),
+                dnet,
+            )
+        delta_rule = (delta_node(trace, sample, l, j), source)
+        value = float(r.grad_w[l][j, i])
+        tree = Node(m.grad_symbol(param), value, "product", factors, step=grad_index)
+        update_kind, update_unit, update_rep = "update_w", j, i
+    else:
+        if layer.bias == "shared":
+            terms = tuple(
+                Node(f"δ_{name} × ∂net_{name}/∂{param}", float(r.deltas[l][k]), "product",
+                     (delta_node(trace, sample, l, k), Node(f"∂net_{name}/∂{param}", 1.0)))
+                for k, name in enumerate(layer.names)
+            )
+            tree = Node(m.grad_symbol(param), float(r.grad_b[l][0]), "sum", terms,
+                        step=trace.index_of(sample, "grad_b_shared", l, 0))
+            one = Node("1", 1.0)
+            delta_rule = (Node(f"Σ δ over {', '.join(layer.names)}", float(r.grad_b[l][0])), one)
+        else:
+            delta = delta_node(trace, sample, l, j)
+            one = Node(f"∂net_{layer.names[j]}/∂{param}", 1.0)
+            tree = Node(m.grad_symbol(param), float(r.grad_b[l][j]), "product", (delta, one),
+                        step=trace.index_of(sample, "grad_b", l, j))
+            delta_rule = (delta, one)
+        update_kind, update_unit, update_rep = "update_b", j, 0
+    update_sample = sample if trace.network.update == "online" else -1
+    update = trace.index_of(update_sample, update_kind, l, update_unit, update_rep)
+    return Breakdown(ref, sample, tree, delta_rule, update, update_sample)
