@@ -1,0 +1,48 @@
+"""`bptui check`: each gradient beside its finite difference, as a table."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bptui.engine.gradcheck import TOLERANCE, GradientCheck
+from bptui.engine.network import Network
+from bptui.fmt import num
+from bptui.report.common import describe
+
+
+def print_check(network: Network, checks: list[GradientCheck]) -> None:
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    console.print(Text(describe(network), style="bold"))
+    console.print(f"The file is valid: {network.n_params} parameters, {network.n_samples} "
+                  f"sample(s).")
+    if network.hidden_gradients == "after_output_update":
+        console.print(Text(
+            "Checking the true gradients (every gradient before any update). This file's "
+            "hidden-layer updates use the other order, after_output_update: they back-propagate "
+            "through the already updated weights of the layer above, so its hidden steps differ "
+            "from these on purpose.", style="italic"))
+    table = Table(title="Gradients against central finite differences", title_justify="left")
+    for header in ("sample", "parameter", "backprop ∂E_total/∂·", "finite difference",
+                   "rel. error", ""):
+        table.add_column(header, justify="left" if header in ("parameter", "") else "right")
+    failures = 0
+    for check in checks:
+        for ref in network.param_refs:
+            k = ref.flat_index
+            error = float(check.errors[k])
+            ok = error <= TOLERANCE
+            failures += not ok
+            name = ref.name if ref.trained else f"{ref.name} (not trained)"
+            table.add_row(str(check.sample + 1), name, num(float(check.analytic[k]), 12),
+                          num(float(check.numeric[k]), 12), f"{error:.1e}",
+                          "ok" if ok else "MISMATCH")
+    console.print(table)
+    if failures:
+        console.print(Text(f"{failures} gradient(s) differ by more than {TOLERANCE:g} "
+                           "(relative error |a−n| / max(|a|, |n|, 1e-8)).", style="bold red"))
+    else:
+        console.print(f"Every gradient agrees within {TOLERANCE:g} relative error.")

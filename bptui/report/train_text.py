@@ -1,0 +1,48 @@
+"""`bptui train --format text`: the final loss, outputs beside targets, and the parameters."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bptui.engine.network import Network
+from bptui.fmt import fixed, num
+from bptui.report.common import describe
+
+
+def print_training(network: Network, result, outputs: np.ndarray, precision: int) -> None:
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    console.print(Text(describe(network), style="bold"))
+    console.print(
+        f"{result.epochs:,} epochs in {result.seconds:.3f} s · loss (E_total summed over the "
+        f"samples) {num(float(result.losses[-1]), precision)}"
+    )
+    table = Table(title="Outputs after training", title_justify="left")
+    table.add_column("sample", justify="right")
+    names = network.layers[-1].names
+    for name in names:
+        table.add_column(f"out_{name}", justify="right")
+        table.add_column(f"t_{name}", justify="right")
+    for s in range(network.n_samples):
+        cells = [str(s + 1)]
+        for k in range(len(names)):
+            cells += [fixed(float(outputs[s, k]), precision),
+                      num(float(network.targets[s, k]), precision)]
+        table.add_row(*cells)
+    console.print(table)
+    params = Table(title="Parameters after training", title_justify="left")
+    for header in ("name", "from → to", "initial", "final"):
+        params.add_column(header, justify="right" if header in ("initial", "final") else "left")
+    start, end = network.params.flat(), result.params.flat()
+    for ref in network.param_refs[:200]:
+        edge = f"{ref.source} → {ref.target}" if ref.kind == "weight" else f"→ {ref.target}"
+        final = fixed(float(end[ref.flat_index]), precision)
+        params.add_row(ref.name, edge, fixed(float(start[ref.flat_index]), precision),
+                       final if ref.trained else final + " (not trained)")
+    console.print(params)
+    if network.n_params > 200:
+        console.print(f"… and {network.n_params - 200:,} more (use --format json for all)")
