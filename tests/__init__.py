@@ -1,0 +1,1 @@
+"""bptui's tests."""

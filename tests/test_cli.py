@@ -1,0 +1,185 @@
+"""The commands without a screen, run as a user runs them: in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PYTHON = sys.executable
+
+
+def bptui(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PYTHON, "-m", "bptui", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def test_trace_json_holds_every_number_at_full_precision() -> None:
+    result = bptui("trace", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["network"] == "Mazur 2-2-2"
+    (epoch,) = document["epochs"]
+    (sample,) = epoch["samples"]
+    assert sample["inputs"] == [0.05, 0.1] and sample["targets"] == [0.01, 0.99]
+    assert abs(sample["loss"] - 0.298371108760) < 1e-12
+    assert abs(sample["values"]["∂E_total/∂w5"] - 0.082167040564) < 1e-12
+    assert abs(sample["values"]["w1⁺"] - 0.149780716133) < 1e-12
+    assert len(sample["steps"]) == len(sample["values"]) == 51
+    first = sample["steps"][0]
+    assert first == {"phase": "forward", "symbol": "net_h1", "formula": "w1·i1 + w2·i2 + b1",
+                     "numbers": "0.15·0.05 + 0.2·0.1 + 0.35", "value": first["value"],
+                     "uses": ["w1", "i1", "w2", "i2", "b1"], "concerns": ["h1"]}
+    gradients = sample["gradients"]
+    assert [len(layer["biases"]) for layer in gradients] == [2, 2]
+    # a shared bias: each entry holds the shared parameter's gradient, δ_h1 + δ_h2
+    assert gradients[0]["biases"][0] == gradients[0]["biases"][1]
+    assert abs(gradients[0]["biases"][0] - (0.008771355 + 0.009954255)) < 1e-9
+    assert epoch["steps"] == []
+    assert abs(epoch["layers_after"][1]["weights"][0][0] - 0.358916479718) < 1e-12
+    assert epoch["layers_after"][0]["biases"] == [0.35, 0.35]
+    assert abs(epoch["loss_after"] - 0.291027773694) < 1e-12
+
+
+def test_trace_json_batch_mode_keeps_the_update_on_the_epoch() -> None:
+    document = json.loads(bptui("trace", "tanh-2332", "--format", "json").stdout)
+    (epoch,) = document["epochs"]
+    assert epoch["steps"] and all(step["phase"] == "update" for step in epoch["steps"])
+    assert all(step["phase"] != "update" for s in epoch["samples"] for step in s["steps"])
+
+
+def test_trace_text_reads_like_the_post() -> None:
+    result = bptui("trace")
+    assert result.returncode == 0
+    text = result.stdout
+    for line in [
+        "net_h1 = w1·i1 + w2·i2 + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775",
+        "out_h1 = 1/(1 + e^(−net_h1)) = 1/(1 + e^(−0.3775)) = 0.593269992",
+        "E_total = E_o1 + E_o2 = 0.274811083 + 0.023560026 = 0.298371109",
+        "∂E_total/∂w5 = ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × "
+        "0.186815602 × 0.593269992 = 0.082167041",
+        "delta rule: δ_o1 × out_h1 = 0.138498562 × 0.593269992",
+        "∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1 = 0.055399425 + (−0.019049118) = "
+        "0.036350306",
+        "w5⁺ = w5 − η·∂E_total/∂w5 = 0.4 − 0.5 × 0.082167041 = 0.35891648",
+        "w1⁺ = w1 − η·∂E_total/∂w1 = 0.15 − 0.5 × 0.000438568 = 0.149780716",
+        "after the update: 0.291027774",
+    ]:
+        assert line in text, line
+
+
+def test_trace_precision_changes_the_decimals() -> None:
+    text = bptui("trace", "--precision", "4").stdout
+    assert "out_h1 = 1/(1 + e^(−net_h1)) = 1/(1 + e^(−0.3775)) = 0.5933" in text
+
+
+def test_trace_markdown_writes_latex() -> None:
+    result = bptui("trace", "--format", "markdown")
+    assert result.returncode == 0
+    text = result.stdout
+    assert text.startswith("# Backpropagation, step by step: Mazur 2-2-2")
+    assert r"\frac{\partial E_{\mathrm{total}}}{\partial w_{5}}" in text
+    assert r"\delta_{\mathrm{o1}}" in text
+    assert "| $w_{5}$ | h1 → o1 | 0.400000000 | 0.082167041 |" in text
+
+
+def test_train_and_trace_agree() -> None:
+    trained = json.loads(bptui("train", "xor", "--epochs", "3", "--format", "json").stdout)
+    traced = json.loads(bptui("trace", "xor", "--epochs", "3", "--format", "json").stdout)
+    assert trained["epochs"] == 3
+    assert abs(trained["loss"] - traced["epochs"][-1]["loss_after"]) <= 1e-12 * trained["loss"]
+    for a, b in zip(trained["layers"], traced["epochs"][-1]["layers_after"], strict=True):
+        for row_a, row_b in zip(a["weights"], b["weights"], strict=True):
+            for x, y in zip(row_a, row_b, strict=True):
+                assert abs(x - y) <= 1e-12 * max(1.0, abs(y))
+
+
+def test_train_json_reports_the_posts_run() -> None:
+    document = json.loads(bptui("train", "--format", "json").stdout)
+    assert document["epochs"] == 10_000
+    assert abs(document["loss"] - 3.510187783e-05) < 0.5e-13
+    assert abs(document["outputs"][0][0] - 0.015913620444) < 0.5e-9
+    assert document["train_seconds"] >= 0
+
+
+def test_check_passes_presets_and_fails_at_a_relu_kink(tmp_path: Path) -> None:
+    assert bptui("check").returncode == 0
+    result = bptui("check", "mazur-2015")
+    assert result.returncode == 0 and "after_output_update" in result.stdout
+    kink = tmp_path / "kink.toml"
+    kink.write_text(
+        '[[layers]]\nactivation = "relu"\nweights = [[0.0]]\nbias = 0.0\n'
+        '[[layers]]\nactivation = "linear"\nweights = [[1.0]]\n'
+        "[[samples]]\ninputs = [1.0]\ntargets = [1.0]\n"
+    )
+    result = bptui("check", str(kink))
+    assert result.returncode == 1
+    assert "MISMATCH" in result.stdout
+
+
+def test_presets_list_and_print() -> None:
+    listing = bptui("presets").stdout.splitlines()
+    assert listing[0].startswith("mazur ")
+    assert {line.split()[0] for line in listing} >= {"mazur", "mazur-2015", "xor"}
+    assert 'name = "Mazur 2-2-2"' in bptui("presets", "mazur").stdout
+
+
+BAD_NET = '[[layers]]\nactivation = "sigmoid"\nweights = [[0.1, 0.2]]\n' \
+          "[[samples]]\ninputs = [1.0]\ntargets = [0.5]\n"
+
+
+@pytest.mark.parametrize("command", [[], ["trace"], ["train"], ["check"]])
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, command: list[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BAD_NET)
+    result = bptui(*command, str(bad))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{bad}: samples[0].inputs: expected 2 numbers" in lines[0]
+
+
+@pytest.mark.parametrize("args", [["trace", "--epochs", "x"], ["train", "--format", "xml"],
+                                  ["trace", "--bogus"], ["presets", "nope"],
+                                  ["trace", "--epochs", "1001"], ["train", "--epochs", "10000001"],
+                                  ["trace", "saved.bptui"]])
+def test_usage_errors_are_one_line_and_exit_2(args: list[str]) -> None:
+    result = bptui(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+CHECK_IMPORTS = """
+import sys
+from bptui.cli import main
+code = main({args!r})
+bad = sorted(m for m in sys.modules if m.split('.')[0] in {forbidden!r})
+print(bad, file=sys.stderr)
+sys.exit(1 if bad else code)
+"""
+
+
+@pytest.mark.parametrize("args", [["trace"], ["trace", "--format", "json"], ["train"],
+                                  ["check"]])
+def test_headless_commands_never_import_textual(args: list[str]) -> None:
+    code = CHECK_IMPORTS.format(args=args, forbidden={"textual"})
+    result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_engine_imports_neither_textual_nor_rich() -> None:
+    code = (
+        "import sys, pkgutil, importlib, bptui.engine\n"
+        "for m in pkgutil.iter_modules(bptui.engine.__path__):\n"
+        "    importlib.import_module('bptui.engine.' + m.name)\n"
+        "import bptui.fmt\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "assert not bad, bad\n"
+    )
+    result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,138 @@
+"""Every gradient the engine computes against central finite differences, and the chain-rule
+breakdowns against the gradients they explain."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+
+from bptui.engine.breakdown import Node, breakdown
+from bptui.engine.gradcheck import TOLERANCE, check_sample, numeric_gradient, relative_error
+from bptui.engine.loader import load_network, preset_names
+from bptui.engine.passes import compute_epoch, compute_sample, forward
+from bptui.engine.trace import EpochTrace
+from tests.netgen import networks
+
+
+def away_from_kinks(network) -> bool:
+    """relu is not differentiable at 0: finite differences there measure nothing."""
+    nets, _ = forward(network, network.params, network.inputs)
+    return all(
+        layer.activation != "relu" or float(np.min(np.abs(net))) > 1e-2
+        for layer, net in zip(network.layers, nets, strict=True)
+    )
+
+
+@pytest.mark.parametrize("preset", preset_names())
+def test_presets_pass_the_gradient_check(preset: str) -> None:
+    network = load_network(preset)
+    for sample in range(network.n_samples):
+        assert check_sample(network, network.params, sample).ok
+
+
+@settings(deadline=None, max_examples=150, derandomize=True)
+@given(networks())
+def test_backprop_matches_finite_differences(network) -> None:
+    assume(away_from_kinks(network))
+    for sample in range(network.n_samples):
+        check = check_sample(network, network.params, sample)
+        assert check.worst <= TOLERANCE, (sample, check.errors)
+
+
+@settings(deadline=None, max_examples=60, derandomize=True)
+@given(networks())
+def test_the_trace_gradients_are_the_true_ones_before_update(network) -> None:
+    """With before_update (and in batch modes) each sample's recorded gradient is the gradient
+    of its E_total at the parameters it saw; after_output_update differs in hidden layers only."""
+    assume(away_from_kinks(network))
+    epoch = compute_epoch(network, network.params)
+    for record in epoch.samples:
+        numeric = numeric_gradient(network, record.params, record.index)
+        analytic = record.grads.flat()
+        errors = relative_error(analytic, numeric)
+        if network.hidden_gradients == "before_update":
+            assert np.all(errors <= TOLERANCE)
+        else:
+            output = len(network.layers) - 1
+            for ref in network.param_refs:
+                if ref.layer == output:
+                    assert errors[ref.flat_index] <= TOLERANCE
+
+
+def test_mazur_2015_hidden_gradient_differs_from_the_finite_difference_as_explained() -> None:
+    network = load_network("mazur-2015")
+    record = compute_sample(network, network.params, 0)
+    w1 = network.param("w1").flat_index
+    numeric = numeric_gradient(network, network.params, 0, [w1])[0]
+    assert abs(numeric - 0.000438567734) < 1e-12
+    assert abs(record.grads.flat()[w1] - 0.000364723) < 0.5e-9
+
+
+def _consistent(node: Node) -> None:
+    """A product node is the product of its children, a sum node their sum."""
+    if node.op == "leaf":
+        return
+    values = [child.value for child in node.children]
+    combined = math.prod(values) if node.op == "product" else math.fsum(values)
+    assert abs(combined - node.value) <= 1e-12 * max(1.0, abs(node.value)), node.symbol
+    for child in node.children:
+        _consistent(child)
+
+
+@settings(deadline=None, max_examples=60, derandomize=True)
+@given(networks())
+def test_breakdowns_multiply_out_to_the_gradient(network) -> None:
+    trace = EpochTrace(compute_epoch(network, network.params))
+    for sample in range(network.n_samples):
+        record = trace.epoch.samples[sample]
+        grads = record.grads.flat()
+        for ref in network.param_refs:
+            b = breakdown(trace, ref.name, sample)
+            assert b.tree.value == grads[ref.flat_index]
+            _consistent(b.tree)
+            delta, source = b.delta_rule
+            assert abs(delta.value * source.value - b.tree.value) <= 1e-12 * max(
+                1.0, abs(b.tree.value))
+            if ref.trained:
+                assert trace[b.update].symbol == ref.name + "⁺"
+            # every step a node names is at or before the gradient's own step
+            for _, node in b.tree.walk():
+                if node.step is not None and b.tree.step is not None:
+                    assert node.step <= b.tree.step
+
+
+def test_mazur_w1_breakdown_has_both_output_paths() -> None:
+    network = load_network("mazur")
+    trace = EpochTrace(compute_epoch(network, network.params))
+    tree = breakdown(trace, "w1", 0).tree
+    assert [child.symbol for child in tree.children] == [
+        "∂E_total/∂out_h1", "∂out_h1/∂net_h1", "∂net_h1/∂w1"]
+    paths = tree.children[0].children
+    assert [p.symbol for p in paths] == ["∂E_o1/∂out_h1", "∂E_o2/∂out_h1"]
+    assert [[c.symbol for c in p.children] for p in paths] == [["δ_o1", "w5"], ["δ_o2", "w7"]]
+    assert abs(paths[0].value - 0.055399424651) < 0.5e-9
+    assert abs(paths[1].value - (-0.019049118258)) < 0.5e-9
+
+
+def test_deep_nets_cut_the_paths_and_expand_on_demand() -> None:
+    """In a 3-8-8-8-2 net the first layer's δs reach 128 paths: its breakdown stops at the δs
+    of the layer above, marked expandable."""
+    from bptui.engine.breakdown import delta_node
+    from bptui.engine.loader import parse_document
+
+    rng = np.random.default_rng(1)
+    document = {
+        "layers": [{"activation": "tanh", "size": 8}, {"activation": "tanh", "size": 8},
+                   {"activation": "tanh", "size": 8}, {"activation": "sigmoid", "size": 2}],
+        "samples": [{"inputs": rng.uniform(-1, 1, 3).tolist(), "targets": [0.2, 0.7]}],
+    }
+    network = parse_document(document, "deep", "deep")
+    trace = EpochTrace(compute_epoch(network, network.params))
+    tree = breakdown(trace, "w1", 0).tree
+    cut = [node for _, node in tree.walk() if node.expandable]
+    assert len(cut) == 8
+    expanded = delta_node(trace, 0, cut[0].layer, cut[0].unit, full=False)
+    assert expanded.value == cut[0].value and expanded.op == "product"
