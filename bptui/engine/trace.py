@@ -336,12 +336,18 @@ class EpochTrace(Sequence[Step]):
 
     def index_of(self, sample: int, kind: str, layer: int, unit: int = 0, rep: int = 0) -> int | None:
         """The epoch index of a step given by its coordinates, or None if there is none."""
-        for block in self.blocks:
-            if block.sample == sample and block.layer == layer:
-                local = block.encode(kind, unit, rep)
-                if local is not None:
-                    return block.start + local
+        for block in self._by_place.get((sample, layer), ()):
+            local = block.encode(kind, unit, rep)
+            if local is not None:
+                return block.start + local
         return None
+
+    @cached_property
+    def _by_place(self) -> dict[tuple[int, int], list[Block]]:
+        places: dict[tuple[int, int], list[Block]] = {}
+        for block in self.blocks:
+            places.setdefault((block.sample, block.layer), []).append(block)
+        return places
 
     def param_at(self, k: int) -> str | None:
         """The parameter step k is about or, for a step about none, the next whose gradient

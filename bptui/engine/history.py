@@ -1,0 +1,166 @@
+"""The history of a training session: the parameters at the start of every epoch.
+
+The debugger travels in time by recomputing an epoch from the parameters it started with, so
+the history only needs those, and the loss after each epoch for the plot. Big nets keep a
+checkpoint every K epochs and replay the rest; every epoch-to-epoch step goes through the same
+`train` loop, so an epoch's parameters are the same bits however they were reached (by a run,
+by stepping, or by replaying from a checkpoint). Once computed, history never changes; it
+grows only past its end, and `truncate` is the one way to discard (when the user switches the
+hidden-gradient order).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+import numpy as np
+
+from bptui.engine.network import Network, Params
+from bptui.engine.passes import compute_epoch
+from bptui.engine.trace import EpochTrace
+from bptui.engine.train import train
+
+# A checkpoint's replay should cost at most about this many parameter-sample updates.
+REPLAY_BUDGET = 200_000
+CACHE_PARAMS = 16
+CACHE_TRACES = 4
+
+
+# ...and the checkpoints of 1,000 epochs at most about this many bytes.
+CHECKPOINT_BYTES_PER_1000 = 50_000_000
+
+
+def checkpoint_interval(network: Network) -> int:
+    """Epochs between checkpoints: short replays for small nets, bounded memory for big ones."""
+    work = max(1, network.n_params * network.n_samples)
+    by_time = REPLAY_BUDGET // work
+    by_memory = -(-network.n_params * 8 * 1000 // CHECKPOINT_BYTES_PER_1000)
+    return int(np.clip(max(by_time, by_memory), 1, 1000))
+
+
+class History:
+    """Parameters at the start of each epoch (1-based) and the loss after each epoch."""
+
+    def __init__(self, network: Network, params: Params | None = None,
+                 every: int | None = None) -> None:
+        self.network = network
+        self.every = every or checkpoint_interval(network)
+        self._checkpoints: dict[int, Params] = {1: params or network.params}
+        self._losses: list[float] = []
+        self._recent: OrderedDict[int, Params] = OrderedDict()
+        self._traces: OrderedDict[int, EpochTrace] = OrderedDict()
+        self._lock = threading.RLock()
+
+    # -- reading ----------------------------------------------------------------------------
+    @property
+    def epochs_done(self) -> int:
+        """How many epochs have a known result (their loss after)."""
+        return len(self._losses)
+
+    @property
+    def losses(self) -> list[float]:
+        """The loss after each completed epoch (a copy)."""
+        with self._lock:
+            return list(self._losses)
+
+    def loss_after(self, epoch: int) -> float | None:
+        with self._lock:
+            return self._losses[epoch - 1] if 1 <= epoch <= len(self._losses) else None
+
+    def params_at(self, epoch: int) -> Params:
+        """The parameters at the start of `epoch`, extending the history if needed."""
+        if epoch < 1:
+            raise ValueError(f"epoch {epoch}")
+        if epoch > self.epochs_done + 1:
+            self.extend(epoch - 1 - self.epochs_done)
+        with self._lock:
+            known = self._known(epoch)
+            if known is not None:
+                return known
+            start = max(e for e in (*self._checkpoints, *self._recent) if e < epoch)
+            params = self._known(start)
+        result = train(self.network, params, epoch - start).params
+        with self._lock:
+            self._remember(epoch, result)
+        return result
+
+    def trace(self, epoch: int) -> EpochTrace:
+        """Every step of `epoch`, recomputed from its starting parameters (cached)."""
+        with self._lock:
+            cached = self._traces.get(epoch)
+            if cached is not None:
+                self._traces.move_to_end(epoch)
+                return cached
+        result = EpochTrace(compute_epoch(self.network, self.params_at(epoch)), epoch)
+        with self._lock:
+            if epoch <= self.epochs_done + 1:
+                self._traces[epoch] = result
+                while len(self._traces) > CACHE_TRACES:
+                    self._traces.popitem(last=False)
+        return result
+
+    # -- growing ----------------------------------------------------------------------------
+    def extend(self, epochs: int, progress: Callable[[int, float], None] | None = None,
+               should_stop: Callable[[], bool] | None = None, chunk: int | None = None) -> int:
+        """Run `epochs` more epochs past the end; returns how many were done.
+
+        Works in chunks (a checkpoint interval at most) so that a stop request is honoured
+        quickly and every chunk's end is a checkpoint or a cached epoch.
+        """
+        done = 0
+        step = chunk or self.every
+        while done < epochs:
+            if should_stop is not None and should_stop():
+                break
+            with self._lock:
+                start = len(self._losses) + 1
+                params = self.params_at_known(start)
+            count = min(step - ((start - 1) % step) if step > 1 else 1, epochs - done)
+            result = train(self.network, params, count)
+            with self._lock:
+                if len(self._losses) + 1 != start:  # pragma: no cover - one writer at a time
+                    raise RuntimeError("history extended concurrently")
+                self._losses.extend(float(v) for v in result.losses)
+                end = start + result.epochs
+                if (end - 1) % self.every == 0:
+                    self._checkpoints[end] = result.params
+                self._remember(end, result.params)
+            done += result.epochs
+            if progress is not None:
+                progress(done, self._losses[-1])
+            if result.nonfinite_epoch is not None or result.epochs < count:
+                break
+        return done
+
+    def params_at_known(self, epoch: int) -> Params:
+        known = self._known(epoch)
+        if known is None:
+            return self.params_at(epoch)
+        return known
+
+    def truncate(self, epochs: int) -> None:
+        """Keep the first `epochs` completed epochs only (and everything they start)."""
+        with self._lock:
+            del self._losses[epochs:]
+            for table in (self._checkpoints, self._recent, self._traces):
+                for epoch in [e for e in table if e > epochs + 1]:
+                    del table[epoch]
+
+    # -- internals --------------------------------------------------------------------------
+    def _known(self, epoch: int) -> Params | None:
+        if epoch in self._checkpoints:
+            return self._checkpoints[epoch]
+        if epoch in self._recent:
+            self._recent.move_to_end(epoch)
+            return self._recent[epoch]
+        return None
+
+    def _remember(self, epoch: int, params: Params) -> None:
+        if (epoch - 1) % self.every == 0:
+            self._checkpoints[epoch] = params
+            return
+        self._recent[epoch] = params
+        while len(self._recent) > CACHE_PARAMS:
+            self._recent.popitem(last=False)

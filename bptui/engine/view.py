@@ -1,0 +1,111 @@
+"""What the debugger shows at one position: values already computed, and nothing stale.
+
+A `Frame` is a position in an epoch's trace (step `index` of epoch `trace.number`) with the
+questions a viewer asks of it: the current step, the sample and phase, each neuron's net and
+out if this sample's pass has reached them, each parameter's old value and its new one once
+its update step has been passed. It only looks things up in the trace; it computes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from bptui.engine.steps import Step
+from bptui.engine.trace import EpochTrace
+
+
+@dataclass(frozen=True)
+class Frame:
+    trace: EpochTrace
+    index: int
+
+    @property
+    def epoch(self) -> int:
+        return self.trace.number
+
+    @property
+    def total(self) -> int:
+        return len(self.trace)
+
+    @cached_property
+    def step(self) -> Step:
+        return self.trace[self.index]
+
+    @cached_property
+    def sample(self) -> int:
+        """The sample whose pass is shown: for a batch update, the last sample."""
+        sample = self.step.sample
+        return self.trace.network.n_samples - 1 if sample < 0 else sample
+
+    @property
+    def phase(self) -> str:
+        return self.step.phase
+
+    @property
+    def record(self):
+        return self.trace.epoch.samples[self.sample]
+
+    def reached(self, kind: str, layer: int, unit: int = 0, rep: int = 0,
+                sample: int | None = None) -> bool:
+        """Has the step (kind, layer, unit, rep) of this sample been computed yet?"""
+        index = self.trace.index_of(self.sample if sample is None else sample, kind, layer,
+                                    unit, rep)
+        return index is not None and index <= self.index
+
+    def neuron(self, layer: int, unit: int) -> tuple[float | None, float | None]:
+        """(net, out) of a neuron of `layer` (0-based; -1 for the inputs), None if ahead."""
+        r = self.record
+        if layer < 0:
+            return None, float(r.x[unit])
+        net = float(r.nets[layer][unit]) if self.reached("net", layer, unit) else None
+        out = float(r.outs[layer][unit]) if self.reached("out", layer, unit) else None
+        return net, out
+
+    @cached_property
+    def _update_sample(self) -> int:
+        return self.sample if self.trace.network.update == "online" else -1
+
+    def weight(self, layer: int, row: int, col: int) -> tuple[float, float | None]:
+        """(the value this sample saw, its updated value once that step is passed)."""
+        old = float(self.record.params.weights[layer][row, col])
+        if self.reached("update_w", layer, row, col, sample=self._update_sample):
+            return old, float(self._after.weights[layer][row, col])
+        return old, None
+
+    def bias(self, layer: int, index: int) -> tuple[float, float | None]:
+        old = float(self.record.params.biases[layer][index])
+        if self.reached("update_b", layer, index, sample=self._update_sample):
+            return old, float(self._after.biases[layer][index])
+        return old, None
+
+    @cached_property
+    def _after(self):
+        if self._update_sample < 0:
+            return self.trace.epoch.params_after
+        return self.record.params_after
+
+    @cached_property
+    def e_total(self) -> float | None:
+        """The current sample's E_total once the error phase has computed it."""
+        r = self.record
+        return r.e_total if self.reached("e_total", len(r.nets) - 1) else None
+
+    @cached_property
+    def param(self) -> str | None:
+        """The parameter the chain panel follows: this step's, or the next gradient's."""
+        return self.trace.param_at(self.index)
+
+    def gradient_reached(self, name: str) -> bool:
+        ref = self.trace.network.param(name)
+        kind = "grad_w" if ref.kind == "weight" else (
+            "grad_b_shared" if self.trace.network.layers[ref.layer].bias == "shared" else "grad_b")
+        unit = ref.row if kind != "grad_b_shared" else 0
+        rep = ref.col if ref.kind == "weight" else 0
+        return self.reached(kind, ref.layer, unit, rep)
+
+    def update_reached(self, name: str) -> bool:
+        ref = self.trace.network.param(name)
+        kind = "update_w" if ref.kind == "weight" else "update_b"
+        rep = ref.col if ref.kind == "weight" else 0
+        return self.reached(kind, ref.layer, ref.row, rep, sample=self._update_sample)
