@@ -157,10 +157,10 @@ def cmd_presets(name: str | None) -> int:
 def cmd_app(spec: str, precision: int) -> int:
     from bptui.engine.loader import load_network
 
-    load_network(spec)  # report a bad file before any screen opens
-    print("bptui: the step-through app is not built yet; use `bptui trace`, `bptui train`, "
-          "`bptui check` or `bptui presets`", file=sys.stderr)
-    return 1
+    network = load_network(spec)  # a bad file is reported before any screen opens
+    from bptui.app.app import run_app
+
+    return run_app(network, precision)
 
 
 def _epoch_traces(network, epochs: int) -> Iterator:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bptui.engine.network import Network, Params
-from bptui.engine.passes import compute_epoch
+from bptui.engine.passes import compute_epoch, forward, total_loss
 from bptui.engine.trace import EpochTrace
 from bptui.engine.train import train
 
@@ -45,7 +45,7 @@ class History:
 
     def __init__(self, network: Network, params: Params | None = None,
                  every: int | None = None) -> None:
-        self.network = network
+        self._networks: list[tuple[int, Network]] = [(1, network)]
         self.every = every or checkpoint_interval(network)
         self._checkpoints: dict[int, Params] = {1: params or network.params}
         self._losses: list[float] = []
@@ -54,6 +54,15 @@ class History:
         self._lock = threading.RLock()
 
     # -- reading ----------------------------------------------------------------------------
+    @property
+    def network(self) -> Network:
+        """The network (and settings) of the newest epochs."""
+        return self._networks[-1][1]
+
+    def network_for(self, epoch: int) -> Network:
+        """The network whose settings epoch `epoch` runs with."""
+        return next(net for start, net in reversed(self._networks) if start <= epoch)
+
     @property
     def epochs_done(self) -> int:
         """How many epochs have a known result (their loss after)."""
@@ -81,10 +90,20 @@ class History:
                 return known
             start = max(e for e in (*self._checkpoints, *self._recent) if e < epoch)
             params = self._known(start)
-        result = train(self.network, params, epoch - start).params
+        result = train(self.network_for(start), params, epoch - start).params
         with self._lock:
             self._remember(epoch, result)
         return result
+
+    def outputs_after(self, epoch: int) -> np.ndarray:
+        """Every sample's outputs at the parameters after `epoch` (rows are samples)."""
+        network = self.network_for(epoch)
+        _, outs = forward(network, self.params_at(epoch + 1), network.inputs)
+        return outs[-1]
+
+    def initial_loss(self) -> float:
+        """The loss summed over the samples before any training."""
+        return total_loss(self.network_for(1), self.params_at(1))
 
     def trace(self, epoch: int) -> EpochTrace:
         """Every step of `epoch`, recomputed from its starting parameters (cached)."""
@@ -93,7 +112,7 @@ class History:
             if cached is not None:
                 self._traces.move_to_end(epoch)
                 return cached
-        result = EpochTrace(compute_epoch(self.network, self.params_at(epoch)), epoch)
+        result = EpochTrace(compute_epoch(self.network_for(epoch), self.params_at(epoch)), epoch)
         with self._lock:
             if epoch <= self.epochs_done + 1:
                 self._traces[epoch] = result
@@ -118,7 +137,7 @@ class History:
                 start = len(self._losses) + 1
                 params = self.params_at_known(start)
             count = min(step - ((start - 1) % step) if step > 1 else 1, epochs - done)
-            result = train(self.network, params, count)
+            result = train(self.network_for(start), params, count)
             with self._lock:
                 if len(self._losses) + 1 != start:  # pragma: no cover - one writer at a time
                     raise RuntimeError("history extended concurrently")
@@ -139,6 +158,17 @@ class History:
         if known is None:
             return self.params_at(epoch)
         return known
+
+    def switch(self, epoch: int, network: Network) -> None:
+        """From `epoch` on, run with `network` (other settings, same shapes): the history after
+        the start of `epoch` is discarded."""
+        params = self.params_at(epoch)
+        with self._lock:
+            self._checkpoints[epoch] = params
+            self.truncate(epoch - 1)
+            self._traces.pop(epoch, None)
+            self._networks = [(s, n) for s, n in self._networks if s < epoch]
+            self._networks.append((epoch, network))
 
     def truncate(self, epochs: int) -> None:
         """Keep the first `epochs` completed epochs only (and everything they start)."""

@@ -15,6 +15,7 @@ Naming (documented in README.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -147,10 +148,20 @@ class Network:
         return self.input_names if layer == 0 else self.layers[layer - 1].names
 
     def param(self, name: str) -> ParamRef:
-        for ref in self.param_refs:
-            if ref.name == name:
-                return ref
-        raise KeyError(name)
+        """The parameter called `name` (KeyError if there is none)."""
+        return self._params_by_name[name]
+
+    @cached_property
+    def _params_by_name(self) -> dict[str, ParamRef]:
+        return {ref.name: ref for ref in self.param_refs}
+
+    @cached_property
+    def neuron_index(self) -> dict[str, tuple[int, int]]:
+        """Neuron name → (layer, index); inputs are layer -1."""
+        index = {name: (-1, k) for k, name in enumerate(self.input_names)}
+        for l, layer in enumerate(self.layers):
+            index.update({name: (l, k) for k, name in enumerate(layer.names)})
+        return index
 
     def replace_params(self, params: Params) -> Network:
         from dataclasses import replace

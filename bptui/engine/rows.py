@@ -1,9 +1,19 @@
-"""The parameter table's rows: each parameter's value, gradient and update in one sample."""
+"""The parameter table's rows: each parameter's value, gradient and update in one sample.
+
+`ParamRows` answers row k on demand (a big net has tens of thousands of parameters and the
+table shows a screenful), and computes a row's finite-difference gradient only when asked,
+caching it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+import numpy as np
+
+from bptui.engine.gradcheck import numeric_gradient, relative_error
+from bptui.engine.network import ParamRef
 from bptui.engine.trace import EpochTrace
 
 
@@ -12,41 +22,78 @@ class GradientRow:
     """One parameter as the update of `sample` uses it."""
 
     name: str
-    edge: str  # "i1 → h1"; for a shared bias "b1 → h1, h2"
+    edge: str  # "i1 → h1"; for a shared bias "→ h1, h2"
     trained: bool
     value: float  # the value the sample saw
     gradient: float  # ∂E_total/∂param of this sample (as the algorithm computed it)
     batch_gradient: float | None  # batch modes: the summed or averaged gradient of the epoch
     step: float  # η·∂E/∂param as the update uses it
     new: float  # the value after the update
+    other_order: bool  # after_output_update's hidden rows: not the true gradient, by design
+
+
+class ParamRows:
+    """The rows of one sample of one epoch, built on demand."""
+
+    def __init__(self, trace: EpochTrace, sample: int) -> None:
+        self.trace = trace
+        self.sample = sample
+        self.network = trace.network
+        self._fd: dict[int, float] = {}
+
+    def __len__(self) -> int:
+        return self.network.n_params
+
+    @cached_property
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        epoch = self.trace.epoch
+        record = epoch.samples[self.sample]
+        seen = record.params.flat()
+        grads = record.grads.flat()
+        if epoch.batch_grads is not None:
+            used, after = epoch.batch_grads.flat(), epoch.params_after.flat()
+        else:
+            used, after = grads, record.params_after.flat()
+        return seen, grads, used, after
+
+    def ref(self, k: int) -> ParamRef:
+        return self.network.param_refs[k]
+
+    def __getitem__(self, k: int) -> GradientRow:
+        ref = self.network.param_refs[k]
+        seen, grads, used, after = self._arrays
+        i = ref.flat_index
+        eager = self.network.hidden_gradients == "after_output_update"
+        target = ref.target.replace(",", ", ")
+        return GradientRow(
+            name=ref.name,
+            edge=f"{ref.source} → {target}" if ref.kind == "weight" else f"→ {target}",
+            trained=ref.trained,
+            value=float(seen[i]),
+            gradient=float(grads[i]),
+            batch_gradient=None if self.trace.epoch.batch_grads is None else float(used[i]),
+            step=float(self.network.learning_rate * used[i]),
+            new=float(after[i]),
+            other_order=eager and ref.layer < len(self.network.layers) - 1,
+        )
+
+    def finite_difference(self, k: int) -> tuple[float, float]:
+        """(the finite-difference gradient of the sample's E_total at the parameters it saw,
+        its relative error against the true gradient); computed once per row."""
+        if k not in self._fd:
+            record = self.trace.epoch.samples[self.sample]
+            index = self.network.param_refs[k].flat_index
+            self._fd[k] = float(numeric_gradient(self.network, record.params, self.sample,
+                                                 [index])[0])
+        numeric = self._fd[k]
+        analytic = self[k].gradient
+        return numeric, float(relative_error(np.array([analytic]), np.array([numeric]))[0])
+
+    def index_of(self, name: str) -> int:
+        return self.network.param(name).flat_index
 
 
 def gradient_rows(trace: EpochTrace, sample: int) -> list[GradientRow]:
     """Every weight and bias, in table order (w1, w2, ..., then the biases)."""
-    epoch = trace.epoch
-    network = trace.network
-    record = epoch.samples[sample]
-    seen = record.params.flat()
-    grads = record.grads.flat()
-    if epoch.batch_grads is not None:
-        used = epoch.batch_grads.flat()
-        after = epoch.params_after.flat()
-    else:
-        used = grads
-        after = record.params_after.flat()
-    eta = network.learning_rate
-    rows = []
-    for ref in network.param_refs:
-        k = ref.flat_index
-        target = ref.target.replace(",", ", ")
-        rows.append(GradientRow(
-            name=ref.name,
-            edge=f"{ref.source} → {target}" if ref.kind == "weight" else f"→ {target}",
-            trained=ref.trained,
-            value=float(seen[k]),
-            gradient=float(grads[k]),
-            batch_gradient=None if epoch.batch_grads is None else float(used[k]),
-            step=float(eta * used[k]),
-            new=float(after[k]),
-        ))
-    return rows
+    rows = ParamRows(trace, sample)
+    return [rows[k] for k in range(len(rows))]

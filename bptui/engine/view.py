@@ -97,7 +97,12 @@ class Frame:
         return self.trace.param_at(self.index)
 
     def gradient_reached(self, name: str) -> bool:
+        """Has this sample's ∂E_total/∂name been computed? (An untrained bias has no step of
+        its own: its gradient is known once every δ of its layer is.)"""
         ref = self.trace.network.param(name)
+        layer = self.trace.network.layers[ref.layer]
+        if ref.kind == "bias" and not ref.trained:
+            return self.reached("delta", ref.layer, layer.n_out - 1)
         kind = "grad_w" if ref.kind == "weight" else (
             "grad_b_shared" if self.trace.network.layers[ref.layer].bias == "shared" else "grad_b")
         unit = ref.row if kind != "grad_b_shared" else 0

@@ -1,0 +1,478 @@
+"""The debugger screen: a position in time (epoch, step) and the panels that show it.
+
+The screen owns the position and the user's settings (pin, toggles); it asks the engine for
+the trace of the epoch (`History.trace`) and hands each widget plain data for the position.
+Widgets never compute; the screen never draws.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from bptui.app.diagram_layout import Highlights
+from bptui.app.dialogs import AskScreen, HelpScreen
+from bptui.app.widgets.chain_panel import ChainPanel, ChainView
+from bptui.app.widgets.loss_plot import LossPlot, LossView
+from bptui.app.widgets.network_diagram import DiagramView, NetworkDiagram
+from bptui.app.widgets.param_table import ParamTable, TableView
+from bptui.app.widgets.status_bar import StatusBar
+from bptui.app.widgets.step_panel import StepPanel
+from bptui.engine.breakdown import breakdown
+from bptui.engine.history import History
+from bptui.engine.rows import ParamRows
+from bptui.engine.symbols import find, normalize
+from bptui.engine.view import Frame
+from bptui.fmt import num
+
+MAX_EPOCHS = 10_000_000
+COMPACT_WIDTH = 110
+COMPACT_HEIGHT = 34
+LOWER_VIEWS = ("diagram", "table", "chain", "plot")
+STEPPING = {"next", "prev", "next_phase", "prev_phase", "phase_start", "epoch_start",
+            "epoch_end", "next_sample", "prev_sample", "next_epoch", "prev_epoch", "goto",
+            "run", "switch_order"}
+
+
+class DebuggerScreen(Screen[None]):
+    """Step through backprop one operation, phase, sample or epoch at a time, both ways."""
+
+    BINDINGS = [
+        Binding("n,right,space", "next", "Next", priority=True),
+        Binding("p,left", "prev", "Prev", priority=True),
+        Binding("right_square_bracket", "next_phase", "Phase▶", priority=True),
+        Binding("left_square_bracket", "prev_phase", "◀Phase", priority=True),
+        Binding("1", "phase_start('forward')", "Forward", show=False),
+        Binding("2", "phase_start('error')", "Error", show=False),
+        Binding("3", "phase_start('backward')", "Backward", show=False),
+        Binding("4", "phase_start('update')", "Update", show=False),
+        Binding("home", "epoch_start", "Epoch start", show=False, priority=True),
+        Binding("end", "epoch_end", "Epoch end", show=False, priority=True),
+        Binding("right_curly_bracket", "next_sample", "Sample▶", show=False),
+        Binding("left_curly_bracket", "prev_sample", "◀Sample", show=False),
+        Binding("N", "next_epoch", "Epoch▶", show=False),
+        Binding("P", "prev_epoch", "◀Epoch", show=False),
+        Binding("g", "goto", "Go to"),
+        Binding("r", "run", "Run"),
+        Binding("escape", "cancel_run", "Stop run"),
+        Binding("u", "unpin", "Unpin"),
+        Binding("f", "toggle_fd", "Finite diff.", show=False),
+        Binding("o", "switch_order", "Order"),
+        Binding("v", "cycle_view", "View"),
+        Binding("question_mark", "help", "Help"),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | n, →, space / p, ← | Next / previous step (they work whatever has focus). |
+    | ] / [ | Next / previous phase. |
+    | 1 2 3 4 | Start of this sample's forward, error, backward, update. |
+    | home / end | First / last step of the epoch. |
+    | } / { | Next / previous sample. |
+    | N / P | The same step in the next / previous epoch. |
+    | g | Go to an epoch, a step or a symbol. |
+    | r / escape | Run N epochs / stop the run. |
+    | u | Unpin the chain panel. |
+    | f | Show or hide the finite-difference columns. |
+    | o | Switch the hidden-gradient order. |
+    | v | At small sizes, switch the lower panel. |
+    | ? | Help. |
+    """
+
+    DEFAULT_CSS = """
+    DebuggerScreen { layout: vertical; }
+    DebuggerScreen #diagram-row { height: 12; }
+    DebuggerScreen #panels { height: 1fr; }
+    DebuggerScreen #left, DebuggerScreen #right { width: 1fr; }
+    DebuggerScreen StepPanel { height: 9; }
+    DebuggerScreen LossPlot { height: 9; }
+    DebuggerScreen.compact #diagram-row { height: 1fr; }
+    DebuggerScreen.compact #panels { height: auto; }
+    DebuggerScreen.compact StepPanel { height: 7; }
+    DebuggerScreen.compact #right { display: none; }
+    DebuggerScreen.compact ParamTable { display: none; }
+    DebuggerScreen.compact.view-table #diagram-row { display: none; }
+    DebuggerScreen.compact.view-table #panels { height: 1fr; }
+    DebuggerScreen.compact.view-table ParamTable { display: block; }
+    DebuggerScreen.compact.view-chain #diagram-row { display: none; }
+    DebuggerScreen.compact.view-chain #panels { height: 1fr; }
+    DebuggerScreen.compact.view-chain #right { display: block; }
+    DebuggerScreen.compact.view-chain #left { display: none; }
+    DebuggerScreen.compact.view-chain LossPlot { display: none; }
+    DebuggerScreen.compact.view-plot #diagram-row { display: none; }
+    DebuggerScreen.compact.view-plot #panels { height: 1fr; }
+    DebuggerScreen.compact.view-plot #right { display: block; }
+    DebuggerScreen.compact.view-plot #left { display: none; }
+    DebuggerScreen.compact.view-plot ChainPanel { display: none; }
+    DebuggerScreen.compact.view-plot LossPlot { height: 1fr; }
+    """
+
+    position: reactive[tuple[int, int]] = reactive((1, 0), init=False)
+    """(epoch, step index within the epoch): all that decides what the panels show."""
+    pinned: reactive[str | None] = reactive(None, init=False)
+    """The parameter the chain panel is pinned to; None: it follows the step."""
+    lower_view: reactive[str] = reactive("diagram", init=False)
+    """At small sizes, which panel fills the lower part of the screen."""
+    running: reactive[bool] = reactive(False, init=False)
+    """A run is in progress: stepping keys are disabled."""
+
+    def __init__(self, history: History, precision: int = 9) -> None:
+        super().__init__()
+        self.history = history
+        self.precision = precision
+        self.run_text = ""
+        self._initial_loss = history.initial_loss()
+        self._rows_cache: dict[tuple[int, int], ParamRows] = {}
+        self._last_plot = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Horizontal(id="diagram-row"):
+            yield NetworkDiagram()
+        with Horizontal(id="panels"):
+            with Vertical(id="left"):
+                yield StepPanel()
+                yield ParamTable()
+            with Vertical(id="right"):
+                yield ChainPanel()
+                yield LossPlot()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for widget in (self.query_one(StatusBar), self.query_one(NetworkDiagram),
+                       self.query_one(StepPanel), self.query_one(ChainPanel),
+                       self.query_one(ParamTable)):
+            widget.precision = self.precision
+        self._apply_size()
+        self.show()
+
+    def on_resize(self) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        size = self.app.size
+        self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
+
+    # -- the position -----------------------------------------------------------------------
+    @property
+    def epoch(self) -> int:
+        return self.position[0]
+
+    @property
+    def index(self) -> int:
+        return self.position[1]
+
+    @property
+    def frame(self) -> Frame:
+        return Frame(self.history.trace(self.epoch), self.index)
+
+    def watch_position(self) -> None:
+        self.show()
+
+    def watch_pinned(self) -> None:
+        self.show()
+
+    def watch_lower_view(self, view: str) -> None:
+        for name in LOWER_VIEWS:
+            self.set_class(name == view and name != "diagram", f"view-{name}")
+
+    def watch_running(self) -> None:
+        self.refresh_bindings()
+
+    def show(self) -> None:
+        """Hand every widget what it shows at the current position."""
+        frame = self.frame
+        step = frame.step
+        selected = self.pinned or frame.param
+        self.query_one(StatusBar).frame = frame
+        self.query_one(StatusBar).last_loss = self.history.loss_after(self.epoch - 1)
+        self.query_one(StatusBar).run_text = self.run_text
+        self.query_one(StepPanel).frame = frame
+        highlights = Highlights(frozenset(step.concerns), frozenset(step.uses),
+                                selected=selected)
+        self.query_one(NetworkDiagram).view = DiagramView(frame, highlights)
+        b = breakdown(frame.trace, selected, frame.sample) if selected else None
+        self.query_one(ChainPanel).view = ChainView(frame, b, self.pinned is not None)
+        key = (self.epoch, frame.sample)
+        rows = self._rows_cache.get(key)
+        if rows is None or rows.trace is not frame.trace:
+            rows = ParamRows(frame.trace, frame.sample)
+            self._rows_cache = {key: rows}
+        self.query_one(ParamTable).view = TableView(frame, rows, selected)
+        self._plot()
+        self.refresh_bindings()
+
+    def _plot(self) -> None:
+        self.query_one(LossPlot).view = LossView(tuple(self.history.losses), self.epoch,
+                                                 self._initial_loss)
+
+    def go(self, epoch: int, index: int) -> None:
+        """Move to (epoch, index), clamping the index to the epoch's steps."""
+        epoch = max(1, min(epoch, MAX_EPOCHS))
+        length = len(self.history.trace(epoch))
+        self.position = (epoch, max(0, min(index, length - 1)))
+
+    # -- enabling ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.running and action in STEPPING:
+            return None
+        if action in ("prev", "prev_phase", "epoch_start") and self.position == (1, 0):
+            return None
+        if action in ("prev_epoch",) and self.epoch == 1:
+            return None
+        if action == "cancel_run" and not self.running:
+            return None
+        if action == "unpin" and self.pinned is None:
+            return None
+        if action == "prev_sample" and self.epoch == 1 and \
+                self.frame.trace.sample_of(self.index) <= 0 and self.index == 0:
+            return None
+        return True
+
+    # -- stepping ---------------------------------------------------------------------------
+    def action_next(self) -> None:
+        trace = self.history.trace(self.epoch)
+        if self.index + 1 < len(trace):
+            self.position = (self.epoch, self.index + 1)
+        elif self.epoch < MAX_EPOCHS:
+            self.position = (self.epoch + 1, 0)
+
+    def action_prev(self) -> None:
+        if self.index > 0:
+            self.position = (self.epoch, self.index - 1)
+        elif self.epoch > 1:
+            self.position = (self.epoch - 1, len(self.history.trace(self.epoch - 1)) - 1)
+
+    def action_next_phase(self) -> None:
+        trace = self.history.trace(self.epoch)
+        for segment in trace.segments:
+            if segment.start > self.index:
+                self.position = (self.epoch, segment.start)
+                return
+        self.position = (self.epoch + 1, 0)
+
+    def action_prev_phase(self) -> None:
+        trace = self.history.trace(self.epoch)
+        current = trace.segment_of(self.index)
+        if self.index > current.start:
+            self.position = (self.epoch, current.start)
+            return
+        earlier = [s for s in trace.segments if s.start < current.start]
+        if earlier:
+            self.position = (self.epoch, earlier[-1].start)
+        elif self.epoch > 1:
+            previous = self.history.trace(self.epoch - 1)
+            self.position = (self.epoch - 1, previous.segments[-1].start)
+
+    def action_phase_start(self, phase: str) -> None:
+        trace = self.history.trace(self.epoch)
+        sample = trace.sample_of(self.index)
+        sample = max(sample, 0)
+        for segment in trace.segments:
+            if segment.phase == phase and segment.sample in (sample, -1):
+                self.position = (self.epoch, segment.start)
+                return
+
+    def action_epoch_start(self) -> None:
+        self.position = (self.epoch, 0)
+
+    def action_epoch_end(self) -> None:
+        self.position = (self.epoch, len(self.history.trace(self.epoch)) - 1)
+
+    def action_next_sample(self) -> None:
+        trace = self.history.trace(self.epoch)
+        sample = trace.sample_of(self.index)
+        if 0 <= sample < trace.network.n_samples - 1:
+            self.position = (self.epoch, trace.sample_start(sample + 1))
+        else:
+            self.position = (self.epoch + 1, 0)
+
+    def action_prev_sample(self) -> None:
+        trace = self.history.trace(self.epoch)
+        sample = trace.sample_of(self.index)
+        if sample < 0:
+            sample = trace.network.n_samples
+        start = trace.sample_start(sample) if sample < trace.network.n_samples else None
+        if start is not None and self.index > start:
+            self.position = (self.epoch, start)
+        elif sample > 0:
+            self.position = (self.epoch, trace.sample_start(sample - 1))
+        elif self.epoch > 1:
+            previous = self.history.trace(self.epoch - 1)
+            last = previous.network.n_samples - 1
+            self.position = (self.epoch - 1, previous.sample_start(last))
+
+    def action_next_epoch(self) -> None:
+        self.go(self.epoch + 1, self.index)
+
+    def action_prev_epoch(self) -> None:
+        if self.epoch > 1:
+            self.go(self.epoch - 1, self.index)
+
+    # -- selection --------------------------------------------------------------------------
+    @on(ParamTable.ParameterSelected)
+    @on(NetworkDiagram.ParameterSelected)
+    def select_parameter(self, event: ParamTable.ParameterSelected) -> None:
+        self.pin(event.name)
+
+    def pin(self, name: str) -> None:
+        if name in {ref.name for ref in self.history.network.param_refs}:
+            self.pinned = name
+
+    def action_unpin(self) -> None:
+        self.pinned = None
+
+    def action_toggle_fd(self) -> None:
+        table = self.query_one(ParamTable)
+        table.show_fd = not table.show_fd
+
+    def action_cycle_view(self) -> None:
+        k = LOWER_VIEWS.index(self.lower_view)
+        self.lower_view = LOWER_VIEWS[(k + 1) % len(LOWER_VIEWS)]
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    # -- go to ------------------------------------------------------------------------------
+    def action_goto(self) -> None:
+        self.app.push_screen(
+            AskScreen("Go to: an epoch (3), a step (3:17), a symbol (dE_total/dw1), or both "
+                      "(3 delta_o1)", ""),
+            self._goto_answer,
+        )
+
+    def _goto_answer(self, answer: str | None) -> None:
+        if not answer:
+            return
+        target = self.parse_goto(answer)
+        if target is None:
+            self.notify(f"cannot go to {answer!r}: give an epoch, epoch:step or a symbol",
+                        severity="error")
+            return
+        self.go(*target)
+
+    def parse_goto(self, text: str) -> tuple[int, int] | None:
+        """(epoch, index) for `3`, `3:17`, `3 17`, `∂E_total/∂w1`, `3 delta_o1`; else None."""
+        words = text.replace(":", " ").split()
+        if not words:
+            return None
+        epoch = self.epoch
+        if words[0].isdigit():
+            epoch = int(words[0])
+            words = words[1:]
+            if not 1 <= epoch <= MAX_EPOCHS:
+                return None
+            if not words:
+                return epoch, 0
+            if words[0].isdigit() and len(words) == 1:
+                return epoch, int(words[0]) - 1
+        symbol = normalize(" ".join(words))
+        trace = self.history.trace(epoch)
+        sample = max(self.frame.trace.sample_of(self.index), 0)
+        sample = min(sample, trace.network.n_samples - 1)
+        index = find(trace, symbol, sample)
+        return None if index is None else (epoch, index)
+
+    # -- running ----------------------------------------------------------------------------
+    def action_run(self) -> None:
+        self.app.push_screen(AskScreen("Run how many epochs?", "10000"), self._run_answer)
+
+    def _run_answer(self, answer: str | None) -> None:
+        if answer is None:
+            return
+        try:
+            count = int(answer.replace(",", "").replace("_", ""))
+        except ValueError:
+            self.notify(f"not a number of epochs: {answer!r}", severity="error")
+            return
+        if not 1 <= count <= MAX_EPOCHS:
+            self.notify(f"run 1 to {MAX_EPOCHS:,} epochs", severity="error")
+            return
+        self.start_run(count)
+
+    def start_run(self, count: int) -> Worker:
+        """Run `count` epochs from the current one (a thread worker); ends on the last step of
+        epoch e + count − 1."""
+        self.running = True
+        self._run_goal = self.epoch + count - 1
+        self.run_text = f"running {count:,} epochs…"
+        self.query_one(StatusBar).run_text = self.run_text
+        return self._run(count)
+
+    @work(thread=True, exclusive=True, group="run")
+    def _run(self, count: int) -> int:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        needed = self._run_goal - self.history.epochs_done
+        if needed <= 0:
+            return 0
+
+        def progress(done: int, loss: float) -> None:
+            now = time.monotonic()
+            if now - self._last_plot >= 0.2:
+                self._last_plot = now
+                self.app.call_from_thread(self._run_progress, done, needed, loss)
+
+        return self.history.extend(needed, progress=progress,
+                                   should_stop=lambda: worker.is_cancelled)
+
+    def _run_progress(self, done: int, needed: int, loss: float) -> None:
+        self.run_text = f"running: {done:,} of {needed:,} epochs done · loss {num(loss, 9)}"
+        self.query_one(StatusBar).run_text = self.run_text
+        self._plot()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "run":
+            return
+        if event.state not in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
+            return
+        self.running = False
+        last = min(self._run_goal, self.history.epochs_done)
+        if last >= self.epoch:
+            outputs = self.history.outputs_after(last)
+            loss = self.history.loss_after(last)
+            shown = ", ".join(num(float(v), self.precision) for v in outputs.ravel()[:6])
+            stopped = " (stopped)" if event.state == WorkerState.CANCELLED else ""
+            self.run_text = (f"after epoch {last:,}{stopped}: loss {num(loss, self.precision)}, "
+                             f"outputs {shown}")
+            self.go(last, len(self.history.trace(last)) - 1)
+        self.show()
+
+    def action_cancel_run(self) -> None:
+        for worker in self.workers:
+            if worker.group == "run":
+                worker.cancel()
+
+    # -- settings ---------------------------------------------------------------------------
+    def action_switch_order(self) -> None:
+        network = self.history.network_for(self.epoch)
+        other = ("after_output_update" if network.hidden_gradients == "before_update"
+                 else "before_update")
+        if other == "after_output_update" and network.update != "online":
+            self.notify("after_output_update works with online updates only",
+                        severity="error")
+            return
+        question = (f"Switch to {other} from epoch {self.epoch} on? The history after the "
+                    f"start of epoch {self.epoch} is discarded. (y/n)")
+        self.app.push_screen(AskScreen(question, "y"),
+                             lambda answer: self._switch_answer(answer, other))
+
+    def _switch_answer(self, answer: str | None, order: str) -> None:
+        if not answer or answer.strip().lower() not in ("y", "yes"):
+            return
+        network = self.history.network_for(self.epoch)
+        self.history.switch(self.epoch, replace(network, hidden_gradients=order,
+                                                param_refs=network.param_refs))
+        self._rows_cache.clear()
+        self.go(self.epoch, self.index)
+        self.show()

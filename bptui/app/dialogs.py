@@ -1,0 +1,99 @@
+"""Modal screens: the help, and a one-line question (run how many epochs, go where)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+KEYS = [
+    ("n  →  space", "next step"),
+    ("p  ←", "previous step (across epochs too: time travel is exact)"),
+    ("]  [", "next / previous phase"),
+    ("1 2 3 4", "start of this sample's forward / error / backward / update"),
+    ("home  end", "first / last step of the epoch"),
+    ("}  {", "next / previous sample"),
+    ("N  P", "the same step in the next / previous epoch"),
+    ("g", "go to: an epoch (3), a step of it (3:17), a symbol (dE_total/dw1, delta_o1, "
+          "w5+), or both (3 ∂E_total/∂w1)"),
+    ("r", "run N epochs (asks; 10,000 by default); Esc stops a run"),
+    ("u", "unpin the chain panel (it follows the step again)"),
+    ("f", "show or hide the finite-difference columns"),
+    ("o", "switch the hidden-gradient order (before_update / after_output_update)"),
+    ("v", "at small sizes: switch the lower panel (table, chain rule, loss plot)"),
+    ("ctrl+p", "the command palette: every action, and a parameter by name"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+
+ABOUT = (
+    "Select a parameter by its row in the table (Enter or a click), by clicking its label or "
+    "line in the diagram (a neuron's name selects its bias), or by name in the palette. "
+    "The chain panel then stays pinned to it until u. Values not yet computed in this pass "
+    "show as ·; underlined values are those the current step uses; the current step's neuron "
+    "or edge is shown in reverse."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, and how to read the screen."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "Close", priority=True),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90%; max-width: 100; height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    HelpScreen .key { color: $accent; text-style: bold; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "bptui keys (Esc closes)"
+            lines = "\n".join(f"[b]{key:<14}[/b] {what}" for key, what in KEYS)
+            yield Static(lines)
+            yield Static("")
+            yield Static(ABOUT)
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)
+
+
+class AskScreen(ModalScreen[str | None]):
+    """One question, one line of answer; Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
+
+    DEFAULT_CSS = """
+    AskScreen { align: center middle; }
+    AskScreen > Vertical {
+        width: 70; height: auto; border: round $primary; background: $surface;
+        padding: 0 1;
+    }
+    AskScreen Label { width: 100%; }
+    AskScreen .error { color: $error; }
+    """
+
+    def __init__(self, question: str, default: str = "", hint: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.default = default
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            yield Input(value=self.default, id="answer")
+            yield Label(self.hint, classes="error", id="hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
