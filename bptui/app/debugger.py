@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from bptui.app.diagram_layout import Highlights
 from bptui.app.dialogs import AskScreen, HelpScreen
@@ -90,7 +90,7 @@ class DebuggerScreen(Screen[None]):
 
     DEFAULT_CSS = """
     DebuggerScreen { layout: vertical; }
-    DebuggerScreen #diagram-row { height: 12; }
+    DebuggerScreen #diagram-row { height: 11; }
     DebuggerScreen #panels { height: 1fr; }
     DebuggerScreen #left, DebuggerScreen #right { width: 1fr; }
     DebuggerScreen StepPanel { height: 9; }
@@ -212,8 +212,17 @@ class DebuggerScreen(Screen[None]):
         self.refresh_bindings()
 
     def _plot(self) -> None:
-        self.query_one(LossPlot).view = LossView(tuple(self.history.losses), self.epoch,
-                                                 self._initial_loss)
+        """The losses up to the position: epochs before this one, and this one once its last
+        step is reached (so that a step back shows exactly what it showed before)."""
+        done = self.epoch - 1
+        if self.index == len(self.history.trace(self.epoch)) - 1:
+            done = self.epoch
+            if self.history.epochs_done < done:
+                self.history.params_at(done + 1)  # the epoch is complete: record its loss
+        if self.running:
+            done = self.history.epochs_done
+        losses = self.history.losses[:done]
+        self.query_one(LossPlot).view = LossView(tuple(losses), self.epoch, self._initial_loss)
 
     def go(self, epoch: int, index: int) -> None:
         """Move to (epoch, index), clamping the index to the epoch's steps."""
@@ -423,26 +432,27 @@ class DebuggerScreen(Screen[None]):
                 self._last_plot = now
                 self.app.call_from_thread(self._run_progress, done, needed, loss)
 
-        return self.history.extend(needed, progress=progress,
-                                   should_stop=lambda: worker.is_cancelled)
+        try:
+            return self.history.extend(needed, progress=progress,
+                                       should_stop=lambda: worker.is_cancelled)
+        finally:
+            # A thread worker is marked cancelled at once but ends only when its chunk is
+            # done: the run is finished here, not at the state change.
+            self.app.call_from_thread(self._finish_run, worker.is_cancelled)
 
     def _run_progress(self, done: int, needed: int, loss: float) -> None:
         self.run_text = f"running: {done:,} of {needed:,} epochs done · loss {num(loss, 9)}"
         self.query_one(StatusBar).run_text = self.run_text
         self._plot()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "run":
-            return
-        if event.state not in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
-            return
+    def _finish_run(self, cancelled: bool) -> None:
         self.running = False
         last = min(self._run_goal, self.history.epochs_done)
         if last >= self.epoch:
             outputs = self.history.outputs_after(last)
             loss = self.history.loss_after(last)
             shown = ", ".join(num(float(v), self.precision) for v in outputs.ravel()[:6])
-            stopped = " (stopped)" if event.state == WorkerState.CANCELLED else ""
+            stopped = " (stopped)" if cancelled else ""
             self.run_text = (f"after epoch {last:,}{stopped}: loss {num(loss, self.precision)}, "
                              f"outputs {shown}")
             self.go(last, len(self.history.trace(last)) - 1)

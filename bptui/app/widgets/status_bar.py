@@ -16,7 +16,6 @@ class StatusBar(Widget):
     DEFAULT_CSS = """
     StatusBar {
         height: auto;
-        max-height: 3;
         background: $panel;
         color: $text;
         padding: 0 1;
@@ -27,7 +26,7 @@ class StatusBar(Widget):
     """The position shown."""
     precision: reactive[int] = reactive(9)
     """Decimals of the numbers."""
-    run_text: reactive[str] = reactive("")
+    run_text: reactive[str] = reactive("", layout=True)
     """A run's progress or its result ("after epoch N: loss …, outputs …")."""
     last_loss: reactive[float | None] = reactive(None)
     """The loss after the previous epoch, None in epoch 1."""
@@ -53,15 +52,20 @@ class StatusBar(Widget):
             (network.hidden_gradients, "italic"),
         ]
         e_total = frame.e_total
-        parts.append((f"E_total {num(e_total, p) if e_total is not None else '·'}", ""))
         last = self.last_loss
-        parts.append((f"last epoch {num(last, p) if last is not None else '—'}", ""))
-        text = Text()
-        for k, (words, style) in enumerate(parts):
-            if k:
-                text.append(" · ", "dim")
-            text.append(words, style)
+        second: list[tuple[str, str]] = [
+            (f"E_total {num(e_total, p) if e_total is not None else '·'}", ""),
+            (f"last epoch {num(last, p) if last is not None else '—'}", ""),
+        ]
+        rows = [parts, second]
         if self.run_text:
-            text.append("\n")
-            text.append(self.run_text, "bold")
+            rows.append([(self.run_text, "bold")])
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for row, items in enumerate(rows):
+            if row:
+                text.append("\n")
+            for k, (words, style) in enumerate(items):
+                if k:
+                    text.append(" · ", "dim")
+                text.append(words, style)
         return text

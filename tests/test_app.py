@@ -1,0 +1,198 @@
+"""The debugger driven through Pilot: state after keys, not pixels."""
+
+from __future__ import annotations
+
+import pytest
+
+from bptui.app.app import BptuiApp
+from bptui.app.debugger import DebuggerScreen
+from bptui.app.widgets.param_table import ParamTable
+from bptui.engine.loader import load_network
+from tests.screen import find, screen_text
+
+SIZE = (120, 40)
+
+
+def debugger(app: BptuiApp) -> DebuggerScreen:
+    screen = app.screen
+    assert isinstance(screen, DebuggerScreen)
+    return screen
+
+
+async def test_stepping_forward_and_back_is_exact() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        assert screen.position == (1, 0)
+        first = screen_text(app)
+        await pilot.press(*["n"] * 10)
+        assert screen.position == (1, 10)
+        assert "= 0.274811083 + 0.023560026" in screen_text(app)
+        await pilot.press(*["p"] * 10)
+        assert screen.position == (1, 0)
+        assert screen_text(app) == first
+
+
+async def test_stepping_back_across_an_epoch_shows_the_last_step_of_the_one_before() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("end")
+        last = screen_text(app)
+        assert screen.position == (1, 50)
+        await pilot.press("n")
+        assert screen.position == (2, 0)
+        assert "epoch 2" in screen_text(app)
+        assert "last epoch 0.291027774" in screen_text(app)
+        await pilot.press("p")
+        assert screen.position == (1, 50)
+        assert screen_text(app) == last
+
+
+async def test_phase_keys_jump_between_phases() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("right_square_bracket")
+        assert screen.frame.phase == "error" and screen.index == 8
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert screen.frame.phase == "update" and screen.index == 43
+        await pilot.press("left_square_bracket")
+        assert screen.frame.phase == "backward" and screen.index == 11
+        await pilot.press("1")
+        assert screen.index == 0
+        await pilot.press("3")
+        assert screen.index == 11
+
+
+@pytest.mark.parametrize("focus", ["table", "none"])
+async def test_arrow_keys_step_whatever_has_focus(focus: str) -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        if focus == "table":
+            screen.query_one(ParamTable).focus()
+            await pilot.pause()
+        await pilot.press("right", "right")
+        assert screen.position == (1, 2)
+        await pilot.press("left")
+        assert screen.position == (1, 1)
+
+
+async def test_prev_is_disabled_at_the_first_step() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        assert screen.check_action("prev", ()) is None
+        await pilot.press("p")
+        assert screen.position == (1, 0)
+        await pilot.press("n")
+        assert screen.check_action("prev", ()) is True
+
+
+async def test_chain_panel_follows_the_step_until_pinned() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        assert "Chain rule · w5 (follows the step)" in screen_text(app)
+        table = screen.query_one(ParamTable)
+        table.focus()
+        await pilot.pause()
+        await pilot.press("down", "enter")  # w2
+        assert screen.pinned == "w2"
+        assert "Chain rule · w2 (pinned" in screen_text(app)
+        await pilot.press("n", "n")
+        assert screen.pinned == "w2"
+        await pilot.press("u")
+        assert screen.pinned is None
+
+
+async def test_clicking_a_weight_label_in_the_diagram_pins_it() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        x, y = find(screen_text(app), "w7 0.5")
+        await pilot.click(offset=(x + 1, y))
+        assert screen.pinned == "w7"
+
+
+async def test_go_to_takes_epochs_steps_and_symbols() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        assert screen.parse_goto("3") == (3, 0)
+        assert screen.parse_goto("2:17") == (2, 16)
+        assert screen.parse_goto("dE_total/dw5") == (1, 15)
+        assert screen.parse_goto("3 ∂E_total/∂w1") == (3, 31)
+        assert screen.parse_goto("delta_o1") == (1, 13)
+        assert screen.parse_goto("w5+") == (1, 47)
+        assert screen.parse_goto("nonsense") is None
+        await pilot.press("g")
+        await pilot.press(*"2 delta_h1", "enter")
+        assert screen.position == (2, 29)
+
+
+async def test_a_run_ends_on_the_last_step_and_reports_the_posts_numbers() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("r")
+        await pilot.press("enter")  # the default, 10,000
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.position == (10_000, 50)
+        text = screen_text(app)
+        assert "after epoch 10,000: loss 3.51018778e-05" in text
+        assert "outputs 0.01591362, 0.984064274" in text
+
+
+async def test_a_run_from_mid_epoch_ends_n_minus_1_epochs_later() -> None:
+    app = BptuiApp(load_network("mazur-2015"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("n", "n", "n")
+        screen.start_run(1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.position == (1, 50)
+        assert "after epoch 1: loss 0.291027924" in screen_text(app)
+
+
+async def test_cancelling_a_long_run_keeps_the_finished_epochs() -> None:
+    big = load_network("tanh-2332")
+    app = BptuiApp(big)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        worker = screen.start_run(5_000_000)  # would take well over 10 s
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert worker.is_cancelled
+        done = screen.history.epochs_done
+        assert 0 < done < 5_000_000
+        assert len(screen.history.losses) == done
+        assert screen.epoch == done
+
+
+async def test_switching_the_order_asks_and_keeps_earlier_epochs() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("end", "n")  # epoch 2
+        loss_1 = screen.history.loss_after(1)
+        await pilot.press("o", "enter")
+        assert screen.history.network_for(2).hidden_gradients == "after_output_update"
+        assert screen.history.network_for(1).hidden_gradients == "before_update"
+        assert screen.history.loss_after(1) == loss_1
+        await pilot.press("p")
+        assert "before_update" in screen_text(app)
+
+
+async def test_help_screen_opens_and_closes() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert "bptui keys" in screen_text(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DebuggerScreen)
