@@ -46,6 +46,15 @@ def fixed(value: float, precision: int = 9) -> str:
     return num(value, precision, strip=False)
 
 
+def column(value: float, precision: int = 9) -> str:
+    """Fixed-point with exactly `precision` decimals, never scientific below 1 (so that a
+    table's column lines up: −0.000007479); scientific only for huge magnitudes."""
+    if not math.isfinite(value) or abs(value) >= 1e7:
+        return num(value, precision)
+    text = f"{value:.{precision}f}"
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def full(value: float) -> str:
     """The shortest text that reads back as exactly this float64."""
     return num(value) if not math.isfinite(value) else repr(float(value))
@@ -93,30 +102,51 @@ def equation(step: Step, precision: int = 9) -> str:
 
 @dataclass(frozen=True)
 class TreeLine:
-    """One line of a breakdown: its tree prefix, its text, and whether its numbers are known."""
+    """One node of a breakdown: its tree prefix, its text, and whether its numbers are known.
+
+    `head` is `symbol = formula`, `tail` the rest (`= numbers = value`, empty while the node's
+    step is ahead); `continuation` is the prefix for showing the tail on a line of its own.
+    """
 
     prefix: str
-    text: str
+    head: str
+    tail: str
     reached: bool  # False: the step that computes it is still ahead; only symbols are shown
     node: Node
+    continuation: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.head} {self.tail}" if self.tail else self.head
 
 
-def node_text(node: Node, trace: EpochTrace, precision: int, reached: bool) -> str:
-    """`symbol = how = numbers = value` for a node, numbers only once reached."""
+def node_parts(node: Node, trace: EpochTrace, precision: int, reached: bool) -> tuple[str, str]:
+    """(`symbol = how`, `= numbers = value`) for a node; the second is empty until reached."""
     if node.op == "leaf":
         if node.step is not None:
             step = trace[node.step]
             if step.symbol == node.symbol:
-                return equation(step, precision) if reached else f"{step.symbol} = {step.formula}"
-        return f"{node.symbol} = {num(node.value, precision)}" if reached else node.symbol
+                head = f"{step.symbol} = {step.formula}"
+                if not reached:
+                    return head, ""
+                rest = equation(step, precision)[len(head):].strip()
+                return (head, rest) if rest else (head, "")
+        if not reached:
+            return node.symbol, ""
+        return node.symbol, f"= {num(node.value, precision)}"
     joiner = " × " if node.op == "product" else " + "
     symbols = joiner.join(child.symbol for child in node.children)
     head = node.symbol if symbols == node.symbol else f"{node.symbol} = {symbols}"
     if not reached:
-        return head
+        return head, ""
     values = joiner.join(_operand(child.value, precision, k) for k, child in
                          enumerate(node.children))
-    return f"{head} = {values} = {num(node.value, precision)}"
+    return head, f"= {values} = {num(node.value, precision)}"
+
+
+def node_text(node: Node, trace: EpochTrace, precision: int, reached: bool) -> str:
+    head, tail = node_parts(node, trace, precision, reached)
+    return f"{head} {tail}" if tail else head
 
 
 def _operand(value: float, precision: int, position: int) -> str:
@@ -129,7 +159,8 @@ def tree_lines(node: Node, trace: EpochTrace, precision: int = 9,
     """A breakdown tree as indented lines; `position` is the current step (None: all known).
 
     A node is reached once its step is at or before `position` (parameters and inputs always
-    are). Long sums show their first and last terms around an ellipsis line.
+    are; a node without a step of its own once all its children are). Long sums show their
+    first and last terms around an ellipsis line.
     """
     lines: list[TreeLine] = []
 
@@ -142,8 +173,10 @@ def tree_lines(node: Node, trace: EpochTrace, precision: int = 9,
 
     def visit(n: Node, lead: str, branch: str) -> None:
         reached = is_reached(n)
-        lines.append(TreeLine(lead + branch, node_text(n, trace, precision, reached), reached, n))
+        head, tail = node_parts(n, trace, precision, reached)
         child_lead = lead + ("│ " if branch == "├ " else "  " if branch else "")
+        continuation = child_lead + ("│ " if n.children else "  ") + "  "
+        lines.append(TreeLine(lead + branch, head, tail, reached, n, continuation))
         children = list(n.children)
         shown: list[Node | None] = children
         if len(children) > max_children:
@@ -153,7 +186,7 @@ def tree_lines(node: Node, trace: EpochTrace, precision: int = 9,
             last = k == len(shown) - 1
             if child is None:
                 hidden = len(children) - 2 * (max_children // 2)
-                lines.append(TreeLine(child_lead + "├ ", f"… {hidden} more terms", True, n))
+                lines.append(TreeLine(child_lead + "├ ", f"… {hidden} more terms", "", True, n))
                 continue
             visit(child, child_lead, "└ " if last else "├ ")
 

@@ -94,9 +94,10 @@ class DebuggerScreen(Screen[None]):
     DebuggerScreen #panels { height: 1fr; }
     DebuggerScreen #left, DebuggerScreen #right { width: 1fr; }
     DebuggerScreen StepPanel { height: 9; }
-    DebuggerScreen LossPlot { height: 9; }
+    DebuggerScreen LossPlot { height: 8; }
     DebuggerScreen.compact #diagram-row { height: 1fr; }
     DebuggerScreen.compact #panels { height: auto; }
+    DebuggerScreen.compact #left { height: auto; }
     DebuggerScreen.compact StepPanel { height: 7; }
     DebuggerScreen.compact #right { display: none; }
     DebuggerScreen.compact ParamTable { display: none; }

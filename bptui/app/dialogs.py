@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -56,8 +57,11 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "bptui keys (Esc closes)"
-            lines = "\n".join(f"[b]{key:<14}[/b] {what}" for key, what in KEYS)
-            yield Static(lines)
+            keys = Text()
+            for key, what in KEYS:
+                keys.append(f"{key:<14}", "bold")
+                keys.append(f" {what}\n")
+            yield Static(keys)
             yield Static("")
             yield Static(ABOUT)
 

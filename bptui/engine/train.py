@@ -23,11 +23,14 @@ epoch's loss after, so no extra pass is needed; online with several samples runs
 forward pass after each epoch.
 
 Non-finite values: nothing here raises or warns on overflow (numpy runs under
-`np.errstate(all="ignore")`; the generated code calls `math.exp` only on arguments ≤ 0 and
-never divides by a value that can be zero). After every epoch the loss plus the sum of all
-parameters is tested: that sum is finite when they all are (a false alarm from an overflowing
-sum is checked element by element). Training stops after the first epoch whose loss or any
-parameter is non-finite and reports it as `nonfinite_epoch`.
+`np.errstate(all="ignore")`; the generated code calls `math.exp` only on arguments ≤ 0, never
+divides by a value that can be zero and never uses `**`). Training stops after the first epoch
+whose loss or any parameter is non-finite and reports it as `nonfinite_epoch`. The test: the
+loss plus the sum of the trained parameters is finite when they all are (a false alarm from an
+overflowing sum is checked element by element). numpy tests after every epoch; the scalar
+backend runs blocks of epochs untested, tests the block's losses and final parameters, and
+replays a block that went non-finite with a variant of its code that tests every epoch, so
+that Mazur's epoch carries no test at all.
 """
 
 from __future__ import annotations
@@ -83,8 +86,13 @@ def train(
     loss or any parameter is non-finite (`TrainResult.nonfinite_epoch`).
     """
     return train_with(
-        network, params, epochs, backend=None, progress=progress,
-        progress_every=progress_every, should_stop=should_stop,
+        network,
+        params,
+        epochs,
+        backend=None,
+        progress=progress,
+        progress_every=progress_every,
+        should_stop=should_stop,
     )
 
 
@@ -146,7 +154,7 @@ def train_with(
 
 
 def backend_for(network: Network) -> str:
-    """"scalar" or "numpy", whichever a rough cost model expects to be faster.
+    """ "scalar" or "numpy", whichever a rough cost model expects to be faster.
 
     The generated scalar code costs some 50 ns per parameter and sample (forward, backward and
     update), plus a third of that for online's loss-only pass. A numpy call costs about a
@@ -271,7 +279,7 @@ class _ScalarSource:
     The names are Mazur's, by position (custom neuron names do not change the code): inputs
     i1.., hidden h1.. (h1_1.. for several hidden layers), outputs o1..; weights w1.. layer by
     layer, row by row; biases b1, b2 (shared) or b_h1, b_o1 (per neuron); net_X, out_X, the
-    target t_X, the residual r_X = t_X − out_X, the delta d_X, batch gradients g_w1, g_b1.
+    target t_X, the residual r_X = out_X − t_X, the delta d_X, batch gradients g_w1, g_b1.
 
     The arithmetic follows `passes.compute_sample` operation by operation: the same stable
     sigmoid/softplus/softmax forms as `functions.py` (exp only of arguments ≤ 0), the same
@@ -285,7 +293,7 @@ class _ScalarSource:
         self.n_layers = len(config.sizes)
         self.lines: list[str] = []
         self.depth = 0
-        # weights[l][j][i]: the weight into neuron j of layer l from neuron i below it
+        # weights[layer][j][i]: the weight into neuron j of `layer` from neuron i below it
         self.weights: list[list[list[str]]] = []
         k = 0
         n_in = config.n_inputs
@@ -297,27 +305,27 @@ class _ScalarSource:
             self.weights.append(rows)
             n_in = size
         self.bias_params: list[list[str]] = []
-        for l, kind in enumerate(config.biases):
+        for layer, kind in enumerate(config.biases):
             if kind == "shared":
-                self.bias_params.append([f"b{l + 1}"])
+                self.bias_params.append([f"b{layer + 1}"])
             elif kind == "neuron":
-                self.bias_params.append([f"b_{name}" for name in self.names[l + 1]])
+                self.bias_params.append([f"b_{name}" for name in self.names[layer + 1]])
             else:
                 self.bias_params.append([])
 
     # -- names -------------------------------------------------------------------------------
-    def neuron(self, l: int, j: int) -> str:
-        return self.names[l + 1][j]
+    def neuron(self, layer: int, j: int) -> str:
+        return self.names[layer + 1][j]
 
-    def source(self, l: int, i: int) -> str:
-        """The value neuron i of the layer below layer l outputs (an input for layer 0)."""
-        return self.names[0][i] if l == 0 else f"out_{self.names[l][i]}"
+    def source(self, layer: int, i: int) -> str:
+        """What neuron i of the layer below `layer` outputs (an input, below layer 0)."""
+        return self.names[0][i] if layer == 0 else f"out_{self.names[layer][i]}"
 
-    def bias_of(self, l: int, j: int) -> str | None:
-        params = self.bias_params[l]
+    def bias_of(self, layer: int, j: int) -> str | None:
+        params = self.bias_params[layer]
         if not params:
             return None
-        return params[0] if len(params) == 1 and self.c.biases[l] == "shared" else params[j]
+        return params[0] if self.c.biases[layer] == "shared" else params[j]
 
     @property
     def all_params(self) -> list[str]:
@@ -342,18 +350,25 @@ class _ScalarSource:
         for line in lines:
             self.lines.append("    " * self.depth + line if line else "")
 
-    def emit_joined(self, head: str, items: list[str], joiner: str, tail: str) -> None:
-        """`head` + the items joined by `joiner` + `tail`, broken into lines when long.
-
-        When the line is too long, `head` must end with an opening bracket and `tail` start
-        with the closing one, so that Python continues the lines implicitly.
+    def emit_joined(
+        self,
+        head: str,
+        items: list[str],
+        joiner: str,
+        tail: str = "",
+        brackets: tuple[str, str] | None = ("(", ")"),
+    ) -> None:
+        """`head` + the items joined by `joiner` + `tail`: one line if it fits, else one item
+        run per line inside `brackets` (None: `head` already ends with an opening bracket and
+        `tail` starts with its closing one), so that Python continues the lines implicitly.
         """
         indent = "    " * self.depth
         line = head + joiner.join(items) + tail
         if len(indent) + len(line) <= _WIDTH:
             self.emit(line)
             return
-        self.emit(head)
+        opening, closing = brackets or ("", "")
+        self.emit(head + opening)
         self.depth += 1
         width = _WIDTH - len(indent) - 4
         operator = joiner.strip() if joiner.startswith(" ") else ""
@@ -370,7 +385,7 @@ class _ScalarSource:
         for k, text in enumerate(rows):
             self.emit(text + ("," if not operator and k < len(rows) - 1 else ""))
         self.depth -= 1
-        self.emit(tail)
+        self.emit(closing + tail)
 
     # -- the parts of an epoch ---------------------------------------------------------------
     def forward(self, with_loss: bool, total: str | None) -> None:
@@ -378,32 +393,34 @@ class _ScalarSource:
 
         `total`: the name to add this sample's E_total to (None: assign E).
         """
-        for l in range(self.n_layers):
-            activation = self.c.activations[l]
-            self.emit(f"# forward, layer {l + 1} ({activation})")
-            for j in range(self.c.sizes[l]):
-                name = self.neuron(l, j)
-                terms = [f"{w} * {self.source(l, i)}" for i, w in enumerate(self.weights[l][j])]
-                bias = self.bias_of(l, j)
+        for layer in range(self.n_layers):
+            activation = self.c.activations[layer]
+            self.emit(f"# forward, layer {layer + 1} ({activation})")
+            for j in range(self.c.sizes[layer]):
+                name = self.neuron(layer, j)
+                terms = [
+                    f"{w} * {self.source(layer, i)}" for i, w in enumerate(self.weights[layer][j])
+                ]
+                bias = self.bias_of(layer, j)
                 if bias is not None:
                     terms.append(bias)
-                self.emit(f"net_{name} = " + " + ".join(terms))
+                self.emit_joined(f"net_{name} = ", terms, " + ")
                 if activation != "softmax":
-                    self.activation(activation, name, keep_e=self.needs_e(l))
+                    self.activation(activation, name, keep_e=self.needs_e(layer))
             if activation == "softmax":
-                self.softmax(l)
+                self.softmax(layer)
         outputs = self.names[-1]
         if self.c.loss in ("half_sse", "sse", "mse"):
-            # out − t: exactly −(t − out), so its square is the loss's and it is −∂E/∂out's
-            # sign-free part (−(t − out) = out − t exactly in IEEE arithmetic)
+            # r = out − t, exactly −(t − out): r² is the loss's square, and ∂E/∂out is r
+            # (half_sse), 2r (sse) or 2r/n (mse), the very numbers functions.py computes
             for name in outputs:
                 self.emit(f"r_{name} = out_{name} - t_{name}")
         if with_loss:
             self.loss(total)
 
-    def needs_e(self, l: int) -> bool:
+    def needs_e(self, layer: int) -> bool:
         """bce reuses the sigmoid's exp(−|net|) for its softplus terms."""
-        return l == self.n_layers - 1 and self.c.loss == "bce"
+        return layer == self.n_layers - 1 and self.c.loss == "bce"
 
     def activation(self, activation: str, name: str, keep_e: bool) -> None:
         net, out = f"net_{name}", f"out_{name}"
@@ -414,7 +431,9 @@ class _ScalarSource:
                 self.emit(f"    e_{name} = exp(-{net})", f"    {out} = 1.0 / (1.0 + e_{name})")
             else:
                 self.emit(f"    {out} = 1.0 / (1.0 + exp(-{net}))")
-            self.emit("else:", f"    e_{name} = exp({net})", f"    {out} = e_{name} / (1.0 + e_{name})")
+            self.emit(
+                "else:", f"    e_{name} = exp({net})", f"    {out} = e_{name} / (1.0 + e_{name})"
+            )
         elif activation == "tanh":
             self.emit(f"{out} = tanh({net})")
         elif activation == "relu":
@@ -424,8 +443,8 @@ class _ScalarSource:
         else:  # pragma: no cover - the loader allows no other
             raise ValueError(activation)
 
-    def softmax(self, l: int) -> None:
-        names = self.names[l + 1]
+    def softmax(self, layer: int) -> None:
+        names = self.names[layer + 1]
         self.emit(f"top = net_{names[0]}")
         for name in names[1:]:
             self.emit(f"if net_{name} > top:", f"    top = net_{name}")
@@ -444,9 +463,9 @@ class _ScalarSource:
             # Σ ½r² = ½·Σ r²: halving is exact, so this is the same number with fewer products
             squares = [f"r_{name} * r_{name}" for name in outputs]
             if total is None:
-                self.emit_joined("E = 0.5 * (", squares, " + ", ")")
+                self.emit_joined("E = 0.5 * (", squares, " + ", ")", brackets=None)
             else:
-                self.emit_joined(f"{total} += 0.5 * (", squares, " + ", ")")
+                self.emit_joined(f"{total} += 0.5 * (", squares, " + ", ")", brackets=None)
             return
         terms = []
         for name in outputs:
@@ -477,14 +496,14 @@ class _ScalarSource:
             else:  # pragma: no cover
                 raise ValueError(loss)
         if total is None:
-            self.emit_joined("E = (", terms, " + ", ")")
+            self.emit_joined("E = ", terms, " + ")
         else:
-            self.emit_joined(f"{total} += (", terms, " + ", ")")
+            self.emit_joined(f"{total} += ", terms, " + ")
 
-    def derivative(self, l: int, j: int) -> str | None:
-        """∂out/∂net of neuron j of layer l (None: 1, for linear)."""
-        name = self.neuron(l, j)
-        activation = self.c.activations[l]
+    def derivative(self, layer: int, j: int) -> str | None:
+        """∂out/∂net of neuron j of `layer` (None: 1, for linear)."""
+        name = self.neuron(layer, j)
+        activation = self.c.activations[layer]
         if activation == "sigmoid":
             return f"(out_{name} * (1.0 - out_{name}))"
         if activation == "tanh":
@@ -496,10 +515,10 @@ class _ScalarSource:
         raise ValueError(activation)  # pragma: no cover
 
     def output_deltas(self) -> None:
-        l = self.n_layers - 1
+        layer = self.n_layers - 1
         outputs = self.names[-1]
-        loss, activation = self.c.loss, self.c.activations[l]
-        self.emit(f"# backward, layer {l + 1} (outputs)")
+        loss, activation = self.c.loss, self.c.activations[layer]
+        self.emit(f"# backward, layer {layer + 1} (outputs)")
         if (loss, activation) in (("bce", "sigmoid"), ("cross_entropy", "softmax")):
             for name in outputs:
                 self.emit(f"d_{name} = out_{name} - t_{name}")
@@ -519,51 +538,51 @@ class _ScalarSource:
                 self.emit(f"d_{name} = out_{name} * (g_{name} - dot)")
             return
         for j, name in enumerate(outputs):
-            derivative = self.derivative(l, j)
+            derivative = self.derivative(layer, j)
             g = gradient.format(name)
             self.emit(f"d_{name} = {g}" + (f" * {derivative}" if derivative else ""))
 
-    def hidden_deltas(self, l: int) -> None:
-        """δ of layer l from the δ of layer l+1 and the weights between (as they are now)."""
-        self.emit(f"# backward, layer {l + 1} ({self.c.activations[l]})")
-        above = self.weights[l + 1]
-        for j in range(self.c.sizes[l]):
-            name = self.neuron(l, j)
-            paths = [f"d_{self.neuron(l + 1, m)} * {above[m][j]}" for m in range(len(above))]
-            derivative = self.derivative(l, j)
+    def hidden_deltas(self, layer: int) -> None:
+        """δ of `layer` from the δ of the layer above and the weights between, as they are."""
+        self.emit(f"# backward, layer {layer + 1} ({self.c.activations[layer]})")
+        above = self.weights[layer + 1]
+        for j in range(self.c.sizes[layer]):
+            name = self.neuron(layer, j)
+            paths = [f"d_{self.neuron(layer + 1, m)} * {above[m][j]}" for m in range(len(above))]
+            derivative = self.derivative(layer, j)
             head = f"d_{name} = ("
             tail = ")" + (f" * {derivative}" if derivative else "")
-            self.emit_joined(head, paths, " + ", tail)
+            self.emit_joined(head, paths, " + ", tail, brackets=None)
 
-    def bias_gradient(self, l: int, j: int) -> str:
-        if self.c.biases[l] == "shared":
-            deltas = [f"d_{self.neuron(l, m)}" for m in range(self.c.sizes[l])]
+    def bias_gradient(self, layer: int, j: int) -> str:
+        if self.c.biases[layer] == "shared":
+            deltas = [f"d_{self.neuron(layer, m)}" for m in range(self.c.sizes[layer])]
             return deltas[0] if len(deltas) == 1 else "(" + " + ".join(deltas) + ")"
-        return f"d_{self.neuron(l, j)}"
+        return f"d_{self.neuron(layer, j)}"
 
-    def online_update(self, l: int) -> None:
-        self.emit(f"# update, layer {l + 1}")
-        for j in range(self.c.sizes[l]):
-            name = self.neuron(l, j)
-            for i, w in enumerate(self.weights[l][j]):
-                self.emit(f"{w} -= lr * (d_{name} * {self.source(l, i)})")
+    def online_update(self, layer: int) -> None:
+        self.emit(f"# update, layer {layer + 1}")
+        for j in range(self.c.sizes[layer]):
+            name = self.neuron(layer, j)
+            for i, w in enumerate(self.weights[layer][j]):
+                self.emit(f"{w} -= lr * (d_{name} * {self.source(layer, i)})")
         if self.c.train_biases:
-            for j, b in enumerate(self.bias_params[l]):
-                gradient = self.bias_gradient(l, j)
+            for j, b in enumerate(self.bias_params[layer]):
+                gradient = self.bias_gradient(layer, j)
                 self.emit(f"{b} -= lr * {gradient}")
 
     def accumulate(self, first: bool) -> None:
         """Add this sample's gradients to g_... (`first`: the only sample, assign)."""
         op = "=" if first else "+="
         self.emit("# this sample's gradients")
-        for l in range(self.n_layers):
-            for j in range(self.c.sizes[l]):
-                name = self.neuron(l, j)
-                for i, w in enumerate(self.weights[l][j]):
-                    self.emit(f"g_{w} {op} d_{name} * {self.source(l, i)}")
+        for layer in range(self.n_layers):
+            for j in range(self.c.sizes[layer]):
+                name = self.neuron(layer, j)
+                for i, w in enumerate(self.weights[layer][j]):
+                    self.emit(f"g_{w} {op} d_{name} * {self.source(layer, i)}")
             if self.c.train_biases:
-                for j, b in enumerate(self.bias_params[l]):
-                    self.emit(f"g_{b} {op} {self.bias_gradient(l, j)}")
+                for j, b in enumerate(self.bias_params[layer]):
+                    self.emit(f"g_{b} {op} {self.bias_gradient(layer, j)}")
 
     def gradient_names(self) -> list[str]:
         return [f"g_{p}" for p in self.trained_params]
@@ -582,16 +601,16 @@ class _ScalarSource:
         if self.c.update == "online" and self.c.hidden_gradients == "after_output_update":
             self.output_deltas()
             self.online_update(top)
-            for l in range(top - 1, -1, -1):
-                self.hidden_deltas(l)
-                self.online_update(l)
+            for layer in range(top - 1, -1, -1):
+                self.hidden_deltas(layer)
+                self.online_update(layer)
             return
         self.output_deltas()
-        for l in range(top - 1, -1, -1):
-            self.hidden_deltas(l)
+        for layer in range(top - 1, -1, -1):
+            self.hidden_deltas(layer)
         if self.c.update == "online":
-            for l in range(self.n_layers):
-                self.online_update(l)
+            for layer in range(self.n_layers):
+                self.online_update(layer)
         else:
             self.accumulate(first=self.c.single_sample)
 
@@ -602,10 +621,10 @@ class _ScalarSource:
         """
         if not self.checked:
             return
-        self.emit_joined("s = (", ["E", *self.trained_params], " + ", ")")
+        self.emit_joined("s = ", ["E", *self.trained_params], " + ")
         self.emit("if s - s != 0.0:" if first_epoch_too else "if s - s != 0.0 and epoch:")
         self.depth += 1
-        self.emit_joined("params = [", self.all_params, ", ", "]")
+        self.emit_joined("params = [", self.all_params, ", ", "]", brackets=None)
         self.emit("if not finite(E, *params):", f"    return params, {done}, True")
         self.depth -= 1
 
@@ -634,13 +653,15 @@ class _ScalarSource:
                 "drops the first loss pushed (the loss before the first epoch).",
             )
         self.emit('"""')
-        self.emit_joined("[", self.all_params, ", ", "] = params")
+        self.emit_joined("[", self.all_params, ", ", "] = params", brackets=None)
         if c.single_sample:
             self.emit(f"[({self.sample_vars})] = samples")
         if c.update == "batch_mean":
             self.emit("n = len(samples)")
         # (repeat is a little faster than range where the epoch number is not needed)
-        self.emit("for epoch in range(epochs):" if self.checked else "for _ in repeat(None, epochs):")
+        self.emit(
+            "for epoch in range(epochs):" if self.checked else "for _ in repeat(None, epochs):"
+        )
         self.depth += 1
         if c.lagged:
             self.lagged_epoch()
@@ -652,7 +673,7 @@ class _ScalarSource:
             self.sample_pass(with_loss=True, train=False)
             self.emit("push(E)")
             self.check(first_epoch_too=True, done="epochs")
-        self.emit_joined("return [", self.all_params, ", ", "], epochs, False")
+        self.emit_joined("return [", self.all_params, ", ", "], epochs, False", brackets=None)
         return "\n".join(self.lines) + "\n"
 
     def sample_pass(self, with_loss: bool, train: bool) -> None:
@@ -756,7 +777,12 @@ class _ScalarRunner(_Runner):
     ) -> tuple[list[float], int, bool]:
         mark = len(losses)
         result = function(
-            self.flat, self.samples, self.learning_rate, epochs, losses.append, *_MATH,
+            self.flat,
+            self.samples,
+            self.learning_rate,
+            epochs,
+            losses.append,
+            *_MATH,
             _all_finite,
         )
         if self.lagged:
@@ -799,7 +825,8 @@ class _NumpyRunner(_Runner):
         self.lr = float(network.learning_rate)
         self.loss = network.loss
         self.simplified = (network.loss, self.activations[-1]) in (
-            ("bce", "sigmoid"), ("cross_entropy", "softmax"),
+            ("bce", "sigmoid"),
+            ("cross_entropy", "softmax"),
         )
         self.trained = [*self.weights, *(self.biases if network.train_biases else [])]
 
@@ -861,20 +888,22 @@ class _NumpyRunner(_Runner):
             if epoch:
                 losses.append(loss)
             delta = self.output_delta(nets[-1], outs[-1], self.targets)
-            for l in range(n_layers - 1, -1, -1):
-                below = x if l == 0 else outs[l - 1]
+            for layer in range(n_layers - 1, -1, -1):
+                below = x if layer == 0 else outs[layer - 1]
                 grad_w = delta.T @ below
-                grad_b = _bias_gradient(self.biases[l], delta) if train_biases else None
-                if l > 0:
-                    g = delta @ self.weights[l]
-                    delta = _times_derivative(g, self.activations[l - 1], nets[l - 1], below)
+                grad_b = _bias_gradient(self.biases[layer], delta) if train_biases else None
+                if layer > 0:
+                    g = delta @ self.weights[layer]
+                    delta = _times_derivative(
+                        g, self.activations[layer - 1], nets[layer - 1], below
+                    )
                 if mean:
                     grad_w /= count
-                self.weights[l] -= lr * grad_w
+                self.weights[layer] -= lr * grad_w
                 if grad_b is not None:
                     if mean:
                         grad_b /= count
-                    self.biases[l] -= lr * grad_b
+                    self.biases[layer] -= lr * grad_b
         nets, outs = self.forward(x)
         loss = self.total_loss(nets[-1], outs[-1])
         if epochs:
@@ -891,16 +920,22 @@ class _NumpyRunner(_Runner):
             for x, t in zip(self.rows, self.target_rows, strict=True):
                 nets, outs = self.forward(x)
                 delta = self.output_delta(nets[-1], outs[-1], t)
-                for l in range(n_layers - 1, -1, -1):
-                    if l < n_layers - 1:
-                        g = delta @ weights[l + 1]  # already updated when eager
-                        delta = _times_derivative(g, self.activations[l], nets[l], outs[l])
-                    deltas[l] = delta
+                for layer in range(n_layers - 1, -1, -1):
+                    if layer < n_layers - 1:
+                        g = delta @ weights[layer + 1]  # already updated when eager
+                        delta = _times_derivative(
+                            g, self.activations[layer], nets[layer], outs[layer]
+                        )
+                    deltas[layer] = delta
                     if eager:
-                        self.update_one(l, delta, x if l == 0 else outs[l - 1], train_biases)
+                        self.update_one(
+                            layer, delta, x if layer == 0 else outs[layer - 1], train_biases
+                        )
                 if not eager:
-                    for l in range(n_layers):
-                        self.update_one(l, deltas[l], x if l == 0 else outs[l - 1], train_biases)
+                    for layer in range(n_layers):
+                        self.update_one(
+                            layer, deltas[layer], x if layer == 0 else outs[layer - 1], train_biases
+                        )
             nets, outs = self.forward(self.inputs)
             loss = self.total_loss(nets[-1], outs[-1])
             losses.append(loss)
@@ -908,10 +943,12 @@ class _NumpyRunner(_Runner):
                 return epoch + 1, True
         return epochs, False
 
-    def update_one(self, l: int, delta: np.ndarray, below: np.ndarray, train_biases: bool) -> None:
-        self.weights[l] -= self.lr * np.outer(delta, below)
-        if train_biases and self.biases[l].size:
-            self.biases[l] -= self.lr * _bias_gradient(self.biases[l], delta)
+    def update_one(
+        self, layer: int, delta: np.ndarray, below: np.ndarray, train_biases: bool
+    ) -> None:
+        self.weights[layer] -= self.lr * np.outer(delta, below)
+        if train_biases and self.biases[layer].size:
+            self.biases[layer] -= self.lr * _bias_gradient(self.biases[layer], delta)
 
 
 def _activate(name: str, net: np.ndarray) -> np.ndarray:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import ScrollableContainer
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -22,8 +24,9 @@ class ChainView:
     pinned: bool
 
 
-class ChainPanel(Static):
-    """Factors already reached show their numbers, those ahead only their symbols."""
+class ChainPanel(ScrollableContainer):
+    """Each factor on two lines, `symbol = formula` then `= numbers = value`; factors already
+    reached show their numbers, those ahead only their symbols. Scrolls both ways."""
 
     DEFAULT_CSS = """
     ChainPanel {
@@ -31,16 +34,20 @@ class ChainPanel(Static):
         border: round $secondary;
         border-title-style: bold;
         padding: 0 1;
-        overflow-y: auto;
-        overflow-x: auto;
     }
-    ChainPanel .ahead { color: $text-muted; }
+    ChainPanel > Static { width: auto; text-wrap: nowrap; }
     """
 
     view: reactive[ChainView | None] = reactive(None)
     """The breakdown shown."""
     precision: reactive[int] = reactive(9)
     """Decimals of the numbers."""
+
+    current_line = 0
+    """The line of the newest factor reached, which the panel keeps in view."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="chain-text")
 
     def watch_view(self) -> None:
         self._show()
@@ -50,32 +57,57 @@ class ChainPanel(Static):
 
     def _show(self) -> None:
         view = self.view
-        if view is None:
+        if view is None or not self.is_mounted:
             return
+        self.query_one("#chain-text", Static).update(self.render_view(view))
+        self.call_after_refresh(self._keep_current_in_view)
+
+    def _keep_current_in_view(self) -> None:
+        height = self.scrollable_content_region.height
+        if not self.scroll_offset.y <= self.current_line < self.scroll_offset.y + height - 1:
+            self.scroll_to(y=max(0, self.current_line - height // 3), animate=False)
+
+    def render_view(self, view: ChainView) -> Text:
         b = view.breakdown
         if b is None:
             self.border_title = "Chain rule"
-            self.update(Text("No parameter: the backward pass of this sample is over.",
-                             style="italic"))
-            return
+            return Text("No parameter: the backward pass of this sample is over.",
+                        style="italic")
         how = "pinned · u unpins" if view.pinned else "follows the step"
         self.border_title = f"Chain rule · {b.param.name} ({how})"
         frame = view.frame
         trace = frame.trace
         position = frame.index  # step indices are the epoch's, so this compares directly
-        text = Text(no_wrap=True)
-        for line in tree_lines(b.tree, trace, self.precision, position):
+        p = self.precision
+        text = Text()
+        width = max(20, self.size.width - 4)
+        self.current_line = 0
+        rows = 0
+        for line in tree_lines(b.tree, trace, p, position):
+            if line.node.step == position:
+                self.current_line = rows  # the current step's factor: keep it in view
             text.append(line.prefix, "dim")
-            text.append(line.text, "" if line.reached else "dim italic")
+            text.append(line.head, "" if line.reached else "dim italic")
+            style = "bold" if line.node is b.tree else ""
+            if line.tail and len(line.prefix) + len(line.head) + len(line.tail) + 1 <= width:
+                text.append(" ")
+                text.append(line.tail, style)
+            elif line.tail:
+                text.append("\n")
+                text.append(line.continuation, "dim")
+                text.append(line.tail, style)
+                rows += 1
             if line.node.note and line.node.op == "leaf" and line.reached:
-                text.append(f"   ({line.node.note})", "italic dim")
+                text.append(f"\n{line.continuation}({line.node.note})", "italic dim")
+                rows += 1
             text.append("\n")
+            rows += 1
         delta, source = b.delta_rule
         grad_reached = b.tree.step is not None and b.tree.step <= position
         text.append("delta rule: ", "dim")
         if grad_reached:
-            text.append(f"{delta.symbol} × {source.symbol} = ")
-            text.append(f"{num(delta.value, self.precision)} × {num(source.value, self.precision)}")
+            text.append(f"{delta.symbol} × {source.symbol}\n  = ")
+            text.append(f"{num(delta.value, p)} × {num(source.value, p)}")
         else:
             text.append(f"{delta.symbol} × {source.symbol}", "dim italic")
         text.append("\n")
@@ -83,9 +115,8 @@ class ChainPanel(Static):
             text.append(f"{b.param.name} is not trained: no update.", "italic")
         elif b.update is not None:
             step = trace[b.update]
-            reached = b.update <= position
-            if reached:
-                text.append(equation(step, self.precision))
+            if b.update <= position:
+                text.append(equation(step, p))
             else:
                 text.append(f"{step.symbol} = {step.formula}", "dim italic")
-        self.update(text)
+        return text

@@ -60,7 +60,10 @@ class NetworkDiagram(Widget):
             return Text("")
         lines, self._canvas = draw_network(view.frame, size.width, size.height, self.precision,
                                            view.highlights)
-        return Text("\n").join(lines)
+        text = Text("\n", no_wrap=True, overflow="crop").join(lines)
+        text.no_wrap = True
+        text.overflow = "crop"
+        return text
 
     def on_click(self, event: Click) -> None:
         canvas = self._canvas

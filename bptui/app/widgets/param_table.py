@@ -20,7 +20,7 @@ from textual.strip import Strip
 
 from bptui.engine.rows import ParamRows
 from bptui.engine.view import Frame
-from bptui.fmt import fixed, num
+from bptui.fmt import column, num
 
 PENDING = "·"
 
@@ -166,21 +166,21 @@ class ParamTable(ScrollView, can_focus=True):
             "name": marker + row.name,
             "edge": row.edge,
             "value": num(row.value, p),
-            "grad": fixed(row.gradient, p) if grad_known else PENDING,
+            "grad": column(row.gradient, p) if grad_known else PENDING,
             "batch": PENDING,
-            "step": fixed(row.step, p) if update_known else PENDING,
-            "new": fixed(row.new, p) if update_known else PENDING,
+            "step": column(row.step, p) if update_known else PENDING,
+            "new": column(row.new, p) if update_known else PENDING,
             "fd": PENDING,
             "err": PENDING,
         }
         if row.batch_gradient is not None and frame.step.sample < 0:
-            cells["batch"] = fixed(row.batch_gradient, p)
+            cells["batch"] = column(row.batch_gradient, p)
         if not row.trained:
             cells["step"] = cells["new"] = "not trained"
         note = ""
         if self.show_fd and grad_known and self._fd_in_columns():
             numeric, error = view.rows.finite_difference(k)
-            cells["fd"], cells["err"] = fixed(numeric, p), f"{error:.0e}"
+            cells["fd"], cells["err"] = column(numeric, p), f"{error:.0e}"
             if row.other_order:
                 note = " ≠ by design: through the updated weights above (after_output_update)"
         return cells, grad_known, note
@@ -211,7 +211,7 @@ class ParamTable(ScrollView, can_focus=True):
         if not view.frame.gradient_reached(view.selected):
             return f"finite difference for {view.selected}: · (its gradient comes later)"
         numeric, error = view.rows.finite_difference(k)
-        text = (f"finite difference for {view.selected}: {fixed(numeric, self.precision)}, "
+        text = (f"finite difference for {view.selected}: {column(numeric, self.precision)}, "
                 f"rel. error {error:.0e}")
         if view.rows[k].other_order:
             text += " (differs by design: after_output_update)"

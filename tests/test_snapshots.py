@@ -1,0 +1,138 @@
+"""Snapshots of the debugger: each says what a person should see, and checks its numbers.
+
+Every expected number is from Mazur's worked example as recomputed independently in float64
+(the project's reference table), written at the 9 decimals the screen shows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bptui.app.app import BptuiApp
+from bptui.app.debugger import DebuggerScreen
+from bptui.engine.loader import load_network
+from tests.screen import svg_text
+
+NETS = Path(__file__).parent / "nets"
+
+
+class RecordingApp(BptuiApp):
+    """The app, keeping the text of the last screenshot for the test's own assertions."""
+
+    text = ""
+
+    def export_screenshot(self, *args, **kwargs) -> str:
+        svg = super().export_screenshot(*args, **kwargs)
+        self.text = svg_text(svg)
+        return svg
+
+
+def app_for(net: str = "mazur") -> RecordingApp:
+    return RecordingApp(load_network(net))
+
+
+def holds(text: str, *numbers: str) -> None:
+    for number in numbers:
+        assert number in text, f"{number!r} is not on the screen"
+
+
+def test_opening_screen(snap_compare) -> None:
+    """Mazur's net at step 1: net_h1 = 0.3775 in the step panel, every weight on its edge,
+    every later value shown as ·, the chain panel on w5 (the first gradient to come)."""
+    app = app_for()
+    assert snap_compare(app, terminal_size=(120, 40))
+    holds(app.text, "net_h1", "= 0.15·0.05 + 0.2·0.1 + 0.35", "= 0.3775", "w1 0.15", "w8 0.55",
+          "out ·", "Chain rule · w5")
+
+
+def test_mid_forward_at_out_h1(snap_compare) -> None:
+    """Step 2: out_h1 = 1/(1 + e^(−0.3775)) = 0.593269992, h1 highlighted, net_h1 marked."""
+    app = app_for()
+    assert snap_compare(app, press=["n"], terminal_size=(120, 40))
+    holds(app.text, "= 1/(1 + e^(−0.3775))", "0.593269992", "net 0.3775")
+
+
+def test_e_total(snap_compare) -> None:
+    """The error phase's last step: E_total = 0.274811083 + 0.023560026 = 0.298371109."""
+    app = app_for()
+    assert snap_compare(app, press=["right_square_bracket", "n", "n"], terminal_size=(120, 40))
+    holds(app.text, "0.274811083 + 0.023560026", "0.298371109", "out 0.772928465")
+
+
+def test_gradient_of_w5_with_its_chain(snap_compare) -> None:
+    """∂E_total/∂w5 = 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041, the delta rule
+    beneath, the edge h1→o1 highlighted, w5's row marked and filled in the table."""
+    app = app_for()
+    assert snap_compare(app, press=["n"] * 15, terminal_size=(120, 40))
+    holds(app.text, "0.74136507 × 0.186815602 × 0.593269992", "0.082167041",
+          "0.138498562 × 0.593269992")
+
+
+def test_gradient_of_w1_with_both_output_paths(snap_compare) -> None:
+    """∂E_total/∂w1: the chain panel expands ∂E_total/∂out_h1 into the paths through o1 and
+    o2 (0.055399425 + (−0.019049118) = 0.036350306) and the product 0.000438568."""
+    app = app_for()
+    assert snap_compare(app, press=["g", *"dE_total/dw1", "enter"], terminal_size=(120, 40))
+    holds(app.text, "0.055399425 + (−0.019049118)", "0.036350306", "0.000438568",
+          "δ_o1 × w5", "δ_o2 × w7")
+
+
+def test_update_phase_shows_old_and_new_weights(snap_compare) -> None:
+    """The last step of the epoch: every edge reads old → new (w5 0.4→0.35891648) and the
+    table's new column is filled (w1 0.149780716)."""
+    app = app_for()
+    assert snap_compare(app, press=["end"], terminal_size=(120, 40))
+    holds(app.text, "w5 0.4→0.35891648", "w1 0.15→0.149780716", "0.149780716")
+
+
+async def _run_10000(pilot) -> None:
+    screen = pilot.app.screen
+    assert isinstance(screen, DebuggerScreen)
+    screen.start_run(10_000)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_after_a_10000_epoch_run_with_the_plot(snap_compare) -> None:
+    """After r (10,000 epochs): the last step of epoch 10,000, the status says the loss after
+    it (3.51018778e-05) and the outputs (0.01591362, 0.984064274); the plot falls from 0.3."""
+    app = app_for()
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_run_10000)
+    holds(app.text, "after epoch 10,000: loss 3.51018778e-05", "0.01591362, 0.984064274")
+
+
+def test_help_screen(snap_compare) -> None:
+    """? opens the help: every key with what it does."""
+    app = app_for()
+    assert snap_compare(app, press=["question_mark"], terminal_size=(120, 40))
+    holds(app.text, "bptui keys", "next step", "run N epochs")
+
+
+def test_a_2332_tanh_net(snap_compare) -> None:
+    """A 2-3-3-2 tanh net in its backward pass: every edge labelled with name and value."""
+    app = app_for("tanh-2332")
+    assert snap_compare(app, press=["g", *"dE_total/dw1", "enter"], terminal_size=(120, 40))
+    for k in range(1, 22):
+        assert f"w{k} " in app.text
+
+
+def test_compact_layout_at_80x24(snap_compare) -> None:
+    """At 80×24 the step panel sits above one switchable panel (v); here the diagram."""
+    app = app_for()
+    assert snap_compare(app, press=["n"] * 15, terminal_size=(80, 24))
+    holds(app.text, "0.082167041")
+
+
+def test_compact_layout_shows_the_table_on_v(snap_compare) -> None:
+    """At 80×24, v switches the lower panel to the parameter table."""
+    app = app_for()
+    assert snap_compare(app, press=[*(["n"] * 15), "v"], terminal_size=(80, 24))
+    holds(app.text, "0.082167041", "w8")
+
+
+def test_a_net_too_wide_to_label(snap_compare) -> None:
+    """A hidden layer of 12: its middle collapses to '⋮ 6 more', edges are shaded by sign and
+    size instead of labelled."""
+    app = RecordingApp(load_network(str(NETS / "wide.toml")))
+    assert snap_compare(app, press=["n"] * 3, terminal_size=(120, 40))
+    holds(app.text, "⋮ 6 more", "(h1)", "(h12)")
