@@ -322,11 +322,12 @@ def test_random_networks_match_compute_epoch(network: Network, epochs: int) -> N
 # Non-finite values
 
 
-def diverging_network() -> Network:
+def diverging_network(update: str = "online") -> Network:
     """A linear 1-1 net whose weight grows tenfold an epoch: it overflows after ~300."""
     document = {
         "learning_rate": 10.0,
         "loss": "half_sse",
+        "update": update,
         "layers": [{"activation": "linear", "weights": [[0.5]]}],
         "samples": [{"inputs": [1.0], "targets": [0.0]}],
     }
@@ -354,11 +355,12 @@ def test_huge_learning_rates_match(name: str, learning_rate: float, backend: str
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("update", ["online", "batch_sum", "batch_mean"])
 @pytest.mark.parametrize("progress_every", [1, 7, 1000])
 def test_divergence_stops_after_the_first_nonfinite_epoch(
-    backend: str, progress_every: int
+    backend: str, update: str, progress_every: int
 ) -> None:
-    network = diverging_network()
+    network = diverging_network(update)
     ref = reference(network, 10_000)
     assert ref.nonfinite_epoch is not None and 100 < ref.nonfinite_epoch < 1000
     calls: list[int] = []
@@ -451,6 +453,11 @@ def test_training_continues_from_given_params(backend: str) -> None:
     whole = train_with(network, None, 100, backend=backend)
     assert second.params.equals(whole.params)
     assert np.array_equal(np.concatenate([first.losses, second.losses]), whole.losses)
+
+
+def test_params_must_fit_the_network() -> None:
+    with pytest.raises(ValueError, match="do not fit"):
+        train(load_network("mazur"), load_network("xor").params, epochs=1)
 
 
 def test_zero_epochs() -> None:

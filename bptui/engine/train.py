@@ -113,6 +113,10 @@ def train_with(
         raise ValueError(f"epochs must not be negative, found {epochs}")
     if progress_every < 1:
         raise ValueError(f"progress_every must be at least 1, found {progress_every}")
+    shapes = [(w.shape, b.shape) for w, b in zip(params.weights, params.biases, strict=False)]
+    expected = [(w.shape, b.shape) for w, b in zip(*_arrays(network.params), strict=True)]
+    if shapes != expected or len(params.weights) != len(params.biases):
+        raise ValueError(f"the parameters do not fit the {network.shape_text()} network")
     backend = backend or backend_for(network)
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
@@ -187,6 +191,10 @@ class _Runner:
 
     def params(self) -> Params:
         raise NotImplementedError
+
+
+def _arrays(params: Params) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    return params.weights, params.biases
 
 
 def _all_finite(*values: float) -> bool:
@@ -728,7 +736,7 @@ class _ScalarRunner(_Runner):
 
     Each block runs unchecked; if its losses and final parameters are all finite it stands,
     otherwise it is replayed from its start by the checked variant, which stops after the
-    first non-finite epoch. Blocks are sized to take some 0.1 s at most, so that a diverging
+    first non-finite epoch. Blocks are sized to take some 0.05 s at most, so that a diverging
     run wastes little. Should the generated code ever raise (it is written not to), numpy
     takes over from the start of the block.
     """
@@ -883,10 +891,10 @@ class _NumpyRunner(_Runner):
         for epoch in range(epochs):
             nets, outs = self.forward(x)
             loss = self.total_loss(nets[-1], outs[-1])
-            if epoch and self.nonfinite(loss):
-                return epoch, True
-            if epoch:
+            if epoch:  # the loss after the epoch before, which the chunk has not tested yet
                 losses.append(loss)
+                if self.nonfinite(loss):
+                    return epoch, True
             delta = self.output_delta(nets[-1], outs[-1], self.targets)
             for layer in range(n_layers - 1, -1, -1):
                 below = x if layer == 0 else outs[layer - 1]

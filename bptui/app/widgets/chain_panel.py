@@ -34,6 +34,7 @@ class ChainPanel(ScrollableContainer):
         border: round $secondary;
         border-title-style: bold;
         padding: 0 1;
+        scrollbar-size: 1 1;
     }
     ChainPanel > Static { width: auto; text-wrap: nowrap; }
     """

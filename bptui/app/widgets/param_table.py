@@ -57,7 +57,7 @@ class ParamTable(ScrollView, can_focus=True):
         height: 1fr;
         border: round $accent;
         border-title-style: bold;
-        scrollbar-size-vertical: 1;
+        scrollbar-size: 1 1;
     }
     """
 
