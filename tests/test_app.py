@@ -196,3 +196,49 @@ async def test_help_screen_opens_and_closes() -> None:
         assert "bptui keys" in screen_text(app)
         await pilot.press("escape")
         assert isinstance(app.screen, DebuggerScreen)
+
+
+async def test_compare_view_pairs_the_hidden_steps_through_the_updated_weights() -> None:
+    from bptui.app.compare_screen import CompareScreen
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        path = screen.rows[0]
+        assert path.after.formula == "δ_o1 × w5⁺"
+        assert abs(path.after.value - 0.138498561629 * 0.358916479718) < 1e-12
+        await pilot.press("escape")
+        assert isinstance(app.screen, DebuggerScreen)
+
+
+async def test_palette_selects_a_parameter_by_name() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Select w7")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert debugger(app).pinned == "w7"
+
+
+async def test_a_bad_file_opened_from_the_app_keeps_the_current_network(tmp_path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("learning_reate = 0.5\n")
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("n")
+        await screen.run_action("open_network")
+        await pilot.pause()
+        await pilot.press(*str(bad), "enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.position == (1, 1)
+        assert screen.history.network.name == "Mazur 2-2-2"
+        await screen.run_action("open_network")
+        await pilot.pause()
+        await pilot.press(*"xor", "enter")
+        await pilot.pause()
+        assert debugger(app).history.network.name == "XOR 2-3-1"

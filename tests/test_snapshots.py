@@ -136,3 +136,13 @@ def test_a_net_too_wide_to_label(snap_compare) -> None:
     app = RecordingApp(load_network(str(NETS / "wide.toml")))
     assert snap_compare(app, press=["n"] * 3, terminal_size=(120, 40))
     holds(app.text, "⋮ 6 more", "(h1)", "(h12)")
+
+
+def test_compare_view_at_the_gradient_of_w1(snap_compare) -> None:
+    """m at ∂E_total/∂w1: each hidden step in both orders, scrolled to the w1 row, which reads
+    0.000438568 (before_update) against 0.000364723 (after_output_update)."""
+    app = app_for()
+    assert snap_compare(app, press=["g", *"dE_total/dw1", "enter", "m"],
+                        terminal_size=(120, 40))
+    holds(app.text, "0.000438568", "0.000364723", "= 0.030229739 × 0.241300709",
+          "−7.38448569e-05")

@@ -19,6 +19,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker
 
+from bptui.app.commands import DebuggerCommands
+from bptui.app.compare_screen import CompareScreen
 from bptui.app.diagram_layout import Highlights
 from bptui.app.dialogs import AskScreen, HelpScreen
 from bptui.app.widgets.chain_panel import ChainPanel, ChainView
@@ -28,6 +30,7 @@ from bptui.app.widgets.param_table import ParamTable, TableView
 from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
 from bptui.engine.breakdown import breakdown
+from bptui.engine.compare import compare_orders
 from bptui.engine.history import History
 from bptui.engine.rows import ParamRows
 from bptui.engine.symbols import find, normalize
@@ -40,11 +43,13 @@ COMPACT_HEIGHT = 34
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
 STEPPING = {"next", "prev", "next_phase", "prev_phase", "phase_start", "epoch_start",
             "epoch_end", "next_sample", "prev_sample", "next_epoch", "prev_epoch", "goto",
-            "run", "switch_order"}
+            "run", "switch_order", "open_network", "compare"}
 
 
 class DebuggerScreen(Screen[None]):
     """Step through backprop one operation, phase, sample or epoch at a time, both ways."""
+
+    COMMANDS = {DebuggerCommands}
 
     BINDINGS = [
         Binding("n,right,space", "next", "Next", priority=True),
@@ -68,6 +73,7 @@ class DebuggerScreen(Screen[None]):
         Binding("f", "toggle_fd", "Finite diff.", show=False),
         Binding("o", "switch_order", "Order"),
         Binding("v", "cycle_view", "View"),
+        Binding("m", "compare", "Compare"),
         Binding("question_mark", "help", "Help"),
     ]
     """
@@ -85,6 +91,7 @@ class DebuggerScreen(Screen[None]):
     | f | Show or hide the finite-difference columns. |
     | o | Switch the hidden-gradient order. |
     | v | At small sizes, switch the lower panel. |
+    | m | Compare the two hidden-gradient orders at this sample. |
     | ? | Help. |
     """
 
@@ -349,6 +356,17 @@ class DebuggerScreen(Screen[None]):
         k = LOWER_VIEWS.index(self.lower_view)
         self.lower_view = LOWER_VIEWS[(k + 1) % len(LOWER_VIEWS)]
 
+    def action_compare(self) -> None:
+        network = self.history.network_for(self.epoch)
+        if network.update != "online":
+            self.notify("the hidden-gradient orders differ only with online updates",
+                        severity="warning")
+            return
+        frame = self.frame
+        rows = compare_orders(network, frame.record.params, frame.sample)
+        self.app.push_screen(CompareScreen(rows, frame.step.symbol, self.epoch, frame.sample,
+                                           self.precision))
+
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
 
@@ -463,6 +481,28 @@ class DebuggerScreen(Screen[None]):
         for worker in self.workers:
             if worker.group == "run":
                 worker.cancel()
+
+    # -- another network --------------------------------------------------------------------
+    def action_open_network(self) -> None:
+        self.app.push_screen(
+            AskScreen("Open a network: a .toml or .json file, or a preset name. The current "
+                      "history is discarded.", ""),
+            self._open_answer,
+        )
+
+    def _open_answer(self, answer: str | None) -> None:
+        if not answer or not answer.strip():
+            return
+        from bptui.engine.errors import BptuiError
+        from bptui.engine.loader import load_network
+
+        try:
+            network = load_network(answer.strip())
+        except BptuiError as error:
+            # the CLI's one-line message; the current network stays
+            self.notify(str(error), title="cannot open", severity="error", timeout=10)
+            return
+        self.app.switch_screen(DebuggerScreen(History(network), self.precision))
 
     # -- settings ---------------------------------------------------------------------------
     def action_switch_order(self) -> None:

@@ -24,6 +24,7 @@ KEYS = [
     ("f", "show or hide the finite-difference columns"),
     ("o", "switch the hidden-gradient order (before_update / after_output_update)"),
     ("v", "at small sizes: switch the lower panel (table, chain rule, loss plot)"),
+    ("m", "compare the two hidden-gradient orders, step by step, at this sample"),
     ("ctrl+p", "the command palette: every action, and a parameter by name"),
     ("?", "this help"),
     ("q", "quit"),

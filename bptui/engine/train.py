@@ -113,9 +113,7 @@ def train_with(
         raise ValueError(f"epochs must not be negative, found {epochs}")
     if progress_every < 1:
         raise ValueError(f"progress_every must be at least 1, found {progress_every}")
-    shapes = [(w.shape, b.shape) for w, b in zip(params.weights, params.biases, strict=False)]
-    expected = [(w.shape, b.shape) for w, b in zip(*_arrays(network.params), strict=True)]
-    if shapes != expected or len(params.weights) != len(params.biases):
+    if _shapes(params) != _shapes(network.params):
         raise ValueError(f"the parameters do not fit the {network.shape_text()} network")
     backend = backend or backend_for(network)
     if backend not in BACKENDS:
@@ -193,8 +191,8 @@ class _Runner:
         raise NotImplementedError
 
 
-def _arrays(params: Params) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    return params.weights, params.biases
+def _shapes(params: Params) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    return [w.shape for w in params.weights], [b.shape for b in params.biases]
 
 
 def _all_finite(*values: float) -> bool:

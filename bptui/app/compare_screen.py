@@ -1,0 +1,81 @@
+"""The compare view: each hidden-layer step of a sample in both hidden-gradient orders."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from bptui.engine.compare import ComparedStep
+from bptui.fmt import num, numbers
+
+EXPLANATION = (
+    "before_update (the post's text): every gradient from the weights the sample saw. "
+    "after_output_update (the post's last paragraph and first code): w5..w8 are updated first "
+    "and the hidden layer back-propagates through w5⁺..w8⁺. The forward pass and the output "
+    "layer agree; the hidden steps differ by the amounts below."
+)
+
+
+class CompareScreen(ModalScreen[None]):
+    """A table of the hidden steps in both orders, the current step's row highlighted."""
+
+    BINDINGS = [Binding("escape,m,q", "dismiss", "Close", priority=True)]
+
+    DEFAULT_CSS = """
+    CompareScreen { align: center middle; }
+    CompareScreen > VerticalScroll {
+        width: 96%; height: 92%; border: round $primary; background: $surface;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, rows: list[ComparedStep], current: str, epoch: int, sample: int,
+                 precision: int = 9) -> None:
+        super().__init__()
+        self.rows = rows
+        self.current = current
+        self.epoch = epoch
+        self.sample = sample
+        self.precision = precision
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = (f"Both orders · epoch {self.epoch}, sample {self.sample + 1}"
+                                   " · Esc closes")
+            yield Static(Text(EXPLANATION, style="italic"))
+            yield Static(self._table())
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._show_current)
+
+    def _show_current(self) -> None:
+        """Scroll the current step's row into view (each row is 3 lines and a rule)."""
+        symbols = [row.symbol for row in self.rows]
+        if self.current in symbols:
+            scroll = self.query_one(VerticalScroll)
+            explanation = self.query_one(Static).outer_size.height
+            row_top = explanation + 2 + 4 * symbols.index(self.current)
+            scroll.scroll_to(y=max(0, row_top - 2), animate=False)
+
+    def _table(self) -> Table:
+        p = self.precision
+        table = Table(expand=True, show_edge=False, show_lines=True)
+        table.add_column("step")
+        table.add_column("before_update")
+        table.add_column("after_output_update")
+        table.add_column("difference", justify="right")
+        for row in self.rows:
+            before, after = (f"{step.formula}\n= {numbers(step, p)}\n= {num(step.value, p)}"
+                             for step in (row.before, row.after))
+            style = "reverse bold" if row.symbol == self.current else ""
+            difference = num(row.difference, p) if row.difference else "0"
+            table.add_row(row.symbol, before, after, difference, style=style)
+        return table
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)
