@@ -20,6 +20,7 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from bptui.app.commands import DebuggerCommands
+from bptui.app.breakpoints_screen import BreakpointsScreen
 from bptui.app.compare_screen import CompareScreen
 from bptui.app.diagram_layout import Highlights
 from bptui.app.dialogs import AskScreen, HelpScreen
@@ -30,6 +31,7 @@ from bptui.app.widgets.param_table import ParamTable, TableView
 from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
 from bptui.engine.breakdown import breakdown
+from bptui.engine.breakpoints import Breakpoint, find_stop
 from bptui.engine.compare import compare_orders
 from bptui.engine.history import History
 from bptui.engine.rows import ParamRows
@@ -43,7 +45,8 @@ COMPACT_HEIGHT = 34
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
 STEPPING = {"next", "prev", "next_phase", "prev_phase", "phase_start", "epoch_start",
             "epoch_end", "next_sample", "prev_sample", "next_epoch", "prev_epoch", "goto",
-            "run", "switch_order", "open_network", "compare"}
+            "run", "switch_order", "open_network", "compare", "continue_run",
+            "breakpoints"}
 
 
 class DebuggerScreen(Screen[None]):
@@ -68,6 +71,8 @@ class DebuggerScreen(Screen[None]):
         Binding("P", "prev_epoch", "◀Epoch", show=False),
         Binding("g", "goto", "Go to"),
         Binding("r", "run", "Run"),
+        Binding("c", "continue_run", "Continue"),
+        Binding("b", "breakpoints", "Breakpoints"),
         Binding("escape", "cancel_run", "Stop run"),
         Binding("u", "unpin", "Unpin"),
         Binding("f", "toggle_fd", "Finite diff.", show=False),
@@ -87,6 +92,8 @@ class DebuggerScreen(Screen[None]):
     | N / P | The same step in the next / previous epoch. |
     | g | Go to an epoch, a step or a symbol. |
     | r / escape | Run N epochs / stop the run. |
+    | c | Continue to the next breakpoint (up to N epochs). |
+    | b | The breakpoints panel. |
     | u | Unpin the chain panel. |
     | f | Show or hide the finite-difference columns. |
     | o | Switch the hidden-gradient order. |
@@ -141,6 +148,8 @@ class DebuggerScreen(Screen[None]):
         self._initial_loss = history.initial_loss()
         self._rows_cache: dict[tuple[int, int], ParamRows] = {}
         self._last_plot = 0.0
+        self.breakpoints: list[Breakpoint] = []
+        """The user's breakpoints (kept across steps, runs and epochs)."""
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -205,8 +214,9 @@ class DebuggerScreen(Screen[None]):
         self.query_one(StatusBar).last_loss = self.history.loss_after(self.epoch - 1)
         self.query_one(StatusBar).run_text = self.run_text
         self.query_one(StepPanel).frame = frame
+        marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
         highlights = Highlights(frozenset(step.concerns), frozenset(step.uses),
-                                selected=selected)
+                                marked=marked, selected=selected)
         self.query_one(NetworkDiagram).view = DiagramView(frame, highlights)
         b = breakdown(frame.trace, selected, frame.sample) if selected else None
         self.query_one(ChainPanel).view = ChainView(frame, b, self.pinned is not None)
@@ -215,7 +225,7 @@ class DebuggerScreen(Screen[None]):
         if rows is None or rows.trace is not frame.trace:
             rows = ParamRows(frame.trace, frame.sample)
             self._rows_cache = {key: rows}
-        self.query_one(ParamTable).view = TableView(frame, rows, selected)
+        self.query_one(ParamTable).view = TableView(frame, rows, selected, marked)
         self._plot()
         self.refresh_bindings()
 
@@ -441,8 +451,11 @@ class DebuggerScreen(Screen[None]):
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
+        if any(bp.enabled for bp in self.breakpoints):
+            return self._scan(worker, count)
         needed = self._run_goal - self.history.epochs_done
         if needed <= 0:
+            self.app.call_from_thread(self._finish_run, False)
             return 0
 
         def progress(done: int, loss: float) -> None:
@@ -459,13 +472,33 @@ class DebuggerScreen(Screen[None]):
             # done: the run is finished here, not at the state change.
             self.app.call_from_thread(self._finish_run, worker.is_cancelled)
 
+    def _scan(self, worker, count: int) -> int:
+        """Run or continue with breakpoints: recompute each epoch's steps and stop on the first
+        one where a breakpoint holds."""
+        start_epoch, start_index = self.position
+        hit = None
+        try:
+            hit = find_stop(self.history, self.breakpoints, start_epoch, start_index, count,
+                            should_stop=lambda: worker.is_cancelled)
+        finally:
+            self.app.call_from_thread(self._finish_run, worker.is_cancelled, hit)
+        return 0
+
     def _run_progress(self, done: int, needed: int, loss: float) -> None:
         self.run_text = f"running: {done:,} of {needed:,} epochs done · loss {num(loss, 9)}"
         self.query_one(StatusBar).run_text = self.run_text
         self._plot()
 
-    def _finish_run(self, cancelled: bool) -> None:
+    def _finish_run(self, cancelled: bool, hit: tuple[int, int] | None = None) -> None:
         self.running = False
+        if hit is not None:
+            epoch, index = hit
+            step = self.history.trace(epoch)[index]
+            self.run_text = (f"breakpoint: epoch {epoch:,}, step {index + 1}: {step.symbol} = "
+                             f"{num(step.value, self.precision)}")
+            self.go(epoch, index)
+            self.show()
+            return
         last = min(self._run_goal, self.history.epochs_done)
         if last >= self.epoch:
             outputs = self.history.outputs_after(last)
@@ -476,6 +509,23 @@ class DebuggerScreen(Screen[None]):
                              f"outputs {shown}")
             self.go(last, len(self.history.trace(last)) - 1)
         self.show()
+
+    def action_continue_run(self) -> None:
+        if not any(bp.enabled for bp in self.breakpoints):
+            self.notify("no breakpoint is set: b opens the breakpoints panel",
+                        severity="warning")
+            return
+        self.app.push_screen(AskScreen("Continue for at most how many epochs?", "10000"),
+                             self._run_answer)
+
+    def action_breakpoints(self) -> None:
+        self.app.push_screen(BreakpointsScreen(self.history.network, self.breakpoints),
+                             self._breakpoints_changed)
+
+    def _breakpoints_changed(self, breakpoints: list[Breakpoint] | None) -> None:
+        if breakpoints is not None:
+            self.breakpoints = breakpoints
+            self.show()
 
     def action_cancel_run(self) -> None:
         for worker in self.workers:

@@ -20,6 +20,8 @@ KEYS = [
     ("g", "go to: an epoch (3), a step of it (3:17), a symbol (dE_total/dw1, delta_o1, "
           "w5+), or both (3 ∂E_total/∂w1)"),
     ("r", "run N epochs (asks; 10,000 by default); Esc stops a run"),
+    ("c", "continue to the next breakpoint (up to N epochs; asks)"),
+    ("b", "breakpoints: a gradient step (w5), E_total < x, nan, |grad| > x"),
     ("u", "unpin the chain panel (it follows the step again)"),
     ("f", "show or hide the finite-difference columns"),
     ("o", "switch the hidden-gradient order (before_update / after_output_update)"),

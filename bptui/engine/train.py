@@ -289,7 +289,9 @@ class _ScalarSource:
 
     The arithmetic follows `passes.compute_sample` operation by operation: the same stable
     sigmoid/softplus/softmax forms as `functions.py` (exp only of arguments ≤ 0), the same
-    order of multiplications, sums left to right as numpy sums short vectors.
+    order of multiplications, sums left to right as numpy sums short vectors. The exceptions
+    change nothing or only the last bit: r = out − t is −(t − out) exactly; ½·Σr² is Σ½r²
+    exactly; an online update multiplies η·δ once per neuron (see `online_update`).
     """
 
     def __init__(self, config: ScalarConfig, checked: bool) -> None:
@@ -567,15 +569,23 @@ class _ScalarSource:
         return f"d_{self.neuron(layer, j)}"
 
     def online_update(self, layer: int) -> None:
+        """w −= η·δ·input, as (η·δ)·input: one product per neuron saved per weight.
+
+        (η·δ)·x and η·(δ·x) may differ in the last bit; with η a power of two, as Mazur's
+        0.5, they are the same number.
+        """
         self.emit(f"# update, layer {layer + 1}")
         for j in range(self.c.sizes[layer]):
             name = self.neuron(layer, j)
+            self.emit(f"step_{name} = lr * d_{name}")
             for i, w in enumerate(self.weights[layer][j]):
-                self.emit(f"{w} -= lr * (d_{name} * {self.source(layer, i)})")
+                self.emit(f"{w} -= step_{name} * {self.source(layer, i)}")
         if self.c.train_biases:
             for j, b in enumerate(self.bias_params[layer]):
-                gradient = self.bias_gradient(layer, j)
-                self.emit(f"{b} -= lr * {gradient}")
+                if self.c.biases[layer] == "neuron":
+                    self.emit(f"{b} -= step_{self.neuron(layer, j)}")  # = lr * d exactly
+                else:
+                    self.emit(f"{b} -= lr * {self.bias_gradient(layer, j)}")
 
     def accumulate(self, first: bool) -> None:
         """Add this sample's gradients to g_... (`first`: the only sample, assign)."""

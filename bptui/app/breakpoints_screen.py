@@ -1,0 +1,94 @@
+"""The breakpoints panel: list, add, enable or disable, delete."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from bptui.engine.breakpoints import Breakpoint, parse_breakpoint
+from bptui.engine.errors import BptuiError
+from bptui.engine.network import Network
+
+HINT = ("Add: w5 (its gradient step) · E_total < 0.01 · nan · |dE_total/dw5| > 0.1 · "
+        "|grad| > 1.   Enter or space toggles, d deletes, Esc closes.")
+
+
+class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
+    """Edits a copy of the breakpoints; dismissing returns the new list."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", priority=True),
+        Binding("d,delete", "delete", "Delete"),
+        Binding("space", "toggle", "Toggle"),
+    ]
+
+    DEFAULT_CSS = """
+    BreakpointsScreen { align: center middle; }
+    BreakpointsScreen > Vertical {
+        width: 80; height: auto; max-height: 80%; border: round $primary;
+        background: $surface; padding: 0 1;
+    }
+    BreakpointsScreen OptionList { height: auto; max-height: 12; }
+    BreakpointsScreen #error { color: $error; }
+    """
+
+    def __init__(self, network: Network, breakpoints: list[Breakpoint]) -> None:
+        super().__init__()
+        self.network = network
+        self.breakpoints = list(breakpoints)
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Breakpoints"
+            yield OptionList(id="list")
+            yield Input(placeholder="add a breakpoint…", id="add")
+            yield Label("", id="error")
+            yield Label(HINT)
+
+    def on_mount(self) -> None:
+        self._refresh()
+        self.query_one(Input).focus()
+
+    def _refresh(self) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for bp in self.breakpoints:
+            mark = "●" if bp.enabled else "○"
+            options.add_option(Option(f"{mark} {bp.describe()}"))
+        if not self.breakpoints:
+            options.add_option(Option("(none yet)", disabled=True))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            bp = parse_breakpoint(self.network, event.value)
+        except BptuiError as error:
+            self.query_one("#error", Label).update(str(error))
+            return
+        self.query_one("#error", Label).update("")
+        self.breakpoints.append(bp)
+        event.input.value = ""
+        self._refresh()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._toggle(event.option_index)
+
+    def _toggle(self, index: int | None) -> None:
+        if index is not None and 0 <= index < len(self.breakpoints):
+            self.breakpoints[index] = self.breakpoints[index].toggled()
+            self._refresh()
+
+    def action_toggle(self) -> None:
+        self._toggle(self.query_one(OptionList).highlighted)
+
+    def action_delete(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is not None and 0 <= index < len(self.breakpoints):
+            del self.breakpoints[index]
+            self._refresh()
+
+    def action_close(self) -> None:
+        self.dismiss(self.breakpoints)
