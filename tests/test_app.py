@@ -242,3 +242,32 @@ async def test_a_bad_file_opened_from_the_app_keeps_the_current_network(tmp_path
         await pilot.press(*"xor", "enter")
         await pilot.pause()
         assert debugger(app).history.network.name == "XOR 2-3-1"
+
+
+DIVERGING = (
+    "learning_rate = 50.0\n"
+    '[[layers]]\nactivation = "linear"\nweights = [[0.5, -0.3], [0.2, 0.4]]\n'
+    '[[layers]]\nactivation = "linear"\nweights = [[0.3, 0.6]]\n'
+    "[[samples]]\ninputs = [1.0, 2.0]\ntargets = [1.0]\n"
+)
+
+
+async def test_a_diverging_run_stops_on_the_first_nonfinite_step(tmp_path) -> None:
+    import math
+
+    path = tmp_path / "diverging.toml"
+    path.write_text(DIVERGING)
+    network = load_network(str(path))
+    app = BptuiApp(network)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.start_run(1000)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        step = screen.frame.step
+        assert not math.isfinite(step.value)
+        trace = screen.history.trace(screen.epoch)
+        assert all(math.isfinite(s.value) for s in trace[: screen.index])
+        assert "the first non-finite value is at epoch" in screen_text(app)
+        await pilot.press("home", "exclamation_mark")
+        assert (screen.frame.step.index, screen.frame.step.symbol) == (step.index, step.symbol)

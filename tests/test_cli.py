@@ -183,3 +183,33 @@ def test_the_engine_imports_neither_textual_nor_rich() -> None:
     )
     result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+DIVERGING = (
+    "learning_rate = 50.0\n"
+    '[[layers]]\nactivation = "linear"\nweights = [[0.5, -0.3], [0.2, 0.4]]\n'
+    '[[layers]]\nactivation = "linear"\nweights = [[0.3, 0.6]]\n'
+    "[[samples]]\ninputs = [1.0, 2.0]\ntargets = [1.0]\n"
+)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_train_stops_at_the_first_nonfinite_epoch(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / "diverging.toml"
+    path.write_text(DIVERGING)
+    result = bptui("train", str(path), "--format", fmt)
+    assert result.returncode == 1
+    assert result.stdout == ""  # no partial JSON, no table
+    (line,) = result.stderr.splitlines()
+    assert "after epoch 5" in line and "epoch 6, sample 1: net_o1 = nan" in line
+    assert "RuntimeWarning" not in result.stderr
+
+
+def test_trace_writes_nonfinite_numbers_as_strings_and_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "diverging.toml"
+    path.write_text(DIVERGING)
+    result = bptui("trace", str(path), "--epochs", "7", "--format", "json")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["epochs"][-1]["loss_after"] == "nan"
+    assert len(result.stderr.splitlines()) == 1

@@ -146,3 +146,17 @@ def test_compare_view_at_the_gradient_of_w1(snap_compare) -> None:
                         terminal_size=(120, 40))
     holds(app.text, "0.000438568", "0.000364723", "= 0.030229739 × 0.241300709",
           "−7.38448569e-05")
+
+
+def test_a_terminal_of_40x12_shows_only_a_message(snap_compare) -> None:
+    """Below 60×20 only a message shows: what size bptui needs, and that q and ? still work."""
+    app = app_for()
+    assert snap_compare(app, terminal_size=(40, 12))
+    holds(app.text, "60×20", "40×12")
+
+
+def test_the_smallest_usable_terminal(snap_compare) -> None:
+    """At exactly 60×20 the debugger works, in its compact layout."""
+    app = app_for()
+    assert snap_compare(app, press=["n"], terminal_size=(60, 20))
+    holds(app.text, "out_h1", "0.593269992")

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from bptui.app.commands import DebuggerCommands
@@ -34,6 +34,7 @@ from bptui.engine.breakdown import breakdown
 from bptui.engine.breakpoints import Breakpoint, find_stop
 from bptui.engine.compare import compare_orders
 from bptui.engine.history import History
+from bptui.engine.nonfinite import first_nonfinite_step
 from bptui.engine.rows import ParamRows
 from bptui.engine.symbols import find, normalize
 from bptui.engine.view import Frame
@@ -42,6 +43,8 @@ from bptui.fmt import num
 MAX_EPOCHS = 10_000_000
 COMPACT_WIDTH = 110
 COMPACT_HEIGHT = 34
+MIN_WIDTH = 60  # below this, or MIN_HEIGHT, only a message shows (README says so)
+MIN_HEIGHT = 20
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
 STEPPING = {"next", "prev", "next_phase", "prev_phase", "phase_start", "epoch_start",
             "epoch_end", "next_sample", "prev_sample", "next_epoch", "prev_epoch", "goto",
@@ -79,6 +82,7 @@ class DebuggerScreen(Screen[None]):
         Binding("o", "switch_order", "Order"),
         Binding("v", "cycle_view", "View"),
         Binding("m", "compare", "Compare"),
+        Binding("exclamation_mark", "goto_nonfinite", "Go to nan", show=False),
         Binding("question_mark", "help", "Help"),
     ]
     """
@@ -99,6 +103,7 @@ class DebuggerScreen(Screen[None]):
     | o | Switch the hidden-gradient order. |
     | v | At small sizes, switch the lower panel. |
     | m | Compare the two hidden-gradient orders at this sample. |
+    | ! | Go to the first non-finite value a run met. |
     | ? | Help. |
     """
 
@@ -129,6 +134,10 @@ class DebuggerScreen(Screen[None]):
     DebuggerScreen.compact.view-plot #left { display: none; }
     DebuggerScreen.compact.view-plot ChainPanel { display: none; }
     DebuggerScreen.compact.view-plot LossPlot { height: 1fr; }
+    DebuggerScreen #too-small { display: none; width: 1fr; height: 1fr; content-align: center middle; text-align: center; }
+    DebuggerScreen.too-small #too-small { display: block; }
+    DebuggerScreen.too-small StatusBar, DebuggerScreen.too-small #diagram-row,
+    DebuggerScreen.too-small #panels, DebuggerScreen.too-small Footer { display: none; }
     """
 
     position: reactive[tuple[int, int]] = reactive((1, 0), init=False)
@@ -148,10 +157,12 @@ class DebuggerScreen(Screen[None]):
         self._initial_loss = history.initial_loss()
         self._rows_cache: dict[tuple[int, int], ParamRows] = {}
         self._last_plot = 0.0
+        self._nonfinite_at: tuple[int, int] | None = None
         self.breakpoints: list[Breakpoint] = []
         """The user's breakpoints (kept across steps, runs and epochs)."""
 
     def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
         yield StatusBar()
         with Horizontal(id="diagram-row"):
             yield NetworkDiagram()
@@ -178,6 +189,17 @@ class DebuggerScreen(Screen[None]):
     def _apply_size(self) -> None:
         size = self.app.size
         self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
+        too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
+        self.set_class(too_small, "too-small")
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"bptui needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is "
+                f"{size.width}×{size.height}.\n\nEnlarge it, or press q to quit, ? for help.")
+        self.refresh_bindings()
+
+    @property
+    def too_small(self) -> bool:
+        return self.has_class("too-small")
 
     # -- the position -----------------------------------------------------------------------
     @property
@@ -250,6 +272,8 @@ class DebuggerScreen(Screen[None]):
 
     # -- enabling ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.too_small and action != "help":
+            return None
         if self.running and action in STEPPING:
             return None
         if action in ("prev", "prev_phase", "epoch_start") and self.position == (1, 0):
@@ -259,6 +283,8 @@ class DebuggerScreen(Screen[None]):
         if action == "cancel_run" and not self.running:
             return None
         if action == "unpin" and self.pinned is None:
+            return None
+        if action == "goto_nonfinite" and self._nonfinite_at is None:
             return None
         if action == "prev_sample" and self.epoch == 1 and \
                 self.frame.trace.sample_of(self.index) <= 0 and self.index == 0:
@@ -500,6 +526,23 @@ class DebuggerScreen(Screen[None]):
             self.show()
             return
         last = min(self._run_goal, self.history.epochs_done)
+        bad = self.history.nonfinite_epoch
+        if bad is not None and bad <= last:
+            # the loss after epoch `bad` is non-finite: its first non-finite step is in that
+            # epoch, or (when only its update overflowed the next forward pass) in the next
+            step = first_nonfinite_step(self.history.trace(bad))
+            if step is None:
+                bad += 1
+                step = first_nonfinite_step(self.history.trace(bad))
+            if step is not None:
+                where = "the batch update" if step.sample < 0 else f"sample {step.sample + 1}"
+                self._nonfinite_at = (bad, step.index)
+                self.run_text = (f"stopped: the first non-finite value is at epoch {bad:,}, "
+                                 f"{where}: {step.symbol} = {num(step.value, self.precision)}"
+                                 " (! goes there)")
+                self.go(bad, step.index)
+                self.show()
+                return
         if last >= self.epoch:
             outputs = self.history.outputs_after(last)
             loss = self.history.loss_after(last)
@@ -509,6 +552,10 @@ class DebuggerScreen(Screen[None]):
                              f"outputs {shown}")
             self.go(last, len(self.history.trace(last)) - 1)
         self.show()
+
+    def action_goto_nonfinite(self) -> None:
+        if self._nonfinite_at is not None:
+            self.go(*self._nonfinite_at)
 
     def action_continue_run(self) -> None:
         if not any(bp.enabled for bp in self.breakpoints):

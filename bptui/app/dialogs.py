@@ -22,6 +22,7 @@ KEYS = [
     ("r", "run N epochs (asks; 10,000 by default); Esc stops a run"),
     ("c", "continue to the next breakpoint (up to N epochs; asks)"),
     ("b", "breakpoints: a gradient step (w5), E_total < x, nan, |grad| > x"),
+    ("!", "go to the first non-finite value a run stopped at"),
     ("u", "unpin the chain panel (it follows the step again)"),
     ("f", "show or hide the finite-difference columns"),
     ("o", "switch the hidden-gradient order (before_update / after_output_update)"),

@@ -52,6 +52,8 @@ class History:
         self._recent: OrderedDict[int, Params] = OrderedDict()
         self._traces: OrderedDict[int, EpochTrace] = OrderedDict()
         self._lock = threading.RLock()
+        self.nonfinite_epoch: int | None = None
+        """The first epoch after which a loss or parameter was nan or ±inf (runs stop there)."""
 
     # -- reading ----------------------------------------------------------------------------
     @property
@@ -149,7 +151,13 @@ class History:
             done += result.epochs
             if progress is not None:
                 progress(done, self._losses[-1])
-            if result.nonfinite_epoch is not None or result.epochs < count:
+            if result.nonfinite_epoch is not None:
+                with self._lock:
+                    first = start + result.nonfinite_epoch - 1
+                    if self.nonfinite_epoch is None or first < self.nonfinite_epoch:
+                        self.nonfinite_epoch = first
+                break
+            if result.epochs < count:
                 break
         return done
 
@@ -173,6 +181,8 @@ class History:
     def truncate(self, epochs: int) -> None:
         """Keep the first `epochs` completed epochs only (and everything they start)."""
         with self._lock:
+            if self.nonfinite_epoch is not None and self.nonfinite_epoch > epochs:
+                self.nonfinite_epoch = None
             del self._losses[epochs:]
             for table in (self._checkpoints, self._recent, self._traces):
                 for epoch in [e for e in table if e > epochs + 1]:

@@ -18,13 +18,20 @@ def first_nonfinite_step(trace: EpochTrace):
 
 
 def describe_nonfinite(network: Network, params: Params, epoch: int) -> str:
-    """'epoch 3, sample 1: out_o1 = nan' for the epoch starting at `params`."""
+    """Where a run that went non-finite in `epoch` (which started at `params`) first met a
+    non-finite value, in trace order: 'epoch 3, sample 1: out_o1 = nan'. When the epoch's
+    own steps are finite but its update overflows the next forward pass, that next step is
+    the one named."""
     trace = EpochTrace(compute_epoch(network, params), epoch)
     step = first_nonfinite_step(trace)
     if step is None:
+        trace = EpochTrace(compute_epoch(network, trace.epoch.params_after), epoch + 1)
+        step = first_nonfinite_step(trace)
+    if step is None:
         return f"epoch {epoch}: the loss after the epoch is {trace.epoch.loss_after}"
     where = "the batch update" if step.sample < 0 else f"sample {step.sample + 1}"
-    return f"epoch {epoch}, {where}: {step.symbol} = {step.value} (the first non-finite value)"
+    return (f"after epoch {epoch} the loss is not finite; the first non-finite value is at "
+            f"epoch {trace.number}, {where}: {step.symbol} = {step.value}")
 
 
 def first_nonfinite(network: Network, result, epoch: int) -> str:

@@ -12,9 +12,11 @@ each epoch, so `train` runs the same arithmetic in one of two faster ways:
 - `numpy` (bigger nets): the batch modes push all samples through each layer at once (one
   matrix product per layer and direction per epoch); `online` loops over the samples.
 
-Both use the stable formulas of `functions.py` in the same order as `compute_epoch`, so that
-after N epochs they agree with N `compute_epoch` calls to rounding (1e-12 relative and better
-in the tests); only the order of a few long sums differs.
+Both use the stable formulas of `functions.py`, operation for operation as `compute_epoch`
+but for a few last-bit reorderings (numpy's matrix products sum in their own order, the scalar
+code's exceptions are listed in `_ScalarSource`), so that after N epochs they agree with N
+`compute_epoch` calls to rounding: 1e-12 relative in the tests, on every run that is not so
+ill-conditioned that `compute_epoch` itself, started one ulp away, moves more than that.
 
 Loss bookkeeping: `losses[k]` is the loss after epoch k+1, summed over the samples, exactly
 what `EpochResult.loss_after` holds. When an epoch's forward pass sees the parameters the

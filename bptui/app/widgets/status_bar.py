@@ -16,6 +16,8 @@ class StatusBar(Widget):
     DEFAULT_CSS = """
     StatusBar {
         height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         background: $panel;
         color: $text;
         padding: 0 1;
