@@ -130,7 +130,11 @@ def _run(args: list[str]) -> int:
 
 
 def _load_for_command(spec: str, command: str, load_network):
-    if spec.endswith(".bptui"):
+    from pathlib import Path
+
+    from bptui.engine.session import SUFFIX, is_session_file
+
+    if spec.endswith(SUFFIX) or is_session_file(Path(spec)):
         raise BptuiError(f"{spec}: a saved session opens in the app (bptui {spec}); "
                          f"`bptui {command}` takes a network file or preset")
     return load_network(spec)
@@ -155,12 +159,22 @@ def cmd_presets(name: str | None) -> int:
 
 
 def cmd_app(spec: str, precision: int) -> int:
-    from bptui.engine.loader import load_network
+    from pathlib import Path
 
-    network = load_network(spec)  # a bad file is reported before any screen opens
+    from bptui.engine.loader import load_network
+    from bptui.engine.session import SUFFIX, is_session_file, load_session
+
+    # A bad file is reported before any screen opens.
+    if spec.endswith(SUFFIX) or is_session_file(Path(spec)):
+        session = load_session(spec)
+        network = None
+    else:
+        session = None
+        network = load_network(spec)
     from bptui.app.app import run_app
 
-    return run_app(network, precision)
+    return run_app(network, precision, session=session,
+                   session_path=spec if session is not None else None)
 
 
 def _epoch_traces(network, epochs: int) -> Iterator:

@@ -36,6 +36,7 @@ from bptui.engine.compare import compare_orders
 from bptui.engine.history import History
 from bptui.engine.nonfinite import first_nonfinite_step
 from bptui.engine.rows import ParamRows
+from bptui.engine.session import SUFFIX, Session, is_session_file, load_session, save_session
 from bptui.engine.symbols import find, normalize
 from bptui.engine.view import Frame
 from bptui.fmt import num
@@ -84,6 +85,7 @@ class DebuggerScreen(Screen[None]):
         Binding("m", "compare", "Compare"),
         Binding("exclamation_mark", "goto_nonfinite", "Go to nan", show=False),
         Binding("question_mark", "help", "Help"),
+        Binding("ctrl+s", "save", "Save", show=False),
     ]
     """
     | Key(s) | Description |
@@ -105,6 +107,7 @@ class DebuggerScreen(Screen[None]):
     | m | Compare the two hidden-gradient orders at this sample. |
     | ! | Go to the first non-finite value a run met. |
     | ? | Help. |
+    | ctrl+s | Save the session (a .bptui file). |
     """
 
     DEFAULT_CSS = """
@@ -149,10 +152,12 @@ class DebuggerScreen(Screen[None]):
     running: reactive[bool] = reactive(False, init=False)
     """A run is in progress: stepping keys are disabled."""
 
-    def __init__(self, history: History, precision: int = 9) -> None:
+    def __init__(self, history: History, precision: int = 9,
+                 session_path: str | None = None) -> None:
         super().__init__()
         self.history = history
         self.precision = precision
+        self.session_path = session_path
         self.run_text = ""
         self._initial_loss = history.initial_loss()
         self._rows_cache: dict[tuple[int, int], ParamRows] = {}
@@ -160,6 +165,22 @@ class DebuggerScreen(Screen[None]):
         self._nonfinite_at: tuple[int, int] | None = None
         self.breakpoints: list[Breakpoint] = []
         """The user's breakpoints (kept across steps, runs and epochs)."""
+
+    @classmethod
+    def from_session(cls, session: Session, path: str | None = None) -> DebuggerScreen:
+        """A screen showing exactly what the session was showing when saved."""
+        screen = cls(session.history, session.precision, path)
+        screen.breakpoints = list(session.breakpoints)
+        screen.run_text = session.message
+        screen.set_reactive(DebuggerScreen.pinned, session.pinned)
+        length = len(session.history.trace(session.epoch))
+        screen.set_reactive(DebuggerScreen.position,
+                            (session.epoch, min(session.index, length - 1)))
+        return screen
+
+    def to_session(self) -> Session:
+        return Session(self.history, self.epoch, self.index, self.pinned,
+                       list(self.breakpoints), self.precision, self.run_text)
 
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
@@ -579,6 +600,24 @@ class DebuggerScreen(Screen[None]):
             if worker.group == "run":
                 worker.cancel()
 
+    # -- sessions ---------------------------------------------------------------------------
+    def action_save(self) -> None:
+        default = self.session_path or f"{_slug(self.history.network.name)}{SUFFIX}"
+        self.app.push_screen(AskScreen("Save the session to:", default), self._save_answer)
+
+    def _save_answer(self, answer: str | None) -> None:
+        if not answer or not answer.strip():
+            return
+        from bptui.engine.errors import BptuiError
+
+        try:
+            path = save_session(self.to_session(), answer.strip())
+        except BptuiError as error:
+            self.notify(str(error), title="not saved", severity="error", timeout=10)
+            return
+        self.session_path = str(path)
+        self.notify(f"saved to {path}", title="session saved")
+
     # -- another network --------------------------------------------------------------------
     def action_open_network(self) -> None:
         self.app.push_screen(
@@ -590,16 +629,22 @@ class DebuggerScreen(Screen[None]):
     def _open_answer(self, answer: str | None) -> None:
         if not answer or not answer.strip():
             return
+        from pathlib import Path
+
         from bptui.engine.errors import BptuiError
         from bptui.engine.loader import load_network
 
+        spec = answer.strip()
         try:
-            network = load_network(answer.strip())
+            if spec.endswith(SUFFIX) or is_session_file(Path(spec)):
+                screen = DebuggerScreen.from_session(load_session(spec), spec)
+            else:
+                screen = DebuggerScreen(History(load_network(spec)), self.precision)
         except BptuiError as error:
-            # the CLI's one-line message; the current network stays
+            # the CLI's one-line message; the current session stays
             self.notify(str(error), title="cannot open", severity="error", timeout=10)
             return
-        self.app.switch_screen(DebuggerScreen(History(network), self.precision))
+        self.app.switch_screen(screen)
 
     # -- settings ---------------------------------------------------------------------------
     def action_switch_order(self) -> None:
@@ -624,3 +669,10 @@ class DebuggerScreen(Screen[None]):
         self._rows_cache.clear()
         self.go(self.epoch, self.index)
         self.show()
+
+
+def _slug(name: str) -> str:
+    """A file name from a network's name: 'Mazur 2-2-2' → 'mazur-2-2-2'."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "session"

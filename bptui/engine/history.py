@@ -188,6 +188,34 @@ class History:
                 for epoch in [e for e in table if e > epochs + 1]:
                     del table[epoch]
 
+    # -- saving and restoring ---------------------------------------------------------------
+    def export_state(self) -> dict:
+        """What a session file keeps: networks by first epoch, checkpoints, losses."""
+        with self._lock:
+            checkpoints = {e: p for e, p in self._checkpoints.items()
+                           if e <= len(self._losses) + 1}
+            return {
+                "networks": list(self._networks),
+                "every": self.every,
+                "checkpoints": checkpoints,
+                "losses": list(self._losses),
+                "nonfinite_epoch": self.nonfinite_epoch,
+            }
+
+    @classmethod
+    def from_state(cls, networks: list[tuple[int, Network]], every: int,
+                   checkpoints: dict[int, Params], losses: list[float],
+                   nonfinite_epoch: int | None = None) -> History:
+        """A history exactly as `export_state` described it."""
+        if not networks or networks[0][0] != 1 or 1 not in checkpoints:
+            raise ValueError("a history starts at epoch 1 with its parameters")
+        history = cls(networks[0][1], checkpoints[1], every=every)
+        history._networks = list(networks)
+        history._checkpoints = dict(checkpoints)
+        history._losses = list(losses)
+        history.nonfinite_epoch = nonfinite_epoch
+        return history
+
     # -- internals --------------------------------------------------------------------------
     def _known(self, epoch: int) -> Params | None:
         if epoch in self._checkpoints:

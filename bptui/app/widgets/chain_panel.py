@@ -56,6 +56,9 @@ class ChainPanel(ScrollableContainer):
     def watch_precision(self) -> None:
         self._show()
 
+    def on_resize(self) -> None:
+        self._show()  # the width decides which factors fit on one line
+
     def _show(self) -> None:
         view = self.view
         if view is None or not self.is_mounted:
