@@ -77,12 +77,12 @@ class DebuggerScreen(Screen[None]):
         Binding("r", "run", "Run"),
         Binding("c", "continue_run", "Continue"),
         Binding("b", "breakpoints", "Breakpoints"),
-        Binding("escape", "cancel_run", "Stop run"),
-        Binding("u", "unpin", "Unpin"),
+        Binding("escape", "cancel_run", "Stop run", show=False),
+        Binding("u", "unpin", "Unpin", show=False),
         Binding("f", "toggle_fd", "Finite diff.", show=False),
-        Binding("o", "switch_order", "Order"),
-        Binding("v", "cycle_view", "View"),
-        Binding("m", "compare", "Compare"),
+        Binding("o", "switch_order", "Order", show=False),
+        Binding("v", "cycle_view", "View", show=False),
+        Binding("m", "compare", "Compare", show=False),
         Binding("exclamation_mark", "goto_nonfinite", "Go to nan", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+s", "save", "Save", show=False),
@@ -489,7 +489,7 @@ class DebuggerScreen(Screen[None]):
         epoch e + count − 1."""
         self.running = True
         self._run_goal = self.epoch + count - 1
-        self.run_text = f"running {count:,} epochs…"
+        self.run_text = f"running {count:,} epochs… (Esc stops)"
         self.query_one(StatusBar).run_text = self.run_text
         return self._run(count)
 
@@ -532,7 +532,8 @@ class DebuggerScreen(Screen[None]):
         return 0
 
     def _run_progress(self, done: int, needed: int, loss: float) -> None:
-        self.run_text = f"running: {done:,} of {needed:,} epochs done · loss {num(loss, 9)}"
+        self.run_text = (f"running: {done:,} of {needed:,} epochs done · loss {num(loss, 9)}"
+                         " (Esc stops)")
         self.query_one(StatusBar).run_text = self.run_text
         self._plot()
 

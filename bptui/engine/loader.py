@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bptui.engine.errors import NetworkFileError
+from bptui.engine.errors import NetworkFileError, one_line
 from bptui.engine.functions import ACTIVATIONS, HIDDEN_GRADIENTS, LOSSES, UPDATES
 from bptui.engine.network import Network, Params, default_neuron_names, make_layers
 
@@ -42,7 +42,11 @@ TOP_KEYS = {
 }
 LAYER_KEYS = {"activation", "weights", "size", "bias", "biases", "names"}
 SAMPLE_KEYS = {"inputs", "targets"}
-NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # used with fullmatch
+# E_total is the total error's symbol: a neuron named "total" would make E_total (and
+# ∂E_total/∂out_X, the path through it) mean two steps.
+RESERVED_NAMES = {"total"}
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 PRESET_SUFFIX = ".toml"
 
 
@@ -91,6 +95,8 @@ def load_network(spec: str | Path | None = None) -> Network:
 def read_document(path: Path) -> dict[str, Any]:
     """Read and parse a network file into plain Python values."""
     source = str(path)
+    if "\x00" in source:
+        raise NetworkFileError(source, "", "a file name cannot hold a NUL byte")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -121,10 +127,14 @@ def parse_bytes(data: bytes, source: str, suffix: str) -> dict[str, Any]:
     if not text.strip():
         raise NetworkFileError(source, "", "the file is empty; expected a network (see README)")
     looks_json = text.lstrip().startswith(("{", "["))
-    if suffix == ".json" or (suffix != ".toml" and looks_json):
-        document = _parse_json(text, source, named_json=suffix == ".json")
+    if suffix == ".json":
+        document = _parse_json(text, source, named_json=True)
+    elif suffix == ".toml":
+        document = _parse_toml(text, source, named_toml=True, looks_json=looks_json)
+    elif looks_json and not _is_toml_table_first(text):
+        document = _parse_json(text, source, named_json=False)
     else:
-        document = _parse_toml(text, source, named_toml=suffix == ".toml", looks_json=looks_json)
+        document = _parse_toml(text, source, named_toml=False, looks_json=looks_json)
     if not isinstance(document, dict):
         raise NetworkFileError(
             source, "", f"expected a table of keys at the top, found {_type_name(document)}"
@@ -145,6 +155,12 @@ def _parse_json(text: str, source: str, named_json: bool) -> Any:
         ) from None
     except RecursionError:
         raise NetworkFileError(source, "", "JSON nested too deeply") from None
+    except ValueError:
+        # Not a JSONDecodeError: int() refusing a number of over 4,300 digits.
+        error = _too_many_digits(text, source, "JSON")
+        if error is None:
+            raise
+        raise error from None
 
 
 def _parse_toml(text: str, source: str, named_toml: bool, looks_json: bool) -> Any:
@@ -154,20 +170,47 @@ def _parse_toml(text: str, source: str, named_toml: bool, looks_json: bool) -> A
         message = str(error)
         if named_toml and looks_json and _is_json(text):
             message += " (this file holds JSON, but its name ends in .toml)"
-        raise NetworkFileError(source, "", f"TOML syntax error {_toml_where(message)}") from None
+        where = _toml_where(message, text)
+        raise NetworkFileError(source, "", f"TOML syntax error {where}") from None
     except RecursionError:
         raise NetworkFileError(source, "", "TOML nested too deeply") from None
+    except ValueError:
+        # Not a TOMLDecodeError: int() refusing a number of over 4,300 digits.
+        error = _too_many_digits(text, source, "TOML")
+        if error is None:
+            raise
+        raise error from None
 
 
-def _toml_where(message: str) -> str:
+def _toml_where(message: str, text: str) -> str:
     """tomllib says 'Invalid value (at line 3, column 9)'; put the line first."""
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
         what = message.replace(match.group(0), "").strip()
         return f"at line {match.group(1)}, column {match.group(2)}: {what}"
-    if "end of document" in message:
-        return f"at the end of the file: {message}"
+    if "(at end of document)" in message:
+        what = message.replace("(at end of document)", "").strip()
+        # tomllib's line of a position: the newlines before it, plus one
+        return f"at line {text.count(chr(10)) + 1}, the end of the file: {what}"
     return f"at line 1: {message}"
+
+
+def _too_many_digits(text: str, source: str, language: str) -> NetworkFileError | None:
+    """The error for a number too long for int() (sys.get_int_max_str_digits), or None."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    match = re.search(rf"[0-9][0-9_]{{{limit},}}", text) if limit else None
+    if match is None:
+        return None
+    line = text.count("\n", 0, match.start()) + 1
+    return NetworkFileError(
+        source, "", f"{language} number at line {line} has over {limit:,} digits, "
+        "too many for a network file",
+    )
+
+
+def _is_toml_table_first(text: str) -> bool:
+    """Whether text that starts with "[" is TOML (a [table] or [[array]] header), not JSON."""
+    return text.lstrip().startswith("[") and not _is_json(text) and _is_toml(text)
 
 
 def _is_json(text: str) -> bool:
@@ -190,14 +233,33 @@ def _is_toml(text: str) -> bool:
 # Checking
 
 
+def _shown(text: str, width: int = 30) -> str:
+    """A string from the file as a message quotes it: shortened, on one line."""
+    shown = text if len(text) <= width else text[: width - 3] + "..."
+    return one_line(shown)
+
+
+def _number_text(value: int | float) -> str:
+    """A number as a message shows it; an int too long for str() is described instead."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"a whole number of about {int(value.bit_length() * math.log10(2)):,} digits"
+    return str(value)
+
+
+def _key_name(name: str) -> str:
+    """A key as a key path shows it: bare if TOML allows it bare, else quoted."""
+    if BARE_KEY.fullmatch(name):
+        return name
+    return json.dumps(_shown(name, 40), ensure_ascii=False)
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
-        return f"the number {value}"
+        return f"the number {_number_text(value)}"
     if isinstance(value, str):
-        shown = value if len(value) <= 30 else value[:27] + "..."
-        return f'the string "{shown}"'
+        return f'the string "{_shown(value)}"'
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, dict):
@@ -221,7 +283,7 @@ class _Checker:
             raise self.fail(key, f"expected {what} (a table of keys), found {_type_name(value)}")
         for name in value:
             if name not in allowed:
-                where = f"{key}.{name}" if key else str(name)
+                where = f"{key}.{_key_name(name)}" if key else _key_name(name)
                 valid = ", ".join(sorted(allowed))
                 raise self.fail(where, f"unknown key; valid keys here: {valid}")
         return value
@@ -240,7 +302,9 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(key, f"expected a whole number, found {_type_name(value)}")
         if not low <= value <= high:
-            raise self.fail(key, f"expected a whole number from {low} to {high}, found {value}")
+            raise self.fail(
+                key, f"expected a whole number from {low} to {high}, found {_number_text(value)}"
+            )
         return value
 
     def string(self, value: Any, key: str) -> str:
@@ -251,7 +315,15 @@ class _Checker:
     def choice(self, value: Any, key: str, options: tuple[str, ...]) -> str:
         text = self.string(value, key)
         if text not in options:
-            raise self.fail(key, f'unknown "{text}"; expected one of {", ".join(options)}')
+            raise self.fail(key, f'unknown "{_shown(text)}"; expected one of {", ".join(options)}')
+        return text
+
+    def one_line_text(self, value: Any, key: str) -> str:
+        text = self.string(value, key)
+        if not text.isprintable():
+            raise self.fail(
+                key, f'expected one line of printable text, found the string "{_shown(text)}"'
+            )
         return text
 
     def boolean(self, value: Any, key: str) -> bool:
@@ -263,7 +335,7 @@ class _Checker:
         if not isinstance(value, list):
             raise self.fail(key, f"expected {what}, found {_type_name(value)}")
         if limit is not None and len(value) > limit:
-            raise self.fail(key, f"{len(value)} entries is over the limit of {limit:,}")
+            raise self.fail(key, f"{len(value):,} entries is over the limit of {limit:,}")
         return value
 
     def vector(self, value: Any, key: str, size: int | None, what: str) -> list[float]:
@@ -281,11 +353,15 @@ class _Checker:
         result = []
         for k, item in enumerate(items):
             name = self.string(item, f"{key}[{k}]")
-            if not NAME_PATTERN.match(name):
+            if not NAME_PATTERN.fullmatch(name):
                 raise self.fail(
                     f"{key}[{k}]",
                     f'expected a name of letters, digits and _ starting with a letter, '
-                    f'found "{name}"',
+                    f'found "{_shown(name)}"',
+                )
+            if name in RESERVED_NAMES:
+                raise self.fail(
+                    f"{key}[{k}]", f'the name "{name}" is reserved (E_{name} is the total error)'
                 )
             if name in taken:
                 raise self.fail(f"{key}[{k}]", f'the name "{name}" is used twice')
@@ -302,7 +378,7 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         if required not in doc:
             raise c.fail(required, "missing; a network needs layers and samples (see README)")
 
-    name = c.string(doc.get("name", default_name), "name").strip() or default_name
+    name = c.one_line_text(doc.get("name", default_name), "name").strip() or default_name
     if "description" in doc:
         c.string(doc["description"], "description")
     learning_rate = c.number(doc.get("learning_rate", 0.5), "learning_rate")
@@ -494,10 +570,10 @@ def _layer_size(c: _Checker, layer: dict, key: str, n_in: int) -> int:
 
 
 def _check_targets(c: _Checker, loss: str, target: list[float], key: str) -> None:
-    if loss == "bce" and any(not 0.0 <= t <= 1.0 for t in target):
-        raise c.fail(key, "bce targets must lie between 0 and 1")
-    if loss == "cross_entropy":
-        if any(t < 0 for t in target):
-            raise c.fail(key, "cross_entropy targets must not be negative")
-        if abs(sum(target) - 1.0) > 1e-9:
-            raise c.fail(key, f"cross_entropy targets must sum to 1, found {sum(target):g}")
+    for k, t in enumerate(target):
+        if loss == "bce" and not 0.0 <= t <= 1.0:
+            raise c.fail(f"{key}[{k}]", f"bce targets must lie between 0 and 1, found {t:g}")
+        if loss == "cross_entropy" and t < 0:
+            raise c.fail(f"{key}[{k}]", f"cross_entropy targets must not be negative, found {t:g}")
+    if loss == "cross_entropy" and abs(sum(target) - 1.0) > 1e-9:
+        raise c.fail(key, f"cross_entropy targets must sum to 1, found {sum(target):g}")

@@ -54,8 +54,8 @@ class LossPlot(PlotextPlot):
         points = [(0, view.initial)] if view.initial is not None else []
         points += [(k + 1, loss) for k, loss in enumerate(view.losses)]
         points = [(x, y) for x, y in points if y is not None and math.isfinite(y) and y > 0]
-        if len(view.losses) == 0:
-            plt.title("epoch 0 only: step through an epoch, or r to run")
+        self.border_subtitle = ("epoch 0 only: finish an epoch, or r to run"
+                                if len(view.losses) == 0 else f"epochs 0 to {len(view.losses):,}")
         if not points:
             self.refresh()
             return
@@ -76,8 +76,7 @@ class LossPlot(PlotextPlot):
             high = low + 1
         plt.ylim(low, high)
         ticks = list(range(low, high + 1))
-        step = max(1, len(ticks) // 4)
-        ticks = ticks[::step]
+        rows = max(2, self.size.height - 4)  # the rows of the plot area: one label per row
+        ticks = ticks[:: max(1, -(-len(ticks) // rows))]
         plt.yticks(ticks, [f"1e{t}" for t in ticks])
-        plt.xlabel("epoch")
         self.refresh()
