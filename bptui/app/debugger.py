@@ -152,6 +152,9 @@ class DebuggerScreen(Screen[None]):
     running: reactive[bool] = reactive(False, init=False)
     """A run is in progress: stepping keys are disabled."""
 
+    run_cap: int | None = None
+    """At most this many epochs per run (tests that press keys at random set it)."""
+
     def __init__(self, history: History, precision: int = 9,
                  session_path: str | None = None) -> None:
         super().__init__()
@@ -487,6 +490,8 @@ class DebuggerScreen(Screen[None]):
     def start_run(self, count: int) -> Worker:
         """Run `count` epochs from the current one (a thread worker); ends on the last step of
         epoch e + count − 1."""
+        if self.run_cap is not None:
+            count = min(count, self.run_cap)
         self.running = True
         self._run_goal = self.epoch + count - 1
         self.run_text = f"running {count:,} epochs… (Esc stops)"
