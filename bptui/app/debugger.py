@@ -166,6 +166,7 @@ class DebuggerScreen(Screen[None]):
         self._rows_cache: dict[tuple[int, int], ParamRows] = {}
         self._last_plot = 0.0
         self._nonfinite_at: tuple[int, int] | None = None
+        self._footer_state: tuple = ()
         self.breakpoints: list[Breakpoint] = []
         """The user's breakpoints (kept across steps, runs and epochs)."""
 
@@ -273,7 +274,16 @@ class DebuggerScreen(Screen[None]):
             self._rows_cache = {key: rows}
         self.query_one(ParamTable).view = TableView(frame, rows, selected, marked)
         self._plot()
-        self.refresh_bindings()
+        self._refresh_footer()
+
+    def _refresh_footer(self) -> None:
+        """Re-check the footer's keys only when one of them changes state (the footer rebuilds
+        itself on every refresh, which would cost more than the step)."""
+        state = tuple(self.check_action(binding.action.split("(")[0], ())
+                      for binding in self.BINDINGS if isinstance(binding, Binding))
+        if state != self._footer_state:
+            self._footer_state = state
+            self.refresh_bindings()
 
     def _plot(self) -> None:
         """The losses up to the position: epochs before this one, and this one once its last

@@ -34,7 +34,7 @@ class ChainPanel(ScrollableContainer):
         border: round $secondary;
         border-title-style: bold;
         padding: 0 1;
-        scrollbar-size: 1 1;
+        scrollbar-size: 0 0;  /* scrolls with the wheel; a stale thumb would outlive a step */
     }
     ChainPanel > Static { width: auto; text-wrap: nowrap; }
     """
@@ -67,9 +67,11 @@ class ChainPanel(ScrollableContainer):
         self.call_after_refresh(self._keep_current_in_view)
 
     def _keep_current_in_view(self) -> None:
+        """Scroll by a rule of the position alone (top, unless the current factor would be
+        off screen), so that coming back to a step shows exactly what it showed before."""
         height = self.scrollable_content_region.height
-        if not self.scroll_offset.y <= self.current_line < self.scroll_offset.y + height - 1:
-            self.scroll_to(y=max(0, self.current_line - height // 3), animate=False)
+        top = 0 if self.current_line < height - 1 else self.current_line - height // 3
+        self.scroll_to(x=0, y=top, animate=False)
 
     def render_view(self, view: ChainView) -> Text:
         b = view.breakdown

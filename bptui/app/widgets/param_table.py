@@ -124,12 +124,10 @@ class ParamTable(ScrollView, can_focus=True):
         self.watch_view()
 
     def _scroll_to_row(self, row: int) -> None:
-        top = self.scroll_offset.y
-        height = max(1, self.scrollable_content_region.height - 1)
-        if row < top:
-            self.scroll_to(y=row, animate=False)
-        elif row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False)
+        """Show `row` by a rule of the row alone (from the top while it fits), so that the
+        same position always shows the same rows."""
+        height = max(1, self.scrollable_content_region.height - 2)
+        self.scroll_to(y=0 if row < height else row - height // 2, animate=False)
 
     # -- drawing ----------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
