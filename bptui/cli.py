@@ -58,36 +58,52 @@ NET_HELP = "a .toml or .json network file, or a preset name (default: mazur)"
 
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
     parsers: dict[str, argparse.ArgumentParser] = {}
-    app = _Parser(prog="bptui", description="A terminal step-through debugger for "
-                  "backpropagation. Commands: trace, train, check, presets (bptui COMMAND --help).")
+    app = _Parser(
+        prog="bptui",
+        description="A terminal step-through debugger for "
+        "backpropagation. Commands: trace, train, check, presets (bptui COMMAND --help).",
+    )
     app.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
     app.add_argument("--precision", type=_precision, default=9, help="decimals shown (default 9)")
     parsers["app"] = app
 
     trace = _Parser(prog="bptui trace", description="The worked example, step by step.")
     trace.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
-    trace.add_argument("--epochs", type=_epochs(MAX_TRACE_EPOCHS), default=1,
-                       help=f"epochs to trace (default 1, at most {MAX_TRACE_EPOCHS:,})")
+    trace.add_argument(
+        "--epochs",
+        type=_epochs(MAX_TRACE_EPOCHS),
+        default=1,
+        help=f"epochs to trace (default 1, at most {MAX_TRACE_EPOCHS:,})",
+    )
     trace.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    trace.add_argument("--precision", type=_precision, default=9,
-                       help="decimals in text and markdown (default 9)")
+    trace.add_argument(
+        "--precision", type=_precision, default=9, help="decimals in text and markdown (default 9)"
+    )
     parsers["trace"] = trace
 
     train = _Parser(prog="bptui train", description="Fast-forward training, keeping no trace.")
     train.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
-    train.add_argument("--epochs", type=_epochs(MAX_TRAIN_EPOCHS), default=10_000,
-                       help=f"epochs to train (default 10,000, at most {MAX_TRAIN_EPOCHS:,})")
+    train.add_argument(
+        "--epochs",
+        type=_epochs(MAX_TRAIN_EPOCHS),
+        default=10_000,
+        help=f"epochs to train (default 10,000, at most {MAX_TRAIN_EPOCHS:,})",
+    )
     train.add_argument("--format", choices=("text", "json"), default="text")
     train.add_argument("--precision", type=_precision, default=9, help="decimals in text")
     parsers["train"] = train
 
-    check = _Parser(prog="bptui check", description="Validate a network and check its "
-                    "gradients against central finite differences.")
+    check = _Parser(
+        prog="bptui check",
+        description="Validate a network and check its "
+        "gradients against central finite differences.",
+    )
     check.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
     parsers["check"] = check
 
-    presets = _Parser(prog="bptui presets", description="List the built-in networks, or print "
-                      "one as TOML.")
+    presets = _Parser(
+        prog="bptui presets", description="List the built-in networks, or print one as TOML."
+    )
     presets.add_argument("name", nargs="?", metavar="NAME")
     parsers["presets"] = presets
     return parsers
@@ -135,8 +151,10 @@ def _load_for_command(spec: str, command: str, load_network):
     from bptui.engine.session import SUFFIX, is_session_file
 
     if spec.endswith(SUFFIX) or is_session_file(Path(spec)):
-        raise BptuiError(f"{spec}: a saved session opens in the app (bptui {spec}); "
-                         f"`bptui {command}` takes a network file or preset")
+        raise BptuiError(
+            f"{spec}: a saved session opens in the app (bptui {spec}); "
+            f"`bptui {command}` takes a network file or preset"
+        )
     return load_network(spec)
 
 
@@ -173,8 +191,9 @@ def cmd_app(spec: str, precision: int) -> int:
         network = load_network(spec)
     from bptui.app.app import run_app
 
-    return run_app(network, precision, session=session,
-                   session_path=spec if session is not None else None)
+    return run_app(
+        network, precision, session=session, session_path=spec if session is not None else None
+    )
 
 
 def _epoch_traces(network, epochs: int) -> Iterator:
@@ -203,7 +222,9 @@ def cmd_trace(network, epochs: int, fmt: str, precision: int) -> int:
 
         from bptui.report import text
 
-        finite = text.write_trace(Console(highlight=False, soft_wrap=True), network, traces, precision)
+        finite = text.write_trace(
+            Console(highlight=False, soft_wrap=True), network, traces, precision
+        )
     sys.stdout.flush()
     if not finite:
         print("bptui: the trace holds non-finite values (nan or inf)", file=sys.stderr)

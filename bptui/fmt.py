@@ -129,7 +129,7 @@ def node_parts(node: Node, trace: EpochTrace, precision: int, reached: bool) -> 
                 head = f"{step.symbol} = {step.formula}"
                 if not reached:
                     return head, ""
-                rest = equation(step, precision)[len(head):].strip()
+                rest = equation(step, precision)[len(head) :].strip()
                 return (head, rest) if rest else (head, "")
         if not reached:
             return node.symbol, ""
@@ -139,8 +139,9 @@ def node_parts(node: Node, trace: EpochTrace, precision: int, reached: bool) -> 
     head = node.symbol if symbols == node.symbol else f"{node.symbol} = {symbols}"
     if not reached:
         return head, ""
-    values = joiner.join(_operand(child.value, precision, k) for k, child in
-                         enumerate(node.children))
+    values = joiner.join(
+        _operand(child.value, precision, k) for k, child in enumerate(node.children)
+    )
     return head, f"= {values} = {num(node.value, precision)}"
 
 
@@ -154,8 +155,13 @@ def _operand(value: float, precision: int, position: int) -> str:
     return f"({text})" if position and text.startswith(MINUS) else text
 
 
-def tree_lines(node: Node, trace: EpochTrace, precision: int = 9,
-               position: int | None = None, max_children: int = 12) -> list[TreeLine]:
+def tree_lines(
+    node: Node,
+    trace: EpochTrace,
+    precision: int = 9,
+    position: int | None = None,
+    max_children: int = 12,
+) -> list[TreeLine]:
     """A breakdown tree as indented lines; `position` is the current step (None: all known).
 
     A node is reached once its step is at or before `position` (parameters and inputs always

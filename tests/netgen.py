@@ -20,9 +20,19 @@ OUTPUT_BY_LOSS = {
 }
 
 
-def document(draw_seed: int, loss: str, output: str, hidden: list[str], sizes: list[int],
-             bias_kinds: list[str], update: str, order: str, train_biases: bool,
-             n_samples: int, scale: float = 0.8) -> dict[str, Any]:
+def document(
+    draw_seed: int,
+    loss: str,
+    output: str,
+    hidden: list[str],
+    sizes: list[int],
+    bias_kinds: list[str],
+    update: str,
+    order: str,
+    train_biases: bool,
+    n_samples: int,
+    scale: float = 0.8,
+) -> dict[str, Any]:
     """A network document with weights and samples drawn from a seeded generator."""
     rng = np.random.default_rng(draw_seed)
     n_inputs = sizes[0]
@@ -80,6 +90,16 @@ def networks(draw, max_layers: int = 3, max_width: int = 4, max_samples: int = 3
     order = "before_update"
     if update == "online":
         order = draw(st.sampled_from(["before_update", "after_output_update"]))
-    doc = document(draw(st.integers(0, 2**32 - 1)), loss, output, hidden, sizes, bias_kinds,
-                   update, order, draw(st.booleans()), draw(st.integers(1, max_samples)))
+    doc = document(
+        draw(st.integers(0, 2**32 - 1)),
+        loss,
+        output,
+        hidden,
+        sizes,
+        bias_kinds,
+        update,
+        order,
+        draw(st.booleans()),
+        draw(st.integers(1, max_samples)),
+    )
     return parse_document(doc, source="random", default_name="random")

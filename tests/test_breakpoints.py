@@ -39,15 +39,17 @@ def test_parsing_the_four_kinds() -> None:
     assert parse_breakpoint(net, "E_total < 0.01") == Breakpoint("loss_below", threshold=0.01)
     assert parse_breakpoint(net, "nan") == Breakpoint("nonfinite")
     assert parse_breakpoint(net, "|dE_total/dw5| > 0.05") == Breakpoint(
-        "gradient_above", "w5", 0.05)
+        "gradient_above", "w5", 0.05
+    )
     assert parse_breakpoint(net, "|grad| > 1") == Breakpoint("gradient_above", None, 1.0)
     for bad in ["w99", "E_total < x", "|w5| > inf", ""]:
         with pytest.raises(BptuiError):
             parse_breakpoint(net, bad)
 
 
-async def _continue(app: BptuiApp, breakpoints: list[Breakpoint], start_keys: list[str],
-                    pilot, count: int = 200) -> DebuggerScreen:
+async def _continue(
+    app: BptuiApp, breakpoints: list[Breakpoint], start_keys: list[str], pilot, count: int = 200
+) -> DebuggerScreen:
     screen = app.screen
     assert isinstance(screen, DebuggerScreen)
     await pilot.press(*start_keys)
@@ -58,21 +60,37 @@ async def _continue(app: BptuiApp, breakpoints: list[Breakpoint], start_keys: li
     return screen
 
 
-@pytest.mark.parametrize("net, bp, start_keys, holds", [
-    ("mazur", Breakpoint("gradient", "w1"), ["end"],
-     lambda s: s.symbol == "∂E_total/∂w1"),
-    ("xor", Breakpoint("gradient", "b_o1"), ["n"] * 70,
-     lambda s: s.symbol == "∂E_total/∂b_o1"),
-    ("mazur", Breakpoint("loss_below", threshold=0.25), [],
-     lambda s: s.symbol == "E_total" and s.value < 0.25),
-    ("mazur", Breakpoint("gradient_above", "w5", 0.08), ["n"] * 16,
-     lambda s: s.symbol == "∂E_total/∂w5" and abs(s.value) > 0.08),
-    ("xor", Breakpoint("gradient_above", None, 0.02), ["n"] * 5,
-     lambda s: s.symbol.startswith("∂E_total/∂") and s.param is not None
-     and s.kind.startswith("grad") and abs(s.value) > 0.02),
-])
-async def test_each_kind_stops_where_an_independent_scan_does(net, bp, start_keys,
-                                                              holds) -> None:
+@pytest.mark.parametrize(
+    "net, bp, start_keys, holds",
+    [
+        ("mazur", Breakpoint("gradient", "w1"), ["end"], lambda s: s.symbol == "∂E_total/∂w1"),
+        ("xor", Breakpoint("gradient", "b_o1"), ["n"] * 70, lambda s: s.symbol == "∂E_total/∂b_o1"),
+        (
+            "mazur",
+            Breakpoint("loss_below", threshold=0.25),
+            [],
+            lambda s: s.symbol == "E_total" and s.value < 0.25,
+        ),
+        (
+            "mazur",
+            Breakpoint("gradient_above", "w5", 0.08),
+            ["n"] * 16,
+            lambda s: s.symbol == "∂E_total/∂w5" and abs(s.value) > 0.08,
+        ),
+        (
+            "xor",
+            Breakpoint("gradient_above", None, 0.02),
+            ["n"] * 5,
+            lambda s: (
+                s.symbol.startswith("∂E_total/∂")
+                and s.param is not None
+                and s.kind.startswith("grad")
+                and abs(s.value) > 0.02
+            ),
+        ),
+    ],
+)
+async def test_each_kind_stops_where_an_independent_scan_does(net, bp, start_keys, holds) -> None:
     network = load_network(net)
     app = BptuiApp(network)
     async with app.run_test(size=SIZE) as pilot:
@@ -97,7 +115,8 @@ async def test_the_first_nonfinite_value_stops_the_run(tmp_path) -> None:
         "learning_rate = 50.0\n"
         '[[layers]]\nactivation = "linear"\nweights = [[0.5, -0.3], [0.2, 0.4]]\n'
         '[[layers]]\nactivation = "linear"\nweights = [[0.3, 0.6]]\n'
-        "[[samples]]\ninputs = [1.0, 2.0]\ntargets = [1.0]\n")
+        "[[samples]]\ninputs = [1.0, 2.0]\ntargets = [1.0]\n"
+    )
     network = load_network(str(wild))
     app = BptuiApp(network)
     async with app.run_test(size=SIZE) as pilot:
@@ -118,7 +137,9 @@ async def test_the_panel_adds_toggles_and_deletes() -> None:
         await pilot.press(*"E_total < 0.1", "enter")
         await pilot.press(*"w99", "enter")  # an error line, nothing added
         assert [bp.describe() for bp in panel.breakpoints] == [
-            "∂E_total/∂w1 (any sample)", "E_total < 0.1"]
+            "∂E_total/∂w1 (any sample)",
+            "E_total < 0.1",
+        ]
         await pilot.press("escape")
         assert isinstance(screen, DebuggerScreen)
         assert len(screen.breakpoints) == 2

@@ -13,8 +13,9 @@ PYTHON = sys.executable
 
 
 def bptui(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PYTHON, "-m", "bptui", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+    return subprocess.run(
+        [PYTHON, "-m", "bptui", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_trace_json_holds_every_number_at_full_precision() -> None:
@@ -30,9 +31,15 @@ def test_trace_json_holds_every_number_at_full_precision() -> None:
     assert abs(sample["values"]["w1⁺"] - 0.149780716133) < 1e-12
     assert len(sample["steps"]) == len(sample["values"]) == 51
     first = sample["steps"][0]
-    assert first == {"phase": "forward", "symbol": "net_h1", "formula": "w1·i1 + w2·i2 + b1",
-                     "numbers": "0.15·0.05 + 0.2·0.1 + 0.35", "value": first["value"],
-                     "uses": ["w1", "i1", "w2", "i2", "b1"], "concerns": ["h1"]}
+    assert first == {
+        "phase": "forward",
+        "symbol": "net_h1",
+        "formula": "w1·i1 + w2·i2 + b1",
+        "numbers": "0.15·0.05 + 0.2·0.1 + 0.35",
+        "value": first["value"],
+        "uses": ["w1", "i1", "w2", "i2", "b1"],
+        "concerns": ["h1"],
+    }
     gradients = sample["gradients"]
     assert [len(layer["biases"]) for layer in gradients] == [2, 2]
     # a shared bias: each entry holds the shared parameter's gradient, δ_h1 + δ_h2
@@ -127,8 +134,10 @@ def test_presets_list_and_print() -> None:
     assert 'name = "Mazur 2-2-2"' in bptui("presets", "mazur").stdout
 
 
-BAD_NET = '[[layers]]\nactivation = "sigmoid"\nweights = [[0.1, 0.2]]\n' \
-          "[[samples]]\ninputs = [1.0]\ntargets = [0.5]\n"
+BAD_NET = (
+    '[[layers]]\nactivation = "sigmoid"\nweights = [[0.1, 0.2]]\n'
+    "[[samples]]\ninputs = [1.0]\ntargets = [0.5]\n"
+)
 
 
 @pytest.mark.parametrize("command", [[], ["trace"], ["train"], ["check"]])
@@ -144,10 +153,18 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, command: list[str]) ->
     assert f"{bad}: samples[0].inputs: expected 2 numbers" in lines[0]
 
 
-@pytest.mark.parametrize("args", [["trace", "--epochs", "x"], ["train", "--format", "xml"],
-                                  ["trace", "--bogus"], ["presets", "nope"],
-                                  ["trace", "--epochs", "1001"], ["train", "--epochs", "10000001"],
-                                  ["trace", "saved.bptui"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["trace", "--epochs", "x"],
+        ["train", "--format", "xml"],
+        ["trace", "--bogus"],
+        ["presets", "nope"],
+        ["trace", "--epochs", "1001"],
+        ["train", "--epochs", "10000001"],
+        ["trace", "saved.bptui"],
+    ],
+)
 def test_usage_errors_are_one_line_and_exit_2(args: list[str]) -> None:
     result = bptui(*args)
     assert result.returncode == 2
@@ -164,8 +181,7 @@ sys.exit(1 if bad else code)
 """
 
 
-@pytest.mark.parametrize("args", [["trace"], ["trace", "--format", "json"], ["train"],
-                                  ["check"]])
+@pytest.mark.parametrize("args", [["trace"], ["trace", "--format", "json"], ["train"], ["check"]])
 def test_headless_commands_never_import_textual(args: list[str]) -> None:
     code = CHECK_IMPORTS.format(args=args, forbidden={"textual"})
     result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)

@@ -26,11 +26,39 @@ from bptui.fmt import num
 EVENTS = int(os.environ.get("BPTUI_FUZZ_EVENTS", "2000"))
 SEED = int(os.environ.get("BPTUI_FUZZ_SEED", str(random.SystemRandom().randrange(10**6))))
 
-BINDINGS = ["n", "right", "space", "p", "left", "right_square_bracket", "left_square_bracket",
-            "1", "2", "3", "4", "home", "end", "right_curly_bracket", "left_curly_bracket", "N",
-            "P", "g", "r", "c", "b", "escape", "u", "f", "o", "v", "m", "exclamation_mark",
-            "question_mark", "ctrl+s"]
-OTHER = list("aehijklstwxyz0579.-+") + ["enter", "tab", "escape", "ctrl+p"]
+BINDINGS = [
+    "n",
+    "right",
+    "space",
+    "p",
+    "left",
+    "right_square_bracket",
+    "left_square_bracket",
+    "1",
+    "2",
+    "3",
+    "4",
+    "home",
+    "end",
+    "right_curly_bracket",
+    "left_curly_bracket",
+    "N",
+    "P",
+    "g",
+    "r",
+    "c",
+    "b",
+    "escape",
+    "u",
+    "f",
+    "o",
+    "v",
+    "m",
+    "exclamation_mark",
+    "question_mark",
+    "ctrl+s",
+]
+OTHER = [*"aehijklstwxyz0579.-+", "enter", "tab", "escape", "ctrl+p"]
 # The steppers are the commonest: a user mostly steps.
 WEIGHTS = {"n": 30, "p": 15, "right_square_bracket": 6, "left_square_bracket": 4}
 
@@ -75,7 +103,7 @@ async def fuzz(net: str, tmp_path, monkeypatch, events: int, seed: int) -> None:
     rng = random.Random(seed)
     app = BptuiApp(load_network(net))
     own = OwnTrace(app)
-    keys = BINDINGS + OTHER
+    keys = [*BINDINGS, *OTHER]
     weights = [WEIGHTS.get(key, 1) for key in keys]
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen

@@ -95,7 +95,8 @@ def test_breakdowns_multiply_out_to_the_gradient(network) -> None:
             _consistent(b.tree)
             delta, source = b.delta_rule
             assert abs(delta.value * source.value - b.tree.value) <= 1e-12 * max(
-                1.0, abs(b.tree.value))
+                1.0, abs(b.tree.value)
+            )
             if ref.trained:
                 assert trace[b.update].symbol == ref.name + "⁺"
             # every step a node names is at or before the gradient's own step
@@ -109,7 +110,10 @@ def test_mazur_w1_breakdown_has_both_output_paths() -> None:
     trace = EpochTrace(compute_epoch(network, network.params))
     tree = breakdown(trace, "w1", 0).tree
     assert [child.symbol for child in tree.children] == [
-        "∂E_total/∂out_h1", "∂out_h1/∂net_h1", "∂net_h1/∂w1"]
+        "∂E_total/∂out_h1",
+        "∂out_h1/∂net_h1",
+        "∂net_h1/∂w1",
+    ]
     paths = tree.children[0].children
     assert [p.symbol for p in paths] == ["∂E_o1/∂out_h1", "∂E_o2/∂out_h1"]
     assert [[c.symbol for c in p.children] for p in paths] == [["δ_o1", "w5"], ["δ_o2", "w7"]]
@@ -125,8 +129,12 @@ def test_deep_nets_cut_the_paths_and_expand_on_demand() -> None:
 
     rng = np.random.default_rng(1)
     document = {
-        "layers": [{"activation": "tanh", "size": 8}, {"activation": "tanh", "size": 8},
-                   {"activation": "tanh", "size": 8}, {"activation": "sigmoid", "size": 2}],
+        "layers": [
+            {"activation": "tanh", "size": 8},
+            {"activation": "tanh", "size": 8},
+            {"activation": "tanh", "size": 8},
+            {"activation": "sigmoid", "size": 2},
+        ],
         "samples": [{"inputs": rng.uniform(-1, 1, 3).tolist(), "targets": [0.2, 0.7]}],
     }
     network = parse_document(document, "deep", "deep")

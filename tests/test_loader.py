@@ -49,7 +49,17 @@ def test_a_minimal_file_gets_mazurs_names(tmp_path: Path) -> None:
     assert network.input_names == ("i1", "i2")
     assert [layer.names for layer in network.layers] == [("h1", "h2"), ("o1", "o2")]
     assert [ref.name for ref in network.param_refs] == [
-        "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1", "b2"]
+        "w1",
+        "w2",
+        "w3",
+        "w4",
+        "w5",
+        "w6",
+        "w7",
+        "w8",
+        "b1",
+        "b2",
+    ]
     w2 = network.param("w2")
     assert (w2.source, w2.target) == ("i2", "h1")
     assert network.param("w7").source == "h1" and network.param("w7").target == "o2"
@@ -58,7 +68,8 @@ def test_a_minimal_file_gets_mazurs_names(tmp_path: Path) -> None:
 def test_json_with_the_same_keys_loads_the_same_network(tmp_path: Path) -> None:
     toml_net = load_network(write(tmp_path, MAZUR))
     document = {
-        "learning_rate": 0.5, "train_biases": False,
+        "learning_rate": 0.5,
+        "train_biases": False,
         "layers": [
             {"activation": "sigmoid", "weights": [[0.15, 0.20], [0.25, 0.30]], "bias": 0.35},
             {"activation": "sigmoid", "weights": [[0.40, 0.45], [0.50, 0.55]], "bias": 0.60},
@@ -87,14 +98,25 @@ targets = [0.5]
 """
     network = load_network(write(tmp_path, text))
     assert [layer.names for layer in network.layers] == [
-        ("h1_1", "h1_2", "h1_3"), ("h2_1", "h2_2"), ("o1",)]
+        ("h1_1", "h1_2", "h1_3"),
+        ("h2_1", "h2_2"),
+        ("o1",),
+    ]
     assert [ref.name for ref in network.param_refs][-6:] == [
-        "b_h1_1", "b_h1_2", "b_h1_3", "b_h2_1", "b_h2_2", "b_o1"]
+        "b_h1_1",
+        "b_h1_2",
+        "b_h1_3",
+        "b_h2_1",
+        "b_h2_2",
+        "b_o1",
+    ]
 
 
 def test_size_layers_come_from_the_documented_generator(tmp_path: Path) -> None:
     """Glorot uniform from numpy.random.default_rng(seed), layer by layer."""
-    text = "seed = 7\n" + """
+    text = (
+        "seed = 7\n"
+        + """
 [[layers]]
 activation = "tanh"
 size = 3
@@ -105,6 +127,7 @@ size = 1
 inputs = [1.0, 2.0]
 targets = [0.5]
 """
+    )
     network = load_network(write(tmp_path, text))
     rng = np.random.default_rng(7)
     first = rng.uniform(-np.sqrt(6 / 5), np.sqrt(6 / 5), (3, 2))
@@ -128,49 +151,81 @@ def _edit(old: str, new: str) -> str:
 
 BAD = [
     # (file text, key path, fragment of the message)
-    (_edit("[0.40, 0.45], [0.50, 0.55]", "[0.40, 0.45, 0.1], [0.50, 0.55]"),
-     "layers[1].weights[0]", "expected 2 numbers"),
-    (_edit("targets = [0.01, 0.99]", "targets = [0.01]"), "samples[0].targets",
-     "expected 2 numbers"),
-    (_edit('activation = "sigmoid"', 'activation = "sigmod"'), "layers[0].activation",
-     "sigmoid, tanh, relu, linear, softmax"),
-    ("loss = \"l2\"\n" + MAZUR, "loss", "half_sse, sse, mse, bce, cross_entropy"),
-    ("update = \"minibatch\"\n" + MAZUR, "update", "online, batch_sum, batch_mean"),
-    (_edit('activation = "sigmoid"', 'activation = "softmax"'), "layers[0].activation",
-     "output layer only"),
-    ("loss = \"bce\"\n" + _edit('[[layers]]\nactivation = "sigmoid"\nweights = [[0.40',
-                                '[[layers]]\nactivation = "tanh"\nweights = [[0.40'),
-     "loss", "needs sigmoid outputs"),
-    ("loss = \"cross_entropy\"\n" + MAZUR, "loss", "needs a softmax output"),
+    (
+        _edit("[0.40, 0.45], [0.50, 0.55]", "[0.40, 0.45, 0.1], [0.50, 0.55]"),
+        "layers[1].weights[0]",
+        "expected 2 numbers",
+    ),
+    (
+        _edit("targets = [0.01, 0.99]", "targets = [0.01]"),
+        "samples[0].targets",
+        "expected 2 numbers",
+    ),
+    (
+        _edit('activation = "sigmoid"', 'activation = "sigmod"'),
+        "layers[0].activation",
+        "sigmoid, tanh, relu, linear, softmax",
+    ),
+    ('loss = "l2"\n' + MAZUR, "loss", "half_sse, sse, mse, bce, cross_entropy"),
+    ('update = "minibatch"\n' + MAZUR, "update", "online, batch_sum, batch_mean"),
+    (
+        _edit('activation = "sigmoid"', 'activation = "softmax"'),
+        "layers[0].activation",
+        "output layer only",
+    ),
+    (
+        'loss = "bce"\n'
+        + _edit(
+            '[[layers]]\nactivation = "sigmoid"\nweights = [[0.40',
+            '[[layers]]\nactivation = "tanh"\nweights = [[0.40',
+        ),
+        "loss",
+        "needs sigmoid outputs",
+    ),
+    ('loss = "cross_entropy"\n' + MAZUR, "loss", "needs a softmax output"),
     (_edit("0.15", "nan"), "layers[0].weights[0][0]", "finite"),
     (_edit("0.05", "inf"), "samples[0].inputs[0]", "finite"),
     ("samples = []\n" + MAZUR.split("[[samples]]")[0], "samples", "at least one sample"),
     (_edit("learning_rate = 0.5", "learning_rate = 0"), "learning_rate", "positive"),
     (_edit("learning_rate = 0.5", "learning_rate = -1"), "learning_rate", "positive"),
-    ("hidden_gradients = \"after_output_update\"\nupdate = \"batch_sum\"\n" + MAZUR,
-     "hidden_gradients", "online"),
+    (
+        'hidden_gradients = "after_output_update"\nupdate = "batch_sum"\n' + MAZUR,
+        "hidden_gradients",
+        "online",
+    ),
     (_edit("learning_rate = 0.5", "learning_reate = 0.5"), "learning_reate", "unknown key"),
     (_edit("bias = 0.35", "bais = 0.35"), "layers[0].bais", "unknown key"),
     (_edit("weights = [[0.15", "weights = [[0.15,, "), "", "TOML syntax error at line"),
     (MAZUR.split("[[samples]]")[0], "samples", "missing"),
     (_edit('activation = "sigmoid"\n', ""), "layers[0].activation", "missing"),
-    (_edit("learning_rate = 0.5", 'learning_rate = "fast"'), "learning_rate",
-     'expected a number, found the string "fast"'),
+    (
+        _edit("learning_rate = 0.5", 'learning_rate = "fast"'),
+        "learning_rate",
+        'expected a number, found the string "fast"',
+    ),
     (_edit("train_biases = false", "train_biases = 0"), "train_biases", "true or false"),
     (_edit("bias = 0.35", "bias = 0.35\nbiases = [0.1, 0.2]"), "layers[0].biases", "either"),
-    (_edit('activation = "sigmoid"', 'activation = "sigmoid"\nsize = 2'), "layers[0].size",
-     "either weights or size"),
-    ("loss = \"cross_entropy\"\n" + _edit(
-        '[[layers]]\nactivation = "sigmoid"\nweights = [[0.40',
-        '[[layers]]\nactivation = "softmax"\nweights = [[0.40').replace("0.99", "0.9"),
-     "samples[0].targets",
-     "sum to 1"),
+    (
+        _edit('activation = "sigmoid"', 'activation = "sigmoid"\nsize = 2'),
+        "layers[0].size",
+        "either weights or size",
+    ),
+    (
+        'loss = "cross_entropy"\n'
+        + _edit(
+            '[[layers]]\nactivation = "sigmoid"\nweights = [[0.40',
+            '[[layers]]\nactivation = "softmax"\nweights = [[0.40',
+        ).replace("0.99", "0.9"),
+        "samples[0].targets",
+        "sum to 1",
+    ),
 ]
 
 
 @pytest.mark.parametrize("text, key, fragment", BAD)
-def test_bad_files_name_the_key_and_the_problem(tmp_path: Path, text: str, key: str,
-                                                fragment: str) -> None:
+def test_bad_files_name_the_key_and_the_problem(
+    tmp_path: Path, text: str, key: str, fragment: str
+) -> None:
     error = error_of(write(tmp_path, text))
     assert error.key == key
     assert fragment in error.detail

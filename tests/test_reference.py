@@ -104,7 +104,7 @@ def test_hidden_layer(symbol: str, expected: float) -> None:
 
 
 def test_the_hand_rounded_row_agrees_to_8_decimals() -> None:
-    (symbol, (expected, decimals)), = ROUNDED_BY_HAND.items()
+    ((symbol, (expected, _)),) = ROUNDED_BY_HAND.items()
     actual = values_of("mazur")[symbol]
     assert abs(actual - expected) <= 0.5e-8
     assert round(actual, 9) != round(-0.019049119, 9)  # the post's printed digit differs

@@ -34,8 +34,10 @@ async def test_a_session_reopens_on_an_identical_screen(tmp_path: Path) -> None:
         await pilot.pause()
         screen.go(3, 16)
         screen.pin("w1")
-        screen.breakpoints = [Breakpoint("gradient", "w5"),
-                              Breakpoint("loss_below", threshold=0.001)]
+        screen.breakpoints = [
+            Breakpoint("gradient", "w5"),
+            Breakpoint("loss_below", threshold=0.001),
+        ]
         screen.show()
         await pilot.pause()
         before = screen_text(app)
@@ -71,8 +73,9 @@ def _saved(tmp_path: Path) -> tuple[Path, bytes]:
     return path, path.read_bytes()
 
 
-def test_a_failing_replace_leaves_the_old_file_and_no_temporary(tmp_path: Path,
-                                                               monkeypatch) -> None:
+def test_a_failing_replace_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch
+) -> None:
     path, old = _saved(tmp_path)
 
     def broken(*args, **kwargs):
@@ -87,8 +90,9 @@ def test_a_failing_replace_leaves_the_old_file_and_no_temporary(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.bptui"]
 
 
-def test_a_write_failing_halfway_leaves_the_old_file_and_no_temporary(tmp_path: Path,
-                                                                     monkeypatch) -> None:
+def test_a_write_failing_halfway_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch
+) -> None:
     path, old = _saved(tmp_path)
 
     def broken(fd):
@@ -110,7 +114,7 @@ def test_saving_never_replaces_a_file_that_is_not_a_session(tmp_path: Path) -> N
 
 
 def _bad_sessions(tmp_path: Path) -> dict[str, Path]:
-    good, data = _saved(tmp_path)
+    _, data = _saved(tmp_path)
     document = json.loads(data)
     files = {}
     files["truncated"] = tmp_path / "truncated.bptui"
@@ -128,21 +132,32 @@ def _bad_sessions(tmp_path: Path) -> dict[str, Path]:
 
 def test_corrupt_truncated_and_newer_sessions_exit_2_with_one_line(tmp_path: Path) -> None:
     for kind, path in _bad_sessions(tmp_path).items():
-        result = subprocess.run([sys.executable, "-m", "bptui", str(path)],
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "bptui", str(path)], capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 2, kind
         assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
         assert str(path) in result.stderr
-    assert "version 2" in subprocess.run(
-        [sys.executable, "-m", "bptui", str(tmp_path / "newer.bptui")],
-        capture_output=True, text=True, timeout=60).stderr
+    assert (
+        "version 2"
+        in subprocess.run(
+            [sys.executable, "-m", "bptui", str(tmp_path / "newer.bptui")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stderr
+    )
 
 
 @pytest.mark.parametrize("command", ["trace", "train", "check"])
 def test_headless_commands_refuse_a_session(tmp_path: Path, command: str) -> None:
     path, _ = _saved(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "bptui", command, str(path)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bptui", command, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "session" in result.stderr and len(result.stderr.splitlines()) == 1
 

@@ -41,8 +41,16 @@ def test_opening_screen(snap_compare) -> None:
     every later value shown as ·, the chain panel on w5 (the first gradient to come)."""
     app = app_for()
     assert snap_compare(app, terminal_size=(120, 40))
-    holds(app.text, "net_h1", "= 0.15·0.05 + 0.2·0.1 + 0.35", "= 0.3775", "w1 0.15", "w8 0.55",
-          "out ·", "Chain rule · w5")
+    holds(
+        app.text,
+        "net_h1",
+        "= 0.15·0.05 + 0.2·0.1 + 0.35",
+        "= 0.3775",
+        "w1 0.15",
+        "w8 0.55",
+        "out ·",
+        "Chain rule · w5",
+    )
 
 
 def test_mid_forward_at_out_h1(snap_compare) -> None:
@@ -64,8 +72,12 @@ def test_gradient_of_w5_with_its_chain(snap_compare) -> None:
     beneath, the edge h1→o1 highlighted, w5's row marked and filled in the table."""
     app = app_for()
     assert snap_compare(app, press=["n"] * 15, terminal_size=(120, 40))
-    holds(app.text, "0.74136507 × 0.186815602 × 0.593269992", "0.082167041",
-          "0.138498562 × 0.593269992")
+    holds(
+        app.text,
+        "0.74136507 × 0.186815602 × 0.593269992",
+        "0.082167041",
+        "0.138498562 × 0.593269992",
+    )
 
 
 def test_gradient_of_w1_with_both_output_paths(snap_compare) -> None:
@@ -73,8 +85,14 @@ def test_gradient_of_w1_with_both_output_paths(snap_compare) -> None:
     o2 (0.055399425 + (−0.019049118) = 0.036350306) and the product 0.000438568."""
     app = app_for()
     assert snap_compare(app, press=["g", *"dE_total/dw1", "enter"], terminal_size=(120, 40))
-    holds(app.text, "0.055399425 + (−0.019049118)", "0.036350306", "0.000438568",
-          "δ_o1 × w5", "δ_o2 × w7")
+    holds(
+        app.text,
+        "0.055399425 + (−0.019049118)",
+        "0.036350306",
+        "0.000438568",
+        "δ_o1 × w5",
+        "δ_o2 × w7",
+    )
 
 
 def test_update_phase_shows_old_and_new_weights(snap_compare) -> None:
@@ -142,10 +160,8 @@ def test_compare_view_at_the_gradient_of_w1(snap_compare) -> None:
     """m at ∂E_total/∂w1: each hidden step in both orders, scrolled to the w1 row, which reads
     0.000438568 (before_update) against 0.000364723 (after_output_update)."""
     app = app_for()
-    assert snap_compare(app, press=["g", *"dE_total/dw1", "enter", "m"],
-                        terminal_size=(120, 40))
-    holds(app.text, "0.000438568", "0.000364723", "= 0.030229739 × 0.241300709",
-          "−7.38448569e-05")
+    assert snap_compare(app, press=["g", *"dE_total/dw1", "enter", "m"], terminal_size=(120, 40))
+    holds(app.text, "0.000438568", "0.000364723", "= 0.030229739 × 0.241300709", "−7.38448569e-05")
 
 
 def test_a_terminal_of_40x12_shows_only_a_message(snap_compare) -> None:

@@ -13,9 +13,22 @@ from bptui.engine.history import History
 from bptui.engine.loader import load_network
 
 SEED = int(os.environ.get("BPTUI_WALK_SEED", str(random.SystemRandom().randrange(10**6))))
-MOVES = ["n"] * 8 + ["p"] * 5 + ["right_square_bracket", "left_square_bracket",
-                                 "right_curly_bracket", "left_curly_bracket", "N", "N", "P",
-                                 "home", "end", "goto"]
+MOVES = (
+    ["n"] * 8
+    + ["p"] * 5
+    + [
+        "right_square_bracket",
+        "left_square_bracket",
+        "right_curly_bracket",
+        "left_curly_bracket",
+        "N",
+        "N",
+        "P",
+        "home",
+        "end",
+        "goto",
+    ]
+)
 
 
 @pytest.mark.parametrize("net, moves", [("mazur", 400), ("tanh-2332", 200)])
@@ -61,4 +74,5 @@ def test_update_steps_agree_with_the_next_epochs_parameters() -> None:
             for ref in network.param_refs:
                 if ref.name in final:
                     assert abs(final[ref.name] - after[ref.flat_index]) <= 1e-12 * max(
-                        1.0, abs(after[ref.flat_index]))
+                        1.0, abs(after[ref.flat_index])
+                    )

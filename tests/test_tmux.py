@@ -12,16 +12,40 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None,
-                                reason="tmux is not installed on this machine")
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None, reason="tmux is not installed on this machine"
+)
 
 BPTUI = str(Path(sys.executable).with_name("bptui"))
 REFERENCE = [
-    "0.3775", "0.593269992", "0.3925", "0.596884378", "1.105905967", "0.75136507",
-    "1.224921404", "0.772928465", "0.274811083", "0.023560026", "0.298371109",
-    "0.74136507", "0.186815602", "0.082167041", "0.138498562", "0.35891648", "0.408666186",
-    "0.51130127", "0.561370121", "0.055399425", "−0.019049118", "0.036350306", "0.241300709",
-    "0.000438568", "0.149780716", "0.199561432", "0.249751144", "0.299502287",
+    "0.3775",
+    "0.593269992",
+    "0.3925",
+    "0.596884378",
+    "1.105905967",
+    "0.75136507",
+    "1.224921404",
+    "0.772928465",
+    "0.274811083",
+    "0.023560026",
+    "0.298371109",
+    "0.74136507",
+    "0.186815602",
+    "0.082167041",
+    "0.138498562",
+    "0.35891648",
+    "0.408666186",
+    "0.51130127",
+    "0.561370121",
+    "0.055399425",
+    "−0.019049118",
+    "0.036350306",
+    "0.241300709",
+    "0.000438568",
+    "0.149780716",
+    "0.199561432",
+    "0.249751144",
+    "0.299502287",
 ]
 
 
@@ -29,12 +53,30 @@ class Tmux:
     def __init__(self, width: int = 120, height: int = 40) -> None:
         self.name = f"bptui-{uuid.uuid4().hex[:8]}"
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL_THEME")}
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y",
-                        str(height), f"{BPTUI}; echo EXIT=$?; sleep 30"], check=True, env=env)
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                self.name,
+                "-x",
+                str(width),
+                "-y",
+                str(height),
+                f"{BPTUI}; echo EXIT=$?; sleep 30",
+            ],
+            check=True,
+            env=env,
+        )
 
     def capture(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
-                              capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
     def keys(self, *keys: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)

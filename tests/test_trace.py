@@ -44,12 +44,33 @@ def test_mazur_epoch_has_the_posts_order() -> None:
     phases = [segment.phase for segment in trace.segments]
     assert phases == list(PHASES)
     symbols = [step.symbol for step in trace]
-    assert symbols[:11] == ["net_h1", "out_h1", "net_h2", "out_h2", "net_o1", "out_o1",
-                            "net_o2", "out_o2", "E_o1", "E_o2", "E_total"]
-    assert symbols[11:16] == ["∂E_total/∂out_o1", "∂out_o1/∂net_o1", "δ_o1", "∂net_o1/∂w5",
-                              "∂E_total/∂w5"]
-    assert symbols.index("∂E_o1/∂out_h1") < symbols.index("∂E_o2/∂out_h1") < \
-        symbols.index("∂E_total/∂out_h1") < symbols.index("δ_h1") < symbols.index("∂E_total/∂w1")
+    assert symbols[:11] == [
+        "net_h1",
+        "out_h1",
+        "net_h2",
+        "out_h2",
+        "net_o1",
+        "out_o1",
+        "net_o2",
+        "out_o2",
+        "E_o1",
+        "E_o2",
+        "E_total",
+    ]
+    assert symbols[11:16] == [
+        "∂E_total/∂out_o1",
+        "∂out_o1/∂net_o1",
+        "δ_o1",
+        "∂net_o1/∂w5",
+        "∂E_total/∂w5",
+    ]
+    assert (
+        symbols.index("∂E_o1/∂out_h1")
+        < symbols.index("∂E_o2/∂out_h1")
+        < symbols.index("∂E_total/∂out_h1")
+        < symbols.index("δ_h1")
+        < symbols.index("∂E_total/∂w1")
+    )
     assert symbols[-8:] == [f"w{k}⁺" for k in range(1, 9)]
 
 
@@ -68,8 +89,15 @@ def test_batch_modes_trace_every_sample_then_one_update() -> None:
     network = load_network("tanh-2332")
     trace = trace_of(network)
     keys = [(segment.sample, segment.phase) for segment in trace.segments]
-    assert keys == [(0, "forward"), (0, "error"), (0, "backward"),
-                    (1, "forward"), (1, "error"), (1, "backward"), (-1, "update")]
+    assert keys == [
+        (0, "forward"),
+        (0, "error"),
+        (0, "backward"),
+        (1, "forward"),
+        (1, "error"),
+        (1, "backward"),
+        (-1, "update"),
+    ]
     update = trace[trace.sample_start(-1)]
     assert update.symbol == "w1⁺" and update.note.startswith("batch_mean")
 
@@ -123,7 +151,10 @@ def test_a_big_epoch_answers_without_building_its_steps() -> None:
             {"activation": "sigmoid", "size": 10},
         ],
         "samples": [
-            {"inputs": rng.uniform(-1, 1, 64).tolist(), "targets": rng.uniform(0.1, 0.9, 10).tolist()}
+            {
+                "inputs": rng.uniform(-1, 1, 64).tolist(),
+                "targets": rng.uniform(0.1, 0.9, 10).tolist(),
+            }
             for _ in range(64)
         ],
     }

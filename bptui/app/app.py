@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from bptui.app.debugger import DebuggerScreen
 from bptui.engine.history import History
@@ -17,12 +19,17 @@ class BptuiApp(App[None]):
     """Step through backpropagation on `network`."""
 
     TITLE = "bptui"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, network: Network | None = None, precision: int = 9,
-                 session: Session | None = None, session_path: str | None = None) -> None:
+    def __init__(
+        self,
+        network: Network | None = None,
+        precision: int = 9,
+        session: Session | None = None,
+        session_path: str | None = None,
+    ) -> None:
         super().__init__()
         if session is None:
             if network is None:
@@ -37,7 +44,11 @@ class BptuiApp(App[None]):
         self.push_screen(DebuggerScreen.from_session(self.session, self.session_path))
 
 
-def run_app(network: Network | None = None, precision: int = 9,
-            session: Session | None = None, session_path: str | None = None) -> int:
+def run_app(
+    network: Network | None = None,
+    precision: int = 9,
+    session: Session | None = None,
+    session_path: str | None = None,
+) -> int:
     BptuiApp(network, precision, session, session_path).run()
     return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
@@ -13,14 +15,16 @@ from bptui.engine.breakpoints import Breakpoint, parse_breakpoint
 from bptui.engine.errors import BptuiError
 from bptui.engine.network import Network
 
-HINT = ("Add: w5 (its gradient step) · E_total < 0.01 · nan · |dE_total/dw5| > 0.1 · "
-        "|grad| > 1.   Enter or space toggles, d deletes, Esc closes.")
+HINT = (
+    "Add: w5 (its gradient step) · E_total < 0.01 · nan · |dE_total/dw5| > 0.1 · "
+    "|grad| > 1.   Enter or space toggles, d deletes, Esc closes."
+)
 
 
 class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
     """Edits a copy of the breakpoints; dismissing returns the new list."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", priority=True),
         Binding("d,delete", "delete", "Delete"),
         Binding("space", "toggle", "Toggle"),

@@ -32,8 +32,13 @@ class DebuggerCommands(Provider):
         network = screen.history.network  # type: ignore[attr-defined]
         for ref in network.param_refs:
             edge = f"{ref.source} → {ref.target}" if ref.kind == "weight" else ref.target
-            commands.append((f"Select {ref.name} ({edge})", partial(screen.pin, ref.name),
-                             "pin the chain panel to it"))
+            commands.append(
+                (
+                    f"Select {ref.name} ({edge})",
+                    partial(screen.pin, ref.name),
+                    "pin the chain panel to it",
+                )
+            )
         return commands
 
     async def discover(self) -> Hits:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -24,7 +26,9 @@ EXPLANATION = (
 class CompareScreen(ModalScreen[None]):
     """A table of the hidden steps in both orders, the current step's row highlighted."""
 
-    BINDINGS = [Binding("escape,m,q", "dismiss", "Close", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,m,q", "dismiss", "Close", priority=True)
+    ]
 
     DEFAULT_CSS = """
     CompareScreen { align: center middle; }
@@ -34,8 +38,9 @@ class CompareScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, rows: list[ComparedStep], current: str, epoch: int, sample: int,
-                 precision: int = 9) -> None:
+    def __init__(
+        self, rows: list[ComparedStep], current: str, epoch: int, sample: int, precision: int = 9
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.current = current
@@ -45,8 +50,9 @@ class CompareScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
-            scroll.border_title = (f"Both orders · epoch {self.epoch}, sample {self.sample + 1}"
-                                   " · Esc closes")
+            scroll.border_title = (
+                f"Both orders · epoch {self.epoch}, sample {self.sample + 1} · Esc closes"
+            )
             yield Static(Text(EXPLANATION, style="italic"))
             yield Static(self._table())
 
@@ -70,8 +76,10 @@ class CompareScreen(ModalScreen[None]):
         table.add_column("after_output_update")
         table.add_column("difference", justify="right")
         for row in self.rows:
-            before, after = (f"{step.formula}\n= {numbers(step, p)}\n= {num(step.value, p)}"
-                             for step in (row.before, row.after))
+            before, after = (
+                f"{step.formula}\n= {numbers(step, p)}\n= {num(step.value, p)}"
+                for step in (row.before, row.after)
+            )
             style = "reverse bold" if row.symbol == self.current else ""
             difference = num(row.difference, p) if row.difference else "0"
             table.add_row(row.symbol, before, after, difference, style=style)

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
-from bptui.app.commands import DebuggerCommands
 from bptui.app.breakpoints_screen import BreakpointsScreen
+from bptui.app.commands import DebuggerCommands
 from bptui.app.compare_screen import CompareScreen
 from bptui.app.diagram_layout import Highlights
 from bptui.app.dialogs import AskScreen, HelpScreen
@@ -47,18 +48,34 @@ COMPACT_HEIGHT = 34
 MIN_WIDTH = 60  # below this, or MIN_HEIGHT, only a message shows (README says so)
 MIN_HEIGHT = 20
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
-STEPPING = {"next", "prev", "next_phase", "prev_phase", "phase_start", "epoch_start",
-            "epoch_end", "next_sample", "prev_sample", "next_epoch", "prev_epoch", "goto",
-            "run", "switch_order", "open_network", "compare", "continue_run",
-            "breakpoints"}
+STEPPING = {
+    "next",
+    "prev",
+    "next_phase",
+    "prev_phase",
+    "phase_start",
+    "epoch_start",
+    "epoch_end",
+    "next_sample",
+    "prev_sample",
+    "next_epoch",
+    "prev_epoch",
+    "goto",
+    "run",
+    "switch_order",
+    "open_network",
+    "compare",
+    "continue_run",
+    "breakpoints",
+}
 
 
 class DebuggerScreen(Screen[None]):
     """Step through backprop one operation, phase, sample or epoch at a time, both ways."""
 
-    COMMANDS = {DebuggerCommands}
+    COMMANDS: ClassVar[set] = {DebuggerCommands}
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,right,space", "next", "Next", priority=True),
         Binding("p,left", "prev", "Prev", priority=True),
         Binding("right_square_bracket", "next_phase", "Phase▶", priority=True),
@@ -137,7 +154,10 @@ class DebuggerScreen(Screen[None]):
     DebuggerScreen.compact.view-plot #left { display: none; }
     DebuggerScreen.compact.view-plot ChainPanel { display: none; }
     DebuggerScreen.compact.view-plot LossPlot { height: 1fr; }
-    DebuggerScreen #too-small { display: none; width: 1fr; height: 1fr; content-align: center middle; text-align: center; }
+    DebuggerScreen #too-small {
+        display: none; width: 1fr; height: 1fr; content-align: center middle;
+        text-align: center;
+    }
     DebuggerScreen.too-small #too-small { display: block; }
     DebuggerScreen.too-small StatusBar, DebuggerScreen.too-small #diagram-row,
     DebuggerScreen.too-small #panels, DebuggerScreen.too-small Footer { display: none; }
@@ -155,8 +175,9 @@ class DebuggerScreen(Screen[None]):
     run_cap: int | None = None
     """At most this many epochs per run (tests that press keys at random set it)."""
 
-    def __init__(self, history: History, precision: int = 9,
-                 session_path: str | None = None) -> None:
+    def __init__(
+        self, history: History, precision: int = 9, session_path: str | None = None
+    ) -> None:
         super().__init__()
         self.history = history
         self.precision = precision
@@ -178,13 +199,21 @@ class DebuggerScreen(Screen[None]):
         screen.run_text = session.message
         screen.set_reactive(DebuggerScreen.pinned, session.pinned)
         length = len(session.history.trace(session.epoch))
-        screen.set_reactive(DebuggerScreen.position,
-                            (session.epoch, min(session.index, length - 1)))
+        screen.set_reactive(
+            DebuggerScreen.position, (session.epoch, min(session.index, length - 1))
+        )
         return screen
 
     def to_session(self) -> Session:
-        return Session(self.history, self.epoch, self.index, self.pinned,
-                       list(self.breakpoints), self.precision, self.run_text)
+        return Session(
+            self.history,
+            self.epoch,
+            self.index,
+            self.pinned,
+            list(self.breakpoints),
+            self.precision,
+            self.run_text,
+        )
 
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
@@ -201,9 +230,13 @@ class DebuggerScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        for widget in (self.query_one(StatusBar), self.query_one(NetworkDiagram),
-                       self.query_one(StepPanel), self.query_one(ChainPanel),
-                       self.query_one(ParamTable)):
+        for widget in (
+            self.query_one(StatusBar),
+            self.query_one(NetworkDiagram),
+            self.query_one(StepPanel),
+            self.query_one(ChainPanel),
+            self.query_one(ParamTable),
+        ):
             widget.precision = self.precision
         self._apply_size()
         self.show()
@@ -219,7 +252,8 @@ class DebuggerScreen(Screen[None]):
         if too_small:
             self.query_one("#too-small", Static).update(
                 f"bptui needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is "
-                f"{size.width}×{size.height}.\n\nEnlarge it, or press q to quit, ? for help.")
+                f"{size.width}×{size.height}.\n\nEnlarge it, or press q to quit, ? for help."
+            )
         self.refresh_bindings()
 
     @property
@@ -262,8 +296,9 @@ class DebuggerScreen(Screen[None]):
         self.query_one(StatusBar).run_text = self.run_text
         self.query_one(StepPanel).frame = frame
         marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
-        highlights = Highlights(frozenset(step.concerns), frozenset(step.uses),
-                                marked=marked, selected=selected)
+        highlights = Highlights(
+            frozenset(step.concerns), frozenset(step.uses), marked=marked, selected=selected
+        )
         self.query_one(NetworkDiagram).view = DiagramView(frame, highlights)
         b = breakdown(frame.trace, selected, frame.sample) if selected else None
         self.query_one(ChainPanel).view = ChainView(frame, b, self.pinned is not None)
@@ -279,8 +314,11 @@ class DebuggerScreen(Screen[None]):
     def _refresh_footer(self) -> None:
         """Re-check the footer's keys only when one of them changes state (the footer rebuilds
         itself on every refresh, which would cost more than the step)."""
-        state = tuple(self.check_action(binding.action.split("(")[0], ())
-                      for binding in self.BINDINGS if isinstance(binding, Binding))
+        state = tuple(
+            self.check_action(binding.action.split("(")[0], ())
+            for binding in self.BINDINGS
+            if isinstance(binding, Binding)
+        )
         if state != self._footer_state:
             self._footer_state = state
             self.refresh_bindings()
@@ -320,8 +358,12 @@ class DebuggerScreen(Screen[None]):
             return None
         if action == "goto_nonfinite" and self._nonfinite_at is None:
             return None
-        if action == "prev_sample" and self.epoch == 1 and \
-                self.frame.trace.sample_of(self.index) <= 0 and self.index == 0:
+        if (
+            action == "prev_sample"
+            and self.epoch == 1
+            and self.frame.trace.sample_of(self.index) <= 0
+            and self.index == 0
+        ):
             return None
         return True
 
@@ -429,13 +471,15 @@ class DebuggerScreen(Screen[None]):
     def action_compare(self) -> None:
         network = self.history.network_for(self.epoch)
         if network.update != "online":
-            self.notify("the hidden-gradient orders differ only with online updates",
-                        severity="warning")
+            self.notify(
+                "the hidden-gradient orders differ only with online updates", severity="warning"
+            )
             return
         frame = self.frame
         rows = compare_orders(network, frame.record.params, frame.sample)
-        self.app.push_screen(CompareScreen(rows, frame.step.symbol, self.epoch, frame.sample,
-                                           self.precision))
+        self.app.push_screen(
+            CompareScreen(rows, frame.step.symbol, self.epoch, frame.sample, self.precision)
+        )
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
@@ -443,8 +487,10 @@ class DebuggerScreen(Screen[None]):
     # -- go to ------------------------------------------------------------------------------
     def action_goto(self) -> None:
         self.app.push_screen(
-            AskScreen("Go to: an epoch (3), a step (3:17), a symbol (dE_total/dw1), or both "
-                      "(3 delta_o1)", ""),
+            AskScreen(
+                "Go to: an epoch (3), a step (3:17), a symbol (dE_total/dw1), or both (3 delta_o1)",
+                "",
+            ),
             self._goto_answer,
         )
 
@@ -453,8 +499,9 @@ class DebuggerScreen(Screen[None]):
             return
         target = self.parse_goto(answer)
         if target is None:
-            self.notify(f"cannot go to {answer!r}: give an epoch, epoch:step or a symbol",
-                        severity="error")
+            self.notify(
+                f"cannot go to {answer!r}: give an epoch, epoch:step or a symbol", severity="error"
+            )
             return
         self.go(*target)
 
@@ -527,8 +574,9 @@ class DebuggerScreen(Screen[None]):
                 self.app.call_from_thread(self._run_progress, done, needed, loss)
 
         try:
-            return self.history.extend(needed, progress=progress,
-                                       should_stop=lambda: worker.is_cancelled)
+            return self.history.extend(
+                needed, progress=progress, should_stop=lambda: worker.is_cancelled
+            )
         finally:
             # A thread worker is marked cancelled at once but ends only when its chunk is
             # done: the run is finished here, not at the state change.
@@ -540,15 +588,22 @@ class DebuggerScreen(Screen[None]):
         start_epoch, start_index = self.position
         hit = None
         try:
-            hit = find_stop(self.history, self.breakpoints, start_epoch, start_index, count,
-                            should_stop=lambda: worker.is_cancelled)
+            hit = find_stop(
+                self.history,
+                self.breakpoints,
+                start_epoch,
+                start_index,
+                count,
+                should_stop=lambda: worker.is_cancelled,
+            )
         finally:
             self.app.call_from_thread(self._finish_run, worker.is_cancelled, hit)
         return 0
 
     def _run_progress(self, done: int, needed: int, loss: float) -> None:
-        self.run_text = (f"running: {done:,} of {needed:,} epochs done · loss {num(loss, 9)}"
-                         " (Esc stops)")
+        self.run_text = (
+            f"running: {done:,} of {needed:,} epochs done · loss {num(loss, 9)} (Esc stops)"
+        )
         self.query_one(StatusBar).run_text = self.run_text
         self._plot()
 
@@ -557,8 +612,10 @@ class DebuggerScreen(Screen[None]):
         if hit is not None:
             epoch, index = hit
             step = self.history.trace(epoch)[index]
-            self.run_text = (f"breakpoint: epoch {epoch:,}, step {index + 1}: {step.symbol} = "
-                             f"{num(step.value, self.precision)}")
+            self.run_text = (
+                f"breakpoint: epoch {epoch:,}, step {index + 1}: {step.symbol} = "
+                f"{num(step.value, self.precision)}"
+            )
             self.go(epoch, index)
             self.show()
             return
@@ -574,9 +631,11 @@ class DebuggerScreen(Screen[None]):
             if step is not None:
                 where = "the batch update" if step.sample < 0 else f"sample {step.sample + 1}"
                 self._nonfinite_at = (bad, step.index)
-                self.run_text = (f"stopped: the first non-finite value is at epoch {bad:,}, "
-                                 f"{where}: {step.symbol} = {num(step.value, self.precision)}"
-                                 " (! goes there)")
+                self.run_text = (
+                    f"stopped: the first non-finite value is at epoch {bad:,}, "
+                    f"{where}: {step.symbol} = {num(step.value, self.precision)}"
+                    " (! goes there)"
+                )
                 self.go(bad, step.index)
                 self.show()
                 return
@@ -585,8 +644,9 @@ class DebuggerScreen(Screen[None]):
             loss = self.history.loss_after(last)
             shown = ", ".join(num(float(v), self.precision) for v in outputs.ravel()[:6])
             stopped = " (stopped)" if cancelled else ""
-            self.run_text = (f"after epoch {last:,}{stopped}: loss {num(loss, self.precision)}, "
-                             f"outputs {shown}")
+            self.run_text = (
+                f"after epoch {last:,}{stopped}: loss {num(loss, self.precision)}, outputs {shown}"
+            )
             self.go(last, len(self.history.trace(last)) - 1)
         self.show()
 
@@ -596,15 +656,16 @@ class DebuggerScreen(Screen[None]):
 
     def action_continue_run(self) -> None:
         if not any(bp.enabled for bp in self.breakpoints):
-            self.notify("no breakpoint is set: b opens the breakpoints panel",
-                        severity="warning")
+            self.notify("no breakpoint is set: b opens the breakpoints panel", severity="warning")
             return
-        self.app.push_screen(AskScreen("Continue for at most how many epochs?", "10000"),
-                             self._run_answer)
+        self.app.push_screen(
+            AskScreen("Continue for at most how many epochs?", "10000"), self._run_answer
+        )
 
     def action_breakpoints(self) -> None:
-        self.app.push_screen(BreakpointsScreen(self.history.network, self.breakpoints),
-                             self._breakpoints_changed)
+        self.app.push_screen(
+            BreakpointsScreen(self.history.network, self.breakpoints), self._breakpoints_changed
+        )
 
     def _breakpoints_changed(self, breakpoints: list[Breakpoint] | None) -> None:
         if breakpoints is not None:
@@ -637,8 +698,11 @@ class DebuggerScreen(Screen[None]):
     # -- another network --------------------------------------------------------------------
     def action_open_network(self) -> None:
         self.app.push_screen(
-            AskScreen("Open a network: a .toml or .json file, or a preset name. The current "
-                      "history is discarded.", ""),
+            AskScreen(
+                "Open a network: a .toml or .json file, or a preset name. The current "
+                "history is discarded.",
+                "",
+            ),
             self._open_answer,
         )
 
@@ -665,23 +729,29 @@ class DebuggerScreen(Screen[None]):
     # -- settings ---------------------------------------------------------------------------
     def action_switch_order(self) -> None:
         network = self.history.network_for(self.epoch)
-        other = ("after_output_update" if network.hidden_gradients == "before_update"
-                 else "before_update")
+        other = (
+            "after_output_update"
+            if network.hidden_gradients == "before_update"
+            else "before_update"
+        )
         if other == "after_output_update" and network.update != "online":
-            self.notify("after_output_update works with online updates only",
-                        severity="error")
+            self.notify("after_output_update works with online updates only", severity="error")
             return
-        question = (f"Switch to {other} from epoch {self.epoch} on? The history after the "
-                    f"start of epoch {self.epoch} is discarded. (y/n)")
-        self.app.push_screen(AskScreen(question, "y"),
-                             lambda answer: self._switch_answer(answer, other))
+        question = (
+            f"Switch to {other} from epoch {self.epoch} on? The history after the "
+            f"start of epoch {self.epoch} is discarded. (y/n)"
+        )
+        self.app.push_screen(
+            AskScreen(question, "y"), lambda answer: self._switch_answer(answer, other)
+        )
 
     def _switch_answer(self, answer: str | None, order: str) -> None:
         if not answer or answer.strip().lower() not in ("y", "yes"):
             return
         network = self.history.network_for(self.epoch)
-        self.history.switch(self.epoch, replace(network, hidden_gradients=order,
-                                                param_refs=network.param_refs))
+        self.history.switch(
+            self.epoch, replace(network, hidden_gradients=order, param_refs=network.param_refs)
+        )
         self._rows_cache.clear()
         self.go(self.epoch, self.index)
         self.show()

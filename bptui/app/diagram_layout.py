@@ -48,8 +48,15 @@ class Canvas:
         self.styles = [[None] * self.width for _ in range(self.height)]
         self.owners = [[None] * self.width for _ in range(self.height)]
 
-    def put(self, x: int, y: int, text: str, style: Style | None = None,
-            owner: str | None = None, line: bool = False) -> None:
+    def put(
+        self,
+        x: int,
+        y: int,
+        text: str,
+        style: Style | None = None,
+        owner: str | None = None,
+        line: bool = False,
+    ) -> None:
         if not 0 <= y < self.height:
             return
         for k, ch in enumerate(text):
@@ -119,8 +126,9 @@ def _is_finite_text(text: str) -> bool:
     return not any(word in text for word in ("nan", "inf"))
 
 
-def draw_network(frame: Frame, width: int, height: int, precision: int = 9,
-                 highlights: Highlights | None = None) -> tuple[list[Text], Canvas]:
+def draw_network(
+    frame: Frame, width: int, height: int, precision: int = 9, highlights: Highlights | None = None
+) -> tuple[list[Text], Canvas]:
     """The diagram of `frame` on a width × height canvas."""
     hl = highlights or Highlights()
     network = frame.trace.network
@@ -208,11 +216,14 @@ def draw_network(frame: Frame, width: int, height: int, precision: int = 9,
         form = label_forms[layer]
         label_width = 0
         if form < 3:
-            label_width = max(
-                len(label_for(layer, j, i, form))
-                for j in range(network.layers[layer].n_out)
-                for i in range(network.layers[layer].n_in)
-            ) + 2
+            label_width = (
+                max(
+                    len(label_for(layer, j, i, form))
+                    for j in range(network.layers[layer].n_out)
+                    for i in range(network.layers[layer].n_in)
+                )
+                + 2
+            )
         for a, i in enumerate(src_slots):
             if i is None:
                 continue
@@ -227,16 +238,24 @@ def draw_network(frame: Frame, width: int, height: int, precision: int = 9,
                 style = _edge_style(name, old, hl, collapsed)
                 if form < 3:
                     label = label_for(layer, j, i, form)
-                    label_style = STYLE_CURRENT if name in hl.concerns else (
-                        STYLE_USED if name in hl.uses or f"{name}⁺" in hl.uses else None)
+                    label_style = (
+                        STYLE_CURRENT
+                        if name in hl.concerns
+                        else (STYLE_USED if name in hl.uses or f"{name}⁺" in hl.uses else None)
+                    )
                     if name in hl.marked:
                         label_style = (label_style or Style()) + STYLE_MARKED
                     if not _is_finite_text(label):
                         label_style = STYLE_NONFINITE
                     canvas.put(x_start, y0, "─", style, owner=name)
                     canvas.put(x_start + 1, y0, label, label_style, owner=name)
-                    canvas.put(x_start + 1 + len(label), y0, "─" * (label_width - len(label) - 1),
-                               style, owner=name)
+                    canvas.put(
+                        x_start + 1 + len(label),
+                        y0,
+                        "─" * (label_width - len(label) - 1),
+                        style,
+                        owner=name,
+                    )
                 _line(canvas, x_start + label_width, y0, x_end, y1, style, name)
 
     # Neuron blocks.
@@ -248,17 +267,20 @@ def draw_network(frame: Frame, width: int, height: int, precision: int = 9,
                 hidden = len(names) - 2 * KEEP
                 canvas.put(xs[c], top, f"⋮ {hidden} more", STYLE_PENDING)
                 continue
-            _draw_block(canvas, frame, c, j, xs[c], top, block_height[c], names[j], precision,
-                        hl)
+            _draw_block(canvas, frame, c, j, xs[c], top, block_height[c], names[j], precision, hl)
         # a shared bias sits under its layer's column
         if c > 0 and network.layers[c - 1].bias == "shared" and bias_row:
             layer = c - 1
             name = network.layers[layer].bias_names[0]
             old, new = frame.bias(layer, 0)
             text = f"[{name} {num(old, precision)}" + (
-                f"→{num(new, precision)}]" if new is not None else "]")
-            style = STYLE_CURRENT if name in hl.concerns else (
-                STYLE_USED if name in hl.uses else STYLE_PENDING)
+                f"→{num(new, precision)}]" if new is not None else "]"
+            )
+            style = (
+                STYLE_CURRENT
+                if name in hl.concerns
+                else (STYLE_USED if name in hl.uses else STYLE_PENDING)
+            )
             canvas.put(xs[c], height - 1, text, style, owner=name)
     return canvas.to_text(), canvas
 
@@ -274,8 +296,9 @@ def _edge_style(name: str, weight: float, hl: Highlights, collapsed: bool) -> St
     return STYLE_PENDING
 
 
-def _line(canvas: Canvas, x0: int, y0: int, x1: int, y1: int, style: Style | None,
-          owner: str) -> None:
+def _line(
+    canvas: Canvas, x0: int, y0: int, x1: int, y1: int, style: Style | None, owner: str
+) -> None:
     """A line from (x0, y0) to (x1, y1): level first, then one row a column into the target,
     so that the edges into a neuron fan in like the post's figure."""
     if x1 < x0:
@@ -296,8 +319,18 @@ def _line(canvas: Canvas, x0: int, y0: int, x1: int, y1: int, style: Style | Non
             canvas.put(x, y, "─", style, owner, line=True)
 
 
-def _draw_block(canvas: Canvas, frame: Frame, column: int, j: int, x: int, top: int,
-                height: int, name: str, precision: int, hl: Highlights) -> None:
+def _draw_block(
+    canvas: Canvas,
+    frame: Frame,
+    column: int,
+    j: int,
+    x: int,
+    top: int,
+    height: int,
+    name: str,
+    precision: int,
+    hl: Highlights,
+) -> None:
     network = frame.trace.network
     name_style = STYLE_CURRENT if name in hl.concerns else STYLE_NAME
     if column == 0:
@@ -308,8 +341,11 @@ def _draw_block(canvas: Canvas, frame: Frame, column: int, j: int, x: int, top: 
         return
     layer = column - 1
     spec = network.layers[layer]
-    bias_owner = spec.bias_names[0] if spec.bias == "shared" else (
-        spec.bias_names[j] if spec.bias == "neuron" else None)
+    bias_owner = (
+        spec.bias_names[0]
+        if spec.bias == "shared"
+        else (spec.bias_names[j] if spec.bias == "neuron" else None)
+    )
     canvas.put(x, top, f"({name})", name_style, owner=bias_owner)
     after = x + len(name) + 2
     if layer == len(network.layers) - 1:
@@ -317,7 +353,7 @@ def _draw_block(canvas: Canvas, frame: Frame, column: int, j: int, x: int, top: 
         t_style = STYLE_USED if f"t_{name}" in hl.uses else STYLE_PENDING
         canvas.put(after, top, f" → {num(target, precision)}", t_style)
     elif spec.bias == "neuron":
-        old, new = frame.bias(layer, j)
+        old, _ = frame.bias(layer, j)
         canvas.put(after, top, f" b {num(old, precision)}", STYLE_PENDING, owner=bias_owner)
     if height < 2:
         return
@@ -327,8 +363,7 @@ def _draw_block(canvas: Canvas, frame: Frame, column: int, j: int, x: int, top: 
             break
         text = _value(value, precision)
         symbol = f"{label}_{name}"
-        style = STYLE_PENDING if value is None else (
-            STYLE_USED if symbol in hl.uses else None)
+        style = STYLE_PENDING if value is None else (STYLE_USED if symbol in hl.uses else None)
         if symbol == frame.step.symbol:
             style = STYLE_CURRENT
         if value is not None and not _is_finite_text(text):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
@@ -17,8 +19,11 @@ KEYS = [
     ("home  end", "first / last step of the epoch"),
     ("}  {", "next / previous sample"),
     ("N  P", "the same step in the next / previous epoch"),
-    ("g", "go to: an epoch (3), a step of it (3:17), a symbol (dE_total/dw1, delta_o1, "
-          "w5+), or both (3 ∂E_total/∂w1)"),
+    (
+        "g",
+        "go to: an epoch (3), a step of it (3:17), a symbol (dE_total/dw1, delta_o1, "
+        "w5+), or both (3 ∂E_total/∂w1)",
+    ),
     ("r", "run N epochs (asks; 10,000 by default); Esc stops a run"),
     ("c", "continue to the next breakpoint (up to N epochs; asks)"),
     ("b", "breakpoints: a gradient step (w5), E_total < x, nan, |grad| > x"),
@@ -45,7 +50,7 @@ ABOUT = (
 class HelpScreen(ModalScreen[None]):
     """Every key, and how to read the screen."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "Close", priority=True),
     ]
 
@@ -76,7 +81,7 @@ class HelpScreen(ModalScreen[None]):
 class AskScreen(ModalScreen[str | None]):
     """One question, one line of answer; Esc cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", priority=True)]
 
     DEFAULT_CSS = """
     AskScreen { align: center middle; }

@@ -68,8 +68,13 @@ def _leaf(trace: EpochTrace, sample: int, kind: str, layer: int, unit: int, rep:
     return Node(step.symbol, step.value, step=index, note=step.note)
 
 
-def delta_node(trace: EpochTrace, sample: int, layer: int, unit: int, full: bool | None = None,
-               ) -> Node:
+def delta_node(
+    trace: EpochTrace,
+    sample: int,
+    layer: int,
+    unit: int,
+    full: bool | None = None,
+) -> Node:
     """δ of neuron `unit` of `layer` as the product (or sum) it is.
 
     full=None expands recursively while the paths below are at most MAX_PATHS; full=False
@@ -90,23 +95,37 @@ def delta_node(trace: EpochTrace, sample: int, layer: int, unit: int, full: bool
             terms = []
             for k, name in enumerate(layer_spec.names):
                 g = _leaf(trace, sample, "de_dout", layer, k)
-                jac = float(r.outs[layer][k]) * ((1.0 if k == unit else 0.0)
-                                                 - float(r.outs[layer][unit]))
+                jac = float(r.outs[layer][k]) * (
+                    (1.0 if k == unit else 0.0) - float(r.outs[layer][unit])
+                )
                 d = Node(f"∂out_{name}/∂net_{layer_spec.names[unit]}", jac)
                 terms.append(Node(f"{g.symbol} × {d.symbol}", g.value * jac, "product", (g, d)))
             return Node(step.symbol, step.value, "sum", tuple(terms), **common)
-        return Node(step.symbol, step.value, "product", (
-            _leaf(trace, sample, "de_dout", layer, unit),
+        return Node(
+            step.symbol,
+            step.value,
+            "product",
+            (
+                _leaf(trace, sample, "de_dout", layer, unit),
+                _leaf(trace, sample, "dout_dnet", layer, unit),
+            ),
+            **common,
+        )
+    return Node(
+        step.symbol,
+        step.value,
+        "product",
+        (
+            out_gradient_node(trace, sample, layer, unit, full),
             _leaf(trace, sample, "dout_dnet", layer, unit),
-        ), **common)
-    return Node(step.symbol, step.value, "product", (
-        out_gradient_node(trace, sample, layer, unit, full),
-        _leaf(trace, sample, "dout_dnet", layer, unit),
-    ), **common)
+        ),
+        **common,
+    )
 
 
-def out_gradient_node(trace: EpochTrace, sample: int, layer: int, unit: int,
-                      full: bool | None = None) -> Node:
+def out_gradient_node(
+    trace: EpochTrace, sample: int, layer: int, unit: int, full: bool | None = None
+) -> Node:
     """∂E_total/∂out_X of a hidden neuron: the sum over the neurons it feeds."""
     m = trace.maker
     r = trace.epoch.samples[sample]
@@ -125,10 +144,15 @@ def out_gradient_node(trace: EpochTrace, sample: int, layer: int, unit: int,
             d = trace[d_index]
             delta = Node(d.symbol, d.value, step=d_index, expandable=True, layer=above, unit=k)
         w_step = trace.index_of(sample, "update_w", above, k, unit) if m.eager_update else None
-        w = Node(m.back_weight(above, k, unit), float(r.back_weights[above][k, unit]),
-                 step=w_step, note=path.note)
-        paths.append(Node(path.symbol, path.value, "product", (delta, w), step=path_index,
-                          note=path.note))
+        w = Node(
+            m.back_weight(above, k, unit),
+            float(r.back_weights[above][k, unit]),
+            step=w_step,
+            note=path.note,
+        )
+        paths.append(
+            Node(path.symbol, path.value, "product", (delta, w), step=path_index, note=path.note)
+        )
     return Node(step.symbol, step.value, "sum", tuple(paths), step=index)
 
 
@@ -137,49 +161,63 @@ def breakdown(trace: EpochTrace, param: str, sample: int) -> Breakdown:
     ref = trace.network.param(param)
     m = trace.maker
     r = trace.epoch.samples[sample]
-    l, j = ref.layer, ref.row
-    layer = trace.network.layers[l]
+    li, j = ref.layer, ref.row
+    layer = trace.network.layers[li]
     if ref.kind == "weight":
         i = ref.col
-        grad_index = trace.index_of(sample, "grad_w", l, j, i)
-        dnet = _leaf(trace, sample, "dnet_dw", l, j, i)
-        source = Node(m.source_symbol(l, i), float(r.layer_input(l)[i]))
-        if l < len(trace.network.layers) - 1:
+        grad_index = trace.index_of(sample, "grad_w", li, j, i)
+        dnet = _leaf(trace, sample, "dnet_dw", li, j, i)
+        source = Node(m.source_symbol(li, i), float(r.layer_input(li)[i]))
+        if li < len(trace.network.layers) - 1:
             factors: tuple[Node, ...] = (
-                out_gradient_node(trace, sample, l, j),
-                _leaf(trace, sample, "dout_dnet", l, j),
+                out_gradient_node(trace, sample, li, j),
+                _leaf(trace, sample, "dout_dnet", li, j),
                 dnet,
             )
-        elif m.simplified(l) is not None or layer.activation == "softmax":
-            factors = (delta_node(trace, sample, l, j), dnet)
+        elif m.simplified(li) is not None or layer.activation == "softmax":
+            factors = (delta_node(trace, sample, li, j), dnet)
         else:
             factors = (
-                _leaf(trace, sample, "de_dout", l, j),
-                _leaf(trace, sample, "dout_dnet", l, j),
+                _leaf(trace, sample, "de_dout", li, j),
+                _leaf(trace, sample, "dout_dnet", li, j),
                 dnet,
             )
-        delta_rule = (delta_node(trace, sample, l, j), source)
-        value = float(r.grad_w[l][j, i])
+        delta_rule = (delta_node(trace, sample, li, j), source)
+        value = float(r.grad_w[li][j, i])
         tree = Node(m.grad_symbol(param), value, "product", factors, step=grad_index)
         update_kind, update_unit, update_rep = "update_w", j, i
     else:
         if layer.bias == "shared":
             terms = tuple(
-                Node(f"δ_{name} × ∂net_{name}/∂{param}", float(r.deltas[l][k]), "product",
-                     (delta_node(trace, sample, l, k), Node(f"∂net_{name}/∂{param}", 1.0)))
+                Node(
+                    f"δ_{name} × ∂net_{name}/∂{param}",
+                    float(r.deltas[li][k]),
+                    "product",
+                    (delta_node(trace, sample, li, k), Node(f"∂net_{name}/∂{param}", 1.0)),
+                )
                 for k, name in enumerate(layer.names)
             )
-            tree = Node(m.grad_symbol(param), float(r.grad_b[l][0]), "sum", terms,
-                        step=trace.index_of(sample, "grad_b_shared", l, 0))
+            tree = Node(
+                m.grad_symbol(param),
+                float(r.grad_b[li][0]),
+                "sum",
+                terms,
+                step=trace.index_of(sample, "grad_b_shared", li, 0),
+            )
             one = Node("1", 1.0)
-            delta_rule = (Node(f"Σ δ over {', '.join(layer.names)}", float(r.grad_b[l][0])), one)
+            delta_rule = (Node(f"Σ δ over {', '.join(layer.names)}", float(r.grad_b[li][0])), one)
         else:
-            delta = delta_node(trace, sample, l, j)
+            delta = delta_node(trace, sample, li, j)
             one = Node(f"∂net_{layer.names[j]}/∂{param}", 1.0)
-            tree = Node(m.grad_symbol(param), float(r.grad_b[l][j]), "product", (delta, one),
-                        step=trace.index_of(sample, "grad_b", l, j))
+            tree = Node(
+                m.grad_symbol(param),
+                float(r.grad_b[li][j]),
+                "product",
+                (delta, one),
+                step=trace.index_of(sample, "grad_b", li, j),
+            )
             delta_rule = (delta, one)
         update_kind, update_unit, update_rep = "update_b", j, 0
     update_sample = sample if trace.network.update == "online" else -1
-    update = trace.index_of(update_sample, update_kind, l, update_unit, update_rep)
+    update = trace.index_of(update_sample, update_kind, li, update_unit, update_rep)
     return Breakdown(ref, sample, tree, delta_rule, update, update_sample)

@@ -58,7 +58,7 @@ def _number(text: str, what: str) -> float:
 
 def _param(network: Network, text: str) -> str:
     symbol = normalize(text)
-    name = symbol[len("∂E_total/∂"):] if symbol.startswith("∂E_total/∂") else symbol
+    name = symbol[len("∂E_total/∂") :] if symbol.startswith("∂E_total/∂") else symbol
     try:
         network.param(name)
     except KeyError:
@@ -117,8 +117,11 @@ def first_hit(trace: EpochTrace, breakpoints: Iterable[Breakpoint], after: int) 
             elif bp.kind == "loss_below" and record.e_total < bp.threshold:
                 offer(trace.index_of(s, "e_total", last))
             elif bp.kind == "gradient_above":
-                names = [bp.param] if bp.param else [
-                    ref.name for ref in network.param_refs if ref.trained]
+                names = (
+                    [bp.param]
+                    if bp.param
+                    else [ref.name for ref in network.param_refs if ref.trained]
+                )
                 grads = record.grads.flat()
                 for name in names:
                     ref = network.param(name)
@@ -136,8 +139,17 @@ def _first_nonfinite(trace: EpochTrace, sample: int, after: int) -> int | None:
     epoch = trace.epoch
     if sample >= 0:
         r = epoch.samples[sample]
-        arrays = [*r.nets, *r.outs, r.e_terms, *r.de_dout, *r.dout_dnet, *r.deltas, *r.paths,
-                  *r.grad_w, *r.grad_b]
+        arrays = [
+            *r.nets,
+            *r.outs,
+            r.e_terms,
+            *r.de_dout,
+            *r.dout_dnet,
+            *r.deltas,
+            *r.paths,
+            *r.grad_w,
+            *r.grad_b,
+        ]
         if r.params_after is not None:
             arrays += [*r.params_after.weights, *r.params_after.biases]
     else:
@@ -154,8 +166,14 @@ def _first_nonfinite(trace: EpochTrace, sample: int, after: int) -> int | None:
     return None
 
 
-def find_stop(history, breakpoints: list[Breakpoint], epoch: int, index: int, epochs: int,
-              should_stop: Callable[[], bool] | None = None) -> tuple[int, int] | None:
+def find_stop(
+    history,
+    breakpoints: list[Breakpoint],
+    epoch: int,
+    index: int,
+    epochs: int,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[int, int] | None:
     """Scan forward from (epoch, index), through at most `epochs` epochs, for the first step
     where a breakpoint holds; None if none does (or the scan was stopped)."""
     active = [bp for bp in breakpoints if bp.enabled]

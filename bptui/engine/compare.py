@@ -15,8 +15,16 @@ from bptui.engine.passes import compute_epoch
 from bptui.engine.steps import Step
 from bptui.engine.trace import EpochTrace
 
-HIDDEN_KINDS = {"path", "path_sum", "dout_dnet", "delta", "dnet_dw", "grad_w", "grad_b",
-                "grad_b_shared"}
+HIDDEN_KINDS = {
+    "path",
+    "path_sum",
+    "dout_dnet",
+    "delta",
+    "dnet_dw",
+    "grad_w",
+    "grad_b",
+    "grad_b_shared",
+}
 
 
 @dataclass(frozen=True)

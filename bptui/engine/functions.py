@@ -78,8 +78,9 @@ def derivative(name: str, net: np.ndarray, out: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown activation {name!r}")
 
 
-def loss_terms(loss: str, activation: str, net: np.ndarray, out: np.ndarray,
-               target: np.ndarray) -> np.ndarray:
+def loss_terms(
+    loss: str, activation: str, net: np.ndarray, out: np.ndarray, target: np.ndarray
+) -> np.ndarray:
     """Each output's term E_oK of the per-sample loss (their sum is E_total).
 
     bce and cross_entropy are computed from the nets, so that a saturated output gives a
@@ -133,8 +134,14 @@ def simplified_delta(loss: str, activation: str) -> str | None:
     return None
 
 
-def output_delta(loss: str, activation: str, net: np.ndarray, out: np.ndarray,
-                 target: np.ndarray, de_dout: np.ndarray) -> np.ndarray:
+def output_delta(
+    loss: str,
+    activation: str,
+    net: np.ndarray,
+    out: np.ndarray,
+    target: np.ndarray,
+    de_dout: np.ndarray,
+) -> np.ndarray:
     """δ_oK = ∂E_total/∂net_oK for the output layer (rows are samples if 2-D)."""
     with np.errstate(all="ignore"):
         if simplified_delta(loss, activation) is not None:

@@ -104,8 +104,13 @@ def sample_loss(network: Network, flat: np.ndarray, shapes: Params, sample: int)
     return -np.sum(np.where(t == 0, 0, t * log_p))
 
 
-def numeric_gradient(network: Network, params: Params, sample: int,
-                     indices: list[int] | None = None, step: float = STEP) -> np.ndarray:
+def numeric_gradient(
+    network: Network,
+    params: Params,
+    sample: int,
+    indices: list[int] | None = None,
+    step: float = STEP,
+) -> np.ndarray:
     """∂E_total/∂p by finite differences for the parameters at `indices` (all by default)."""
     base = params.flat().astype(np.longdouble)
     chosen = range(base.size) if indices is None else indices
@@ -125,8 +130,9 @@ def numeric_gradient(network: Network, params: Params, sample: int,
 
 def true_gradient(network: Network, params: Params, sample: int) -> Params:
     """The exact gradient of the sample's E_total at `params`, every factor before any update."""
-    plain = replace(network, hidden_gradients="before_update", update="online",
-                    param_refs=network.param_refs)
+    plain = replace(
+        network, hidden_gradients="before_update", update="online", param_refs=network.param_refs
+    )
     return compute_sample(plain, params, sample).grads
 
 

@@ -43,8 +43,9 @@ def checkpoint_interval(network: Network) -> int:
 class History:
     """Parameters at the start of each epoch (1-based) and the loss after each epoch."""
 
-    def __init__(self, network: Network, params: Params | None = None,
-                 every: int | None = None) -> None:
+    def __init__(
+        self, network: Network, params: Params | None = None, every: int | None = None
+    ) -> None:
         self._networks: list[tuple[int, Network]] = [(1, network)]
         self.every = every or checkpoint_interval(network)
         self._checkpoints: dict[int, Params] = {1: params or network.params}
@@ -123,8 +124,13 @@ class History:
         return result
 
     # -- growing ----------------------------------------------------------------------------
-    def extend(self, epochs: int, progress: Callable[[int, float], None] | None = None,
-               should_stop: Callable[[], bool] | None = None, chunk: int | None = None) -> int:
+    def extend(
+        self,
+        epochs: int,
+        progress: Callable[[int, float], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        chunk: int | None = None,
+    ) -> int:
         """Run `epochs` more epochs past the end; returns how many were done.
 
         Works in chunks (a checkpoint interval at most) so that a stop request is honoured
@@ -192,8 +198,7 @@ class History:
     def export_state(self) -> dict:
         """What a session file keeps: networks by first epoch, checkpoints, losses."""
         with self._lock:
-            checkpoints = {e: p for e, p in self._checkpoints.items()
-                           if e <= len(self._losses) + 1}
+            checkpoints = {e: p for e, p in self._checkpoints.items() if e <= len(self._losses) + 1}
             return {
                 "networks": list(self._networks),
                 "every": self.every,
@@ -203,9 +208,14 @@ class History:
             }
 
     @classmethod
-    def from_state(cls, networks: list[tuple[int, Network]], every: int,
-                   checkpoints: dict[int, Params], losses: list[float],
-                   nonfinite_epoch: int | None = None) -> History:
+    def from_state(
+        cls,
+        networks: list[tuple[int, Network]],
+        every: int,
+        checkpoints: dict[int, Params],
+        losses: list[float],
+        nonfinite_epoch: int | None = None,
+    ) -> History:
         """A history exactly as `export_state` described it."""
         if not networks or networks[0][0] != 1 or 1 not in checkpoints:
             raise ValueError("a history starts at epoch 1 with its parameters")

@@ -186,10 +186,10 @@ def _toml_where(message: str, text: str) -> str:
     """tomllib says 'Invalid value (at line 3, column 9)'; put the line first."""
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
-        what = message.replace(match.group(0), "").strip()
+        what = " ".join(message.replace(match.group(0), "").split())
         return f"at line {match.group(1)}, column {match.group(2)}: {what}"
     if "(at end of document)" in message:
-        what = message.replace("(at end of document)", "").strip()
+        what = " ".join(message.replace("(at end of document)", "").split())
         # tomllib's line of a position: the newlines before it, plus one
         return f"at line {text.count(chr(10)) + 1}, the end of the file: {what}"
     return f"at line 1: {message}"
@@ -242,7 +242,7 @@ def _shown(text: str, width: int = 30) -> str:
 def _number_text(value: int | float) -> str:
     """A number as a message shows it; an int too long for str() is described instead."""
     if isinstance(value, int) and value.bit_length() > 256:
-        return f"a whole number of about {int(value.bit_length() * math.log10(2)):,} digits"
+        return f"a whole number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
     return str(value)
 
 
@@ -250,7 +250,8 @@ def _key_name(name: str) -> str:
     """A key as a key path shows it: bare if TOML allows it bare, else quoted."""
     if BARE_KEY.fullmatch(name):
         return name
-    return json.dumps(_shown(name, 40), ensure_ascii=False)
+    shortened = name if len(name) <= 40 else name[:37] + "..."
+    return one_line(json.dumps(shortened, ensure_ascii=False))
 
 
 def _type_name(value: Any) -> str:

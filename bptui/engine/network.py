@@ -159,8 +159,8 @@ class Network:
     def neuron_index(self) -> dict[str, tuple[int, int]]:
         """Neuron name → (layer, index); inputs are layer -1."""
         index = {name: (-1, k) for k, name in enumerate(self.input_names)}
-        for l, layer in enumerate(self.layers):
-            index.update({name: (l, k) for k, name in enumerate(layer.names)})
+        for li, layer in enumerate(self.layers):
+            index.update({name: (li, k) for k, name in enumerate(layer.names)})
         return index
 
     def replace_params(self, params: Params) -> Network:
@@ -222,8 +222,15 @@ def _param_refs(network: Network) -> tuple[ParamRef, ...]:
             for i in range(layer.n_in):
                 refs.append(
                     ParamRef(
-                        layer.weight_names[j][i], index, "weight", j, i,
-                        sources[i], layer.names[j], True, flat,
+                        layer.weight_names[j][i],
+                        index,
+                        "weight",
+                        j,
+                        i,
+                        sources[i],
+                        layer.names[j],
+                        True,
+                        flat,
                     )
                 )
                 flat += 1

@@ -32,7 +32,8 @@ class SampleRecord:
     de_dout: tuple[np.ndarray, ...]  # output: the loss derivative; hidden: the sum of the paths
     dout_dnet: tuple[np.ndarray, ...]  # elementwise (softmax: the diagonal of its Jacobian)
     deltas: tuple[np.ndarray, ...]
-    paths: tuple[np.ndarray, ...]  # paths[l][m, j] = δ_m · w_mj of layer l+1 (empty for the output)
+    # paths[li][m, j] = δ_m · w_mj of layer li + 1 (empty for the output layer)
+    paths: tuple[np.ndarray, ...]
     grad_w: tuple[np.ndarray, ...]
     grad_b: tuple[np.ndarray, ...]
     params_after: Params | None  # online: after this sample's update; batch: None
@@ -131,33 +132,41 @@ def compute_sample(network: Network, params: Params, index: int) -> SampleRecord
     back_weights: list = [None] * n_layers
 
     with np.errstate(all="ignore"):
-        for l in range(n_layers - 1, -1, -1):
-            layer = layers[l]
-            net, out = nets[l], outs[l]
-            if l == n_layers - 1:
+        for li in range(n_layers - 1, -1, -1):
+            layer = layers[li]
+            net, out = nets[li], outs[li]
+            if li == n_layers - 1:
                 g = fn.loss_derivative(network.loss, out, t)
                 delta = fn.output_delta(network.loss, layer.activation, net, out, t, g)
             else:
-                w_above = new_w[l + 1] if eager_update else params.weights[l + 1]
-                back_weights[l + 1] = w_above
-                paths[l] = deltas[l + 1][:, None] * w_above
-                g = np.sum(paths[l], axis=0)
+                w_above = new_w[li + 1] if eager_update else params.weights[li + 1]
+                back_weights[li + 1] = w_above
+                paths[li] = deltas[li + 1][:, None] * w_above
+                g = np.sum(paths[li], axis=0)
                 delta = g * fn.derivative(layer.activation, net, out)
-            de_dout[l] = g
-            dout_dnet[l] = fn.derivative(layer.activation, net, out)
-            deltas[l] = delta
-            grad_w[l] = np.outer(delta, x if l == 0 else outs[l - 1])
-            grad_b[l] = _bias_gradient(layer.bias, delta)
+            de_dout[li] = g
+            dout_dnet[li] = fn.derivative(layer.activation, net, out)
+            deltas[li] = delta
+            grad_w[li] = np.outer(delta, x if li == 0 else outs[li - 1])
+            grad_b[li] = _bias_gradient(layer.bias, delta)
             if eager_update:
-                new_w[l], new_b[l] = update_layer(
-                    params.weights[l], params.biases[l], grad_w[l], grad_b[l],
-                    network.learning_rate, network.train_biases,
+                new_w[li], new_b[li] = update_layer(
+                    params.weights[li],
+                    params.biases[li],
+                    grad_w[li],
+                    grad_b[li],
+                    network.learning_rate,
+                    network.train_biases,
                 )
     if online and not eager_update:
-        for l in range(n_layers):
-            new_w[l], new_b[l] = update_layer(
-                params.weights[l], params.biases[l], grad_w[l], grad_b[l],
-                network.learning_rate, network.train_biases,
+        for li in range(n_layers):
+            new_w[li], new_b[li] = update_layer(
+                params.weights[li],
+                params.biases[li],
+                grad_w[li],
+                grad_b[li],
+                network.learning_rate,
+                network.train_biases,
             )
     return SampleRecord(
         index=index,
@@ -190,8 +199,8 @@ def _bias_gradient(kind: str, delta: np.ndarray) -> np.ndarray:
 def batch_gradient(network: Network, records: tuple[SampleRecord, ...]) -> Params:
     """The gradients of all samples summed (batch_sum) or averaged (batch_mean)."""
     with np.errstate(all="ignore"):
-        weights = [sum(r.grad_w[l] for r in records) for l in range(len(network.layers))]
-        biases = [sum(r.grad_b[l] for r in records) for l in range(len(network.layers))]
+        weights = [sum(r.grad_w[li] for r in records) for li in range(len(network.layers))]
+        biases = [sum(r.grad_b[li] for r in records) for li in range(len(network.layers))]
         if network.update == "batch_mean":
             weights = [w / len(records) for w in weights]
             biases = [b / len(records) for b in biases]

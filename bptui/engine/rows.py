@@ -83,8 +83,9 @@ class ParamRows:
         if k not in self._fd:
             record = self.trace.epoch.samples[self.sample]
             index = self.network.param_refs[k].flat_index
-            self._fd[k] = float(numeric_gradient(self.network, record.params, self.sample,
-                                                 [index])[0])
+            self._fd[k] = float(
+                numeric_gradient(self.network, record.params, self.sample, [index])[0]
+            )
         numeric = self._fd[k]
         analytic = self[k].gradient
         return numeric, float(relative_error(np.array([analytic]), np.array([numeric]))[0])

@@ -13,6 +13,7 @@ no temporary file behind. A file that exists and is not a bptui session is never
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -72,8 +73,9 @@ def _float(value: Any, where: str) -> float:
 def network_document(network: Network) -> dict[str, Any]:
     """The network as a document the loader reads back into the same network, bit for bit."""
     layers = []
-    for layer, w, b in zip(network.layers, network.params.weights, network.params.biases,
-                           strict=True):
+    for layer, w, b in zip(
+        network.layers, network.params.weights, network.params.biases, strict=True
+    ):
         entry: dict[str, Any] = {
             "activation": layer.activation,
             "weights": [[float(v) for v in row] for row in w],
@@ -121,9 +123,12 @@ def session_document(session: Session) -> dict[str, Any]:
         "pinned": session.pinned,
         "message": session.message,
         "breakpoints": [
-            {"kind": bp.kind, "param": bp.param,
-             "threshold": None if bp.threshold is None else _num(bp.threshold),
-             "enabled": bp.enabled}
+            {
+                "kind": bp.kind,
+                "param": bp.param,
+                "threshold": None if bp.threshold is None else _num(bp.threshold),
+                "enabled": bp.enabled,
+            }
             for bp in session.breakpoints
         ],
         "history": {
@@ -157,8 +162,9 @@ def save_session(session: Session, path: str | Path) -> Path:
     text = json.dumps(session_document(session), ensure_ascii=False, allow_nan=False)
     directory = target.parent if str(target.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                             dir=directory)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=directory
+        )
     except OSError as error:
         raise BptuiError(f"{target}: cannot be written: {error.strerror}") from None
     try:
@@ -168,16 +174,12 @@ def save_session(session: Session, path: str | Path) -> Path:
             os.fsync(out.fileno())
         os.replace(temporary, target)
     except OSError as error:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise BptuiError(f"{target}: cannot be written: {error.strerror}") from None
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
     return target
 
@@ -207,8 +209,10 @@ def load_session(path: str | Path) -> Session:
     if not isinstance(version, int) or isinstance(version, bool):
         raise BptuiError(f"{source}: version: expected a whole number")
     if version > VERSION:
-        raise BptuiError(f"{source}: a version {version} session; this bptui reads version "
-                         f"{VERSION} (upgrade bptui)")
+        raise BptuiError(
+            f"{source}: a version {version} session; this bptui reads version "
+            f"{VERSION} (upgrade bptui)"
+        )
     try:
         return _session_from(document, str(source))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
@@ -216,39 +220,60 @@ def load_session(path: str | Path) -> Session:
 
 
 def _session_from(document: dict[str, Any], source: str) -> Session:
-    network = parse_document(document["network"], source=f"{source}: network",
-                             default_name="session")
+    network = parse_document(
+        document["network"], source=f"{source}: network", default_name="session"
+    )
     settings = document["settings"]
     orders = [(int(start), str(order)) for start, order in settings["orders"]]
-    networks = [(start, replace(network, hidden_gradients=order, param_refs=network.param_refs))
-                for start, order in orders]
+    networks = [
+        (start, replace(network, hidden_gradients=order, param_refs=network.param_refs))
+        for start, order in orders
+    ]
     saved = document["history"]
     shapes = network.params
     checkpoints = {}
     for epoch, flat in saved["checkpoints"].items():
         values = [_float(v, f"history.checkpoints.{epoch}") for v in flat]
         if len(values) != network.n_params:
-            raise ValueError(f"history.checkpoints.{epoch}: {len(values)} numbers, expected "
-                             f"{network.n_params}")
+            raise ValueError(
+                f"history.checkpoints.{epoch}: {len(values)} numbers, expected {network.n_params}"
+            )
         checkpoints[int(epoch)] = shapes.with_flat(np.array(values))
     losses = [_float(v, "history.losses") for v in saved["losses"]]
     nonfinite = saved.get("nonfinite_epoch")
-    history = History.from_state(networks, int(saved["every"]), checkpoints, losses,
-                                 None if nonfinite is None else int(nonfinite))
+    history = History.from_state(
+        networks,
+        int(saved["every"]),
+        checkpoints,
+        losses,
+        None if nonfinite is None else int(nonfinite),
+    )
     position = document["position"]
     breakpoints = []
     for entry in document["breakpoints"]:
         if entry["kind"] not in KINDS:
             raise ValueError(f"breakpoints: unknown kind {entry['kind']!r}")
         threshold = entry.get("threshold")
-        breakpoints.append(Breakpoint(entry["kind"], entry.get("param"),
-                                      None if threshold is None else _float(threshold, "threshold"),
-                                      bool(entry.get("enabled", True))))
+        breakpoints.append(
+            Breakpoint(
+                entry["kind"],
+                entry.get("param"),
+                None if threshold is None else _float(threshold, "threshold"),
+                bool(entry.get("enabled", True)),
+            )
+        )
     pinned = document.get("pinned")
     if pinned is not None:
         network.param(pinned)
     epoch, index = int(position["epoch"]), int(position["index"])
     if epoch < 1 or index < 0:
         raise ValueError("position: out of range")
-    return Session(history, epoch, index, pinned, breakpoints, int(settings.get("precision", 9)),
-                   str(document.get("message", "")))
+    return Session(
+        history,
+        epoch,
+        index,
+        pinned,
+        breakpoints,
+        int(settings.get("precision", 9)),
+        str(document.get("message", "")),
+    )

@@ -121,40 +121,53 @@ class EpochTrace(Sequence[Step]):
         trained = net.train_biases
 
         def update(sample: int, layers: list[int], weights: bool, biases: bool) -> None:
-            for l in layers:
-                layer = net.layers[l]
+            for li in layers:
+                layer = net.layers[li]
                 if weights:
-                    add(sample, l, layer.n_out, (("update_w",), layer.n_in))
+                    add(sample, li, layer.n_out, (("update_w",), layer.n_in))
                 if biases and trained:
-                    add(sample, l, layer.n_bias, (("update_b",), 1))
+                    add(sample, li, layer.n_bias, (("update_b",), 1))
 
         for s in range(net.n_samples):
-            for l, layer in enumerate(net.layers):
+            for li, layer in enumerate(net.layers):
                 if layer.activation == "softmax":
-                    add(s, l, layer.n_out, (("net",), 1))
-                    add(s, l, layer.n_out, (("out",), 1))
+                    add(s, li, layer.n_out, (("net",), 1))
+                    add(s, li, layer.n_out, (("out",), 1))
                 else:
-                    add(s, l, layer.n_out, (("net", "out"), 1))
+                    add(s, li, layer.n_out, (("net", "out"), 1))
             add(s, n_layers - 1, net.layers[-1].n_out, (("e_term",), 1))
             add(s, n_layers - 1, 1, (("e_total",), 1))
-            for l in range(n_layers - 1, -1, -1):
-                layer = net.layers[l]
+            for li in range(n_layers - 1, -1, -1):
+                layer = net.layers[li]
                 own_bias = 1 if trained and layer.bias == "neuron" else 0
                 weights: Slot = (("dnet_dw", "grad_w"), layer.n_in)
-                if l < n_layers - 1:
-                    n_next = net.layers[l + 1].n_out
-                    add(s, l, layer.n_out, (("path",), n_next),
-                        (("path_sum", "dout_dnet", "delta"), 1), weights, (("grad_b",), own_bias))
+                if li < n_layers - 1:
+                    n_next = net.layers[li + 1].n_out
+                    add(
+                        s,
+                        li,
+                        layer.n_out,
+                        (("path",), n_next),
+                        (("path_sum", "dout_dnet", "delta"), 1),
+                        weights,
+                        (("grad_b",), own_bias),
+                    )
                 elif layer.activation == "softmax":
-                    add(s, l, layer.n_out, (("de_dout",), 1))
-                    add(s, l, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
+                    add(s, li, layer.n_out, (("de_dout",), 1))
+                    add(s, li, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
                 else:
-                    add(s, l, layer.n_out, (("de_dout", "dout_dnet", "delta"), 1), weights,
-                        (("grad_b",), own_bias))
+                    add(
+                        s,
+                        li,
+                        layer.n_out,
+                        (("de_dout", "dout_dnet", "delta"), 1),
+                        weights,
+                        (("grad_b",), own_bias),
+                    )
                 if trained and layer.bias == "shared":
-                    add(s, l, 1, (("grad_b_shared",), 1))
+                    add(s, li, 1, (("grad_b_shared",), 1))
                 if eager:
-                    update(s, [l], weights=True, biases=True)
+                    update(s, [li], weights=True, biases=True)
             if net.update == "online" and not eager:
                 update(s, list(range(n_layers)), weights=True, biases=False)
                 update(s, list(range(n_layers)), weights=False, biases=True)
@@ -191,37 +204,37 @@ class EpochTrace(Sequence[Step]):
     def record(self, sample: int) -> SampleRecord | None:
         return None if sample < 0 else self.epoch.samples[sample]
 
-    def _make(self, kind: str, index: int, sample: int, l: int, unit: int, rep: int) -> Step:
+    def _make(self, kind: str, index: int, sample: int, li: int, unit: int, rep: int) -> Step:
         m = self.maker
         r = self.record(sample)
         if kind == "net":
-            return m.net_step(index, r, l, unit)
+            return m.net_step(index, r, li, unit)
         if kind == "out":
-            return m.out_step(index, r, l, unit)
+            return m.out_step(index, r, li, unit)
         if kind == "e_term":
             return m.e_term_step(index, r, unit)
         if kind == "e_total":
             return m.e_total_step(index, r)
         if kind in ("de_dout", "path_sum"):
-            return m.de_dout_step(index, r, l, unit)
+            return m.de_dout_step(index, r, li, unit)
         if kind == "dout_dnet":
-            return m.dout_dnet_step(index, r, l, unit)
+            return m.dout_dnet_step(index, r, li, unit)
         if kind == "delta":
-            return m.delta_step(index, r, l, unit)
+            return m.delta_step(index, r, li, unit)
         if kind == "path":
-            return m.path_step(index, r, l, unit, rep)
+            return m.path_step(index, r, li, unit, rep)
         if kind == "dnet_dw":
-            return m.dnet_dw_step(index, r, l, unit, rep)
+            return m.dnet_dw_step(index, r, li, unit, rep)
         if kind == "grad_w":
-            return m.grad_w_step(index, r, l, unit, rep)
+            return m.grad_w_step(index, r, li, unit, rep)
         if kind == "grad_b":
-            return m.grad_b_step(index, r, l, unit)
+            return m.grad_b_step(index, r, li, unit)
         if kind == "grad_b_shared":
-            return m.grad_b_shared_step(index, r, l)
+            return m.grad_b_shared_step(index, r, li)
         if kind == "update_w":
-            return m.update_w_step(index, r, l, unit, rep)
+            return m.update_w_step(index, r, li, unit, rep)
         if kind == "update_b":
-            return m.update_b_step(index, r, l, unit)
+            return m.update_b_step(index, r, li, unit)
         raise ValueError(kind)  # pragma: no cover
 
     # -- the eager walk (the specification of the order) ------------------------------------
@@ -234,71 +247,72 @@ class EpochTrace(Sequence[Step]):
         trained = net.train_biases
         k = 0
 
-        def updates(r: SampleRecord | None, layers: list[int], weights: bool,
-                    biases: bool) -> Iterator[Step]:
+        def updates(
+            r: SampleRecord | None, layers: list[int], weights: bool, biases: bool
+        ) -> Iterator[Step]:
             nonlocal k
-            for l in layers:
-                layer = net.layers[l]
+            for li in layers:
+                layer = net.layers[li]
                 if weights:
                     for j in range(layer.n_out):
                         for i in range(layer.n_in):
-                            yield m.update_w_step(k, r, l, j, i)
+                            yield m.update_w_step(k, r, li, j, i)
                             k += 1
                 if biases and trained:
                     for j in range(layer.n_bias):
-                        yield m.update_b_step(k, r, l, j)
+                        yield m.update_b_step(k, r, li, j)
                         k += 1
 
         for r in self.epoch.samples:
-            for l, layer in enumerate(net.layers):
+            for li, layer in enumerate(net.layers):
                 if layer.activation == "softmax":
                     for j in range(layer.n_out):
-                        yield m.net_step(k, r, l, j)
+                        yield m.net_step(k, r, li, j)
                         k += 1
                     for j in range(layer.n_out):
-                        yield m.out_step(k, r, l, j)
+                        yield m.out_step(k, r, li, j)
                         k += 1
                 else:
                     for j in range(layer.n_out):
-                        yield m.net_step(k, r, l, j)
-                        yield m.out_step(k + 1, r, l, j)
+                        yield m.net_step(k, r, li, j)
+                        yield m.out_step(k + 1, r, li, j)
                         k += 2
             for j in range(net.layers[-1].n_out):
                 yield m.e_term_step(k, r, j)
                 k += 1
             yield m.e_total_step(k, r)
             k += 1
-            for l in range(n_layers - 1, -1, -1):
-                layer = net.layers[l]
-                output = l == n_layers - 1
+            for li in range(n_layers - 1, -1, -1):
+                layer = net.layers[li]
+                output = li == n_layers - 1
                 softmax_out = output and layer.activation == "softmax"
                 if softmax_out:
                     for j in range(layer.n_out):
-                        yield m.de_dout_step(k, r, l, j)
+                        yield m.de_dout_step(k, r, li, j)
                         k += 1
                 for j in range(layer.n_out):
                     if not output:
-                        for n in range(net.layers[l + 1].n_out):
-                            yield m.path_step(k, r, l, j, n)
+                        for n in range(net.layers[li + 1].n_out):
+                            yield m.path_step(k, r, li, j, n)
                             k += 1
                     if not softmax_out:
-                        yield m.de_dout_step(k, r, l, j)
-                        yield m.dout_dnet_step(k + 1, r, l, j)
+                        yield m.de_dout_step(k, r, li, j)
+                        yield m.dout_dnet_step(k + 1, r, li, j)
                         k += 2
-                    yield m.delta_step(k, r, l, j)
+                    yield m.delta_step(k, r, li, j)
                     k += 1
                     for i in range(layer.n_in):
-                        yield m.dnet_dw_step(k, r, l, j, i)
-                        yield m.grad_w_step(k + 1, r, l, j, i)
+                        yield m.dnet_dw_step(k, r, li, j, i)
+                        yield m.grad_w_step(k + 1, r, li, j, i)
                         k += 2
                     if trained and layer.bias == "neuron":
-                        yield m.grad_b_step(k, r, l, j)
+                        yield m.grad_b_step(k, r, li, j)
                         k += 1
                 if trained and layer.bias == "shared":
-                    yield m.grad_b_shared_step(k, r, l)
+                    yield m.grad_b_shared_step(k, r, li)
                     k += 1
                 if eager:
-                    yield from updates(r, [l], weights=True, biases=True)
+                    yield from updates(r, [li], weights=True, biases=True)
             if net.update == "online" and not eager:
                 yield from updates(r, list(range(n_layers)), weights=True, biases=False)
                 yield from updates(r, list(range(n_layers)), weights=False, biases=True)
@@ -334,7 +348,9 @@ class EpochTrace(Sequence[Step]):
                 return block.start
         raise IndexError(sample)
 
-    def index_of(self, sample: int, kind: str, layer: int, unit: int = 0, rep: int = 0) -> int | None:
+    def index_of(
+        self, sample: int, kind: str, layer: int, unit: int = 0, rep: int = 0
+    ) -> int | None:
         """The epoch index of a step given by its coordinates, or None if there is none."""
         for block in self._by_place.get((sample, layer), ()):
             local = block.encode(kind, unit, rep)
@@ -357,14 +373,21 @@ class EpochTrace(Sequence[Step]):
             block = self.blocks[b]
             if block.sample != sample:
                 return None
-            wanted = block.kinds & {"dnet_dw", "grad_w", "grad_b", "grad_b_shared",
-                                    "update_w", "update_b"}
+            wanted = block.kinds & {
+                "dnet_dw",
+                "grad_w",
+                "grad_b",
+                "grad_b_shared",
+                "update_w",
+                "update_b",
+            }
             if not wanted:
                 continue
             first = max(k - block.start, 0)
             for local in range(first, block.count):
                 kind, unit, rep = block.decode(local)
                 if kind in wanted:
-                    return self._make(kind, block.start + local, block.sample, block.layer,
-                                      unit, rep).param
+                    return self._make(
+                        kind, block.start + local, block.sample, block.layer, unit, rep
+                    ).param
         return None

@@ -46,11 +46,13 @@ class Frame:
     def record(self):
         return self.trace.epoch.samples[self.sample]
 
-    def reached(self, kind: str, layer: int, unit: int = 0, rep: int = 0,
-                sample: int | None = None) -> bool:
+    def reached(
+        self, kind: str, layer: int, unit: int = 0, rep: int = 0, sample: int | None = None
+    ) -> bool:
         """Has the step (kind, layer, unit, rep) of this sample been computed yet?"""
-        index = self.trace.index_of(self.sample if sample is None else sample, kind, layer,
-                                    unit, rep)
+        index = self.trace.index_of(
+            self.sample if sample is None else sample, kind, layer, unit, rep
+        )
         return index is not None and index <= self.index
 
     def neuron(self, layer: int, unit: int) -> tuple[float | None, float | None]:
@@ -103,8 +105,15 @@ class Frame:
         layer = self.trace.network.layers[ref.layer]
         if ref.kind == "bias" and not ref.trained:
             return self.reached("delta", ref.layer, layer.n_out - 1)
-        kind = "grad_w" if ref.kind == "weight" else (
-            "grad_b_shared" if self.trace.network.layers[ref.layer].bias == "shared" else "grad_b")
+        kind = (
+            "grad_w"
+            if ref.kind == "weight"
+            else (
+                "grad_b_shared"
+                if self.trace.network.layers[ref.layer].bias == "shared"
+                else "grad_b"
+            )
+        )
         unit = ref.row if kind != "grad_b_shared" else 0
         rep = ref.col if ref.kind == "weight" else 0
         return self.reached(kind, ref.layer, unit, rep)

@@ -17,17 +17,28 @@ from bptui.report.common import describe
 def print_check(network: Network, checks: list[GradientCheck]) -> None:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     console.print(Text(describe(network), style="bold"))
-    console.print(f"The file is valid: {network.n_params} parameters, {network.n_samples} "
-                  f"sample(s).")
+    console.print(
+        f"The file is valid: {network.n_params} parameters, {network.n_samples} sample(s)."
+    )
     if network.hidden_gradients == "after_output_update":
-        console.print(Text(
-            "Checking the true gradients (every gradient before any update). This file's "
-            "hidden-layer updates use the other order, after_output_update: they back-propagate "
-            "through the already updated weights of the layer above, so its hidden steps differ "
-            "from these on purpose.", style="italic"))
+        console.print(
+            Text(
+                "Checking the true gradients (every gradient before any update). This "
+                "file's hidden-layer updates use the other order, after_output_update: they "
+                "back-propagate through the already updated weights of the layer above, so "
+                "its hidden steps differ from these on purpose.",
+                style="italic",
+            )
+        )
     table = Table(title="Gradients against central finite differences", title_justify="left")
-    for header in ("sample", "parameter", "backprop ∂E_total/∂·", "finite difference",
-                   "rel. error", ""):
+    for header in (
+        "sample",
+        "parameter",
+        "backprop ∂E_total/∂·",
+        "finite difference",
+        "rel. error",
+        "",
+    ):
         table.add_column(header, justify="left" if header in ("parameter", "") else "right")
     failures = 0
     for check in checks:
@@ -37,12 +48,22 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
             ok = error <= TOLERANCE
             failures += not ok
             name = ref.name if ref.trained else f"{ref.name} (not trained)"
-            table.add_row(str(check.sample + 1), name, num(float(check.analytic[k]), 12),
-                          num(float(check.numeric[k]), 12), f"{error:.1e}",
-                          "ok" if ok else "MISMATCH")
+            table.add_row(
+                str(check.sample + 1),
+                name,
+                num(float(check.analytic[k]), 12),
+                num(float(check.numeric[k]), 12),
+                f"{error:.1e}",
+                "ok" if ok else "MISMATCH",
+            )
     console.print(table)
     if failures:
-        console.print(Text(f"{failures} gradient(s) differ by more than {TOLERANCE:g} "
-                           "(relative error |a−n| / max(|a|, |n|, 1e-8)).", style="bold red"))
+        console.print(
+            Text(
+                f"{failures} gradient(s) differ by more than {TOLERANCE:g} "
+                "(relative error |a−n| / max(|a|, |n|, 1e-8)).",
+                style="bold red",
+            )
+        )
     else:
         console.print(f"Every gradient agrees within {TOLERANCE:g} relative error.")

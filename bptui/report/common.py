@@ -29,12 +29,14 @@ def sample_heading(trace: EpochTrace, sample: int, precision: int) -> str:
     network = trace.network
     record = trace.epoch.samples[sample]
     inputs = ", ".join(
-        f"{name} = {num(float(v), precision)}" for name, v in zip(network.input_names,
-                                                                  record.x, strict=True)
+        f"{name} = {num(float(v), precision)}"
+        for name, v in zip(network.input_names, record.x, strict=True)
     )
     targets = ", ".join(
         f"{name} → {num(float(v), precision)}"
         for name, v in zip(network.layers[-1].names, record.t, strict=True)
     )
-    return (f"Epoch {trace.number} · sample {sample + 1} of {network.n_samples} · "
-            f"inputs {inputs} · targets {targets}")
+    return (
+        f"Epoch {trace.number} · sample {sample + 1} of {network.n_samples} · "
+        f"inputs {inputs} · targets {targets}"
+    )

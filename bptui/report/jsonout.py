@@ -69,7 +69,7 @@ def write_trace(out: TextIO, network: Network, traces: Iterable[EpochTrace]) -> 
     out.write('{"network": ' + _dump(network.name) + ', "epochs": [')
     for e, trace in enumerate(traces):
         out.write(",\n" if e else "\n")
-        out.write('{"epoch": %d, "samples": [' % trace.number)
+        out.write(f'{{"epoch": {trace.number}, "samples": [')
         epoch_steps: list[dict[str, Any]] = []
         by_sample: dict[int, list[Step]] = {}
         for step in trace.eager_steps():

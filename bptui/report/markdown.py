@@ -24,13 +24,33 @@ _TOKEN = re.compile(
     r"|(?P<ch>.)",
     re.S,
 )
-_WORDS = {"ln": r"\ln", "tanh": r"\tanh", "max": r"\max", "if": r"\text{ if }",
-          "else": r"\text{ else }", "mean": r"\operatorname{mean}", "e": "e", "nan": r"\text{nan}",
-          "inf": r"\infty"}
+_WORDS = {
+    "ln": r"\ln",
+    "tanh": r"\tanh",
+    "max": r"\max",
+    "if": r"\text{ if }",
+    "else": r"\text{ else }",
+    "mean": r"\operatorname{mean}",
+    "e": "e",
+    "nan": r"\text{nan}",
+    "inf": r"\infty",
+}
 _GREEK = {"δ": r"\delta", "η": r"\eta"}
-_CHARS = {"×": r" \times ", "·": r" \cdot ", "−": "-", "½": r"\tfrac{1}{2}", "²": "^{2}",
-          "Σ": r"\sum ", "…": r"\dots ", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$",
-          "_": r"\_", "→": r"\to "}
+_CHARS = {
+    "×": r" \times ",
+    "·": r" \cdot ",
+    "−": "-",
+    "½": r"\tfrac{1}{2}",
+    "²": "^{2}",
+    "Σ": r"\sum ",
+    "…": r"\dots ",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "$": r"\$",
+    "_": r"\_",
+    "→": r"\to ",
+}
 
 
 def _ident(name: str) -> str:
@@ -82,8 +102,9 @@ def _math(text: str) -> str:
     return f"${latex(text)}$"
 
 
-def write_trace(out: TextIO, network: Network, traces: Iterable[EpochTrace],
-                precision: int) -> bool:
+def write_trace(
+    out: TextIO, network: Network, traces: Iterable[EpochTrace], precision: int
+) -> bool:
     """Write the Markdown document; returns True if every value was finite."""
     finite = True
     out.write(f"# Backpropagation, step by step: {network.name}\n\n{describe(network)}\n")
@@ -101,21 +122,27 @@ def write_trace(out: TextIO, network: Network, traces: Iterable[EpochTrace],
             previous = (step.sample, step.phase)
             _write_step(out, step, precision)
             nxt = step.index + 1
-            if step.phase == "update" and (nxt >= len(trace) or trace.sample_of(nxt) != step.sample):
+            if step.phase == "update" and (
+                nxt >= len(trace) or trace.sample_of(nxt) != step.sample
+            ):
                 _write_summary(out, trace, step.sample, precision)
         if network.update != "online":
             for s in range(network.n_samples):
                 _write_summary(out, trace, s, precision)
         loss = trace.epoch.loss_after
-        out.write(f"\n**Epoch {trace.number} done:** $E_{{total}}$ summed over the samples, "
-                  f"after the update: {_math(num(loss, precision))}\n")
+        out.write(
+            f"\n**Epoch {trace.number} done:** $E_{{total}}$ summed over the samples, "
+            f"after the update: {_math(num(loss, precision))}\n"
+        )
     return finite
 
 
 def _write_step(out: TextIO, step: Step, precision: int) -> None:
     out.write(f"- {_math(equation(step, precision))}\n")
     if step.alt_formula:
-        out.write(f"  (delta rule: {_math(step.alt_formula + ' = ' + alt_numbers(step, precision))})\n")
+        out.write(
+            f"  (delta rule: {_math(step.alt_formula + ' = ' + alt_numbers(step, precision))})\n"
+        )
     if step.note:
         out.write(f"  *{step.note}*\n")
 
@@ -142,5 +169,7 @@ def _write_summary(out: TextIO, trace: EpochTrace, sample: int, precision: int) 
             rest = f"{fixed(row.step, precision)} | {fixed(row.new, precision)}"
         else:
             rest = "not trained | not trained"
-        out.write(f"| {_math(row.name)} | {row.edge} | {fixed(row.value, precision)} | "
-                  f"{gradient} | {rest} |\n")
+        out.write(
+            f"| {_math(row.name)} | {row.edge} | {fixed(row.value, precision)} | "
+            f"{gradient} | {rest} |\n"
+        )

@@ -11,17 +11,18 @@ from rich.text import Text
 
 from bptui.engine.breakdown import breakdown
 from bptui.engine.network import Network
+from bptui.engine.rows import gradient_rows
 from bptui.engine.steps import Step
 from bptui.engine.trace import EpochTrace
 from bptui.fmt import alt_numbers, equation, fixed, num, tree_lines
-from bptui.engine.rows import gradient_rows
 from bptui.report.common import PHASE_TITLES, describe, sample_heading
 
 MAX_BREAKDOWNS = 64  # nets with more parameters get their gradient table only
 
 
-def write_trace(console: Console, network: Network, traces: Iterable[EpochTrace],
-                precision: int) -> bool:
+def write_trace(
+    console: Console, network: Network, traces: Iterable[EpochTrace], precision: int
+) -> bool:
     """Print every epoch; returns True if every value was finite."""
     finite = True
     console.print(Text(describe(network), style="bold"))
@@ -31,8 +32,9 @@ def write_trace(console: Console, network: Network, traces: Iterable[EpochTrace]
             finite = finite and math.isfinite(step.value)
             if step.sample >= 0 and (previous is None or previous[0] != step.sample):
                 console.print()
-                console.print(Text(sample_heading(trace, step.sample, precision),
-                                   style="bold reverse"))
+                console.print(
+                    Text(sample_heading(trace, step.sample, precision), style="bold reverse")
+                )
             if previous != (step.sample, step.phase):
                 title = PHASE_TITLES[step.phase]
                 if step.sample < 0:
@@ -48,8 +50,13 @@ def write_trace(console: Console, network: Network, traces: Iterable[EpochTrace]
                 _print_summary(console, trace, s, precision)
         console.print()
         loss = trace.epoch.loss_after
-        console.print(Text(f"Epoch {trace.number} done: E_total summed over the samples, "
-                           f"after the update: {num(loss, precision)}", style="bold"))
+        console.print(
+            Text(
+                f"Epoch {trace.number} done: E_total summed over the samples, "
+                f"after the update: {num(loss, precision)}",
+                style="bold",
+            )
+        )
     return finite
 
 
@@ -58,8 +65,12 @@ def _print_step(console: Console, step: Step, precision: int) -> None:
     line.append(equation(step, precision))
     console.print(line)
     if step.alt_formula:
-        console.print(Text(f"      delta rule: {step.alt_formula} = "
-                           f"{alt_numbers(step, precision)}", style="dim"))
+        console.print(
+            Text(
+                f"      delta rule: {step.alt_formula} = {alt_numbers(step, precision)}",
+                style="dim",
+            )
+        )
     if step.note:
         console.print(Text(f"      {step.note}", style="dim italic"))
 
@@ -74,8 +85,7 @@ def _print_summary(console: Console, trace: EpochTrace, sample: int, precision: 
     network = trace.network
     if network.n_params <= MAX_BREAKDOWNS:
         console.print()
-        console.print(Text(f"Chain-rule breakdowns (sample {sample + 1})",
-                           style="bold underline"))
+        console.print(Text(f"Chain-rule breakdowns (sample {sample + 1})", style="bold underline"))
         for ref in network.param_refs:
             if ref.kind == "bias" and not ref.trained:
                 continue
@@ -83,8 +93,11 @@ def _print_summary(console: Console, trace: EpochTrace, sample: int, precision: 
             for line in tree_lines(breakdown(trace, ref.name, sample).tree, trace, precision):
                 console.print(Text("  " + line.prefix + line.text))
     console.print()
-    table = Table(title=f"Gradients and updates (sample {sample + 1})", title_justify="left",
-                  title_style="bold underline")
+    table = Table(
+        title=f"Gradients and updates (sample {sample + 1})",
+        title_justify="left",
+        title_style="bold underline",
+    )
     for header in ("name", "from → to", "value", "∂E_total/∂·", "η·∂E_total/∂·", "new"):
         table.add_column(header, justify="left" if header in ("name", "from → to") else "right")
     for row in gradient_rows(trace, sample):

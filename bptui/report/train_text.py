@@ -30,8 +30,10 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
     for s in range(network.n_samples):
         cells = [str(s + 1)]
         for k in range(len(names)):
-            cells += [fixed(float(outputs[s, k]), precision),
-                      num(float(network.targets[s, k]), precision)]
+            cells += [
+                fixed(float(outputs[s, k]), precision),
+                num(float(network.targets[s, k]), precision),
+            ]
         table.add_row(*cells)
     console.print(table)
     params = Table(title="Parameters after training", title_justify="left")
@@ -41,8 +43,12 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
     for ref in network.param_refs[:200]:
         edge = f"{ref.source} → {ref.target}" if ref.kind == "weight" else f"→ {ref.target}"
         final = fixed(float(end[ref.flat_index]), precision)
-        params.add_row(ref.name, edge, fixed(float(start[ref.flat_index]), precision),
-                       final if ref.trained else final + " (not trained)")
+        params.add_row(
+            ref.name,
+            edge,
+            fixed(float(start[ref.flat_index]), precision),
+            final if ref.trained else final + " (not trained)",
+        )
     console.print(params)
     if network.n_params > 200:
         console.print(f"… and {network.n_params - 200:,} more (use --format json for all)")

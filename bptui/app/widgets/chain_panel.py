@@ -77,8 +77,7 @@ class ChainPanel(ScrollableContainer):
         b = view.breakdown
         if b is None:
             self.border_title = "Chain rule"
-            return Text("No parameter: the backward pass of this sample is over.",
-                        style="italic")
+            return Text("No parameter: the backward pass of this sample is over.", style="italic")
         how = "pinned · u unpins" if view.pinned else "follows the step"
         self.border_title = f"Chain rule · {b.param.name} ({how})"
         frame = view.frame

@@ -9,7 +9,6 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 
-
 @dataclass(frozen=True)
 class LossView:
     """The losses after epochs 1..n (0-based list) and the epoch shown."""
@@ -54,8 +53,11 @@ class LossPlot(PlotextPlot):
         points = [(0, view.initial)] if view.initial is not None else []
         points += [(k + 1, loss) for k, loss in enumerate(view.losses)]
         points = [(x, y) for x, y in points if y is not None and math.isfinite(y) and y > 0]
-        self.border_subtitle = ("epoch 0 only: finish an epoch, or r to run"
-                                if len(view.losses) == 0 else f"epochs 0 to {len(view.losses):,}")
+        self.border_subtitle = (
+            "epoch 0 only: finish an epoch, or r to run"
+            if len(view.losses) == 0
+            else f"epochs 0 to {len(view.losses):,}"
+        )
         if not points:
             self.refresh()
             return

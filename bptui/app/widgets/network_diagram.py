@@ -58,8 +58,9 @@ class NetworkDiagram(Widget):
         if view is None or size.width < 4 or size.height < 1:
             self._canvas = None
             return Text("")
-        lines, self._canvas = draw_network(view.frame, size.width, size.height, self.precision,
-                                           view.highlights)
+        lines, self._canvas = draw_network(
+            view.frame, size.width, size.height, self.precision, view.highlights
+        )
         text = Text("\n", no_wrap=True, overflow="crop").join(lines)
         text.no_wrap = True
         text.overflow = "crop"

@@ -8,10 +8,11 @@ and the finite differences of a row are computed when the row is first drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -38,7 +39,7 @@ class TableView:
 class ParamTable(ScrollView, can_focus=True):
     """The parameter table. Up/down move the cursor, Enter pins the chain panel to a row."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "Up", show=False),
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("pageup", "cursor(-10)", "Page up", show=False),
@@ -146,11 +147,14 @@ class ParamTable(ScrollView, can_focus=True):
         return self._row(view, row_index, width)
 
     def _header(self, width: int) -> Strip:
-        text = " ".join(title.ljust(w) if key in ("name", "edge") else title.rjust(w)
-                        for key, title, w in self._columns())
+        text = " ".join(
+            title.ljust(w) if key in ("name", "edge") else title.rjust(w)
+            for key, title, w in self._columns()
+        )
         style = Style(bold=True, underline=True)
-        return Strip([Segment(text, style)]).crop_extend(self.scroll_offset.x,
-                                                         self.scroll_offset.x + width, None)
+        return Strip([Segment(text, style)]).crop_extend(
+            self.scroll_offset.x, self.scroll_offset.x + width, None
+        )
 
     def _cells(self, view: TableView, k: int) -> tuple[dict[str, str], bool, str]:
         """Every column's text for row k, whether its gradient is known yet, and a note."""
@@ -186,10 +190,13 @@ class ParamTable(ScrollView, can_focus=True):
     def _row(self, view: TableView, k: int, width: int) -> Strip:
         row_name = view.rows.ref(k).name
         cells, grad_known, note = self._cells(view, k)
-        text = " ".join(
-            cells[key].ljust(w) if key in ("name", "edge") else cells[key].rjust(w)
-            for key, _, w in self._columns()
-        ) + note
+        text = (
+            " ".join(
+                cells[key].ljust(w) if key in ("name", "edge") else cells[key].rjust(w)
+                for key, _, w in self._columns()
+            )
+            + note
+        )
         style = Style()
         if row_name == view.selected:
             style = Style(reverse=True, bold=True)
@@ -197,8 +204,9 @@ class ParamTable(ScrollView, can_focus=True):
             style = Style(underline=True)
         elif not grad_known:
             style = Style(dim=True)
-        return Strip([Segment(text, style)]).crop_extend(self.scroll_offset.x,
-                                                         self.scroll_offset.x + width, None)
+        return Strip([Segment(text, style)]).crop_extend(
+            self.scroll_offset.x, self.scroll_offset.x + width, None
+        )
 
     def fd_summary(self) -> str:
         """The selected row's finite difference, for when its columns do not fit."""
@@ -209,8 +217,10 @@ class ParamTable(ScrollView, can_focus=True):
         if not view.frame.gradient_reached(view.selected):
             return f"finite difference for {view.selected}: · (its gradient comes later)"
         numeric, error = view.rows.finite_difference(k)
-        text = (f"finite difference for {view.selected}: {column(numeric, self.precision)}, "
-                f"rel. error {error:.0e}")
+        text = (
+            f"finite difference for {view.selected}: {column(numeric, self.precision)}, "
+            f"rel. error {error:.0e}"
+        )
         if view.rows[k].other_order:
             text += " (differs by design: after_output_update)"
         return text

@@ -45,8 +45,11 @@ class StatusBar(Widget):
             (f"epoch {frame.epoch}", ""),
         ]
         if network.n_samples > 1:
-            sample = "batch update" if frame.step.sample < 0 else (
-                f"sample {frame.sample + 1}/{network.n_samples}")
+            sample = (
+                "batch update"
+                if frame.step.sample < 0
+                else (f"sample {frame.sample + 1}/{network.n_samples}")
+            )
             parts.append((sample, ""))
         parts += [
             (frame.phase.upper(), "bold reverse"),

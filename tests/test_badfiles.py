@@ -1,0 +1,207 @@
+"""The corpus of bad network files in tests/badfiles/: each gives one line naming the file,
+the key path at fault and the problem, in-process and from every command (exit status 2).
+
+tests/badfiles/expected.toml lists, per file, the key path ("" for the whole file) and a
+fragment of the message. A few cases are made at run time instead: a directory, an unreadable
+file, and a file with over 100,000 samples (too big to commit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bptui.engine.errors import NetworkFileError
+from bptui.engine.loader import MAX_SAMPLES, load_network
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+BADFILES = Path(__file__).parent / "badfiles"
+TABLE = BADFILES / "expected.toml"
+EXPECTED: dict[str, dict[str, str]] = tomllib.loads(TABLE.read_text(encoding="utf-8"))
+COMMANDS = ([], ["trace"], ["train"], ["check"])
+
+
+def test_every_file_is_in_the_table_and_every_entry_has_a_file() -> None:
+    on_disk = {path.name for path in BADFILES.iterdir()} - {TABLE.name}
+    assert on_disk == set(EXPECTED)
+    assert len(EXPECTED) >= 45
+    for name, entry in EXPECTED.items():
+        assert set(entry) == {"key", "message"}, name
+        assert entry["message"], name
+        assert (BADFILES / name).is_file(), name
+
+
+def assert_load_fails(path: Path, key: str, fragment: str) -> NetworkFileError:
+    with pytest.raises(NetworkFileError) as info:
+        load_network(path)
+    error = info.value
+    message = str(error)
+    assert "\n" not in message
+    assert message.isprintable()
+    assert error.key == key, message
+    assert fragment in message, message
+    assert str(path) in message
+    assert message.startswith(f"{path}: {key}: " if key else f"{path}: ")
+    return error
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_load_network_names_the_key_and_the_problem(name: str) -> None:
+    entry = EXPECTED[name]
+    assert_load_fails(BADFILES / name, entry["key"], entry["message"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The commands, as a user runs them
+
+
+# Each run takes ~0.2 s, nearly all of it starting Python and importing numpy; the runs of
+# every selected file are started together on a pool of a few workers, and each test waits for
+# its own four.
+WORKERS = max(4, 2 * (os.cpu_count() or 1))
+ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+def bptui(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bptui", *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=ENV,
+        timeout=120,
+    )
+
+
+def run_commands(path: Path, pool: ThreadPoolExecutor) -> list[Future]:
+    """`bptui FILE`, `bptui trace FILE`, `bptui train FILE`, `bptui check FILE`."""
+    return [pool.submit(bptui, *command, str(path)) for command in COMMANDS]
+
+
+def assert_commands_fail(path: Path, key: str, fragment: str, runs: list[Future]) -> None:
+    """Exit status 2, one line on stderr naming the file (and key), nothing on stdout."""
+    for command, run in zip(COMMANDS, runs, strict=True):
+        result = run.result()
+        shown = " ".join(["bptui", *command, path.name])
+        assert "Traceback" not in result.stderr, f"{shown}:\n{result.stderr}"
+        assert result.returncode == 2, f"{shown}: status {result.returncode}\n{result.stderr}"
+        assert result.stdout == "", shown
+        assert result.stderr.endswith("\n"), shown
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, f"{shown}:\n{result.stderr}"
+        (line,) = lines
+        assert line.startswith(f"bptui: {path}: "), line
+        if key:
+            assert line.startswith(f"bptui: {path}: {key}: "), line
+        assert fragment in line, line
+
+
+def assert_every_command_fails(path: Path, key: str, fragment: str) -> None:
+    with ThreadPoolExecutor(max_workers=len(COMMANDS)) as pool:
+        assert_commands_fail(path, key, fragment, run_commands(path, pool))
+
+
+@pytest.fixture(scope="module")
+def corpus_runs(request: pytest.FixtureRequest):
+    """The four runs of every file whose test is selected, all started at once."""
+    names = [
+        item.callspec.params["name"]
+        for item in request.session.items
+        if getattr(item, "originalname", None) == test_every_command_exits_2_with_one_line.__name__
+        and item.path == Path(__file__)
+    ]
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        runs = {name: run_commands(BADFILES / name, pool) for name in names}
+        yield lambda name: runs.get(name) or run_commands(BADFILES / name, pool)
+        for futures in runs.values():
+            for future in futures:
+                future.cancel()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_command_exits_2_with_one_line(name: str, corpus_runs) -> None:
+    entry = EXPECTED[name]
+    path = BADFILES / name
+    assert_commands_fail(path, entry["key"], entry["message"], corpus_runs(name))
+
+
+# ---------------------------------------------------------------------------------------------
+# Made at run time
+
+
+def test_a_directory(tmp_path: Path) -> None:
+    directory = tmp_path / "net.toml"
+    directory.mkdir()
+    assert_load_fails(directory, "", "is a directory, not a network file")
+    assert_every_command_fails(directory, "", "is a directory, not a network file")
+
+
+def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "net.toml"
+    path.write_text((BADFILES / "nan-weight.toml").read_text(encoding="utf-8"), encoding="utf-8")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "read_bytes", refuse)
+        assert_load_fails(path, "", "cannot be read: permission denied")
+
+
+def test_an_unreadable_file_from_the_commands(tmp_path: Path) -> None:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        pytest.skip("running as root: chmod 000 does not stop root from reading the file")
+    path = tmp_path / "net.toml"
+    path.write_text("", encoding="utf-8")
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("this file system lets a mode-000 file be read")
+        assert_every_command_fails(path, "", "cannot be read: permission denied")
+    finally:
+        path.chmod(0o600)
+
+
+def test_over_100000_samples(tmp_path: Path) -> None:
+    """Too big to commit (~1.6 MB): a 1-1 network with MAX_SAMPLES + 1 samples, as JSON."""
+    sample = '{"inputs": [0], "targets": [0]}'
+    head = json.dumps({"layers": [{"activation": "linear", "weights": [[1.0]]}]})[:-1]
+    text = head + ', "samples": [' + ", ".join([sample] * (MAX_SAMPLES + 1)) + "]}\n"
+    path = tmp_path / "many-samples.json"
+    path.write_text(text, encoding="utf-8")
+    fragment = f"{MAX_SAMPLES + 1:,} entries is over the limit of {MAX_SAMPLES:,}"
+    assert_load_fails(path, "samples", fragment)
+    assert_every_command_fails(path, "samples", fragment)
+
+
+def test_a_nul_byte_or_a_newline_in_the_path(tmp_path: Path) -> None:
+    with pytest.raises(NetworkFileError) as info:
+        load_network("net\x00.toml")
+    assert str(info.value) == "net\\x00.toml: a file name cannot hold a NUL byte"
+    with pytest.raises(NetworkFileError) as info:
+        load_network(tmp_path / "two\nlines.toml")
+    assert str(info.value).isprintable()
+    assert "two\\nlines.toml: no such file or preset" in str(info.value)
+
+
+def test_another_suffix_is_sniffed_toml_even_starting_with_a_table_header(
+    tmp_path: Path,
+) -> None:
+    """Only .json is always JSON: a file starting with [[layers]] under another suffix is TOML."""
+    path = tmp_path / "net.txt"
+    path.write_text(
+        '[[layers]]\nactivation = "sigmoid"\nweights = [[nan]]\n'
+        "[[samples]]\ninputs = [1.0]\ntargets = [0.5]\n",
+        encoding="utf-8",
+    )
+    assert_load_fails(path, "layers[0].weights[0][0]", "expected a finite number, found nan")
