@@ -23,7 +23,7 @@ from textual.worker import Worker
 from bptui.app.breakpoints_screen import BreakpointsScreen
 from bptui.app.commands import DebuggerCommands
 from bptui.app.compare_screen import CompareScreen
-from bptui.app.diagram_layout import Highlights
+from bptui.app.diagram_layout import Highlights, preferred_height
 from bptui.app.dialogs import AskScreen, HelpScreen
 from bptui.app.widgets.chain_panel import ChainPanel, ChainView
 from bptui.app.widgets.loss_plot import LossPlot, LossView
@@ -246,6 +246,12 @@ class DebuggerScreen(Screen[None]):
 
     def _apply_size(self) -> None:
         size = self.app.size
+        wanted = preferred_height(self.history.network) + 2  # and the border
+        row = self.query_one("#diagram-row")
+        if size.width >= COMPACT_WIDTH and size.height >= COMPACT_HEIGHT:
+            row.styles.height = max(9, min(wanted, size.height * 2 // 5))
+        else:
+            row.styles.height = "1fr"
         self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
         too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
         self.set_class(too_small, "too-small")

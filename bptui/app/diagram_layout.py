@@ -112,6 +112,21 @@ def _shown(count: int) -> list[int | None]:
     return [*range(KEEP), None, *range(count - KEEP, count)]
 
 
+def preferred_height(network) -> int:
+    """Rows the diagram needs to show every neuron's block with a gap between blocks."""
+    columns = [len(network.input_names)] + [layer.n_out for layer in network.layers]
+    shown = [min(count, 2 * KEEP + 1) if count > MAX_LABELLED else count for count in columns]
+    collapsed = any(count > MAX_LABELLED for count in columns)
+    tallest = 0
+    for c, count in enumerate(shown):
+        fan = 1 if collapsed else max(
+            shown[c - 1] if c > 0 else 0, shown[c + 1] if c + 1 < len(shown) else 0)
+        block = max(2 if c == 0 else 3, fan)
+        tallest = max(tallest, count * block + (count - 1))
+    bias = any(layer.bias == "shared" for layer in network.layers)
+    return tallest + (1 if bias else 0)
+
+
 def _ports(top: int, height: int, count: int) -> list[int]:
     if count <= 1:
         return [top + (height - 1) // 2] * count

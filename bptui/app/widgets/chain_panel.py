@@ -85,23 +85,29 @@ class ChainPanel(ScrollableContainer):
         position = frame.index  # step indices are the epoch's, so this compares directly
         p = self.precision
         text = Text()
-        width = max(20, self.size.width - 4)
+        width = max(20, self.scrollable_content_region.width - 1)
         self.current_line = 0
         rows = 0
         for line in tree_lines(b.tree, trace, p, position):
             if line.node.step == position:
                 self.current_line = rows  # the current step's factor: keep it in view
             text.append(line.prefix, "dim")
-            text.append(line.head, "" if line.reached else "dim italic")
+            head_style = "" if line.reached else "dim italic"
             style = "bold" if line.node is b.tree else ""
             if line.tail and len(line.prefix) + len(line.head) + len(line.tail) + 1 <= width:
+                text.append(line.head, head_style)
                 text.append(" ")
                 text.append(line.tail, style)
-            elif line.tail:
-                text.append("\n")
-                text.append(line.continuation, "dim")
-                text.append(line.tail, style)
-                rows += 1
+            else:
+                parts = [(line.head, head_style)] + ([(line.tail, style)] if line.tail else [])
+                for k, (part, part_style) in enumerate(parts):
+                    pieces = _wrap(part, width - len(line.continuation))
+                    for n, piece in enumerate(pieces):
+                        if k or n:
+                            text.append("\n")
+                            text.append(line.continuation + ("  " if n else ""), "dim")
+                            rows += 1
+                        text.append(piece, part_style)
             if line.node.note and line.node.op == "leaf" and line.reached:
                 text.append(f"\n{line.continuation}({line.node.note})", "italic dim")
                 rows += 1
@@ -125,3 +131,20 @@ class ChainPanel(ScrollableContainer):
             else:
                 text.append(f"{step.symbol} = {step.formula}", "dim italic")
         return text
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Break a formula before its × and + so that each piece fits in `width` if it can."""
+    if len(text) <= width:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for token in text.replace(" × ", "\0× ").replace(" + ", "\0+ ").split("\0"):
+        candidate = f"{current} {token}" if current else token
+        if current and len(candidate) > width:
+            pieces.append(current)
+            current = token
+        else:
+            current = candidate
+    pieces.append(current)
+    return pieces
