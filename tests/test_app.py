@@ -271,3 +271,42 @@ async def test_a_diverging_run_stops_on_the_first_nonfinite_step(tmp_path) -> No
         assert "the first non-finite value is at epoch" in screen_text(app)
         await pilot.press("home", "exclamation_mark")
         assert (screen.frame.step.index, screen.frame.step.symbol) == (step.index, step.symbol)
+
+
+async def test_a_cut_delta_expands_on_click_and_stays_open_while_stepping() -> None:
+    """In a 3-8-8-8-2 net the first layer's chain stops at the δs above; a click opens one."""
+    import numpy as np
+
+    from bptui.app.widgets.chain_panel import ChainPanel
+    from bptui.engine.loader import parse_document
+
+    rng = np.random.default_rng(1)
+    document = {
+        "layers": [
+            {"activation": "tanh", "size": 8},
+            {"activation": "tanh", "size": 8},
+            {"activation": "tanh", "size": 8},
+            {"activation": "sigmoid", "size": 2},
+        ],
+        "samples": [{"inputs": rng.uniform(-1, 1, 3).tolist(), "targets": [0.2, 0.7]}],
+    }
+    app = BptuiApp(parse_document(document, "deep", "deep"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = debugger(app)
+        screen.pin("w1")
+        await pilot.pause()
+        panel = screen.query_one(ChainPanel)
+        text = screen_text(app)
+        x, y = find(text, "▸ click to expand")
+        await pilot.click(offset=(x, y))
+        await pilot.pause()
+        assert len(screen.expanded) == 1
+        ((layer, unit),) = screen.expanded
+        opened = [
+            node
+            for _, node in panel.view.breakdown.tree.walk()
+            if (node.layer, node.unit) == (layer, unit) and node.op != "leaf"
+        ]
+        assert opened
+        await pilot.press("n")
+        assert screen.expanded == {(layer, unit)}

@@ -188,6 +188,8 @@ class DebuggerScreen(Screen[None]):
         self._last_plot = 0.0
         self._nonfinite_at: tuple[int, int] | None = None
         self._footer_state: tuple = ()
+        self.expanded: set[tuple[int, int]] = set()
+        """The δs (layer, unit) the user opened in the chain panel (kept while stepping)."""
         self.breakpoints: list[Breakpoint] = []
         """The user's breakpoints (kept across steps, runs and epochs)."""
 
@@ -306,8 +308,14 @@ class DebuggerScreen(Screen[None]):
             frozenset(step.concerns), frozenset(step.uses), marked=marked, selected=selected
         )
         self.query_one(NetworkDiagram).view = DiagramView(frame, highlights)
-        b = breakdown(frame.trace, selected, frame.sample) if selected else None
-        self.query_one(ChainPanel).view = ChainView(frame, b, self.pinned is not None)
+        b = (
+            breakdown(frame.trace, selected, frame.sample, frozenset(self.expanded))
+            if selected
+            else None
+        )
+        self.query_one(ChainPanel).view = ChainView(
+            frame, b, self.pinned is not None, frozenset(self.expanded)
+        )
         key = (self.epoch, frame.sample)
         rows = self._rows_cache.get(key)
         if rows is None or rows.trace is not frame.trace:
@@ -458,6 +466,11 @@ class DebuggerScreen(Screen[None]):
     @on(NetworkDiagram.ParameterSelected)
     def select_parameter(self, event: ParamTable.ParameterSelected) -> None:
         self.pin(event.name)
+
+    @on(ChainPanel.DeltaToggled)
+    def toggle_delta(self, event: ChainPanel.DeltaToggled) -> None:
+        self.expanded ^= {(event.layer, event.unit)}
+        self.show()
 
     def pin(self, name: str) -> None:
         if name in {ref.name for ref in self.history.network.param_refs}:

@@ -119,8 +119,11 @@ def preferred_height(network) -> int:
     collapsed = any(count > MAX_LABELLED for count in columns)
     tallest = 0
     for c, count in enumerate(shown):
-        fan = 1 if collapsed else max(
-            shown[c - 1] if c > 0 else 0, shown[c + 1] if c + 1 < len(shown) else 0)
+        fan = (
+            1
+            if collapsed
+            else max(shown[c - 1] if c > 0 else 0, shown[c + 1] if c + 1 < len(shown) else 0)
+        )
         block = max(2 if c == 0 else 3, fan)
         tallest = max(tallest, count * block + (count - 1))
     bias = any(layer.bias == "shared" for layer in network.layers)

@@ -74,11 +74,13 @@ def delta_node(
     layer: int,
     unit: int,
     full: bool | None = None,
+    expanded: frozenset[tuple[int, int]] = frozenset(),
 ) -> Node:
     """δ of neuron `unit` of `layer` as the product (or sum) it is.
 
     full=None expands recursively while the paths below are at most MAX_PATHS; full=False
-    expands one level, leaving deeper δs as expandable leaves.
+    expands one level, leaving deeper δs as expandable leaves; a δ whose (layer, unit) is in
+    `expanded` is expanded one level more wherever it appears (the user opened it).
     """
     net = trace.network
     m = trace.maker
@@ -116,7 +118,7 @@ def delta_node(
         step.value,
         "product",
         (
-            out_gradient_node(trace, sample, layer, unit, full),
+            out_gradient_node(trace, sample, layer, unit, full, expanded),
             _leaf(trace, sample, "dout_dnet", layer, unit),
         ),
         **common,
@@ -124,7 +126,12 @@ def delta_node(
 
 
 def out_gradient_node(
-    trace: EpochTrace, sample: int, layer: int, unit: int, full: bool | None = None
+    trace: EpochTrace,
+    sample: int,
+    layer: int,
+    unit: int,
+    full: bool | None = None,
+    expanded: frozenset[tuple[int, int]] = frozenset(),
 ) -> Node:
     """∂E_total/∂out_X of a hidden neuron: the sum over the neurons it feeds."""
     m = trace.maker
@@ -138,7 +145,9 @@ def out_gradient_node(
         path_index = trace.index_of(sample, "path", layer, unit, k)
         path = trace[path_index]
         if expand:
-            delta = delta_node(trace, sample, above, k, full)
+            delta = delta_node(trace, sample, above, k, full, expanded)
+        elif (above, k) in expanded:
+            delta = delta_node(trace, sample, above, k, False, expanded)
         else:
             d_index = trace.index_of(sample, "delta", above, k)
             d = trace[d_index]
@@ -156,7 +165,12 @@ def out_gradient_node(
     return Node(step.symbol, step.value, "sum", tuple(paths), step=index)
 
 
-def breakdown(trace: EpochTrace, param: str, sample: int) -> Breakdown:
+def breakdown(
+    trace: EpochTrace,
+    param: str,
+    sample: int,
+    expanded: frozenset[tuple[int, int]] = frozenset(),
+) -> Breakdown:
     """The chain-rule breakdown of ∂E_total/∂param for one sample of the trace's epoch."""
     ref = trace.network.param(param)
     m = trace.maker
@@ -170,7 +184,7 @@ def breakdown(trace: EpochTrace, param: str, sample: int) -> Breakdown:
         source = Node(m.source_symbol(li, i), float(r.layer_input(li)[i]))
         if li < len(trace.network.layers) - 1:
             factors: tuple[Node, ...] = (
-                out_gradient_node(trace, sample, li, j),
+                out_gradient_node(trace, sample, li, j, expanded=expanded),
                 _leaf(trace, sample, "dout_dnet", li, j),
                 dnet,
             )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import ScrollableContainer
+from textual.events import Click
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -22,6 +24,7 @@ class ChainView:
     frame: Frame
     breakdown: Breakdown | None
     pinned: bool
+    expanded: frozenset[tuple[int, int]] = frozenset()  # δs the user opened
 
 
 class ChainPanel(ScrollableContainer):
@@ -47,6 +50,14 @@ class ChainPanel(ScrollableContainer):
     current_line = 0
     """The line of the newest factor reached, which the panel keeps in view."""
 
+    class DeltaToggled(Message):
+        """The user clicked a δ whose expansion was cut (or one they had opened)."""
+
+        def __init__(self, layer: int, unit: int) -> None:
+            super().__init__()
+            self.layer = layer
+            self.unit = unit
+
     def compose(self) -> ComposeResult:
         yield Static(id="chain-text")
 
@@ -65,6 +76,12 @@ class ChainPanel(ScrollableContainer):
             return
         self.query_one("#chain-text", Static).update(self.render_view(view))
         self.call_after_refresh(self._keep_current_in_view)
+
+    def on_click(self, event: Click) -> None:
+        row = event.screen_y - self.content_region.y + int(self.scroll_offset.y)
+        place = getattr(self, "_delta_rows", {}).get(row)
+        if place is not None and place[0] < len(self.view.frame.trace.network.layers) - 1:
+            self.post_message(self.DeltaToggled(*place))
 
     def _keep_current_in_view(self) -> None:
         """Scroll by a rule of the position alone (top, unless the current factor would be
@@ -87,10 +104,13 @@ class ChainPanel(ScrollableContainer):
         text = Text()
         width = max(20, self.scrollable_content_region.width - 1)
         self.current_line = 0
+        self._delta_rows: dict[int, tuple[int, int]] = {}
         rows = 0
         for line in tree_lines(b.tree, trace, p, position):
             if line.node.step == position:
                 self.current_line = rows  # the current step's factor: keep it in view
+            place = (line.node.layer, line.node.unit)
+            first_row = rows
             text.append(line.prefix, "dim")
             head_style = "" if line.reached else "dim italic"
             style = "bold" if line.node is b.tree else ""
@@ -108,9 +128,16 @@ class ChainPanel(ScrollableContainer):
                             text.append(line.continuation + ("  " if n else ""), "dim")
                             rows += 1
                         text.append(piece, part_style)
+            if line.node.expandable:
+                text.append("  ▸ click to expand", "italic dim")
+            elif line.node.op != "leaf" and place in view.expanded:
+                text.append("  ▾ click to fold", "italic dim")
             if line.node.note and line.node.op == "leaf" and line.reached:
                 text.append(f"\n{line.continuation}({line.node.note})", "italic dim")
                 rows += 1
+            if line.node.expandable or (line.node.op != "leaf" and place in view.expanded):
+                for row in range(first_row, rows + 1):  # every row the factor spans
+                    self._delta_rows[row] = place
             text.append("\n")
             rows += 1
         delta, source = b.delta_rule
