@@ -37,8 +37,17 @@ MAX_PARAMS = 1_000_000
 MAX_SAMPLES = 100_000
 
 TOP_KEYS = {
-    "name", "description", "learning_rate", "loss", "update", "train_biases",
-    "hidden_gradients", "seed", "input_names", "layers", "samples",
+    "name",
+    "description",
+    "learning_rate",
+    "loss",
+    "update",
+    "train_biases",
+    "hidden_gradients",
+    "seed",
+    "input_names",
+    "layers",
+    "samples",
 }
 LAYER_KEYS = {"activation", "weights", "size", "bias", "biases", "names"}
 SAMPLE_KEYS = {"inputs", "targets"}
@@ -85,8 +94,9 @@ def load_network(spec: str | Path | None = None) -> Network:
         spec = "mazur"
     text = str(spec)
     if text in preset_names() and not Path(text).exists():
-        return parse_document(tomllib.loads(preset_text(text)), source=f"preset {text}",
-                              default_name=text)
+        return parse_document(
+            tomllib.loads(preset_text(text)), source=f"preset {text}", default_name=text
+        )
     path = Path(text)
     document = read_document(path)
     return parse_document(document, source=str(path), default_name=path.stem)
@@ -101,9 +111,7 @@ def read_document(path: Path) -> dict[str, Any]:
         data = path.read_bytes()
     except FileNotFoundError:
         presets = ", ".join(preset_names())
-        raise NetworkFileError(
-            source, "", f"no such file or preset (presets: {presets})"
-        ) from None
+        raise NetworkFileError(source, "", f"no such file or preset (presets: {presets})") from None
     except IsADirectoryError:
         raise NetworkFileError(source, "", "is a directory, not a network file") from None
     except PermissionError:
@@ -119,7 +127,8 @@ def parse_bytes(data: bytes, source: str, suffix: str) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise NetworkFileError(
-            source, "",
+            source,
+            "",
             f"is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
         ) from None
     if text.startswith("\ufeff"):
@@ -150,8 +159,9 @@ def _parse_json(text: str, source: str, named_json: bool) -> Any:
         if named_json and _is_toml(text):
             hint = " (this file holds TOML, but its name ends in .json)"
         raise NetworkFileError(
-            source, "", f"JSON syntax error at line {error.lineno}, column {error.colno}: "
-            f"{error.msg}{hint}",
+            source,
+            "",
+            f"JSON syntax error at line {error.lineno}, column {error.colno}: {error.msg}{hint}",
         ) from None
     except RecursionError:
         raise NetworkFileError(source, "", "JSON nested too deeply") from None
@@ -203,8 +213,9 @@ def _too_many_digits(text: str, source: str, language: str) -> NetworkFileError 
         return None
     line = text.count("\n", 0, match.start()) + 1
     return NetworkFileError(
-        source, "", f"{language} number at line {line} has over {limit:,} digits, "
-        "too many for a network file",
+        source,
+        "",
+        f"{language} number at line {line} has over {limit:,} digits, too many for a network file",
     )
 
 
@@ -357,7 +368,7 @@ class _Checker:
             if not NAME_PATTERN.fullmatch(name):
                 raise self.fail(
                     f"{key}[{k}]",
-                    f'expected a name of letters, digits and _ starting with a letter, '
+                    f"expected a name of letters, digits and _ starting with a letter, "
                     f'found "{_shown(name)}"',
                 )
             if name in RESERVED_NAMES:
@@ -388,8 +399,9 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
     loss = c.choice(doc.get("loss", "half_sse"), "loss", LOSSES)
     update = c.choice(doc.get("update", "online"), "update", UPDATES)
     train_biases = c.boolean(doc.get("train_biases", True), "train_biases")
-    order = c.choice(doc.get("hidden_gradients", "before_update"), "hidden_gradients",
-                     HIDDEN_GRADIENTS)
+    order = c.choice(
+        doc.get("hidden_gradients", "before_update"), "hidden_gradients", HIDDEN_GRADIENTS
+    )
     if order == "after_output_update" and update != "online":
         raise c.fail(
             "hidden_gradients",
@@ -402,8 +414,9 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         raise c.fail("layers", "expected at least one layer, found an empty list")
     if len(raw_layers) > 64:
         raise c.fail("layers", f"{len(raw_layers)} layers is over the limit of 64")
-    raw_samples = c.array(doc["samples"], "samples", "a list of samples ([[samples]] tables)",
-                          MAX_SAMPLES)
+    raw_samples = c.array(
+        doc["samples"], "samples", "a list of samples ([[samples]] tables)", MAX_SAMPLES
+    )
     if not raw_samples:
         raise c.fail("samples", "expected at least one sample, found an empty list")
 
@@ -464,8 +477,9 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         else:
             for default in names[k + 1]:
                 if default in taken:
-                    raise c.fail(f"layers[{k}].names",
-                                 f'the default name "{default}" is taken; give names')
+                    raise c.fail(
+                        f"layers[{k}].names", f'the default name "{default}" is taken; give names'
+                    )
                 taken.add(default)
 
     # Parameters: given, or drawn from the seeded generator.
@@ -478,8 +492,15 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         if "weights" in layer:
             rows = layer["weights"]
             matrix = np.array(
-                [c.vector(row, f"{key}.weights[{j}]", n_in, "one weight per neuron of the "
-                          "layer before") for j, row in enumerate(rows)],
+                [
+                    c.vector(
+                        row,
+                        f"{key}.weights[{j}]",
+                        n_in,
+                        "one weight per neuron of the layer before",
+                    )
+                    for j, row in enumerate(rows)
+                ],
                 dtype=np.float64,
             ).reshape(size, n_in)
         else:
@@ -489,8 +510,9 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         if bias_kinds[k] == "shared":
             biases.append(np.array([c.number(layer["bias"], f"{key}.bias")]))
         elif "biases" in layer:
-            biases.append(np.array(c.vector(layer["biases"], f"{key}.biases", size, "one bias "
-                                            "per neuron")))
+            biases.append(
+                np.array(c.vector(layer["biases"], f"{key}.biases", size, "one bias per neuron"))
+            )
         elif bias_kinds[k] == "neuron":
             biases.append(np.zeros(size))
         else:
@@ -503,8 +525,7 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         for required in ("inputs", "targets"):
             if required not in sample:
                 raise c.fail(f"{key}.{required}", "missing; a sample needs inputs and targets")
-        inputs.append(c.vector(sample["inputs"], f"{key}.inputs", n_inputs,
-                               "one per input"))
+        inputs.append(c.vector(sample["inputs"], f"{key}.inputs", n_inputs, "one per input"))
         target = c.vector(sample["targets"], f"{key}.targets", sizes[-1], "one per output")
         _check_targets(c, loss, target, f"{key}.targets")
         targets.append(target)
@@ -553,8 +574,9 @@ def _layer_size(c: _Checker, layer: dict, key: str, n_in: int) -> int:
     if "weights" in layer and "size" in layer:
         raise c.fail(f"{key}.size", "give either weights or size, not both")
     if "weights" in layer:
-        rows = c.array(layer["weights"], f"{key}.weights",
-                       "a list of rows, one per neuron", MAX_NEURONS)
+        rows = c.array(
+            layer["weights"], f"{key}.weights", "a list of rows, one per neuron", MAX_NEURONS
+        )
         if not rows:
             raise c.fail(f"{key}.weights", "expected at least one row, found an empty list")
         for j, row in enumerate(rows):
