@@ -112,10 +112,18 @@ class ParamTable(ScrollView, can_focus=True):
             return
         width = sum(w + 1 for _, _, w in self._columns()) + 30
         self.virtual_size = Size(width, len(view.rows) + 1)
-        if view.selected is not None:
-            row = view.rows.index_of(view.selected)
-            self._scroll_to_row(row)
+        self._follow_selected()
+        self.call_after_refresh(self._follow_selected)  # once the new size is laid out
         self.refresh()
+
+    def on_resize(self) -> None:
+        self._follow_selected()
+
+    def _follow_selected(self) -> None:
+        """The table's scroll follows the position: the selected row is in view."""
+        view = self.view
+        if view is not None and view.selected is not None:
+            self._scroll_to_row(view.rows.index_of(view.selected))
 
     def watch_cursor(self) -> None:
         self._scroll_to_row(self.cursor)
@@ -229,6 +237,20 @@ class ParamTable(ScrollView, can_focus=True):
     def action_cursor(self, delta: int) -> None:
         if self.view is not None:
             self.cursor = max(0, min(len(self.view.rows) - 1, self.cursor + delta))
+
+    # ←, →, home and end belong to the debugger (steps and epoch ends) even where they cannot
+    # act, so that a key the debugger dims never scrolls the table instead.
+    def action_scroll_left(self) -> None:
+        pass
+
+    def action_scroll_right(self) -> None:
+        pass
+
+    def action_scroll_home(self) -> None:
+        pass
+
+    def action_scroll_end(self) -> None:
+        pass
 
     def action_choose(self) -> None:
         if self.view is not None:
