@@ -146,11 +146,9 @@ def _run(args: list[str]) -> int:
 
 
 def _load_for_command(spec: str, command: str, load_network):
-    from pathlib import Path
+    from bptui.engine.sessionfile import looks_like_session
 
-    from bptui.engine.session import SUFFIX, is_session_file
-
-    if spec.endswith(SUFFIX) or is_session_file(Path(spec)):
+    if looks_like_session(spec):
         raise BptuiError(
             f"{spec}: a saved session opens in the app (bptui {spec}); "
             f"`bptui {command}` takes a network file or preset"
@@ -177,13 +175,13 @@ def cmd_presets(name: str | None) -> int:
 
 
 def cmd_app(spec: str, precision: int) -> int:
-    from pathlib import Path
-
     from bptui.engine.loader import load_network
-    from bptui.engine.session import SUFFIX, is_session_file, load_session
+    from bptui.engine.sessionfile import looks_like_session
 
     # A bad file is reported before any screen opens.
-    if spec.endswith(SUFFIX) or is_session_file(Path(spec)):
+    if looks_like_session(spec):
+        from bptui.engine.session import load_session
+
         session = load_session(spec)
         network = None
     else:

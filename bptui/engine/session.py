@@ -30,10 +30,7 @@ from bptui.engine.history import History
 from bptui.engine.loader import parse_document
 from bptui.engine.network import Network
 from bptui.engine.passes import bias_vector
-
-FORMAT = "bptui-session"
-VERSION = 1
-SUFFIX = ".bptui"
+from bptui.engine.sessionfile import FORMAT, SUFFIX, VERSION, is_session_file  # noqa: F401
 
 
 @dataclass
@@ -141,17 +138,6 @@ def session_document(session: Session) -> dict[str, Any]:
             "nonfinite_epoch": state["nonfinite_epoch"],
         },
     }
-
-
-def is_session_file(path: Path) -> bool:
-    """Does `path` hold a bptui session (judged by its opening bytes)?"""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    text = head.decode("utf-8", errors="replace")
-    return f'"format": "{FORMAT}"' in text or f'"format":"{FORMAT}"' in text
 
 
 def save_session(session: Session, path: str | Path) -> Path:
