@@ -151,9 +151,34 @@ def parse_bytes(data: bytes, source: str, suffix: str) -> dict[str, Any]:
     return document
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (TOML refuses it too; JSON keeps the last)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 def _parse_json(text: str, source: str, named_json: bool) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as error:
+        quoted = json.dumps(error.key)
+        places = [m.start() for m in re.finditer(re.escape(quoted) + r"\s*:", text)]
+        line = text.count("\n", 0, places[-1]) + 1 if places else 1
+        raise NetworkFileError(
+            source,
+            "",
+            f"JSON key {one_line(quoted)} given twice in one object (again at line {line})",
+        ) from None
     except json.JSONDecodeError as error:
         hint = ""
         if named_json and _is_toml(text):
