@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import ScrollableContainer
 from textual.events import Click
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from bptui.engine.breakdown import Breakdown
 from bptui.engine.view import Frame
@@ -27,19 +28,20 @@ class ChainView:
     expanded: frozenset[tuple[int, int]] = frozenset()  # δs the user opened
 
 
-class ChainPanel(ScrollableContainer):
+class ChainPanel(ScrollView):
     """Each factor on two lines, `symbol = formula` then `= numbers = value`; factors already
-    reached show their numbers, those ahead only their symbols. Scrolls both ways."""
+    reached show their numbers, those ahead only their symbols. Draws its lines itself (the
+    Line API), so that a step repaints it without laying out the screen."""
 
     DEFAULT_CSS = """
     ChainPanel {
         height: 1fr;
+        background: $background;
         border: round $secondary;
         border-title-style: bold;
         padding: 0 1;
         scrollbar-size: 0 0;  /* scrolls with the wheel; a stale thumb would outlive a step */
     }
-    ChainPanel > Static { width: auto; text-wrap: nowrap; }
     """
 
     view: reactive[ChainView | None] = reactive(None)
@@ -58,8 +60,10 @@ class ChainPanel(ScrollableContainer):
             self.layer = layer
             self.unit = unit
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="chain-text")
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._lines: list[Strip] = []
+        self._delta_rows: dict[int, tuple[int, int]] = {}
 
     def watch_view(self) -> None:
         self._show()
@@ -74,12 +78,27 @@ class ChainPanel(ScrollableContainer):
         view = self.view
         if view is None or not self.is_mounted:
             return
-        self.query_one("#chain-text", Static).update(self.render_view(view))
-        self.call_after_refresh(self._keep_current_in_view)
+        console = self.app.console
+        self._lines = [
+            Strip(list(line.render(console)))
+            for line in self.render_view(view).split("\n", allow_blank=True)
+        ]
+        width = max((strip.cell_length for strip in self._lines), default=0)
+        self.virtual_size = Size(width, len(self._lines))
+        self._keep_current_in_view()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        row = int(self.scroll_offset.y) + y
+        if row >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        x = int(self.scroll_offset.x)
+        return self._lines[row].crop_extend(x, x + width, None).apply_style(self.rich_style)
 
     def on_click(self, event: Click) -> None:
         row = event.screen_y - self.content_region.y + int(self.scroll_offset.y)
-        place = getattr(self, "_delta_rows", {}).get(row)
+        place = self._delta_rows.get(row)
         if place is not None and place[0] < len(self.view.frame.trace.network.layers) - 1:
             self.post_message(self.DeltaToggled(*place))
 

@@ -56,6 +56,7 @@ class ParamTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ParamTable {
         height: 1fr;
+        background: $background;
         border: round $accent;
         border-title-style: bold;
         scrollbar-size: 1 1;
@@ -140,10 +141,14 @@ class ParamTable(ScrollView, can_focus=True):
 
     # -- drawing ----------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
+        """One line of the table, on the widget's own background."""
+        return self._line(y).apply_style(self.rich_style)
+
+    def _line(self, y: int) -> Strip:
         view = self.view
         width = self.scrollable_content_region.width
         if view is None:
-            return Strip.blank(width)
+            return Strip.blank(width, self.rich_style)
         if y == 0:
             return self._header(width)
         summary = self.fd_summary()
@@ -151,7 +156,7 @@ class ParamTable(ScrollView, can_focus=True):
             return Strip([Segment(summary, Style(italic=True))]).crop_extend(0, width, None)
         row_index = self.scroll_offset.y + y - 1
         if row_index >= len(view.rows):
-            return Strip.blank(width)
+            return Strip.blank(width, self.rich_style)
         return self._row(view, row_index, width)
 
     def _header(self, width: int) -> Strip:

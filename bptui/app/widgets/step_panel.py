@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widget import Widget
 
 from bptui.engine.view import Frame
 from bptui.fmt import alt_numbers, num, numbers
 
 
-class StepPanel(Static):
-    """Shows `symbol = formula = numbers = value`, the delta rule and any note."""
+class StepPanel(Widget):
+    """Shows `symbol = formula = numbers = value`, the delta rule and any note.
+
+    It renders itself (no `Static.update`), so a step repaints the panel without laying out
+    the screen again."""
 
     DEFAULT_CSS = """
     StepPanel {
@@ -28,20 +31,17 @@ class StepPanel(Static):
     precision: reactive[int] = reactive(9)
     """Decimals of the numbers."""
 
-    def watch_frame(self) -> None:
-        self._show()
+    def watch_frame(self, frame: Frame | None) -> None:
+        if frame is not None:
+            self.border_title = f"Step {frame.index + 1} · {frame.step.symbol}"
+            self.border_subtitle = frame.step.phase
 
-    def watch_precision(self) -> None:
-        self._show()
-
-    def _show(self) -> None:
+    def render(self) -> Text:
         frame = self.frame
         if frame is None:
-            return
+            return Text("")
         step = frame.step
         p = self.precision
-        self.border_title = f"Step {frame.index + 1} · {step.symbol}"
-        self.border_subtitle = step.phase
         text = Text()
         text.append(step.symbol, "bold")
         text.append("\n  = ")
@@ -59,4 +59,4 @@ class StepPanel(Static):
         if step.note:
             text.append("\n")
             text.append(step.note, "italic")
-        self.update(text)
+        return text
