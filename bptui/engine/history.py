@@ -26,6 +26,8 @@ from bptui.engine.train import train
 REPLAY_BUDGET = 200_000
 CACHE_PARAMS = 16
 CACHE_TRACES = 4
+# ...but no more epochs' arrays than about this many numbers (a big net's epoch holds millions).
+CACHE_TRACE_NUMBERS = 8_000_000
 
 
 # ...and the checkpoints of 1,000 epochs at most about this many bytes.
@@ -119,9 +121,16 @@ class History:
         with self._lock:
             if epoch <= self.epochs_done + 1:
                 self._traces[epoch] = result
-                while len(self._traces) > CACHE_TRACES:
+                while len(self._traces) > self._trace_cache_size:
                     self._traces.popitem(last=False)
         return result
+
+    @property
+    def _trace_cache_size(self) -> int:
+        """How many recent epochs to keep whole: 4, or fewer for a big net (at least 1)."""
+        network = self.network
+        per_epoch = network.n_samples * 3 * max(network.n_params, 1)
+        return max(1, min(CACHE_TRACES, CACHE_TRACE_NUMBERS // per_epoch))
 
     # -- growing ----------------------------------------------------------------------------
     def extend(
