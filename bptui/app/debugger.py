@@ -163,9 +163,9 @@ class DebuggerScreen(Screen[None]):
     DebuggerScreen.too-small #panels, DebuggerScreen.too-small Footer { display: none; }
     """
 
-    position: reactive[tuple[int, int]] = reactive((1, 0), init=False)
+    position: reactive[tuple[int, int]] = reactive((1, 0), init=False, repaint=False)
     """(epoch, step index within the epoch): all that decides what the panels show."""
-    pinned: reactive[str | None] = reactive(None, init=False)
+    pinned: reactive[str | None] = reactive(None, init=False, repaint=False)
     """The parameter the chain panel is pinned to; None: it follows the step."""
     lower_view: reactive[str] = reactive("diagram", init=False)
     """At small sizes, which panel fills the lower part of the screen."""
@@ -256,13 +256,15 @@ class DebuggerScreen(Screen[None]):
             row.styles.height = "1fr"
         self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
         too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
+        was_too_small = self.too_small
         self.set_class(too_small, "too-small")
         if too_small:
             self.query_one("#too-small", Static).update(
                 f"bptui needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is "
                 f"{size.width}×{size.height}.\n\nEnlarge it, or press q to quit, ? for help."
             )
-        self.refresh_bindings()
+        if too_small != was_too_small:
+            self._refresh_footer()
 
     @property
     def too_small(self) -> bool:
@@ -292,7 +294,7 @@ class DebuggerScreen(Screen[None]):
             self.set_class(name == view and name != "diagram", f"view-{name}")
 
     def watch_running(self) -> None:
-        self.refresh_bindings()
+        self._refresh_footer()
 
     def show(self) -> None:
         """Hand every widget what it shows at the current position."""

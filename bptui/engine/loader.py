@@ -508,7 +508,7 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
                 taken.add(default)
 
     # Parameters: given, or drawn from the seeded generator.
-    rng = np.random.default_rng(seed)
+    rng = None  # made only when a layer is given by size (importing numpy.random costs ~20 ms)
     weights, biases = [], []
     n_in = n_inputs
     for k, layer in enumerate(layer_docs):
@@ -529,6 +529,8 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
                 dtype=np.float64,
             ).reshape(size, n_in)
         else:
+            if rng is None:
+                rng = np.random.default_rng(seed)
             bound = math.sqrt(6.0 / (n_in + size))
             matrix = rng.uniform(-bound, bound, size=(size, n_in))
         weights.append(matrix)

@@ -34,6 +34,8 @@ class LossPlot(PlotextPlot):
     view: reactive[LossView | None] = reactive(None)
     """The losses to plot."""
 
+    _plotted_size = None
+
     def on_mount(self) -> None:
         self.border_title = "Loss after each epoch (log scale)"
 
@@ -41,38 +43,44 @@ class LossPlot(PlotextPlot):
         self.replot()
 
     def on_resize(self) -> None:
-        self.replot()
+        if self.size != self._plotted_size:
+            self.replot()
 
     def replot(self) -> None:
+        self._plotted_size = self.size
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         view = self.view
         if view is None:
             return
-        points = [(0, view.initial)] if view.initial is not None else []
-        points += [(k + 1, loss) for k, loss in enumerate(view.losses)]
-        points = [(x, y) for x, y in points if y is not None and math.isfinite(y) and y > 0]
         self.border_subtitle = (
             "epoch 0 only: finish an epoch, or r to run"
             if len(view.losses) == 0
             else f"epochs 0 to {len(view.losses):,}"
         )
-        if not points:
+        # y[x] is the loss after epoch x (x = 0: before any); thin by index first, at most
+        # about two points a column, then leave out the non-finite ones.
+        count = len(view.losses) + 1
+        stride = max(1, count // (2 * max(10, self.size.width)))
+        xs_all = [*range(0, count, stride)]
+        if xs_all[-1] != count - 1:
+            xs_all.append(count - 1)
+
+        def loss(x: int) -> float | None:
+            return view.initial if x == 0 else view.losses[x - 1]
+
+        shown = [(x, y) for x in xs_all if (y := loss(x)) is not None and _plottable(y)]
+        if not shown:
             self.refresh()
             return
-        width = max(10, self.size.width)
-        stride = max(1, len(points) // (2 * width))
-        shown = points[::stride]
-        if shown[-1] != points[-1]:
-            shown.append(points[-1])
         xs = [x for x, _ in shown]
         plt.xlim(0, max(1, xs[-1]))
         ys = [math.log10(y) for _, y in shown]
         plt.plot(xs, ys, marker="braille")
-        current = [(x, y) for x, y in points if x == view.epoch - 1]
-        if current:
-            plt.scatter([current[0][0]], [math.log10(current[0][1])], marker="●", color="red")
+        marker = view.epoch - 1
+        if 0 <= marker < count and (y := loss(marker)) is not None and _plottable(y):
+            plt.scatter([marker], [math.log10(y)], marker="●", color="red")
         low, high = math.floor(min(ys)), math.ceil(max(ys))
         if high == low:
             high = low + 1
@@ -82,3 +90,7 @@ class LossPlot(PlotextPlot):
         ticks = ticks[:: max(1, -(-len(ticks) // rows))]
         plt.yticks(ticks, [f"1e{t}" for t in ticks])
         self.refresh()
+
+
+def _plottable(loss: float) -> bool:
+    return math.isfinite(loss) and loss > 0
