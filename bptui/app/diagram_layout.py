@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
@@ -77,6 +78,23 @@ class Canvas:
                 self.styles[y][cx] = style
             if owner is not None:
                 self.owners[y][cx] = owner
+
+    def to_segments(self) -> list[list[Segment]]:
+        """Each row as segments of equal style (what a Line API widget draws)."""
+        rows = []
+        for row_chars, row_styles in zip(self.chars, self.styles, strict=True):
+            segments: list[Segment] = []
+            run, run_style = "", None
+            for ch, style in zip(row_chars, row_styles, strict=True):
+                if style != run_style and run:
+                    segments.append(Segment(run, run_style))
+                    run = ""
+                run_style = style
+                run += ch
+            if run:
+                segments.append(Segment(run, run_style))
+            rows.append(segments)
+        return rows
 
     def to_text(self) -> list[Text]:
         lines = []

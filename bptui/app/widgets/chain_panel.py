@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from bptui.app.widgets.lines import ChangedLines
 from bptui.engine.breakdown import Breakdown
 from bptui.engine.view import Frame
 from bptui.fmt import equation, num, tree_lines
@@ -27,7 +28,7 @@ class ChainView:
     expanded: frozenset[tuple[int, int]] = frozenset()  # δs the user opened
 
 
-class ChainPanel(ScrollView):
+class ChainPanel(ChangedLines, ScrollView):
     """Each factor on two lines, `symbol = formula` then `= numbers = value`; factors already
     reached show their numbers, those ahead only their symbols. Draws its lines itself (the
     Line API), so that a step repaints it without laying out the screen."""
@@ -43,9 +44,9 @@ class ChainPanel(ScrollView):
     }
     """
 
-    view: reactive[ChainView | None] = reactive(None)
+    view: reactive[ChainView | None] = reactive(None, repaint=False)
     """The breakdown shown."""
-    precision: reactive[int] = reactive(9)
+    precision: reactive[int] = reactive(9, repaint=False)
     """Decimals of the numbers."""
 
     current_line = 0
@@ -61,7 +62,6 @@ class ChainPanel(ScrollView):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._lines: list[Strip] = []
         self._delta_rows: dict[int, tuple[int, int]] = {}
 
     def watch_view(self) -> None:
@@ -78,22 +78,22 @@ class ChainPanel(ScrollView):
         if view is None or not self.is_mounted:
             return
         console = self.app.console
-        self._lines = [
+        lines = [
             Strip(list(line.render(console)))
             for line in self.render_view(view).split("\n", allow_blank=True)
         ]
-        width = max((strip.cell_length for strip in self._lines), default=0)
-        self.virtual_size = Size(width, len(self._lines))
+        width = max((strip.cell_length for strip in lines), default=0)
+        self.virtual_size = Size(width, len(lines))
         self._keep_current_in_view()
-        self.refresh()
+        self.show_lines(lines, key=(self.size, self.scroll_offset))
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        row = int(self.scroll_offset.y) + y
-        if row >= len(self._lines):
+        line = self.drawn_line(int(self.scroll_offset.y) + y)
+        if line is None:
             return Strip.blank(width, self.rich_style)
         x = int(self.scroll_offset.x)
-        return self._lines[row].crop_extend(x, x + width, None).apply_style(self.rich_style)
+        return line.crop_extend(x, x + width, None).apply_style(self.rich_style)
 
     def on_click(self, event: Click) -> None:
         row = event.screen_y - self.content_region.y + int(self.scroll_offset.y)

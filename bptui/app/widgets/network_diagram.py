@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual.events import Click
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 from bptui.app.diagram_layout import Canvas, Highlights, draw_network
+from bptui.app.widgets.lines import ChangedLines
 from bptui.engine.view import Frame
 
 
@@ -22,8 +23,10 @@ class DiagramView:
     highlights: Highlights
 
 
-class NetworkDiagram(Widget):
-    """Neurons in columns, edges labelled with their weights; click an edge to select it."""
+class NetworkDiagram(ChangedLines, Widget):
+    """Neurons in columns, edges labelled with their weights; click an edge to select it.
+
+    A step repaints only the lines of the diagram that change."""
 
     DEFAULT_CSS = """
     NetworkDiagram {
@@ -40,9 +43,9 @@ class NetworkDiagram(Widget):
             super().__init__()
             self.name = name
 
-    view: reactive[DiagramView | None] = reactive(None)
+    view: reactive[DiagramView | None] = reactive(None, repaint=False)
     """What to draw."""
-    precision: reactive[int] = reactive(9)
+    precision: reactive[int] = reactive(9, repaint=False)
     """Decimals of the numbers."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -52,19 +55,33 @@ class NetworkDiagram(Widget):
     def on_mount(self) -> None:
         self.border_title = "Network"
 
-    def render(self) -> Text:
+    def watch_view(self) -> None:
+        self._draw()
+
+    def watch_precision(self) -> None:
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
         view = self.view
         size = self.content_size
         if view is None or size.width < 4 or size.height < 1:
             self._canvas = None
-            return Text("")
-        lines, self._canvas = draw_network(
+            self.show_lines([], key=size)
+            return
+        _, self._canvas = draw_network(
             view.frame, size.width, size.height, self.precision, view.highlights
         )
-        text = Text("\n", no_wrap=True, overflow="crop").join(lines)
-        text.no_wrap = True
-        text.overflow = "crop"
-        return text
+        self.show_lines([Strip(row) for row in self._canvas.to_segments()], key=size)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        line = self.drawn_line(y)
+        if line is None:
+            return Strip.blank(width, self.rich_style)
+        return line.crop_extend(0, width, None).apply_style(self.rich_style)
 
     def on_click(self, event: Click) -> None:
         canvas = self._canvas

@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from bptui.app.widgets.lines import ChangedLines
 from bptui.engine.rows import ParamRows
 from bptui.engine.view import Frame
 from bptui.fmt import column, num
@@ -36,7 +37,7 @@ class TableView:
     marked: frozenset[str] = frozenset()  # parameters with a breakpoint
 
 
-class ParamTable(ScrollView, can_focus=True):
+class ParamTable(ChangedLines, ScrollView, can_focus=True):
     """The parameter table. Up/down move the cursor, Enter pins the chain panel to a row."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -70,7 +71,7 @@ class ParamTable(ScrollView, can_focus=True):
             super().__init__()
             self.name = name
 
-    view: reactive[TableView | None] = reactive(None, always_update=True)
+    view: reactive[TableView | None] = reactive(None, always_update=True, repaint=False)
     """What to show."""
     precision: reactive[int] = reactive(9)
     """Decimals of the numbers."""
@@ -115,10 +116,26 @@ class ParamTable(ScrollView, can_focus=True):
         self.virtual_size = Size(width, len(view.rows) + 1)
         self._follow_selected()
         self.call_after_refresh(self._follow_selected)  # once the new size is laid out
-        self.refresh()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """Repaint the rows on screen that changed (a step changes one or two)."""
+        height = self.scrollable_content_region.height
+        lines = [self._line(y).apply_style(self.rich_style) for y in range(height)]
+        self.show_lines(lines, key=(self.size, self.scroll_offset, self.cursor,
+                                    self.has_focus, self.show_fd), scrolled=False)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._redraw()
+
+    def watch_scroll_x(self, old: float, new: float) -> None:
+        super().watch_scroll_x(old, new)
+        self._redraw()
 
     def on_resize(self) -> None:
         self._follow_selected()
+        self._redraw()
 
     def _follow_selected(self) -> None:
         """The table's scroll follows the position: the selected row is in view."""
@@ -142,6 +159,9 @@ class ParamTable(ScrollView, can_focus=True):
     # -- drawing ----------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         """One line of the table, on the widget's own background."""
+        drawn = self.drawn_line(y)
+        if drawn is not None and drawn.cell_length == self.scrollable_content_region.width:
+            return drawn
         return self._line(y).apply_style(self.rich_style)
 
     def _line(self, y: int) -> Strip:

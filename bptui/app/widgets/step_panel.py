@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
+from bptui.app.widgets.lines import ChangedLines
 from bptui.engine.view import Frame
 from bptui.fmt import alt_numbers, num, numbers
 
 
-class StepPanel(Widget):
+class StepPanel(ChangedLines, Widget):
     """Shows `symbol = formula = numbers = value`, the delta rule and any note.
 
-    It renders itself (no `Static.update`), so a step repaints the panel without laying out
-    the screen again."""
+    It draws its lines itself (the Line API), so a step repaints only the lines that change
+    and never lays out the screen again."""
 
     DEFAULT_CSS = """
     StepPanel {
@@ -26,15 +28,38 @@ class StepPanel(Widget):
     }
     """
 
-    frame: reactive[Frame | None] = reactive(None)
+    frame: reactive[Frame | None] = reactive(None, repaint=False)
     """The position whose step is shown."""
-    precision: reactive[int] = reactive(9)
+    precision: reactive[int] = reactive(9, repaint=False)
     """Decimals of the numbers."""
 
     def watch_frame(self, frame: Frame | None) -> None:
         if frame is not None:
             self.border_title = f"Step {frame.index + 1} · {frame.step.symbol}"
             self.border_subtitle = frame.step.phase
+        self._draw()
+
+    def watch_precision(self) -> None:
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        width = self.content_size.width
+        if width < 1 or not self.is_mounted:
+            return
+        console = self.app.console
+        lines = console.render_lines(self.render(), console.options.update_width(width),
+                                     pad=False)
+        self.show_lines([Strip(line) for line in lines], key=self.content_size)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        line = self.drawn_line(y)
+        if line is None:
+            return Strip.blank(width, self.rich_style)
+        return line.crop_extend(0, width, None).apply_style(self.rich_style)
 
     def render(self) -> Text:
         frame = self.frame

@@ -1,0 +1,40 @@
+"""Repainting only the lines that change.
+
+A step changes a few lines of each panel (a highlight moves, a value appears); repainting a
+whole panel writes the whole screen to the terminal again. Widgets that draw through the Line
+API keep the strips they drew and mark as dirty only the lines whose strips differ.
+"""
+
+from __future__ import annotations
+
+from textual.geometry import Region
+from textual.strip import Strip
+
+
+class ChangedLines:
+    """A mixin for Line API widgets: `show_lines` repaints only what changed."""
+
+    _drawn: tuple[Strip, ...] = ()
+    _drawn_key: object = None
+
+    def show_lines(self, lines: list[Strip], key: object = None, scrolled: bool = True) -> None:
+        """Draw `lines` (content lines, top to bottom; with scrolled=False, the lines on screen);
+        `key` names what else the drawing depends on (scroll offset, size): when it changes,
+        everything is repainted."""
+        old, self._drawn = self._drawn, tuple(lines)
+        old_key, self._drawn_key = self._drawn_key, key
+        if old_key != key or len(old) != len(lines) or not self.is_mounted:
+            self.refresh()
+            return
+        top = int(self.scroll_offset.y) if scrolled else 0
+        width = self.size.width
+        dirty = [
+            Region(0, y - top, width, 1)
+            for y, (before, after) in enumerate(zip(old, lines, strict=True))
+            if before != after
+        ]
+        if dirty:
+            self.refresh(*dirty)
+
+    def drawn_line(self, y: int) -> Strip | None:
+        return self._drawn[y] if 0 <= y < len(self._drawn) else None
