@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.events import Click
-from textual.geometry import Size
+from textual.events import Click, MouseScrollDown, MouseScrollUp
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from bptui.app.widgets.lines import ChangedLines
 from bptui.engine.breakdown import Breakdown
@@ -28,10 +27,11 @@ class ChainView:
     expanded: frozenset[tuple[int, int]] = frozenset()  # δs the user opened
 
 
-class ChainPanel(ChangedLines, ScrollView):
+class ChainPanel(ChangedLines, Widget):
     """Each factor on two lines, `symbol = formula` then `= numbers = value`; factors already
     reached show their numbers, those ahead only their symbols. Draws its lines itself (the
-    Line API), so that a step repaints it without laying out the screen."""
+    Line API) and scrolls itself (the wheel, and by a rule of the position), so that a step
+    repaints only the lines that change and never lays out the screen."""
 
     DEFAULT_CSS = """
     ChainPanel {
@@ -40,7 +40,6 @@ class ChainPanel(ChangedLines, ScrollView):
         border: round $secondary;
         border-title-style: bold;
         padding: 0 1;
-        scrollbar-size: 0 0;  /* scrolls with the wheel; a stale thumb would outlive a step */
     }
     """
 
@@ -63,6 +62,8 @@ class ChainPanel(ChangedLines, ScrollView):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._delta_rows: dict[int, tuple[int, int]] = {}
+        self._content: list[Strip] = []
+        self._top = 0
 
     def watch_view(self) -> None:
         self._show()
@@ -78,25 +79,41 @@ class ChainPanel(ChangedLines, ScrollView):
         if view is None or not self.is_mounted:
             return
         console = self.app.console
-        lines = [
+        self._content = [
             Strip(list(line.render(console)))
             for line in self.render_view(view).split("\n", allow_blank=True)
         ]
-        width = max((strip.cell_length for strip in lines), default=0)
-        self.virtual_size = Size(width, len(lines))
         self._keep_current_in_view()
-        self.show_lines(lines, key=(self.size, self.scroll_offset))
+        self._draw()
+
+    def _draw(self) -> None:
+        height = self.content_size.height
+        width = self.content_size.width
+        shown = self._content[self._top : self._top + height]
+        lines = [line.crop_extend(0, width, None).apply_style(self.rich_style) for line in shown]
+        self.show_lines(lines, key=(self.content_size, self._top), scrolled=False)
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        line = self.drawn_line(int(self.scroll_offset.y) + y)
+        line = self.drawn_line(y)
         if line is None:
-            return Strip.blank(width, self.rich_style)
-        x = int(self.scroll_offset.x)
-        return line.crop_extend(x, x + width, None).apply_style(self.rich_style)
+            return Strip.blank(self.content_size.width, self.rich_style)
+        return line
+
+    def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
+        self._scroll(3)
+        event.stop()
+
+    def on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
+        self._scroll(-3)
+        event.stop()
+
+    def _scroll(self, rows: int) -> None:
+        limit = max(0, len(self._content) - self.content_size.height)
+        self._top = max(0, min(limit, self._top + rows))
+        self._draw()
 
     def on_click(self, event: Click) -> None:
-        row = event.screen_y - self.content_region.y + int(self.scroll_offset.y)
+        row = event.screen_y - self.content_region.y + self._top
         place = self._delta_rows.get(row)
         if place is not None and place[0] < len(self.view.frame.trace.network.layers) - 1:
             self.post_message(self.DeltaToggled(*place))
@@ -104,9 +121,8 @@ class ChainPanel(ChangedLines, ScrollView):
     def _keep_current_in_view(self) -> None:
         """Scroll by a rule of the position alone (top, unless the current factor would be
         off screen), so that coming back to a step shows exactly what it showed before."""
-        height = self.scrollable_content_region.height
-        top = 0 if self.current_line < height - 1 else self.current_line - height // 3
-        self.scroll_to(x=0, y=top, animate=False)
+        height = self.content_size.height
+        self._top = 0 if self.current_line < height - 1 else self.current_line - height // 3
 
     def render_view(self, view: ChainView) -> Text:
         b = view.breakdown
@@ -120,7 +136,7 @@ class ChainPanel(ChangedLines, ScrollView):
         position = frame.index  # step indices are the epoch's, so this compares directly
         p = self.precision
         text = Text()
-        width = max(20, self.scrollable_content_region.width - 1)
+        width = max(20, self.content_size.width - 1)
         self.current_line = 0
         self._delta_rows: dict[int, tuple[int, int]] = {}
         rows = 0
