@@ -502,3 +502,14 @@ def test_generated_source_reads_like_the_post() -> None:
     checked = scalar_source(load_network("mazur-2015"), checked=True)
     assert "if not finite(E, *params):" in checked
     compile(checked, "<test>", "exec")
+
+
+def test_the_xor_preset_learns_xor_within_5000_epochs() -> None:
+    """Every output within 0.1 of its target after 5,000 epochs (checked with the engine's
+    own forward pass at the trained parameters)."""
+    from bptui.engine.passes import forward
+
+    network = load_network("xor")
+    result = train(network, network.params, 5000)
+    _, outs = forward(network, result.params, network.inputs)
+    assert np.all(np.abs(outs[-1] - network.targets) < 0.1)
