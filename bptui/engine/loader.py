@@ -615,7 +615,13 @@ def _layer_size(c: _Checker, layer: dict, key: str, n_in: int) -> int:
                 )
         return len(rows)
     if "size" in layer:
-        return c.integer(layer["size"], f"{key}.size", 1, MAX_NEURONS)
+        size = layer["size"]
+        if isinstance(size, int) and not isinstance(size, bool) and size > MAX_NEURONS:
+            raise c.fail(
+                f"{key}.size",
+                f"{size:,} neurons is over the limit of {MAX_NEURONS:,} neurons a layer",
+            )
+        return c.integer(size, f"{key}.size", 1, MAX_NEURONS)
     raise c.fail(f"{key}.weights", "missing; give weights (a list of rows) or size")
 
 
