@@ -145,11 +145,6 @@ def node_parts(node: Node, trace: EpochTrace, precision: int, reached: bool) -> 
     return head, f"= {values} = {num(node.value, precision)}"
 
 
-def node_text(node: Node, trace: EpochTrace, precision: int, reached: bool) -> str:
-    head, tail = node_parts(node, trace, precision, reached)
-    return f"{head} {tail}" if tail else head
-
-
 def _operand(value: float, precision: int, position: int) -> str:
     text = num(value, precision)
     return f"({text})" if position and text.startswith(MINUS) else text

@@ -1,7 +1,7 @@
 """Drawing the network as text: neurons in columns, edges as straight lines, labelled.
 
-`draw_network` lays the network out on a character canvas of a given size and returns rich
-`Text` lines plus a map from cells to the parameter drawn there (for clicks). Each neuron is a
+`draw_network` lays the network out on a character canvas of a given size: its rows (as rich
+`Text` or segments) and a map from cells to the parameter drawn there (for clicks). Each neuron is a
 small block (its name, then `net` and `out` once this pass has computed them, `·` before);
 each edge leaves its source from its own row ("port") with its label (`w5 0.4`, in the update
 phase `w5 0.4→0.35891648`) right after the source, then runs straight to the target. Labels of
@@ -164,7 +164,7 @@ def _is_finite_text(text: str) -> bool:
 
 def draw_network(
     frame: Frame, width: int, height: int, precision: int = 9, highlights: Highlights | None = None
-) -> tuple[list[Text], Canvas]:
+) -> Canvas:
     """The diagram of `frame` on a width × height canvas."""
     hl = highlights or Highlights()
     network = frame.trace.network
@@ -318,7 +318,7 @@ def draw_network(
                 else (STYLE_USED if name in hl.uses else STYLE_PENDING)
             )
             canvas.put(xs[c], height - 1, text, style, owner=name)
-    return canvas.to_text(), canvas
+    return canvas
 
 
 def _edge_style(name: str, weight: float, hl: Highlights, collapsed: bool) -> Style | None:

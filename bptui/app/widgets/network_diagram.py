@@ -71,7 +71,7 @@ class NetworkDiagram(ChangedLines, Widget):
             self._canvas = None
             self.show_lines([], key=size)
             return
-        _, self._canvas = draw_network(
+        self._canvas = draw_network(
             view.frame, size.width, size.height, self.precision, view.highlights
         )
         self.show_lines([Strip(row) for row in self._canvas.to_segments()], key=size)

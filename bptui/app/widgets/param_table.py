@@ -122,8 +122,11 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         """Repaint the rows on screen that changed (a step changes one or two)."""
         height = self.scrollable_content_region.height
         lines = [self._line(y).apply_style(self.rich_style) for y in range(height)]
-        self.show_lines(lines, key=(self.size, self.scroll_offset, self.cursor,
-                                    self.has_focus, self.show_fd), scrolled=False)
+        self.show_lines(
+            lines,
+            key=(self.size, self.scroll_offset, self.cursor, self.has_focus, self.show_fd),
+            scrolled=False,
+        )
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)

@@ -50,8 +50,7 @@ class StepPanel(ChangedLines, Widget):
         if width < 1 or not self.is_mounted:
             return
         console = self.app.console
-        lines = console.render_lines(self.render(), console.options.update_width(width),
-                                     pad=False)
+        lines = console.render_lines(self.render(), console.options.update_width(width), pad=False)
         self.show_lines([Strip(line) for line in lines], key=self.content_size)
 
     def render_line(self, y: int) -> Strip:
