@@ -88,8 +88,10 @@ def ms(seconds: float) -> str:
 
 def ratio_line(label: str, ours: float, ref_label: str, ref: float, target: float) -> str:
     ratio = ours / ref
-    return (f"{label} {ms(ours)} vs {ref_label} {ms(ref)}: ratio {ratio:.2f} "
-            f"(target <= {target:g}) {verdict(ratio <= target)}")
+    return (
+        f"{label} {ms(ours)} vs {ref_label} {ms(ref)}: ratio {ratio:.2f} "
+        f"(target <= {target:g}) {verdict(ratio <= target)}"
+    )
 
 
 def limit_line(label: str, value: float, target: float, unit: str = "s") -> str:
@@ -97,8 +99,10 @@ def limit_line(label: str, value: float, target: float, unit: str = "s") -> str:
         shown, limit = ms(value), ms(target)
     else:
         shown, limit = f"{value:.1f} {unit}", f"{target:g} {unit}"
-    return (f"{label} {shown}: ratio {value / target:.2f} to the target (<= {limit}) "
-            f"{verdict(value <= target)}")
+    return (
+        f"{label} {shown}: ratio {value / target:.2f} to the target (<= {limit}) "
+        f"{verdict(value <= target)}"
+    )
 
 
 def load() -> str:
@@ -107,8 +111,10 @@ def load() -> str:
 
 
 def spread(values: Sequence[float]) -> str:
-    return (f"[n={len(values)}, min {ms(min(values))}, median {ms(statistics.median(values))}, "
-            f"max {ms(max(values))}]")
+    return (
+        f"[n={len(values)}, min {ms(min(values))}, median {ms(statistics.median(values))}, "
+        f"max {ms(max(values))}]"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,29 +164,53 @@ class Tmux:
         self.session = f"bench-{tag}"
         self.target = f"={self.session}:"
         self.width, self.height = width, height
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("NO_COLOR", "TMUX", "TMUX_PANE", "PYTHONDONTWRITEBYTECODE")
-               and not k.startswith("TEXTUAL")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("NO_COLOR", "TMUX", "TMUX_PANE", "PYTHONDONTWRITEBYTECODE")
+            and not k.startswith("TEXTUAL")
+        }
         env["COLORTERM"] = "truecolor"
         env["PYTHONPYCACHEPREFIX"] = pycache()
         self._base = ["tmux", "-L", self.socket, "-f", "/dev/null"]
         _SERVERS.append(self)
         self._client: subprocess.Popen | None = None
         self._socket_path = ""
-        subprocess.run([*self._base, "new-session", "-d", "-s", self.session, "-x", str(width),
-                        "-y", str(height), "-c", str(ROOT), "sleep 1000000"],
-                       env=env, check=True)
+        subprocess.run(
+            [
+                *self._base,
+                "new-session",
+                "-d",
+                "-s",
+                self.session,
+                "-x",
+                str(width),
+                "-y",
+                str(height),
+                "-c",
+                str(ROOT),
+                "sleep 1000000",
+            ],
+            env=env,
+            check=True,
+        )
         subprocess.run([*self._base, "set-option", "-g", "window-size", "manual"], check=True)
-        self._client = subprocess.Popen([*self._base, "-C", "attach-session", "-t", self.target],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, bufsize=0, env=env)
+        self._client = subprocess.Popen(
+            [*self._base, "-C", "attach-session", "-t", self.target],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=0,
+            env=env,
+        )
         self._read_block()  # the attach's own reply
         self._socket_path = self.command("display-message -p '#{socket_path}'")[0]
         self.command("refresh-client -f no-output")
         self.command("set-option -g default-terminal tmux-256color")
         self.command(f"set-option -t {self.target} remain-on-exit on")
-        size = self.command(f"display-message -p -t {self.target} "
-                            "'#{window_width}x#{window_height}'")
+        size = self.command(
+            f"display-message -p -t {self.target} '#{{window_width}}x#{{window_height}}'"
+        )
         if size != [f"{width}x{height}"]:
             raise RuntimeError(f"tmux window is {size}, wanted {width}x{height}")
 
@@ -242,8 +272,9 @@ class Tmux:
         self.send_hex(f"\x1b[<0;{x + 1};{y + 1}m".encode())
 
     # -- waiting ----------------------------------------------------------------------------
-    def wait_for(self, ready: Callable[[str], bool], start: float,
-                 timeout: float = START_TIMEOUT) -> tuple[float, str]:
+    def wait_for(
+        self, ready: Callable[[str], bool], start: float, timeout: float = START_TIMEOUT
+    ) -> tuple[float, str]:
         """Poll plain captures until `ready(screen)`; (seconds since start, screen)."""
         while True:
             screen = self.capture(styled=False)
@@ -254,8 +285,9 @@ class Tmux:
                 raise TimeoutError(f"no complete screen after {timeout:g} s; last:\n{screen}")
             time.sleep(POLL)
 
-    def settle(self, start: float, before: str | None,
-               timeout: float = PRESS_TIMEOUT) -> tuple[float, str]:
+    def settle(
+        self, start: float, before: str | None, timeout: float = PRESS_TIMEOUT
+    ) -> tuple[float, str]:
         """Poll until the screen has been still for STILL; returns the time from `start` to the
         first capture of that final screen, and the screen. `before`: the screen before the
         action; the final screen must differ from it."""
@@ -311,8 +343,12 @@ class Tmux:
         if client is not None and client.stdin is not None:
             with contextlib.suppress(OSError):
                 client.stdin.close()  # the control client detaches
-        subprocess.run([*self._base, "kill-server"], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            [*self._base, "kill-server"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         if client is not None:
             try:
                 client.wait(timeout=5)
@@ -342,16 +378,28 @@ def all_of(*patterns: str) -> Callable[[str], bool]:
     return ready
 
 
-MAZUR_WEIGHTS = {"w1": "0.15", "w2": "0.2", "w3": "0.25", "w4": "0.3",
-                 "w5": "0.4", "w6": "0.45", "w7": "0.5", "w8": "0.55"}
+MAZUR_WEIGHTS = {
+    "w1": "0.15",
+    "w2": "0.2",
+    "w3": "0.25",
+    "w4": "0.3",
+    "w5": "0.4",
+    "w6": "0.45",
+    "w7": "0.5",
+    "w8": "0.55",
+}
 MAZUR_PARAMS = {**MAZUR_WEIGHTS, "b1": "0.35", "b2": "0.6"}
 
 BPTUI_FIRST = all_of(
     r"bptui · Mazur 2-2-2 · epoch 1 · FORWARD · step 1/51",  # the status line
     *(rf"─{w} {re.escape(v)}─" for w, v in MAZUR_WEIGHTS.items()),  # the diagram's labels
-    r"Step 1 · net_h1 ", r"= 0\.3775 ",  # the step panel
+    r"Current step",
+    r"│ net_h1 ",
+    r"= 0\.3775 ",  # the step panel
     *(rf"│.{p} +{re.escape(v)} " for p, v in MAZUR_PARAMS.items()),  # the table's rows
-    r"1e-?\d+┤", r"└┬─", r"^│.*│ +0\.00 ",  # the plot's axes and ticks
+    r"1e-?\d+┤",
+    r"└┬─",
+    r"^│.*│ +0\.00 ",  # the plot's axes and ticks
     r"q Quit",  # the footer
 )
 MINIMAL_FIRST = all_of(r"^step=0 *$", r"n Next", r"q Quit")
@@ -367,8 +415,9 @@ def open_settled(tmux: Tmux, argv: Sequence[str], ready: Callable[[str], bool]) 
     tmux.quiet(0.5)
 
 
-def key_times(tmux: Tmux, argv: Sequence[str], ready: Callable[[str], bool], key: str,
-              presses: int) -> list[float]:
+def key_times(
+    tmux: Tmux, argv: Sequence[str], ready: Callable[[str], bool], key: str, presses: int
+) -> list[float]:
     open_settled(tmux, argv, ready)
     times = [tmux.press(key) for _ in range(presses)]
     tmux.stop()
@@ -380,18 +429,39 @@ def bench_keys(presses: int) -> None:
     with Tmux(120, 40) as tmux:
         ref = key_times(tmux, minimal, MINIMAL_FIRST, "n", presses)
         ours = key_times(tmux, [BPTUI], BPTUI_FIRST, "n", presses)
-    print(ratio_line("bptui (mazur, 120x40) key n->settled median", statistics.median(ours),
-                     "minimal", statistics.median(ref), 3.0))
+    print(
+        ratio_line(
+            "bptui (mazur, 120x40) key n->settled median",
+            statistics.median(ours),
+            "minimal",
+            statistics.median(ref),
+            3.0,
+        )
+    )
     print(f"    bptui {spread(ours)}; minimal {spread(ref)}")
 
-    net16_first = all_of(r"bptui · 16-32-32-10 · epoch 1 · sample 1/4 · FORWARD · step 1/",
-                         r"\(i1\) \S+ ", r"\(o10\) → \S+", r"Step 1 · net_h1_1 ",
-                         r"│▶w\d+ +\S+ +· ", r"└┬─", r"q Quit")
+    net16_first = all_of(
+        r"bptui · 16-32-32-10 · epoch 1 · sample 1/4 · FORWARD · step 1/",
+        r"\(i1\) \S+ ",
+        r"\(o10\) → \S+",
+        r"Current step",
+        r"│ net_h1_1 ",
+        r"│▶w\d+ +\S+ +· ",
+        r"└┬─",
+        r"q Quit",
+    )
     with Tmux(160, 50) as tmux:
         ref = key_times(tmux, minimal, MINIMAL_FIRST, "n", presses)
         ours = key_times(tmux, [BPTUI, str(NET_16)], net16_first, "n", presses)
-    print(ratio_line("bptui (16-32-32-10, 160x50) key n->settled median",
-                     statistics.median(ours), "minimal", statistics.median(ref), 3.0))
+    print(
+        ratio_line(
+            "bptui (16-32-32-10, 160x50) key n->settled median",
+            statistics.median(ours),
+            "minimal",
+            statistics.median(ref),
+            3.0,
+        )
+    )
     print(f"    bptui {spread(ours)}; minimal {spread(ref)}")
 
 
@@ -399,8 +469,9 @@ def bench_keys(presses: int) -> None:
 # 2. Start to the first complete frame
 
 
-def start_times(tmux: Tmux, argv: Sequence[str], ready: Callable[[str], bool],
-                launches: int = LAUNCHES) -> list[float]:
+def start_times(
+    tmux: Tmux, argv: Sequence[str], ready: Callable[[str], bool], launches: int = LAUNCHES
+) -> list[float]:
     """The first launch warms the caches and is not counted."""
     times = []
     for k in range(launches + 1):
@@ -420,17 +491,27 @@ def bench_start() -> None:
         bare = start_times(tmux, [PYTHON, str(MINIMAL)], MINIMAL_FIRST)
         ref = start_times(tmux, [PYTHON, str(MINIMAL), "--numpy"], MINIMAL_FIRST)
         ours = start_times(tmux, [BPTUI], BPTUI_FIRST)
-        ref_nb = start_times(tmux, [*NO_BYTECODE, PYTHON, str(MINIMAL), "--numpy"],
-                             MINIMAL_FIRST)
+        ref_nb = start_times(tmux, [*NO_BYTECODE, PYTHON, str(MINIMAL), "--numpy"], MINIMAL_FIRST)
         ours_nb = start_times(tmux, [*NO_BYTECODE, BPTUI], BPTUI_FIRST)
-    print(ratio_line("bptui (mazur, 120x40) start->first complete frame median",
-                     statistics.median(ours), "minimal+numpy", statistics.median(ref), 1.5))
-    print(f"    bptui {spread(ours)}; minimal+numpy {spread(ref)}; minimal without numpy "
-          f"{spread(bare)}")
-    print("    (as this sandbox runs it, PYTHONDONTWRITEBYTECODE=1, bptui's modules compiled "
-          f"at every launch: bptui {ms(statistics.median(ours_nb))} vs minimal+numpy "
-          f"{ms(statistics.median(ref_nb))}, ratio "
-          f"{statistics.median(ours_nb) / statistics.median(ref_nb):.2f})")
+    print(
+        ratio_line(
+            "bptui (mazur, 120x40) start->first complete frame median",
+            statistics.median(ours),
+            "minimal+numpy",
+            statistics.median(ref),
+            1.5,
+        )
+    )
+    print(
+        f"    bptui {spread(ours)}; minimal+numpy {spread(ref)}; minimal without numpy "
+        f"{spread(bare)}"
+    )
+    print(
+        "    (as this sandbox runs it, PYTHONDONTWRITEBYTECODE=1, bptui's modules compiled "
+        f"at every launch: bptui {ms(statistics.median(ours_nb))} vs minimal+numpy "
+        f"{ms(statistics.median(ref_nb))}, ratio "
+        f"{statistics.median(ours_nb) / statistics.median(ref_nb):.2f})"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -470,8 +551,9 @@ async def part_run10k() -> None:
         await pilot.pause()
         seconds = time.perf_counter() - start
         where = f"ends at epoch {screen.epoch:,}, {screen.history.epochs_done:,} done"
-        print(limit_line(f"in-app run of 10,000 mazur epochs (plot included; {where})",
-                         seconds, 1.0))
+        print(
+            limit_line(f"in-app run of 10,000 mazur epochs (plot included; {where})", seconds, 1.0)
+        )
 
         idle = []
         for _ in range(20):
@@ -487,10 +569,15 @@ async def part_run10k() -> None:
             await pilot.pause()
             times.append(time.perf_counter() - start)
             assert screen.position == (epoch, 0)
-        print(limit_line("go to a random epoch of 10,000 (go + pause) median",
-                         statistics.median(times), 0.050)
-              + f"; max {ms(max(times))} ({verdict(max(times) <= 0.050)}); a pause alone, "
-                f"nothing changed: median {ms(statistics.median(idle))}")
+        print(
+            limit_line(
+                "go to a random epoch of 10,000 (go + pause) median",
+                statistics.median(times),
+                0.050,
+            )
+            + f"; max {ms(max(times))} ({verdict(max(times) <= 0.050)}); a pause alone, "
+            f"nothing changed: median {ms(statistics.median(idle))}"
+        )
 
 
 async def part_memory100k() -> None:
@@ -510,10 +597,13 @@ async def part_memory100k() -> None:
         await pilot.pause()
         seconds = time.perf_counter() - start
         after, peak = rss_mb()
-        print(limit_line("RSS growth over an in-app run of 100,000 mazur epochs",
-                         after - before, 50.0, "MB")
-              + f" (RSS {before:.1f} -> {after:.1f} MB, peak {peak:.1f} MB; "
-                f"the run took {seconds:.2f} s, ends at epoch {screen.epoch:,})")
+        print(
+            limit_line(
+                "RSS growth over an in-app run of 100,000 mazur epochs", after - before, 50.0, "MB"
+            )
+            + f" (RSS {before:.1f} -> {after:.1f} MB, peak {peak:.1f} MB; "
+            f"the run took {seconds:.2f} s, ends at epoch {screen.epoch:,})"
+        )
 
 
 async def first_frame(app, size: tuple[int, int]) -> tuple[float, str]:
@@ -525,8 +615,11 @@ async def first_frame(app, size: tuple[int, int]) -> tuple[float, str]:
         await pilot.pause()
         seconds = time.perf_counter() - start
         screen = app.screen
-        where = (f"at epoch {screen.epoch:,}, step {screen.index + 1}"
-                 if isinstance(screen, DebuggerScreen) else f"on {type(screen).__name__}")
+        where = (
+            f"at epoch {screen.epoch:,}, step {screen.index + 1}"
+            if isinstance(screen, DebuggerScreen)
+            else f"on {type(screen).__name__}"
+        )
         await pilot.press("q")
     return seconds, where
 
@@ -543,8 +636,12 @@ async def part_session() -> None:
     history.extend(epochs)
     extend = time.perf_counter() - start
     last = len(history.trace(epochs)) - 1
-    session = Session(history, epoch=epochs, index=last,
-                      message=f"after epoch {epochs:,}: loss {history.loss_after(epochs)}")
+    session = Session(
+        history,
+        epoch=epochs,
+        index=last,
+        message=f"after epoch {epochs:,}: loss {history.loss_after(epochs)}",
+    )
     fresh, _ = await first_frame(BptuiApp(load_network("mazur")), (120, 40))
     with tempfile.TemporaryDirectory(prefix="bptui-bench-") as directory:
         path = Path(directory) / "mazur-100k.bptui"
@@ -557,12 +654,17 @@ async def part_session() -> None:
         load = time.perf_counter() - start
         app = BptuiApp(session=loaded, session_path=str(path))
         frame, where = await first_frame(app, (120, 40))
-    print(limit_line(f"save a 100,000-epoch mazur session ({size / 1e6:.1f} MB file)",
-                     save, 1.0))
-    print(limit_line(f"reopen it: load_session {ms(load)} + first frame in-process "
-                     f"{ms(frame)} (shows {where}) =", load + frame, 1.0)
-          + f"; a fresh app's first frame in-process: {ms(fresh)}; "
-            f"History.extend(100,000) took {extend:.2f} s")
+    print(limit_line(f"save a 100,000-epoch mazur session ({size / 1e6:.1f} MB file)", save, 1.0))
+    print(
+        limit_line(
+            f"reopen it: load_session {ms(load)} + first frame in-process "
+            f"{ms(frame)} (shows {where}) =",
+            load + frame,
+            1.0,
+        )
+        + f"; a fresh app's first frame in-process: {ms(fresh)}; "
+        f"History.extend(100,000) took {extend:.2f} s"
+    )
 
 
 CHILD_PARTS = {
@@ -589,8 +691,10 @@ def main() -> None:
     from importlib.metadata import version
 
     tmux_version = subprocess.run(["tmux", "-V"], capture_output=True, text=True).stdout.strip()
-    print(f"python {sys.version.split()[0]}, textual {version('textual')}, {tmux_version}, "
-          f"{os.cpu_count()} CPUs, {load()}")
+    print(
+        f"python {sys.version.split()[0]}, textual {version('textual')}, {tmux_version}, "
+        f"{os.cpu_count()} CPUs, {load()}"
+    )
     if options.only in (None, "tmux"):
         bench_keys(options.presses)
         bench_start()

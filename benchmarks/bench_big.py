@@ -58,10 +58,16 @@ TARGET_KEY = 0.200
 
 _BIG_PARTS = all_of(
     r"bptui · big 64-128-128-10 · epoch 1 · sample 1/64 · FORWARD · step 1/6,?214,?720",
-    r"\(i1\) \S+ ", r"\(i64\) \S+ ", r"\(h1_1\) b 0", r"\(h2_128\) b 0", r"\(o10\) → \S+",
-    r"Step 1 · net_h1_1 ",
+    r"\(i1\) \S+ ",
+    r"\(i64\) \S+ ",
+    r"\(h1_1\) b 0",
+    r"\(h2_128\) b 0",
+    r"\(o10\) → \S+",
+    r"Current step",
+    r"│ net_h1_1 ",
     r"│▶w\d+ +\S+ +· ",  # the table's selected row (the step's parameter)
-    r"\de-?\d+┤", r"└┬─",
+    r"\de-?\d+┤",
+    r"└┬─",
     r"q Quit",
 )
 _TABLE_ROW = re.compile(r"^│.w\d+ +\S+ +· ", re.MULTILINE)
@@ -95,16 +101,21 @@ def keys(tmux: Tmux, key: str, presses: int) -> list[float] | str:
 def key_line(label: str, times: list[float] | str) -> str:
     if isinstance(times, str):
         return f"{label}: NOT MEASURED ({times})"
-    return (limit_line(f"{label} median", statistics.median(times), TARGET_KEY)
-            + f" {spread(times)}")
+    return limit_line(f"{label} median", statistics.median(times), TARGET_KEY) + f" {spread(times)}"
 
 
 def bench_tmux() -> None:
     argv = [BPTUI, str(BIG_NET)]
     with Tmux(*SIZE) as tmux:
         starts = start_times(tmux, argv, big_first)
-        print(limit_line("big (160x50) start->first complete frame median",
-                         statistics.median(starts), TARGET_START) + f" {spread(starts)}")
+        print(
+            limit_line(
+                "big (160x50) start->first complete frame median",
+                statistics.median(starts),
+                TARGET_START,
+            )
+            + f" {spread(starts)}"
+        )
 
         open_settled(tmux, argv, big_first)
         print(key_line("big key n->settled", keys(tmux, "n", PRESSES)))
@@ -118,8 +129,12 @@ def bench_tmux() -> None:
         x, y = table_header(tmux.capture(styled=False))
         tmux.click(x, y)
         tmux.quiet(0.3)
-        print(key_line("big key pagedown in the focused parameter table->settled",
-                       keys(tmux, "PageDown", PRESSES)))
+        print(
+            key_line(
+                "big key pagedown in the focused parameter table->settled",
+                keys(tmux, "PageDown", PRESSES),
+            )
+        )
         tmux.stop()
 
 
@@ -167,11 +182,14 @@ async def part_memory() -> None:
         run = time.perf_counter() - start
         ran, peak = rss_mb()
         done = screen.history.epochs_done
-    print(limit_line("big peak RSS (open, every phase of sample 1, 100 epochs run in-app)",
-                     peak, 300.0, "MB").replace("<= 300 MB", "< 300 MB")
-          + f": RSS {base:.0f} MB before the app (imports), {opened:.0f} MB opened, "
-            f"{visited:.0f} MB after the phases {'/'.join(phases)} of sample 1 "
-            f"({visit:.2f} s), {ran:.0f} MB after {done} epochs ({run:.1f} s)")
+    print(
+        limit_line(
+            "big peak RSS (open, every phase of sample 1, 100 epochs run in-app)", peak, 300.0, "MB"
+        ).replace("<= 300 MB", "< 300 MB")
+        + f": RSS {base:.0f} MB before the app (imports), {opened:.0f} MB opened, "
+        f"{visited:.0f} MB after the phases {'/'.join(phases)} of sample 1 "
+        f"({visit:.2f} s), {ran:.0f} MB after {done} epochs ({run:.1f} s)"
+    )
 
 
 async def part_growth() -> None:
@@ -191,10 +209,13 @@ async def part_growth() -> None:
         after, peak = rss_mb()
         done = screen.history.epochs_done
         every = screen.history.every
-    print(limit_line(f"big RSS growth over an in-app run of {done:,} epochs", after - before,
-                     100.0, "MB")
-          + f" (RSS {before:.0f} -> {after:.0f} MB, peak {peak:.0f} MB; the run took "
-            f"{run:.1f} s; a checkpoint every {every} epochs)")
+    print(
+        limit_line(
+            f"big RSS growth over an in-app run of {done:,} epochs", after - before, 100.0, "MB"
+        )
+        + f" (RSS {before:.0f} -> {after:.0f} MB, peak {peak:.0f} MB; the run took "
+        f"{run:.1f} s; a checkpoint every {every} epochs)"
+    )
 
 
 CHILD_PARTS = {"memory": part_memory, "growth": part_growth}

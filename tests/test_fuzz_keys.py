@@ -93,8 +93,9 @@ def check(app: BptuiApp, own: OwnTrace) -> None:
         expected = "batch update" if step.sample < 0 else f"sample {step.sample + 1}/"
         assert expected in status
     panel = screen.query_one(StepPanel)
-    assert panel.border_title == f"Step {index + 1} · {step.symbol}"
+    assert panel.border_subtitle == step.phase
     shown = str(panel.render())
+    assert shown.splitlines()[0] == step.symbol, (step, shown)
     assert num(step.value, screen.precision) in shown, (step, shown)
 
 

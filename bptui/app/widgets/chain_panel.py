@@ -130,7 +130,9 @@ class ChainPanel(ChangedLines, Widget):
             self.border_title = "Chain rule"
             return Text("No parameter: the backward pass of this sample is over.", style="italic")
         how = "pinned · u unpins" if view.pinned else "follows the step"
-        self.border_title = f"Chain rule · {b.param.name} ({how})"
+        title = f"Chain rule · {b.param.name} ({how})"
+        if self.border_title != title:  # setting it repaints the whole panel
+            self.border_title = title
         frame = view.frame
         trace = frame.trace
         position = frame.index  # step indices are the epoch's, so this compares directly

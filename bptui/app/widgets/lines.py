@@ -23,15 +23,15 @@ class ChangedLines:
         everything is repainted."""
         old, self._drawn = self._drawn, tuple(lines)
         old_key, self._drawn_key = self._drawn_key, key
-        if old_key != key or len(old) != len(lines) or not self.is_mounted:
+        if old_key != key or not self.is_mounted:
             self.refresh()
             return
         top = int(self.scroll_offset.y) if scrolled else 0
         width = self.size.width
         dirty = [
             Region(0, y - top, width, 1)
-            for y, (before, after) in enumerate(zip(old, lines, strict=True))
-            if before != after
+            for y in range(max(len(old), len(lines)))
+            if (old[y] if y < len(old) else None) != (lines[y] if y < len(lines) else None)
         ]
         if dirty:
             self.refresh(*dirty)

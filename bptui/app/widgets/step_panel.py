@@ -34,10 +34,14 @@ class StepPanel(ChangedLines, Widget):
     """Decimals of the numbers."""
 
     def watch_frame(self, frame: Frame | None) -> None:
-        if frame is not None:
-            self.border_title = f"Step {frame.index + 1} · {frame.step.symbol}"
+        # The title stays put (setting it repaints the whole panel); the status line says which
+        # step this is, and the first line names its symbol.
+        if frame is not None and self.border_subtitle != frame.step.phase:
             self.border_subtitle = frame.step.phase
         self._draw()
+
+    def on_mount(self) -> None:
+        self.border_title = "Current step"
 
     def watch_precision(self) -> None:
         self._draw()
