@@ -79,7 +79,7 @@ class DebuggerScreen(Screen[None]):
         Binding("n,right,space", "next", "Next", priority=True),
         Binding("p,left", "prev", "Prev", priority=True),
         Binding("right_square_bracket", "next_phase", "Phase▶", priority=True),
-        Binding("left_square_bracket", "prev_phase", "◀Phase", priority=True),
+        Binding("left_square_bracket", "prev_phase", "◀Phase", priority=True, show=False),
         Binding("1", "phase_start('forward')", "Forward", show=False),
         Binding("2", "phase_start('error')", "Error", show=False),
         Binding("3", "phase_start('backward')", "Backward", show=False),
@@ -92,7 +92,7 @@ class DebuggerScreen(Screen[None]):
         Binding("P", "prev_epoch", "◀Epoch", show=False),
         Binding("g", "goto", "Go to"),
         Binding("r", "run", "Run"),
-        Binding("c", "continue_run", "Continue"),
+        Binding("c", "continue_run", "Continue", show=False),
         Binding("b", "breakpoints", "Breakpoints"),
         Binding("escape", "cancel_run", "Stop run", show=False),
         Binding("u", "unpin", "Unpin", show=False),
@@ -229,7 +229,7 @@ class DebuggerScreen(Screen[None]):
             with Vertical(id="right"):
                 yield ChainPanel()
                 yield LossPlot()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for widget in (
