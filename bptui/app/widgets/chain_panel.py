@@ -93,12 +93,6 @@ class ChainPanel(ChangedLines, Widget):
         lines = [line.crop_extend(0, width, None).apply_style(self.rich_style) for line in shown]
         self.show_lines(lines, key=(self.content_size, self._top), scrolled=False)
 
-    def render_line(self, y: int) -> Strip:
-        line = self.drawn_line(y)
-        if line is None:
-            return Strip.blank(self.content_size.width, self.rich_style)
-        return line
-
     def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
         self._scroll(3)
         event.stop()

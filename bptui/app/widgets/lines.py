@@ -38,3 +38,11 @@ class ChangedLines:
 
     def drawn_line(self, y: int) -> Strip | None:
         return self._drawn[y] if 0 <= y < len(self._drawn) else None
+
+    def render_line(self, y: int) -> Strip:
+        """The drawn line `y` on the widget's background (a blank line past the drawing)."""
+        width = self.content_size.width
+        line = self.drawn_line(y)
+        if line is None:
+            return Strip.blank(width, self.rich_style)
+        return line.crop_extend(0, width, None).apply_style(self.rich_style)

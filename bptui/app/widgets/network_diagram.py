@@ -76,13 +76,6 @@ class NetworkDiagram(ChangedLines, Widget):
         )
         self.show_lines([Strip(row) for row in self._canvas.to_segments()], key=size)
 
-    def render_line(self, y: int) -> Strip:
-        width = self.content_size.width
-        line = self.drawn_line(y)
-        if line is None:
-            return Strip.blank(width, self.rich_style)
-        return line.crop_extend(0, width, None).apply_style(self.rich_style)
-
     def on_click(self, event: Click) -> None:
         canvas = self._canvas
         if canvas is None:

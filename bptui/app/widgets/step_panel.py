@@ -57,13 +57,6 @@ class StepPanel(ChangedLines, Widget):
         lines = console.render_lines(self.render(), console.options.update_width(width), pad=False)
         self.show_lines([Strip(line) for line in lines], key=self.content_size)
 
-    def render_line(self, y: int) -> Strip:
-        width = self.content_size.width
-        line = self.drawn_line(y)
-        if line is None:
-            return Strip.blank(width, self.rich_style)
-        return line.crop_extend(0, width, None).apply_style(self.rich_style)
-
     def render(self) -> Text:
         frame = self.frame
         if frame is None:
