@@ -56,6 +56,8 @@ class Tmux:
         subprocess.run(
             [
                 "tmux",
+                "-L",  # a private server: no test meets another's server shutting down
+                self.name,
                 "new-session",
                 "-d",
                 "-s",
@@ -72,14 +74,14 @@ class Tmux:
 
     def capture(self) -> str:
         return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name],
+            ["tmux", "-L", self.name, "capture-pane", "-p", "-t", self.name],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run(["tmux", "-L", self.name, "send-keys", "-t", self.name, *keys], check=True)
 
     def settle(self, timeout: float = 10.0, still: float = 0.3) -> str:
         """The screen once it has not changed for `still` seconds."""
@@ -95,7 +97,7 @@ class Tmux:
         return last
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True)
 
 
 @pytest.fixture
