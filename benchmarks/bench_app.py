@@ -46,6 +46,7 @@ import argparse
 import asyncio
 import atexit
 import contextlib
+import io
 import os
 import random
 import re
@@ -203,6 +204,11 @@ class Tmux:
             bufsize=0,
             env=env,
         )
+        assert self._client.stdout is not None
+        # stdin stays unbuffered (each command goes at once); the replies are read through a
+        # buffer: an unbuffered readline() reads one byte per system call, ~5 ms for a styled
+        # 120×40 capture, which would time the benchmark rather than the app.
+        self._replies = io.BufferedReader(self._client.stdout, buffer_size=1 << 16)
         self._read_block()  # the attach's own reply
         self._socket_path = self.command("display-message -p '#{socket_path}'")[0]
         self.command("refresh-client -f no-output")
@@ -216,11 +222,10 @@ class Tmux:
 
     # -- the control client -----------------------------------------------------------------
     def _read_block(self) -> list[str]:
-        assert self._client is not None and self._client.stdout is not None
         out: list[str] = []
         number = None
         while True:
-            raw = self._client.stdout.readline()
+            raw = self._replies.readline()
             if not raw:
                 raise RuntimeError("the tmux control client closed")
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
