@@ -1,7 +1,7 @@
 """Benchmarks of the bptui app, in real terminals (tmux) and in-process (Textual's Pilot).
 
 Run: .venv/bin/python benchmarks/bench_app.py  (about a minute; needs tmux)
-     --only tmux | inprocess   runs one half;  --presses N  changes the 30 key presses
+     --only tmux | keys | start | inprocess   runs a part;  --presses N  changes the 30 key presses
 
 Each figure is measured and printed beside its target (nothing is asserted):
 
@@ -686,7 +686,7 @@ def bench_inprocess() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=("tmux", "inprocess"))
+    parser.add_argument("--only", choices=("tmux", "keys", "start", "inprocess"))
     parser.add_argument("--presses", type=int, default=30)
     parser.add_argument("--child", choices=tuple(CHILD_PARTS), help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -700,8 +700,9 @@ def main() -> None:
         f"python {sys.version.split()[0]}, textual {version('textual')}, {tmux_version}, "
         f"{os.cpu_count()} CPUs, {load()}"
     )
-    if options.only in (None, "tmux"):
+    if options.only in (None, "tmux", "keys"):
         bench_keys(options.presses)
+    if options.only in (None, "tmux", "start"):
         bench_start()
     if options.only in (None, "inprocess"):
         bench_inprocess()

@@ -88,10 +88,8 @@ class ChainPanel(ChangedLines, Widget):
 
     def _draw(self) -> None:
         height = self.content_size.height
-        width = self.content_size.width
         shown = self._content[self._top : self._top + height]
-        lines = [line.crop_extend(0, width, None).apply_style(self.rich_style) for line in shown]
-        self.show_lines(lines, key=(self.content_size, self._top), scrolled=False)
+        self.show_lines(shown, key=(self.content_size, self._top), scrolled=False)
 
     def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
         self._scroll(3)

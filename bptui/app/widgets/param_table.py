@@ -121,7 +121,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
     def _redraw(self) -> None:
         """Repaint the rows on screen that changed (a step changes one or two)."""
         height = self.scrollable_content_region.height
-        lines = [self._line(y).apply_style(self.rich_style) for y in range(height)]
+        lines = [self._line(y) for y in range(height)]
         self.show_lines(
             lines,
             key=(self.size, self.scroll_offset, self.cursor, self.has_focus, self.show_fd),
@@ -160,10 +160,13 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         self.scroll_to(y=0 if row < height else row - height // 2, animate=False)
 
     # -- drawing ----------------------------------------------------------------------------
+    def line_width(self) -> int:
+        return self.scrollable_content_region.width
+
     def render_line(self, y: int) -> Strip:
         """One line of the table, on the widget's own background."""
         drawn = self.drawn_line(y)
-        if drawn is not None and drawn.cell_length == self.scrollable_content_region.width:
+        if drawn is not None and drawn.cell_length == self.line_width():
             return drawn
         return self._line(y).apply_style(self.rich_style)
 
