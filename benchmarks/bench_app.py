@@ -10,7 +10,8 @@ Each figure is measured and printed beside its target (nothing is asserted):
    150 ms (captures every 2 ms, with their attributes: `capture-pane -e`). The median for
    `bptui` (Mazur's net) against benchmarks/minimal_app.py (Header, Static, Footer); target
    ratio <= 3. The same for `bptui benchmarks/net-16-32-32-10.json` at 160×50 against the
-   minimal app at 160×50.
+   minimal app at 160×50. The two programs run side by side in two terminals and are
+   pressed in turn, so that the machine's slow spells (this VM has them) weigh on both.
 2. Start to the first complete frame: from launching the command in the tmux pane
    (respawn-pane) to the first capture showing the whole first screen (bptui: the status
    line, every label w1..w8 with its value, the step panel on net_h1 with its value, every row
@@ -420,20 +421,31 @@ def open_settled(tmux: Tmux, argv: Sequence[str], ready: Callable[[str], bool]) 
     tmux.quiet(0.5)
 
 
-def key_times(
-    tmux: Tmux, argv: Sequence[str], ready: Callable[[str], bool], key: str, presses: int
-) -> list[float]:
-    open_settled(tmux, argv, ready)
-    times = [tmux.press(key) for _ in range(presses)]
-    tmux.stop()
-    return times
+def key_times_interleaved(
+    size: tuple[int, int],
+    ours: tuple[Sequence[str], Callable[[str], bool]],
+    ref: tuple[Sequence[str], Callable[[str], bool]],
+    key: str,
+    presses: int,
+) -> tuple[list[float], list[float]]:
+    """Key-to-settled times of two programs open side by side in two terminals of `size`,
+    pressed in turn (ours, ref, ours, ...): a slow spell of the machine then weighs on both
+    alike, and the ratio of the medians stays the ratio of the programs."""
+    with Tmux(*size) as ours_tmux, Tmux(*size) as ref_tmux:
+        open_settled(ours_tmux, *ours)
+        open_settled(ref_tmux, *ref)
+        ours_times, ref_times = [], []
+        for _ in range(presses):
+            ours_times.append(ours_tmux.press(key))
+            ref_times.append(ref_tmux.press(key))
+        ours_tmux.stop()
+        ref_tmux.stop()
+    return ours_times, ref_times
 
 
 def bench_keys(presses: int) -> None:
-    minimal = [PYTHON, str(MINIMAL)]
-    with Tmux(120, 40) as tmux:
-        ref = key_times(tmux, minimal, MINIMAL_FIRST, "n", presses)
-        ours = key_times(tmux, [BPTUI], BPTUI_FIRST, "n", presses)
+    minimal = ([PYTHON, str(MINIMAL)], MINIMAL_FIRST)
+    ours, ref = key_times_interleaved((120, 40), ([BPTUI], BPTUI_FIRST), minimal, "n", presses)
     print(
         ratio_line(
             "bptui (mazur, 120x40) key n->settled median",
@@ -455,9 +467,9 @@ def bench_keys(presses: int) -> None:
         r"└┬─",
         r"q Quit",
     )
-    with Tmux(160, 50) as tmux:
-        ref = key_times(tmux, minimal, MINIMAL_FIRST, "n", presses)
-        ours = key_times(tmux, [BPTUI, str(NET_16)], net16_first, "n", presses)
+    ours, ref = key_times_interleaved(
+        (160, 50), ([BPTUI, str(NET_16)], net16_first), minimal, "n", presses
+    )
     print(
         ratio_line(
             "bptui (16-32-32-10, 160x50) key n->settled median",

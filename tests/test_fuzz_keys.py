@@ -84,7 +84,7 @@ def check(app: BptuiApp, own: OwnTrace) -> None:
     if not isinstance(screen, DebuggerScreen) or screen.too_small or screen.running:
         return
     epoch, index = screen.position
-    status = screen.query_one(StatusBar).render().plain
+    status = screen.query_one(StatusBar).text().plain
     assert f"epoch {epoch} " in status + " "
     trace = own.trace(screen.history, epoch)
     step = trace[index]

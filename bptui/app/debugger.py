@@ -301,9 +301,9 @@ class DebuggerScreen(Screen[None]):
         frame = self.frame
         step = frame.step
         selected = self.pinned or frame.param
-        self.query_one(StatusBar).frame = frame
-        self.query_one(StatusBar).last_loss = self.history.loss_after(self.epoch - 1)
-        self.query_one(StatusBar).run_text = self.run_text
+        self.query_one(StatusBar).show(
+            frame, self.history.loss_after(self.epoch - 1), self.run_text
+        )
         self.query_one(StepPanel).frame = frame
         marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
         highlights = Highlights(
@@ -573,7 +573,7 @@ class DebuggerScreen(Screen[None]):
         self.running = True
         self._run_goal = self.epoch + count - 1
         self.run_text = f"running {count:,} epochs… (Esc stops)"
-        self.query_one(StatusBar).run_text = self.run_text
+        self.query_one(StatusBar).set_run_text(self.run_text)
         return self._run(count)
 
     @work(thread=True, exclusive=True, group="run")
@@ -625,7 +625,7 @@ class DebuggerScreen(Screen[None]):
         self.run_text = (
             f"running: {done:,} of {needed:,} epochs done · loss {num(loss, 9)} (Esc stops)"
         )
-        self.query_one(StatusBar).run_text = self.run_text
+        self.query_one(StatusBar).set_run_text(self.run_text)
         self._plot()
 
     def _finish_run(self, cancelled: bool, hit: tuple[int, int] | None = None) -> None:

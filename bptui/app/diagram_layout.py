@@ -79,7 +79,7 @@ class Canvas:
             if owner is not None:
                 self.owners[y][cx] = owner
 
-    def to_segments(self) -> list[list[Segment]]:
+    def to_segments(self) -> list[tuple[Segment, ...]]:
         """Each row as segments of equal style (what a Line API widget draws)."""
         rows = []
         for row_chars, row_styles in zip(self.chars, self.styles, strict=True):
@@ -93,7 +93,7 @@ class Canvas:
                 run += ch
             if run:
                 segments.append(Segment(run, run_style))
-            rows.append(segments)
+            rows.append(tuple(segments))
         return rows
 
     def to_text(self) -> list[Text]:

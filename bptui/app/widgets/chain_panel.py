@@ -8,10 +8,9 @@ from rich.text import Text
 from textual.events import Click, MouseScrollDown, MouseScrollUp
 from textual.message import Message
 from textual.reactive import reactive
-from textual.strip import Strip
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines
+from bptui.app.widgets.lines import ChangedLines, Line
 from bptui.engine.breakdown import Breakdown
 from bptui.engine.view import Frame
 from bptui.fmt import equation, num, tree_lines
@@ -62,7 +61,7 @@ class ChainPanel(ChangedLines, Widget):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._delta_rows: dict[int, tuple[int, int]] = {}
-        self._content: list[Strip] = []
+        self._content: list[Line] = []
         self._top = 0
 
     def watch_view(self) -> None:
@@ -80,7 +79,7 @@ class ChainPanel(ChangedLines, Widget):
             return
         console = self.app.console
         self._content = [
-            Strip(list(line.render(console)))
+            tuple(line.render(console))
             for line in self.render_view(view).split("\n", allow_blank=True)
         ]
         self._keep_current_in_view()
@@ -112,9 +111,13 @@ class ChainPanel(ChangedLines, Widget):
 
     def _keep_current_in_view(self) -> None:
         """Scroll by a rule of the position alone (top, unless the current factor would be
-        off screen), so that coming back to a step shows exactly what it showed before."""
+        off screen; never past the last line), so that coming back to a step shows exactly
+        what it showed before."""
         height = self.content_size.height
-        self._top = 0 if self.current_line < height - 1 else self.current_line - height // 3
+        if self.current_line < height - 1:
+            self._top = 0
+        else:
+            self._top = max(0, min(self.current_line - height // 3, len(self._content) - height))
 
     def render_view(self, view: ChainView) -> Text:
         b = view.breakdown

@@ -2,21 +2,40 @@
 
 A step changes a few lines of each panel (a highlight moves, a value appears); repainting a
 whole panel writes the whole screen to the terminal again. Widgets that draw through the Line
-API keep the strips they drew and mark as dirty only the lines whose strips differ.
+API hand `show_lines` their lines as tuples of segments; it compares them with the lines drawn
+before, makes strips for the lines that differ only, and marks only those lines as dirty.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from rich.segment import Segment
 from textual.geometry import Region
 from textual.strip import Strip
+
+Line = tuple[Segment, ...]
+ELLIPSIS = "…"
+
+
+def fit(segments: Sequence[Segment], width: int) -> Line:
+    """`segments` as a line of at most `width` cells, ending in … when cut."""
+    if sum(cell_len(segment.text) for segment in segments) <= width:
+        return tuple(segments)
+    if width < 1:
+        return ()
+    cut = tuple(Strip(segments).crop(0, width - 1))
+    return (*cut, Segment(ELLIPSIS, cut[-1].style if cut else None))
 
 
 class ChangedLines:
     """A mixin for Line API widgets: `show_lines` repaints only what changed.
 
-    The lines are kept cropped to the widget's width and on its background, so that
+    The strips are kept cropped to the widget's width and on its background, so that
     `render_line` hands Textual the stored strip as it is."""
 
+    _lines: tuple[Line, ...] = ()
     _drawn: tuple[Strip, ...] = ()
     _drawn_key: object = None
 
@@ -24,27 +43,30 @@ class ChangedLines:
         """The width of a line (a ScrollView's scrollbar takes some)."""
         return self.content_size.width
 
-    def show_lines(self, lines: list[Strip], key: object = None, scrolled: bool = True) -> None:
+    def show_lines(self, lines: Sequence[Line], key: object = None, scrolled: bool = True) -> None:
         """Draw `lines` (content lines, top to bottom; with scrolled=False, the lines on screen);
         `key` names what else the drawing depends on (scroll offset, size): when it changes,
         everything is repainted."""
         width = self.line_width()
         style = self.rich_style  # walks the DOM: once per drawing, not once per line
-        new = tuple(line.crop_extend(0, width, None).apply_style(style) for line in lines)
-        old, self._drawn = self._drawn, new
         key = (key, width, style)
-        old_key, self._drawn_key = self._drawn_key, key
-        if old_key != key or not self.is_mounted:
+        whole = key != self._drawn_key or not self.is_mounted
+        old_lines, old_drawn = self._lines, self._drawn
+        drawn: list[Strip] = []
+        changed: list[int] = []
+        for y, line in enumerate(lines):
+            if not whole and y < len(old_lines) and old_lines[y] == line:
+                drawn.append(old_drawn[y])
+            else:
+                drawn.append(Strip(line).crop_extend(0, width, None).apply_style(style))
+                changed.append(y)
+        changed.extend(range(len(lines), len(old_lines)))
+        self._lines, self._drawn, self._drawn_key = tuple(lines), tuple(drawn), key
+        if whole:
             self.refresh()
-            return
-        top = int(self.scroll_offset.y) if scrolled else 0
-        dirty = [
-            Region(0, y - top, width, 1)
-            for y in range(max(len(old), len(new)))
-            if (old[y] if y < len(old) else None) != (new[y] if y < len(new) else None)
-        ]
-        if dirty:
-            self.refresh(*dirty)
+        elif changed:
+            top = int(self.scroll_offset.y) if scrolled else 0
+            self.refresh(*(Region(0, y - top, width, 1) for y in changed))
 
     def drawn_line(self, y: int) -> Strip | None:
         return self._drawn[y] if 0 <= y < len(self._drawn) else None

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from textual.events import Click
 from textual.message import Message
 from textual.reactive import reactive
-from textual.strip import Strip
 from textual.widget import Widget
 
 from bptui.app.diagram_layout import Canvas, Highlights, draw_network
@@ -74,7 +73,7 @@ class NetworkDiagram(ChangedLines, Widget):
         self._canvas = draw_network(
             view.frame, size.width, size.height, self.precision, view.highlights
         )
-        self.show_lines([Strip(row) for row in self._canvas.to_segments()], key=size)
+        self.show_lines(self._canvas.to_segments(), key=size)
 
     def on_click(self, event: Click) -> None:
         canvas = self._canvas

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -19,12 +20,29 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bptui.app.widgets.lines import ChangedLines
+from bptui.app.widgets.lines import ChangedLines, Line
 from bptui.engine.rows import ParamRows
 from bptui.engine.view import Frame
 from bptui.fmt import column, num
 
 PENDING = "·"
+HEADER_STYLE = Style(bold=True, underline=True)
+SELECTED_STYLE = Style(reverse=True, bold=True)
+CURSOR_STYLE = Style(underline=True)
+PENDING_STYLE = Style(dim=True)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What every line of one drawing shares."""
+
+    columns: tuple[tuple[str, str, int], ...]
+    width: int  # of a line
+    height: int  # lines on screen
+    x: int  # the scroll offset
+    y: int
+    fd_in_columns: bool  # the finite-difference column is on screen
+    summary: str  # else the selected row's finite difference, on the last line
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,13 @@ class TableView:
     rows: ParamRows
     selected: str | None  # the chain panel's parameter
     marked: frozenset[str] = frozenset()  # parameters with a breakpoint
+
+
+def _cropped(text: str, style: Style, layout: _Layout) -> Line:
+    """The part of a line that the horizontal scroll shows."""
+    if cell_len(text) == len(text):  # one cell per character: slice
+        return (Segment(text[layout.x : layout.x + layout.width], style),)
+    return tuple(Strip([Segment(text, style)]).crop(layout.x, layout.x + layout.width))
 
 
 class ParamTable(ChangedLines, ScrollView, can_focus=True):
@@ -80,6 +105,11 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
     show_fd: reactive[bool] = reactive(True)
     """Whether to show the finite-difference columns."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._row_context: object = None
+        self._row_cache: dict[object, Line] = {}
+
     def on_mount(self) -> None:
         self.border_title = "Parameters"
 
@@ -98,10 +128,10 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             wanted += [("fd", "finite diff.", w), ("err", "rel. err", 8)]
         return wanted
 
-    def _fd_in_columns(self) -> bool:
+    def _fd_in_columns(self, columns: list[tuple[str, str, int]] | None = None) -> bool:
         """Is the finite-difference column on screen (the table scrolls sideways)?"""
         x = 0
-        for key, _, w in self._columns():
+        for key, _, w in columns if columns is not None else self._columns():
             if key == "fd":
                 visible = self.scroll_offset.x + self.scrollable_content_region.width
                 return x + w <= visible
@@ -120,8 +150,8 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
 
     def _redraw(self) -> None:
         """Repaint the rows on screen that changed (a step changes one or two)."""
-        height = self.scrollable_content_region.height
-        lines = [self._line(y) for y in range(height)]
+        layout = self._layout()
+        lines = [self._line(y, layout) for y in range(layout.height)]
         self.show_lines(
             lines,
             key=(self.size, self.scroll_offset, self.cursor, self.has_focus, self.show_fd),
@@ -168,43 +198,78 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         drawn = self.drawn_line(y)
         if drawn is not None and drawn.cell_length == self.line_width():
             return drawn
-        return self._line(y).apply_style(self.rich_style)
+        layout = self._layout()
+        return (
+            Strip(self._line(y, layout))
+            .crop_extend(0, layout.width, None)
+            .apply_style(self.rich_style)
+        )
 
-    def _line(self, y: int) -> Strip:
+    def _layout(self) -> _Layout:
+        """What every line of a drawing shares, looked up once per drawing."""
+        region = self.scrollable_content_region
+        columns = tuple(self._columns())
+        fd_in_columns = self._fd_in_columns(list(columns))
+        return _Layout(
+            columns,
+            region.width,
+            region.height,
+            int(self.scroll_offset.x),
+            int(self.scroll_offset.y),
+            fd_in_columns,
+            self.fd_summary(fd_in_columns),
+        )
+
+    def _line(self, y: int, layout: _Layout) -> Line:
         view = self.view
-        width = self.scrollable_content_region.width
         if view is None:
-            return Strip.blank(width, self.rich_style)
+            return ()
         if y == 0:
-            return self._header(width)
-        summary = self.fd_summary()
-        if summary and y == self.scrollable_content_region.height - 1:
-            return Strip([Segment(summary, Style(italic=True))]).crop_extend(0, width, None)
-        row_index = self.scroll_offset.y + y - 1
+            return self._header(layout)
+        if layout.summary and y == layout.height - 1:
+            return (Segment(layout.summary, Style(italic=True)),)
+        row_index = layout.y + y - 1
         if row_index >= len(view.rows):
-            return Strip.blank(width, self.rich_style)
-        return self._row(view, row_index, width)
+            return ()
+        return self._row(view, row_index, layout)
 
-    def _header(self, width: int) -> Strip:
+    def _header(self, layout: _Layout) -> Line:
         text = " ".join(
             title.ljust(w) if key in ("name", "edge") else title.rjust(w)
-            for key, title, w in self._columns()
+            for key, title, w in layout.columns
         )
-        style = Style(bold=True, underline=True)
-        return Strip([Segment(text, style)]).crop_extend(
-            self.scroll_offset.x, self.scroll_offset.x + width, None
-        )
+        return _cropped(text, HEADER_STYLE, layout)
 
-    def _cells(self, view: TableView, k: int) -> tuple[dict[str, str], bool, str]:
-        """Every column's text for row k, whether its gradient is known yet, and a note."""
+    def _row(self, view: TableView, k: int, layout: _Layout) -> Line:
+        """Row k as it shows at this position; rows are remembered per sample (a step changes
+        the state of one or two)."""
         frame = view.frame
+        name = view.rows.ref(k).name
+        state = (
+            k,
+            frame.gradient_reached(name),
+            frame.update_reached(name),
+            frame.step.sample < 0,
+            name == view.selected,
+            name in view.marked,
+            k == self.cursor and self.has_focus,
+        )
+        context = (view.rows, self.precision, self.show_fd, layout.columns, layout.fd_in_columns)
+        if context != self._row_context:
+            self._row_context, self._row_cache = context, {}
+        line = self._row_cache.get((state, layout.x, layout.width))
+        if line is None:
+            line = self._draw_row(view, k, layout, state)
+            self._row_cache[(state, layout.x, layout.width)] = line
+        return line
+
+    def _draw_row(self, view: TableView, k: int, layout: _Layout, state: tuple) -> Line:
+        _, grad_known, update_known, batch, selected, marked, cursor = state
         row = view.rows[k]
         p = self.precision
-        grad_known = frame.gradient_reached(row.name)
-        update_known = row.trained and frame.update_reached(row.name)
-        marker = "▶" if row.name == view.selected else ("●" if row.name in view.marked else " ")
+        update_known = update_known and row.trained
         cells = {
-            "name": marker + row.name,
+            "name": ("▶" if selected else "●" if marked else " ") + row.name,
             "edge": row.edge,
             "value": num(row.value, p),
             "grad": column(row.gradient, p) if grad_known else PENDING,
@@ -214,43 +279,39 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             "fd": PENDING,
             "err": PENDING,
         }
-        if row.batch_gradient is not None and frame.step.sample < 0:
+        if row.batch_gradient is not None and batch:
             cells["batch"] = column(row.batch_gradient, p)
         if not row.trained:
             cells["step"] = cells["new"] = "not trained"
         note = ""
-        if self.show_fd and grad_known and self._fd_in_columns():
+        if self.show_fd and grad_known and layout.fd_in_columns:
             numeric, error = view.rows.finite_difference(k)
             cells["fd"], cells["err"] = column(numeric, p), f"{error:.0e}"
             if row.other_order:
                 note = " ≠ by design: through the updated weights above (after_output_update)"
-        return cells, grad_known, note
-
-    def _row(self, view: TableView, k: int, width: int) -> Strip:
-        row_name = view.rows.ref(k).name
-        cells, grad_known, note = self._cells(view, k)
         text = (
             " ".join(
                 cells[key].ljust(w) if key in ("name", "edge") else cells[key].rjust(w)
-                for key, _, w in self._columns()
+                for key, _, w in layout.columns
             )
             + note
         )
-        style = Style()
-        if row_name == view.selected:
-            style = Style(reverse=True, bold=True)
-        elif k == self.cursor and self.has_focus:
-            style = Style(underline=True)
+        if selected:
+            style = SELECTED_STYLE
+        elif cursor:
+            style = CURSOR_STYLE
         elif not grad_known:
-            style = Style(dim=True)
-        return Strip([Segment(text, style)]).crop_extend(
-            self.scroll_offset.x, self.scroll_offset.x + width, None
-        )
+            style = PENDING_STYLE
+        else:
+            style = Style()
+        return _cropped(text, style, layout)
 
-    def fd_summary(self) -> str:
+    def fd_summary(self, fd_in_columns: bool | None = None) -> str:
         """The selected row's finite difference, for when its columns do not fit."""
         view = self.view
-        if view is None or view.selected is None or not self.show_fd or self._fd_in_columns():
+        if fd_in_columns is None:
+            fd_in_columns = self._fd_in_columns()
+        if view is None or view.selected is None or not self.show_fd or fd_in_columns:
             return ""
         k = view.rows.index_of(view.selected)
         if not view.frame.gradient_reached(view.selected):

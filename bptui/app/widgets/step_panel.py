@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.strip import Strip
 from textual.widget import Widget
 
 from bptui.app.widgets.lines import ChangedLines
@@ -55,7 +54,7 @@ class StepPanel(ChangedLines, Widget):
             return
         console = self.app.console
         lines = console.render_lines(self.render(), console.options.update_width(width), pad=False)
-        self.show_lines([Strip(line) for line in lines], key=self.content_size)
+        self.show_lines([tuple(line) for line in lines], key=self.content_size)
 
     def render(self) -> Text:
         frame = self.frame
