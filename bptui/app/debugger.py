@@ -188,6 +188,7 @@ class DebuggerScreen(Screen[None]):
         self._last_plot = 0.0
         self._nonfinite_at: tuple[int, int] | None = None
         self._footer_state: tuple = ()
+        self._plotted: tuple = ()
         self.expanded: set[tuple[int, int]] = set()
         """The δs (layer, unit) the user opened in the chain panel (kept while stepping)."""
         self.breakpoints: list[Breakpoint] = []
@@ -349,6 +350,10 @@ class DebuggerScreen(Screen[None]):
                 self.history.params_at(done + 1)  # the epoch is complete: record its loss
         if self.running:
             done = self.history.epochs_done
+        key = (self.history, self.history.revision, done, self.epoch)
+        if key == self._plotted:
+            return  # the same losses: no copy of a long history per step
+        self._plotted = key
         losses = self.history.losses[:done]
         self.query_one(LossPlot).view = LossView(tuple(losses), self.epoch, self._initial_loss)
 

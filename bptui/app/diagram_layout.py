@@ -1,7 +1,7 @@
 """Drawing the network as text: neurons in columns, edges as straight lines, labelled.
 
-`draw_network` lays the network out on a character canvas of a given size: its rows (as rich
-`Text` or segments) and a map from cells to the parameter drawn there (for clicks). Each neuron is a
+`draw_network` lays the network out on a character canvas of a given size: its rows as
+segments and a map from cells to the parameter drawn there (for clicks). Each neuron is a
 small block (its name, then `net` and `out` once this pass has computed them, `·` before);
 each edge leaves its source from its own row ("port") with its label (`w5 0.4`, in the update
 phase `w5 0.4→0.35891648`) right after the source, then runs straight to the target. Labels of
@@ -13,10 +13,11 @@ their labels, shaded by sign and magnitude instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import groupby
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 
 from bptui.engine.view import Frame
 from bptui.fmt import num
@@ -24,6 +25,7 @@ from bptui.fmt import num
 MAX_LABELLED = 8  # a layer wider than this is collapsed: first 3, an ellipsis, last 3
 KEEP = 3
 NOT_COMPUTED = "·"
+DIAGONALS = ("╱", "╲")
 
 STYLE_NAME = Style(bold=True)
 STYLE_CURRENT = Style(reverse=True, bold=True)
@@ -34,6 +36,14 @@ STYLE_NONFINITE = Style(bold=True, color="red", reverse=True)
 STYLE_POSITIVE = Style(color="green")
 STYLE_NEGATIVE = Style(color="red")
 STYLE_MARKED = Style(color="magenta", bold=True)
+STYLE_SELECTED = Style(bold=True)
+STYLE_SHADES = {  # [positive][small]: an unlabelled edge's colour
+    sign: {
+        small: (STYLE_POSITIVE if sign else STYLE_NEGATIVE) + Style(dim=small)
+        for small in (False, True)
+    }
+    for sign in (False, True)
+}
 
 
 @dataclass
@@ -79,38 +89,44 @@ class Canvas:
             if owner is not None:
                 self.owners[y][cx] = owner
 
+    def put_cells(
+        self, cells: tuple[tuple[int, int, str], ...], style: Style | None, owner: str
+    ) -> None:
+        """A line's cells (x, y, character): as `put` with line=True, cell by cell."""
+        chars, styles, owners = self.chars, self.styles, self.owners
+        width, height = self.width, self.height
+        for x, y, ch in cells:
+            if not (0 <= y < height and 0 <= x < width):
+                continue
+            previous = chars[y][x]
+            if previous != " ":
+                if previous in DIAGONALS and ch in DIAGONALS and previous != ch:
+                    chars[y][x] = "╳"
+                if owners[y][x] != owner:
+                    owners[y][x] = ""
+                continue
+            chars[y][x] = ch
+            if style is not None:
+                styles[y][x] = style
+            owners[y][x] = owner
+
     def to_segments(self) -> list[tuple[Segment, ...]]:
         """Each row as segments of equal style (what a Line API widget draws)."""
         rows = []
         for row_chars, row_styles in zip(self.chars, self.styles, strict=True):
-            segments: list[Segment] = []
-            run, run_style = "", None
-            for ch, style in zip(row_chars, row_styles, strict=True):
-                if style != run_style and run:
-                    segments.append(Segment(run, run_style))
-                    run = ""
-                run_style = style
-                run += ch
-            if run:
-                segments.append(Segment(run, run_style))
+            segments = []
+            x = 0
+            # Runs of one style object (comparing objects is fast), then equal styles merged.
+            for _, run in groupby(row_styles, key=id):
+                run = list(run)
+                text = "".join(row_chars[x : x + len(run)])
+                if segments and segments[-1].style == run[0]:
+                    segments[-1] = Segment(segments[-1].text + text, run[0])
+                else:
+                    segments.append(Segment(text, run[0]))
+                x += len(run)
             rows.append(tuple(segments))
         return rows
-
-    def to_text(self) -> list[Text]:
-        lines = []
-        for row_chars, row_styles in zip(self.chars, self.styles, strict=True):
-            text = Text()
-            run, run_style = "", None
-            for ch, style in zip(row_chars, row_styles, strict=True):
-                if style != run_style and run:
-                    text.append(run, run_style)
-                    run = ""
-                run_style = style
-                run += ch
-            if run:
-                text.append(run, run_style)
-            lines.append(text)
-        return lines
 
 
 @dataclass
@@ -325,10 +341,9 @@ def _edge_style(name: str, weight: float, hl: Highlights, collapsed: bool) -> St
     if name in hl.concerns:
         return STYLE_EDGE_CURRENT
     if name == hl.selected:
-        return Style(bold=True)
+        return STYLE_SELECTED
     if collapsed:
-        strength = Style(dim=abs(weight) < 0.1)
-        return (STYLE_POSITIVE if weight >= 0 else STYLE_NEGATIVE) + strength
+        return STYLE_SHADES[weight >= 0][abs(weight) < 0.1]
     return STYLE_PENDING
 
 
@@ -337,12 +352,19 @@ def _line(
 ) -> None:
     """A line from (x0, y0) to (x1, y1): level first, then one row a column into the target,
     so that the edges into a neuron fan in like the post's figure."""
+    canvas.put_cells(_line_cells(x0, y0, x1, y1), style, owner)
+
+
+@lru_cache(maxsize=4096)
+def _line_cells(x0: int, y0: int, x1: int, y1: int) -> tuple[tuple[int, int, str], ...]:
+    """The cells of the line from (x0, y0) to (x1, y1), in drawing order."""
     if x1 < x0:
-        return
+        return ()
+    cells: list[tuple[int, int, str]] = []
     rows = abs(y1 - y0)
     sign = 1 if y1 >= y0 else -1
     bend = max(x0, x1 - rows)
-    canvas.put(x0, y0, "─" * (bend - x0 + (1 if rows == 0 else 0)), style, owner, line=True)
+    cells += [(x, y0, "─") for x in range(x0, bend + (1 if rows == 0 else 0))]
     diagonal = "╲" if sign > 0 else "╱"
     y = y0
     for x in range(bend, x1 + 1):
@@ -350,9 +372,10 @@ def _line(
         steps = max(1, (abs(y1 - y) + remaining - 1) // remaining) if y != y1 else 0
         for _ in range(steps):
             y += sign
-            canvas.put(x, y, diagonal, style, owner, line=True)
+            cells.append((x, y, diagonal))
         if steps == 0:
-            canvas.put(x, y, "─", style, owner, line=True)
+            cells.append((x, y, "─"))
+    return tuple(cells)
 
 
 def _draw_block(

@@ -57,6 +57,9 @@ class History:
         self._lock = threading.RLock()
         self.nonfinite_epoch: int | None = None
         """The first epoch after which a loss or parameter was nan or ±inf (runs stop there)."""
+        self.revision = 0
+        """Counts the truncations: with `epochs_done`, it tells a viewer whether the losses it
+        showed are still the losses (they only grow between truncations)."""
 
     # -- reading ----------------------------------------------------------------------------
     @property
@@ -199,6 +202,7 @@ class History:
             if self.nonfinite_epoch is not None and self.nonfinite_epoch > epochs:
                 self.nonfinite_epoch = None
             del self._losses[epochs:]
+            self.revision += 1
             for table in (self._checkpoints, self._recent, self._traces):
                 for epoch in [e for e in table if e > epochs + 1]:
                     del table[epoch]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 
@@ -39,6 +40,19 @@ class ChangedLines:
     _drawn: tuple[Strip, ...] = ()
     _drawn_key: object = None
 
+    def line_style(self) -> Style:
+        """The widget's text style and background (its `rich_style`), which walks the DOM:
+        looked up again only when the widget's styles or the theme change."""
+        theme = self.app.theme
+        cached = self.__dict__.get("_line_style")
+        if cached is None or cached[0] != theme:
+            cached = self._line_style = (theme, self.rich_style)
+        return cached[1]
+
+    def notify_style_update(self) -> None:
+        self._line_style = None
+        super().notify_style_update()
+
     def line_width(self) -> int:
         """The width of a line (a ScrollView's scrollbar takes some)."""
         return self.content_size.width
@@ -48,7 +62,7 @@ class ChangedLines:
         `key` names what else the drawing depends on (scroll offset, size): when it changes,
         everything is repainted."""
         width = self.line_width()
-        style = self.rich_style  # walks the DOM: once per drawing, not once per line
+        style = self.line_style()
         key = (key, width, style)
         whole = key != self._drawn_key or not self.is_mounted
         old_lines, old_drawn = self._lines, self._drawn
@@ -78,5 +92,5 @@ class ChangedLines:
         if line is not None and line.cell_length == width:
             return line
         if line is None:
-            return Strip.blank(width, self.rich_style)
-        return line.crop_extend(0, width, None).apply_style(self.rich_style)
+            return Strip.blank(width, self.line_style())
+        return line.crop_extend(0, width, None).apply_style(self.line_style())

@@ -202,7 +202,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         return (
             Strip(self._line(y, layout))
             .crop_extend(0, layout.width, None)
-            .apply_style(self.rich_style)
+            .apply_style(self.line_style())
         )
 
     def _layout(self) -> _Layout:
