@@ -94,7 +94,7 @@ def check(app: BptuiApp, own: OwnTrace) -> None:
         assert expected in status
     panel = screen.query_one(StepPanel)
     assert panel.border_subtitle == step.phase
-    shown = str(panel.render())
+    shown = panel.text()
     assert shown.splitlines()[0] == step.symbol, (step, shown)
     assert num(step.value, screen.precision) in shown, (step, shown)
 

@@ -31,7 +31,7 @@ from bptui.app.widgets.network_diagram import DiagramView, NetworkDiagram
 from bptui.app.widgets.param_table import ParamTable, TableView
 from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
-from bptui.engine.breakdown import breakdown
+from bptui.engine.breakdown import Breakdown, breakdown
 from bptui.engine.breakpoints import Breakpoint, find_stop
 from bptui.engine.compare import compare_orders
 from bptui.engine.history import History
@@ -189,6 +189,7 @@ class DebuggerScreen(Screen[None]):
         self._nonfinite_at: tuple[int, int] | None = None
         self._footer_state: tuple = ()
         self._plotted: tuple = ()
+        self._breakdown_cache: tuple[tuple, Breakdown] | None = None
         self.expanded: set[tuple[int, int]] = set()
         """The δs (layer, unit) the user opened in the chain panel (kept while stepping)."""
         self.breakpoints: list[Breakpoint] = []
@@ -311,11 +312,7 @@ class DebuggerScreen(Screen[None]):
             frozenset(step.concerns), frozenset(step.uses), marked=marked, selected=selected
         )
         self.query_one(NetworkDiagram).view = DiagramView(frame, highlights)
-        b = (
-            breakdown(frame.trace, selected, frame.sample, frozenset(self.expanded))
-            if selected
-            else None
-        )
+        b = self._breakdown(frame, selected)
         self.query_one(ChainPanel).view = ChainView(
             frame, b, self.pinned is not None, frozenset(self.expanded)
         )
@@ -327,6 +324,17 @@ class DebuggerScreen(Screen[None]):
         self.query_one(ParamTable).view = TableView(frame, rows, selected, marked)
         self._plot()
         self._refresh_footer()
+
+    def _breakdown(self, frame: Frame, selected: str | None) -> Breakdown | None:
+        """The selected parameter's breakdown for the frame's sample (the same object while
+        they stay the same, so that the chain panel sees at once that nothing changed)."""
+        if not selected:
+            return None
+        key = (frame.trace, selected, frame.sample, frozenset(self.expanded))
+        cached = self._breakdown_cache
+        if cached is None or cached[0] != key:
+            cached = self._breakdown_cache = (key, breakdown(*key))
+        return cached[1]
 
     def _refresh_footer(self) -> None:
         """Re-check the footer's keys only when one of them changes state (the footer rebuilds

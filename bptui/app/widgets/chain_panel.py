@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
-from rich.text import Text
+from rich.segment import Segment
+from rich.style import Style
 from textual.events import Click, MouseScrollDown, MouseScrollUp
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines, Line
+from bptui.app.widgets.lines import ChangedLines, Line, LineBuilder
 from bptui.engine.breakdown import Breakdown
 from bptui.engine.view import Frame
 from bptui.fmt import equation, num, tree_lines
+
+DIM = Style(dim=True)
+DIM_ITALIC = Style(dim=True, italic=True)
+BOLD = Style(bold=True)
+ITALIC = Style(italic=True)
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,8 @@ class ChainPanel(ChangedLines, Widget):
         self._delta_rows: dict[int, tuple[int, int]] = {}
         self._content: list[Line] = []
         self._top = 0
+        self._shown_for: tuple[Breakdown | None, tuple] | None = None
+        self._steps_for: tuple[Breakdown, tuple[int, ...]] | None = None
 
     def watch_view(self) -> None:
         self._show()
@@ -77,13 +86,48 @@ class ChainPanel(ChangedLines, Widget):
         view = self.view
         if view is None or not self.is_mounted:
             return
-        console = self.app.console
-        self._content = [
-            tuple(line.render(console))
-            for line in self.render_view(view).split("\n", allow_blank=True)
-        ]
+        key = self._content_key(view)
+        shown = self._shown_for
+        if shown is not None and shown[0] is view.breakdown and shown[1] == key:
+            # This step reaches no factor of the breakdown: the same lines.
+            top = self._top
+            self._keep_current_in_view()  # (undoing a scroll by the mouse wheel)
+            if self._top != top:
+                self._draw()
+            return
+        self._shown_for = (view.breakdown, key)
+        self._content = self.render_view(view)
         self._keep_current_in_view()
         self._draw()
+
+    def _content_key(self, view: ChainView) -> tuple:
+        """What the drawing depends on besides the breakdown: the factors reached so far (and
+        whether the step is one of them), the pin, the open δs, the precision and the size."""
+        b = view.breakdown
+        position = view.frame.index
+        reached, current = 0, False
+        if b is not None:
+            steps = self._steps_of(b)
+            reached = bisect_right(steps, position)
+            current = reached > 0 and steps[reached - 1] == position
+        return (
+            view.frame.trace,
+            reached,
+            current,
+            view.pinned,
+            view.expanded,
+            self.precision,
+            self.content_size,
+        )
+
+    def _steps_of(self, b: Breakdown) -> tuple[int, ...]:
+        """The steps that compute a factor of `b`, its gradient or its update, in order."""
+        if self._steps_for is None or self._steps_for[0] is not b:
+            steps = {node.step for _, node in b.tree.walk() if node.step is not None}
+            if b.update is not None:
+                steps.add(b.update)
+            self._steps_for = (b, tuple(sorted(steps)))
+        return self._steps_for[1]
 
     def _draw(self) -> None:
         height = self.content_size.height
@@ -110,20 +154,23 @@ class ChainPanel(ChangedLines, Widget):
             self.post_message(self.DeltaToggled(*place))
 
     def _keep_current_in_view(self) -> None:
-        """Scroll by a rule of the position alone (top, unless the current factor would be
-        off screen; never past the last line), so that coming back to a step shows exactly
-        what it showed before."""
+        """Scroll by a rule of the position alone, so that coming back to a step shows exactly
+        what it showed before: from the top while the current factor is above the last line,
+        else down by half a panel at a time until it is (never past the last line). Half
+        pages keep the panel still over most steps (a scroll repaints all of it)."""
         height = self.content_size.height
-        if self.current_line < height - 1:
-            self._top = 0
-        else:
-            self._top = max(0, min(self.current_line - height // 3, len(self._content) - height))
+        last_top = max(0, len(self._content) - height)
+        top = 0
+        while top < last_top and self.current_line >= top + height - 1:
+            top = min(last_top, top + max(1, height // 2))
+        self._top = top
 
-    def render_view(self, view: ChainView) -> Text:
+    def render_view(self, view: ChainView) -> list[Line]:
+        """The panel's lines (all of them; the panel shows those from `_top` on)."""
         b = view.breakdown
         if b is None:
             self.border_title = "Chain rule"
-            return Text("No parameter: the backward pass of this sample is over.", style="italic")
+            return [(Segment("No parameter: the backward pass of this sample is over.", ITALIC),)]
         how = "pinned · u unpins" if view.pinned else "follows the step"
         title = f"Chain rule · {b.param.name} ({how})"
         if self.border_title != title:  # setting it repaints the whole panel
@@ -132,7 +179,7 @@ class ChainPanel(ChangedLines, Widget):
         trace = frame.trace
         position = frame.index  # step indices are the epoch's, so this compares directly
         p = self.precision
-        text = Text()
+        text = LineBuilder()
         width = max(20, self.content_size.width - 1)
         self.current_line = 0
         self._delta_rows: dict[int, tuple[int, int]] = {}
@@ -142,9 +189,9 @@ class ChainPanel(ChangedLines, Widget):
                 self.current_line = rows  # the current step's factor: keep it in view
             place = (line.node.layer, line.node.unit)
             first_row = rows
-            text.append(line.prefix, "dim")
-            head_style = "" if line.reached else "dim italic"
-            style = "bold" if line.node is b.tree else ""
+            text.append(line.prefix, DIM)
+            head_style = None if line.reached else DIM_ITALIC
+            style = BOLD if line.node is b.tree else None
             if line.tail and len(line.prefix) + len(line.head) + len(line.tail) + 1 <= width:
                 text.append(line.head, head_style)
                 text.append(" ")
@@ -156,15 +203,15 @@ class ChainPanel(ChangedLines, Widget):
                     for n, piece in enumerate(pieces):
                         if k or n:
                             text.append("\n")
-                            text.append(line.continuation + ("  " if n else ""), "dim")
+                            text.append(line.continuation + ("  " if n else ""), DIM)
                             rows += 1
                         text.append(piece, part_style)
             if line.node.expandable:
-                text.append("  ▸ click to expand", "italic dim")
+                text.append("  ▸ click to expand", DIM_ITALIC)
             elif line.node.op != "leaf" and place in view.expanded:
-                text.append("  ▾ click to fold", "italic dim")
+                text.append("  ▾ click to fold", DIM_ITALIC)
             if line.node.note and line.node.op == "leaf" and line.reached:
-                text.append(f"\n{line.continuation}({line.node.note})", "italic dim")
+                text.append(f"\n{line.continuation}({line.node.note})", DIM_ITALIC)
                 rows += 1
             if line.node.expandable or (line.node.op != "leaf" and place in view.expanded):
                 for row in range(first_row, rows + 1):  # every row the factor spans
@@ -173,22 +220,22 @@ class ChainPanel(ChangedLines, Widget):
             rows += 1
         delta, source = b.delta_rule
         grad_reached = b.tree.step is not None and b.tree.step <= position
-        text.append("delta rule: ", "dim")
+        text.append("delta rule: ", DIM)
         if grad_reached:
             text.append(f"{delta.symbol} × {source.symbol}\n  = ")
             text.append(f"{num(delta.value, p)} × {num(source.value, p)}")
         else:
-            text.append(f"{delta.symbol} × {source.symbol}", "dim italic")
+            text.append(f"{delta.symbol} × {source.symbol}", DIM_ITALIC)
         text.append("\n")
         if not b.param.trained:
-            text.append(f"{b.param.name} is not trained: no update.", "italic")
+            text.append(f"{b.param.name} is not trained: no update.", ITALIC)
         elif b.update is not None:
             step = trace[b.update]
             if b.update <= position:
                 text.append(equation(step, p))
             else:
-                text.append(f"{step.symbol} = {step.formula}", "dim italic")
-        return text
+                text.append(f"{step.symbol} = {step.formula}", DIM_ITALIC)
+        return text.lines()
 
 
 def _wrap(text: str, width: int) -> list[str]:

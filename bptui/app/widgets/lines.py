@@ -30,6 +30,29 @@ def fit(segments: Sequence[Segment], width: int) -> Line:
     return (*cut, Segment(ELLIPSIS, cut[-1].style if cut else None))
 
 
+class LineBuilder:
+    """Text appended in styled pieces, each "\n" starting a new line: lines of segments
+    without a rich `Text` (the panels' lines are short; building them is per step)."""
+
+    def __init__(self) -> None:
+        self._lines: list[list[Segment]] = [[]]
+
+    def append(self, text: str, style: Style | None = None) -> None:
+        first, *rest = text.split("\n")
+        if first:
+            self._lines[-1].append(Segment(first, style))
+        for part in rest:
+            self._lines.append([Segment(part, style)] if part else [])
+
+    def lines(self) -> list[Line]:
+        return [tuple(line) for line in self._lines]
+
+
+def plain(lines: Sequence[Line]) -> str:
+    """The lines' text (for tests)."""
+    return "\n".join("".join(segment.text for segment in line) for line in lines)
+
+
 class ChangedLines:
     """A mixin for Line API widgets: `show_lines` repaints only what changed.
 

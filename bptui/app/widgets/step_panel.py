@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines
+from bptui.app.widgets.lines import ChangedLines, Line
 from bptui.engine.view import Frame
 from bptui.fmt import alt_numbers, num, numbers
+
+BOLD = Style(bold=True)
+BOLD_REVERSE = Style(bold=True, reverse=True)
+DIM = Style(dim=True)
+ITALIC = Style(italic=True)
+NON_FINITE = ("nan", "inf", "−inf")
 
 
 class StepPanel(ChangedLines, Widget):
@@ -52,31 +61,42 @@ class StepPanel(ChangedLines, Widget):
         width = self.content_size.width
         if width < 1 or not self.is_mounted:
             return
-        console = self.app.console
-        lines = console.render_lines(self.render(), console.options.update_width(width), pad=False)
-        self.show_lines([tuple(line) for line in lines], key=self.content_size)
+        lines: list[Line] = []
+        for parts in self.logical_lines():
+            if sum(cell_len(text) for text, _ in parts) <= width:
+                lines.append(tuple(Segment(text, style) for text, style in parts if text))
+                continue
+            # A long formula: wrapped at its spaces as rich wraps text.
+            console = self.app.console
+            wrapped = console.render_lines(
+                Text.assemble(*parts), console.options.update_width(width), pad=False
+            )
+            lines += [tuple(line) for line in wrapped]
+        self.show_lines(lines, key=self.content_size)
 
-    def render(self) -> Text:
+    def logical_lines(self) -> list[list[tuple[str, Style | None]]]:
+        """The panel's lines before wrapping, as (text, style) pieces."""
         frame = self.frame
         if frame is None:
-            return Text("")
+            return []
         step = frame.step
         p = self.precision
-        text = Text()
-        text.append(step.symbol, "bold")
-        text.append("\n  = ")
-        text.append(step.formula)
+        lines: list[list[tuple[str, Style | None]]] = [
+            [(step.symbol, BOLD)],
+            [("  = ", None), (step.formula, None)],
+        ]
         filled = numbers(step, p)
         if filled != step.formula:
-            text.append("\n  = ")
-            text.append(filled)
-        text.append("\n  = ")
+            lines.append([("  = ", None), (filled, None)])
         value = num(step.value, p)
-        text.append(value, "bold reverse" if value in ("nan", "inf", "−inf") else "bold")
+        lines.append([("  = ", None), (value, BOLD_REVERSE if value in NON_FINITE else BOLD)])
         if step.alt_formula:
-            text.append("\ndelta rule: ", "dim")
-            text.append(f"{step.alt_formula}\n  = {alt_numbers(step, p)}")
+            lines.append([("delta rule: ", DIM), (step.alt_formula, None)])
+            lines.append([("  = ", None), (alt_numbers(step, p), None)])
         if step.note:
-            text.append("\n")
-            text.append(step.note, "italic")
-        return text
+            lines.append([(step.note, ITALIC)])
+        return lines
+
+    def text(self) -> str:
+        """The panel's text, unwrapped (for tests)."""
+        return "\n".join("".join(text for text, _ in parts) for parts in self.logical_lines())
