@@ -110,10 +110,22 @@ class Canvas:
                 styles[y][x] = style
             owners[y][x] = owner
 
-    def to_segments(self) -> list[tuple[Segment, ...]]:
-        """Each row as segments of equal style (what a Line API widget draws)."""
+    def to_segments(
+        self, previous: tuple[Canvas, list[tuple[Segment, ...]]] | None = None
+    ) -> list[tuple[Segment, ...]]:
+        """Each row as segments of equal style (what a Line API widget draws). `previous`: an
+        earlier canvas and its rows, whose rows are reused where this canvas's are the same."""
         rows = []
-        for row_chars, row_styles in zip(self.chars, self.styles, strict=True):
+        before, before_rows = previous if previous is not None else (None, [])
+        for y, (row_chars, row_styles) in enumerate(zip(self.chars, self.styles, strict=True)):
+            if (
+                before is not None
+                and y < len(before_rows)
+                and before.chars[y] == row_chars
+                and before.styles[y] == row_styles
+            ):
+                rows.append(before_rows[y])
+                continue
             segments = []
             x = 0
             # Runs of one style object (comparing objects is fast), then equal styles merged.
@@ -179,9 +191,15 @@ def _is_finite_text(text: str) -> bool:
 
 
 def draw_network(
-    frame: Frame, width: int, height: int, precision: int = 9, highlights: Highlights | None = None
+    frame: Frame,
+    width: int,
+    height: int,
+    precision: int = 9,
+    highlights: Highlights | None = None,
+    cache: dict | None = None,
 ) -> Canvas:
-    """The diagram of `frame` on a width × height canvas."""
+    """The diagram of `frame` on a width × height canvas. `cache`: a dict the caller keeps
+    between drawings (the last drawing's edges, reused while they look the same)."""
     hl = highlights or Highlights()
     network = frame.trace.network
     canvas = Canvas(max(width, 1), max(height, 1))
@@ -259,37 +277,33 @@ def draw_network(
                 break
         label_forms.append(chosen)
 
-    # Edges first, so that blocks and labels draw over line ends.
+    # Edges first, so that blocks and labels draw over line ends. What each edge looks like
+    # (its label and styles) is worked out first; when every edge looks as it did in the last
+    # drawing of the same layout, that drawing's edges are reused.
+    olds = [record_weights.tolist() for record_weights in frame.record.params.weights]
+    label_widths: list[int] = []
+    edges: list[tuple[int, int, int, str, Style | None, str, Style | None]] = []
     for layer in range(len(network.layers)):
-        c_src, c_dst = layer, layer + 1
-        src_slots, dst_slots = shown[c_src], shown[c_dst]
-        x_start = xs[c_src] + widths[c_src]
-        x_end = xs[c_dst] - 1
         form = label_forms[layer]
-        label_width = 0
+        labels = {}
         if form < 3:
-            label_width = (
-                max(
-                    len(label_for(layer, j, i, form))
-                    for j in range(network.layers[layer].n_out)
-                    for i in range(network.layers[layer].n_in)
-                )
-                + 2
-            )
-        for a, i in enumerate(src_slots):
+            labels = {
+                (j, i): label_for(layer, j, i, form)
+                for j in range(network.layers[layer].n_out)
+                for i in range(network.layers[layer].n_in)
+            }
+        label_widths.append(max(map(len, labels.values())) + 2 if labels else 0)
+        for a, i in enumerate(shown[layer]):
             if i is None:
                 continue
-            out_ports = _ports(tops[c_src][a], block_height[c_src], len(dst_slots))
-            for b, j in enumerate(dst_slots):
+            for b, j in enumerate(shown[layer + 1]):
                 if j is None:
                     continue
-                y0 = out_ports[b] if not collapsed else tops[c_src][a]
-                y1 = tops[c_dst][b]  # every edge into a neuron ends at its name
                 name = network.layers[layer].weight_names[j][i]
-                old, new = frame.weight(layer, j, i)
-                style = _edge_style(name, old, hl, collapsed)
+                style = _edge_style(name, olds[layer][j][i], hl, collapsed)
+                label, label_style = "", None
                 if form < 3:
-                    label = label_for(layer, j, i, form)
+                    label = labels[j, i]
                     label_style = (
                         STYLE_CURRENT
                         if name in hl.concerns
@@ -299,16 +313,49 @@ def draw_network(
                         label_style = (label_style or Style()) + STYLE_MARKED
                     if not _is_finite_text(label):
                         label_style = STYLE_NONFINITE
-                    canvas.put(x_start, y0, "─", style, owner=name)
-                    canvas.put(x_start + 1, y0, label, label_style, owner=name)
-                    canvas.put(
-                        x_start + 1 + len(label),
-                        y0,
-                        "─" * (label_width - len(label) - 1),
-                        style,
-                        owner=name,
-                    )
-                _line(canvas, x_start + label_width, y0, x_end, y1, style, name)
+                edges.append((layer, a, b, name, style, label, label_style))
+    key = (
+        width,
+        height,
+        precision,
+        tuple(label_forms),
+        tuple(label_widths),
+        tuple(edge[4:] for edge in edges),
+    )
+    cached = cache.get("edges") if cache is not None else None
+    if cached is not None and cached[0] is network and cached[1] == key:
+        _, _, chars, styles, owners = cached
+        canvas.chars = [row[:] for row in chars]
+        canvas.styles = [row[:] for row in styles]
+        canvas.owners = [row[:] for row in owners]
+    else:
+        for layer, a, b, name, style, label, label_style in edges:
+            c_src, c_dst = layer, layer + 1
+            x_start = xs[c_src] + widths[c_src]
+            x_end = xs[c_dst] - 1
+            out_ports = _ports(tops[c_src][a], block_height[c_src], len(shown[c_dst]))
+            y0 = out_ports[b] if not collapsed else tops[c_src][a]
+            y1 = tops[c_dst][b]  # every edge into a neuron ends at its name
+            label_width = label_widths[layer]
+            if label_forms[layer] < 3:
+                canvas.put(x_start, y0, "─", style, owner=name)
+                canvas.put(x_start + 1, y0, label, label_style, owner=name)
+                canvas.put(
+                    x_start + 1 + len(label),
+                    y0,
+                    "─" * (label_width - len(label) - 1),
+                    style,
+                    owner=name,
+                )
+            _line(canvas, x_start + label_width, y0, x_end, y1, style, name)
+        if cache is not None:
+            cache["edges"] = (
+                network,
+                key,
+                [row[:] for row in canvas.chars],
+                [row[:] for row in canvas.styles],
+                [row[:] for row in canvas.owners],
+            )
 
     # Neuron blocks.
     for c, slots in enumerate(shown):

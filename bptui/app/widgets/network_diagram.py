@@ -50,6 +50,8 @@ class NetworkDiagram(ChangedLines, Widget):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._canvas: Canvas | None = None
+        self._cache: dict = {}  # draw_network's: the last drawing's edges
+        self._rows: list = []  # the canvas's rows as segments
 
     def on_mount(self) -> None:
         self.border_title = "Network"
@@ -70,10 +72,13 @@ class NetworkDiagram(ChangedLines, Widget):
             self._canvas = None
             self.show_lines([], key=size)
             return
-        self._canvas = draw_network(
-            view.frame, size.width, size.height, self.precision, view.highlights
+        canvas = draw_network(
+            view.frame, size.width, size.height, self.precision, view.highlights, self._cache
         )
-        self.show_lines(self._canvas.to_segments(), key=size)
+        previous = (self._canvas, self._rows) if self._canvas is not None else None
+        self._canvas = canvas
+        self._rows = canvas.to_segments(previous)
+        self.show_lines(self._rows, key=size)
 
     def on_click(self, event: Click) -> None:
         canvas = self._canvas
