@@ -30,6 +30,20 @@ def fit(segments: Sequence[Segment], width: int) -> Line:
     return (*cut, Segment(ELLIPSIS, cut[-1].style if cut else None))
 
 
+def finish(line: Line, width: int, style: Style) -> Strip:
+    """`line` as a strip of exactly `width` cells on `style` (the widget's background): as
+    `Strip(line).crop_extend(0, width, None).apply_style(style)` in one pass."""
+    length = 0
+    for segment in line:
+        length += cell_len(segment.text)
+    if length > width:
+        return Strip(line).crop_extend(0, width, None).apply_style(style)
+    segments = list(line)
+    if length < width:
+        segments.append(Segment(" " * (width - length)))
+    return Strip(Segment.apply_style(segments, style), width)
+
+
 class LineBuilder:
     """Text appended in styled pieces, each "\n" starting a new line: lines of segments
     without a rich `Text` (the panels' lines are short; building them is per step)."""
@@ -95,7 +109,7 @@ class ChangedLines:
             if not whole and y < len(old_lines) and old_lines[y] == line:
                 drawn.append(old_drawn[y])
             else:
-                drawn.append(Strip(line).crop_extend(0, width, None).apply_style(style))
+                drawn.append(finish(line, width, style))
                 changed.append(y)
         changed.extend(range(len(lines), len(old_lines)))
         self._lines, self._drawn, self._drawn_key = tuple(lines), tuple(drawn), key
