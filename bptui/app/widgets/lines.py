@@ -44,6 +44,35 @@ def finish(line: Line, width: int, style: Style) -> Strip:
     return Strip(Segment.apply_style(segments, style), width)
 
 
+def changed_cells(old: Strip, new: Strip) -> tuple[int, int]:
+    """The cells [start, end) outside which two strips of one width are the same (start >=
+    end: they look the same)."""
+    a, b = list(old), list(new)
+    start = _same_cells(a, b, reverse=False)
+    end = old.cell_length - _same_cells(a[::-1], b[::-1], reverse=True)
+    return start, end
+
+
+def _same_cells(a: list[Segment], b: list[Segment], reverse: bool) -> int:
+    """How many cells the segment lists `a` and `b` share from their start (their end, with
+    `reverse`: the lists are given reversed)."""
+    cells = 0
+    for x, y in zip(a, b, strict=False):
+        if x == y:
+            cells += cell_len(x.text)
+            continue
+        if x.style == y.style:
+            ta, tb = (x.text[::-1], y.text[::-1]) if reverse else (x.text, y.text)
+            shared = 0
+            for ca, cb in zip(ta, tb, strict=False):
+                if ca != cb:
+                    break
+                shared += 1
+            cells += cell_len(ta[:shared])
+        break
+    return cells
+
+
 class LineBuilder:
     """Text appended in styled pieces, each "\n" starting a new line: lines of segments
     without a rich `Text` (the panels' lines are short; building them is per step)."""
@@ -104,20 +133,26 @@ class ChangedLines:
         whole = key != self._drawn_key or not self.is_mounted
         old_lines, old_drawn = self._lines, self._drawn
         drawn: list[Strip] = []
-        changed: list[int] = []
+        changed: list[tuple[int, int, int]] = []  # (line, first cell, cells) to repaint
         for y, line in enumerate(lines):
             if not whole and y < len(old_lines) and old_lines[y] == line:
                 drawn.append(old_drawn[y])
+                continue
+            strip = finish(line, width, style)
+            drawn.append(strip)
+            if y < len(old_drawn) and not whole:
+                start, end = changed_cells(old_drawn[y], strip)
+                if start < end:  # only the cells that differ go to the terminal
+                    changed.append((y, start, end - start))
             else:
-                drawn.append(finish(line, width, style))
-                changed.append(y)
-        changed.extend(range(len(lines), len(old_lines)))
+                changed.append((y, 0, width))
+        changed += [(y, 0, width) for y in range(len(lines), len(old_lines))]
         self._lines, self._drawn, self._drawn_key = tuple(lines), tuple(drawn), key
         if whole:
             self.refresh()
         elif changed:
             top = int(self.scroll_offset.y) if scrolled else 0
-            self.refresh(*(Region(0, y - top, width, 1) for y in changed))
+            self.refresh(*(Region(x, y - top, cells, 1) for y, x, cells in changed))
 
     def drawn_line(self, y: int) -> Strip | None:
         return self._drawn[y] if 0 <= y < len(self._drawn) else None
