@@ -16,11 +16,11 @@ Each figure is measured and printed beside its target (nothing is asserted):
    (respawn-pane) to the first capture showing the whole first screen (bptui: the status
    line, every label w1..w8 with its value, the step panel on net_h1 with its value, every row
    of the parameter table, the plot's axes, the footer; the minimal app: the Static and the
-   footer). Median of 7 launches after one untimed warm-up; target: bptui <= 1.5 × the minimal
-   app importing numpy. The panes' Pythons keep their bytecode in a temporary
-   PYTHONPYCACHEPREFIX (filled by the warm-up), as an installed bptui has its .pyc files; the
-   same figures without bytecode for bptui's modules (this sandbox's PYTHONDONTWRITEBYTECODE=1)
-   are printed for reference.
+   footer). Median of 7 launches after one untimed warm-up, the programs launched in turn;
+   target: bptui <= 1.5 × the minimal app importing numpy. The panes' Pythons keep their
+   bytecode in a temporary PYTHONPYCACHEPREFIX (filled by the warm-up), as an installed bptui
+   has its .pyc files; the same figures without bytecode for bptui's modules (this sandbox's
+   PYTHONDONTWRITEBYTECODE=1) are printed for reference.
 3. In-process, `app.run_test(size=(120, 40))`: 10,000 Mazur epochs run in the app, from
    `screen.start_run(10_000)` to `app.workers.wait_for_complete()` plus one `pilot.pause()`
    (target <= 1 s); `screen.go(e, 0)` + `pilot.pause()` for 20 seeded random epochs of them
@@ -503,13 +503,35 @@ def start_times(
 NO_BYTECODE = ["env", "-u", "PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE=1"]
 
 
+def start_times_interleaved(
+    tmux: Tmux, programs: Sequence[tuple[Sequence[str], Callable[[str], bool]]]
+) -> list[list[float]]:
+    """Start times of several programs launched in turn (one warm-up launch each, not
+    counted), so that the machine's slow spells weigh on all of them alike."""
+    times: list[list[float]] = [[] for _ in programs]
+    for k in range(LAUNCHES + 1):
+        for n, (argv, ready) in enumerate(programs):
+            start = tmux.launch(argv)
+            seconds, _ = tmux.wait_for(ready, start)
+            if k:
+                times[n].append(seconds)
+            tmux.stop()
+    return times
+
+
 def bench_start() -> None:
+    minimal = [PYTHON, str(MINIMAL)]
     with Tmux(120, 40) as tmux:
-        bare = start_times(tmux, [PYTHON, str(MINIMAL)], MINIMAL_FIRST)
-        ref = start_times(tmux, [PYTHON, str(MINIMAL), "--numpy"], MINIMAL_FIRST)
-        ours = start_times(tmux, [BPTUI], BPTUI_FIRST)
-        ref_nb = start_times(tmux, [*NO_BYTECODE, PYTHON, str(MINIMAL), "--numpy"], MINIMAL_FIRST)
-        ours_nb = start_times(tmux, [*NO_BYTECODE, BPTUI], BPTUI_FIRST)
+        bare, ref, ours, ref_nb, ours_nb = start_times_interleaved(
+            tmux,
+            [
+                (minimal, MINIMAL_FIRST),
+                ([*minimal, "--numpy"], MINIMAL_FIRST),
+                ([BPTUI], BPTUI_FIRST),
+                ([*NO_BYTECODE, *minimal, "--numpy"], MINIMAL_FIRST),
+                ([*NO_BYTECODE, BPTUI], BPTUI_FIRST),
+            ],
+        )
     print(
         ratio_line(
             "bptui (mazur, 120x40) start->first complete frame median",

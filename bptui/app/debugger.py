@@ -20,11 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
-from bptui.app.breakpoints_screen import BreakpointsScreen
 from bptui.app.commands import DebuggerCommands
-from bptui.app.compare_screen import CompareScreen
 from bptui.app.diagram_layout import Highlights, preferred_height
-from bptui.app.dialogs import AskScreen, HelpScreen
 from bptui.app.widgets.chain_panel import ChainPanel, ChainView
 from bptui.app.widgets.loss_plot import LossPlot, LossView
 from bptui.app.widgets.network_diagram import DiagramView, NetworkDiagram
@@ -33,11 +30,10 @@ from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
 from bptui.engine.breakdown import Breakdown, breakdown
 from bptui.engine.breakpoints import Breakpoint, find_stop
-from bptui.engine.compare import compare_orders
 from bptui.engine.history import History
 from bptui.engine.nonfinite import first_nonfinite_step
 from bptui.engine.rows import ParamRows
-from bptui.engine.session import SUFFIX, Session, is_session_file, load_session, save_session
+from bptui.engine.session import Session
 from bptui.engine.symbols import find, normalize
 from bptui.engine.view import Frame
 from bptui.fmt import num
@@ -509,6 +505,9 @@ class DebuggerScreen(Screen[None]):
                 "the hidden-gradient orders differ only with online updates", severity="warning"
             )
             return
+        from bptui.app.compare_screen import CompareScreen
+        from bptui.engine.compare import compare_orders
+
         frame = self.frame
         rows = compare_orders(network, frame.record.params, frame.sample)
         self.app.push_screen(
@@ -516,15 +515,23 @@ class DebuggerScreen(Screen[None]):
         )
 
     def action_help(self) -> None:
+        from bptui.app.dialogs import HelpScreen
+
         self.app.push_screen(HelpScreen())
+
+    def ask(self, question: str, default: str, then) -> None:
+        """Ask `question` in a dialog (the answer starts as `default`); `then(answer)`, None
+        if the user pressed Esc. (The dialogs are imported at their first use: start-up does
+        without them.)"""
+        from bptui.app.dialogs import AskScreen
+
+        self.app.push_screen(AskScreen(question, default), then)
 
     # -- go to ------------------------------------------------------------------------------
     def action_goto(self) -> None:
-        self.app.push_screen(
-            AskScreen(
-                "Go to: an epoch (3), a step (3:17), a symbol (dE_total/dw1), or both (3 delta_o1)",
-                "",
-            ),
+        self.ask(
+            "Go to: an epoch (3), a step (3:17), a symbol (dE_total/dw1), or both (3 delta_o1)",
+            "",
             self._goto_answer,
         )
 
@@ -563,7 +570,7 @@ class DebuggerScreen(Screen[None]):
 
     # -- running ----------------------------------------------------------------------------
     def action_run(self) -> None:
-        self.app.push_screen(AskScreen("Run how many epochs?", "10000"), self._run_answer)
+        self.ask("Run how many epochs?", "10000", self._run_answer)
 
     def _run_answer(self, answer: str | None) -> None:
         if answer is None:
@@ -692,11 +699,11 @@ class DebuggerScreen(Screen[None]):
         if not any(bp.enabled for bp in self.breakpoints):
             self.notify("no breakpoint is set: b opens the breakpoints panel", severity="warning")
             return
-        self.app.push_screen(
-            AskScreen("Continue for at most how many epochs?", "10000"), self._run_answer
-        )
+        self.ask("Continue for at most how many epochs?", "10000", self._run_answer)
 
     def action_breakpoints(self) -> None:
+        from bptui.app.breakpoints_screen import BreakpointsScreen
+
         self.app.push_screen(
             BreakpointsScreen(self.history.network, self.breakpoints), self._breakpoints_changed
         )
@@ -713,13 +720,16 @@ class DebuggerScreen(Screen[None]):
 
     # -- sessions ---------------------------------------------------------------------------
     def action_save(self) -> None:
+        from bptui.engine.session import SUFFIX
+
         default = self.session_path or f"{_slug(self.history.network.name)}{SUFFIX}"
-        self.app.push_screen(AskScreen("Save the session to:", default), self._save_answer)
+        self.ask("Save the session to:", default, self._save_answer)
 
     def _save_answer(self, answer: str | None) -> None:
         if not answer or not answer.strip():
             return
         from bptui.engine.errors import BptuiError
+        from bptui.engine.session import save_session
 
         try:
             path = save_session(self.to_session(), answer.strip())
@@ -731,12 +741,10 @@ class DebuggerScreen(Screen[None]):
 
     # -- another network --------------------------------------------------------------------
     def action_open_network(self) -> None:
-        self.app.push_screen(
-            AskScreen(
-                "Open a network: a .toml or .json file, or a preset name. The current "
-                "history is discarded.",
-                "",
-            ),
+        self.ask(
+            "Open a network: a .toml or .json file, or a preset name. The current "
+            "history is discarded.",
+            "",
             self._open_answer,
         )
 
@@ -747,6 +755,7 @@ class DebuggerScreen(Screen[None]):
 
         from bptui.engine.errors import BptuiError
         from bptui.engine.loader import load_network
+        from bptui.engine.session import SUFFIX, is_session_file, load_session
 
         spec = answer.strip()
         try:
@@ -775,9 +784,7 @@ class DebuggerScreen(Screen[None]):
             f"Switch to {other} from epoch {self.epoch} on? The history after the "
             f"start of epoch {self.epoch} is discarded. (y/n)"
         )
-        self.app.push_screen(
-            AskScreen(question, "y"), lambda answer: self._switch_answer(answer, other)
-        )
+        self.ask(question, "y", lambda answer: self._switch_answer(answer, other))
 
     def _switch_answer(self, answer: str | None, order: str) -> None:
         if not answer or answer.strip().lower() not in ("y", "yes"):

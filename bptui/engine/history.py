@@ -20,7 +20,6 @@ import numpy as np
 from bptui.engine.network import Network, Params
 from bptui.engine.passes import compute_epoch, forward, total_loss
 from bptui.engine.trace import EpochTrace
-from bptui.engine.train import train
 
 # A checkpoint's replay should cost at most about this many parameter-sample updates.
 REPLAY_BUDGET = 200_000
@@ -98,6 +97,8 @@ class History:
                 return known
             start = max(e for e in (*self._checkpoints, *self._recent) if e < epoch)
             params = self._known(start)
+        from bptui.engine.train import train  # (not needed to open a network: imported late)
+
         result = train(self.network_for(start), params, epoch - start).params
         with self._lock:
             self._remember(epoch, result)
@@ -148,6 +149,8 @@ class History:
         Works in chunks (a checkpoint interval at most) so that a stop request is honoured
         quickly and every chunk's end is a checkpoint or a cached epoch.
         """
+        from bptui.engine.train import train
+
         done = 0
         step = chunk or self.every
         while done < epochs:
