@@ -218,8 +218,7 @@ class DebuggerScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
         yield StatusBar()
-        with Horizontal(id="diagram-row"):
-            yield NetworkDiagram()
+        yield NetworkDiagram(id="diagram-row")  # (no container: one widget less to render)
         with Horizontal(id="panels"):
             with Vertical(id="left"):
                 yield StepPanel()

@@ -143,9 +143,11 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         if view is None:
             return
         width = sum(w + 1 for _, _, w in self._columns()) + 30
-        self.virtual_size = Size(width, len(view.rows) + 1)
+        size = Size(width, len(view.rows) + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
+            self.call_after_refresh(self._follow_selected)  # once the new size is laid out
         self._follow_selected()
-        self.call_after_refresh(self._follow_selected)  # once the new size is laid out
         self._redraw()
 
     def _redraw(self) -> None:

@@ -48,10 +48,9 @@ class StatusBar(ChangedLines, Widget):
     def show(self, frame: Frame | None, last_loss: float | None, run_text: str) -> None:
         """Show the position `frame`, the loss after the previous epoch (None in epoch 1) and
         a run's progress or result ("after epoch N: loss …, outputs …")."""
-        rows_before = len(self.rows())
-        self.frame, self.last_loss, self.run_text = frame, last_loss, run_text
-        if len(self.rows()) != rows_before:
+        if bool(run_text) != bool(self.run_text):
             self.refresh(layout=True)  # the run line comes or goes
+        self.frame, self.last_loss, self.run_text = frame, last_loss, run_text
         self._draw()
 
     def set_run_text(self, run_text: str) -> None:
