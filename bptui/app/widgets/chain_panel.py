@@ -182,11 +182,14 @@ class ChainPanel(ChangedLines, Widget):
         text = LineBuilder()
         width = max(20, self.content_size.width - 1)
         self.current_line = 0
+        newest = -1
         self._delta_rows: dict[int, tuple[int, int]] = {}
         rows = 0
         for line in tree_lines(b.tree, trace, p, position):
-            if line.node.step == position:
-                self.current_line = rows  # the current step's factor: keep it in view
+            step = line.node.step
+            if step is not None and newest < step <= position:
+                # the newest factor reached (the current step's, if it is one): kept in view
+                newest, self.current_line = step, rows
             place = (line.node.layer, line.node.unit)
             first_row = rows
             text.append(line.prefix, DIM)
