@@ -3,7 +3,8 @@
 A step changes a few lines of each panel (a highlight moves, a value appears); repainting a
 whole panel writes the whole screen to the terminal again. Widgets that draw through the Line
 API hand `show_lines` their lines as tuples of segments; it compares them with the lines drawn
-before, makes strips for the lines that differ only, and marks only those lines as dirty.
+before, makes strips for the lines that differ only, and marks as dirty only the cells of those
+lines that differ (so that a number appearing sends that number to the terminal, not its line).
 """
 
 from __future__ import annotations
