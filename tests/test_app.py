@@ -6,6 +6,7 @@ import pytest
 
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
+from bptui.app.widgets.chain_panel import ChainPanel
 from bptui.app.widgets.param_table import ParamTable
 from bptui.engine.loader import load_network
 from tests.screen import find, screen_text
@@ -310,3 +311,22 @@ async def test_a_cut_delta_expands_on_click_and_stays_open_while_stepping() -> N
         assert opened
         await pilot.press("n")
         assert screen.expanded == {(layer, unit)}
+
+
+async def test_the_chain_panel_reuses_its_lines_only_while_they_are_the_same() -> None:
+    """Two epochs of n: wherever the panel kept its lines (no factor reached), they equal a
+    fresh drawing of the position, and so does the line kept in view."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        panel = screen.query_one(ChainPanel)
+        kept = 0
+        for _ in range(2 * 51):
+            content = panel._content
+            await pilot.press("n")
+            kept += panel._content is content
+            top = panel._top
+            assert panel._content == panel.render_view(panel.view)
+            panel._keep_current_in_view()
+            assert panel._top == top
+        assert kept > 20  # the forward and error phases reach no factor of the next gradient

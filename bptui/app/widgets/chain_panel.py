@@ -101,19 +101,14 @@ class ChainPanel(ChangedLines, Widget):
         self._draw()
 
     def _content_key(self, view: ChainView) -> tuple:
-        """What the drawing depends on besides the breakdown: the factors reached so far (and
-        whether the step is one of them), the pin, the open δs, the precision and the size."""
+        """What the drawing depends on besides the breakdown: how many of its steps have been
+        reached (which decides every number shown and the line kept in view), the pin, the
+        open δs, the precision and the size."""
         b = view.breakdown
-        position = view.frame.index
-        reached, current = 0, False
-        if b is not None:
-            steps = self._steps_of(b)
-            reached = bisect_right(steps, position)
-            current = reached > 0 and steps[reached - 1] == position
+        reached = 0 if b is None else bisect_right(self._steps_of(b), view.frame.index)
         return (
             view.frame.trace,
             reached,
-            current,
             view.pinned,
             view.expanded,
             self.precision,

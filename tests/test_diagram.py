@@ -1,0 +1,62 @@
+"""The diagram's drawing: what its caches reuse is exactly what a fresh drawing would draw."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from bptui.app.diagram_layout import Highlights, draw_network
+from bptui.engine.history import History
+from bptui.engine.loader import load_network
+from bptui.engine.view import Frame
+
+NETS = Path(__file__).parent / "nets"
+SIZES = [(118, 9), (78, 12), (158, 20)]
+
+
+def highlights(frame: Frame, marked: frozenset[str] = frozenset()) -> Highlights:
+    step = frame.step
+    return Highlights(
+        frozenset(step.concerns), frozenset(step.uses), marked=marked, selected=frame.param
+    )
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        "mazur",
+        "tanh-2332",
+        "relu-softmax",
+        "xor",
+        str(NETS / "wide.toml"),
+        str(Path(__file__).parent.parent / "benchmarks" / "net-16-32-32-10.json"),
+    ],
+)
+def test_a_walk_with_the_caches_draws_what_fresh_drawings_draw(net) -> None:
+    """Steps forward over an epoch's first 150 steps and its last 30 into the next epoch, then
+    jumps back and forth (with changes of size and of the marked parameters on the way): each
+    canvas and its rows, drawn with the edge cache and the previous rows, equal a drawing made
+    from nothing."""
+    history = History(load_network(net))
+    rng = random.Random(7)
+    cache: dict = {}
+    previous = None
+    length = len(history.trace(1))
+    positions = [(1, k) for k in range(min(150, length))]
+    positions += [(1, k) for k in range(max(150, length - 30), length)]
+    positions += [(2, k) for k in range(min(30, len(history.trace(2))))]
+    walk = positions + rng.sample(positions, min(60, len(positions)))
+    for n, (epoch, index) in enumerate(walk):
+        frame = Frame(history.trace(epoch), index)
+        width, height = SIZES[(n // 40) % len(SIZES)]
+        marked = frozenset({"w1"}) if n % 3 == 0 else frozenset()
+        fresh = draw_network(frame, width, height, 9, highlights(frame, marked))
+        cached = draw_network(frame, width, height, 9, highlights(frame, marked), cache)
+        assert cached.chars == fresh.chars
+        assert cached.styles == fresh.styles
+        assert cached.owners == fresh.owners
+        rows = cached.to_segments(previous)
+        assert rows == fresh.to_segments()
+        previous = (cached, rows)
