@@ -135,10 +135,11 @@ def test_a_2332_tanh_net(snap_compare) -> None:
 
 
 def test_compact_layout_at_80x24(snap_compare) -> None:
-    """At 80×24 the step panel sits above one switchable panel (v); here the diagram."""
+    """At 80×24 the step panel sits above one switchable panel (v); here the diagram. The
+    step panel has room for all of ∂E_total/∂w5, the delta rule's numbers included."""
     app = app_for()
     assert snap_compare(app, press=["n"] * 15, terminal_size=(80, 24))
-    holds(app.text, "0.082167041")
+    holds(app.text, "0.082167041", "0.138498562 × 0.593269992")
 
 
 def test_compact_layout_shows_the_table_on_v(snap_compare) -> None:

@@ -133,7 +133,8 @@ class DebuggerScreen(Screen[None]):
     DebuggerScreen.compact #diagram-row { height: 1fr; }
     DebuggerScreen.compact #panels { height: auto; }
     DebuggerScreen.compact #left { height: auto; }
-    DebuggerScreen.compact StepPanel { height: 7; }
+    DebuggerScreen.compact StepPanel { height: 8; }
+    DebuggerScreen.compact.short StepPanel { height: 7; }
     DebuggerScreen.compact #right { display: none; }
     DebuggerScreen.compact ParamTable { display: none; }
     DebuggerScreen.compact.view-table #diagram-row { display: none; }
@@ -252,6 +253,8 @@ class DebuggerScreen(Screen[None]):
         else:
             row.styles.height = "1fr"
         self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
+        # From 24 rows the step panel has room for its six lines (value and delta rule too).
+        self.set_class(size.height < 24, "short")
         too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
         was_too_small = self.too_small
         self.set_class(too_small, "too-small")
