@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Iterator
 from typing import NoReturn
@@ -109,20 +110,97 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     return parsers
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head`'s yes
+MAX_MESSAGE = 400  # characters of a one-line error message
+
+
+class OutputError(BptuiError):
+    """Standard output cannot be written (a full disk, a closed descriptor)."""
+
+
+class PipeClosed(Exception):
+    """The reader of standard output went away (raised instead of BrokenPipeError, which rich
+    would turn into exit status 1 on its own)."""
+
+
+class GuardedStream:
+    """Standard output for the commands: a write that fails with anything but a broken pipe
+    becomes an `OutputError` (one line, exit status 2), never a traceback."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise PipeClosed from None
+        except (OSError, ValueError) as error:
+            raise OutputError(f"cannot write the output: {_reason(error)}") from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise PipeClosed from None
+        except (OSError, ValueError) as error:
+            raise OutputError(f"cannot write the output: {_reason(error)}") from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return "the stream is closed"
+
+
+def _say(message: str) -> None:
+    """One line on stderr (whatever the message holds); nothing if stderr is gone too."""
+    from bptui.engine.errors import one_line
+
+    text = one_line(message)
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1] + "…"
+    try:
+        print(f"bptui: {text}", file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: send what is still buffered nowhere, so that Python's own flush
+    at exit does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    real_stdout = sys.stdout
     try:
-        return _run(args)
+        code = _run(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return code
     except BptuiError as error:
-        print(f"bptui: {error}", file=sys.stderr)
+        _say(str(error))
         return 2
     except KeyboardInterrupt:
-        print("bptui: interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
-    except BrokenPipeError:
-        # The reader went away (`bptui trace | head`): not an error of ours.
-        sys.stderr.close()
-        return 0
+    except (PipeClosed, BrokenPipeError):
+        # The reader went away (`bptui trace | head`): quietly, as other Unix tools do.
+        sys.stdout = real_stdout
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    finally:
+        sys.stdout = real_stdout
 
 
 def _run(args: list[str]) -> int:
@@ -131,13 +209,15 @@ def _run(args: list[str]) -> int:
     if command != "app":
         args = args[1:]
     options = parsers[command].parse_args(args)
+    if command != "app":
+        if sys.stdout is None:
+            raise OutputError("standard output is closed; nothing to write the output to")
+        sys.stdout = GuardedStream(sys.stdout)
     if command == "presets":
         return cmd_presets(options.name)
     if command == "app":
         return cmd_app(options.net, options.precision)
-    from bptui.engine.loader import load_network
-
-    network = _load_for_command(options.net, command, load_network)
+    network = _load_for_command(options.net, command)
     if command == "trace":
         return cmd_trace(network, options.epochs, options.format, options.precision)
     if command == "train":
@@ -145,15 +225,17 @@ def _run(args: list[str]) -> int:
     return cmd_check(network)
 
 
-def _load_for_command(spec: str, command: str, load_network):
-    from bptui.engine.sessionfile import looks_like_session
+def _load_for_command(spec: str, command: str):
+    from bptui.engine.loader import load_source
+    from bptui.engine.source import is_session, open_source
 
-    if looks_like_session(spec):
+    source = open_source(spec)
+    if is_session(source):
         raise BptuiError(
             f"{spec}: a saved session opens in the app (bptui {spec}); "
             f"`bptui {command}` takes a network file or preset"
         )
-    return load_network(spec)
+    return load_source(source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,18 +257,25 @@ def cmd_presets(name: str | None) -> int:
 
 
 def cmd_app(spec: str, precision: int) -> int:
-    from bptui.engine.loader import load_network
-    from bptui.engine.sessionfile import looks_like_session
+    from bptui.engine.loader import load_source
+    from bptui.engine.source import MAX_SESSION_BYTES, is_session, open_source
 
     # A bad file is reported before any screen opens.
-    if looks_like_session(spec):
-        from bptui.engine.session import load_session
+    source = open_source(spec, limit=MAX_SESSION_BYTES)
+    if is_session(source):
+        from bptui.engine.session import session_from_source
 
-        session = load_session(spec)
+        session = session_from_source(source)
         network = None
     else:
         session = None
-        network = load_network(spec)
+        network = load_source(source)
+    for name, stream in (("input", sys.stdin), ("output", sys.stdout)):
+        if stream is None or not stream.isatty():
+            raise BptuiError(
+                f"the debugger needs a terminal, and standard {name} is not one "
+                "(bptui trace and bptui train work without a screen)"
+            )
     from bptui.app.app import run_app
 
     return run_app(
@@ -206,26 +295,39 @@ def _epoch_traces(network, epochs: int) -> Iterator:
 
 
 def cmd_trace(network, epochs: int, fmt: str, precision: int) -> int:
-    traces = _epoch_traces(network, epochs)
+    from bptui.engine.nonfinite import step_place
+
+    last: list = []
+
+    def traces() -> Iterator:
+        for trace in _epoch_traces(network, epochs):
+            last[:] = [trace]
+            yield trace
+
     if fmt == "json":
         from bptui.report import jsonout
 
-        finite = jsonout.write_trace(sys.stdout, network, traces)
+        first = jsonout.write_trace(sys.stdout, network, traces())
     elif fmt == "markdown":
         from bptui.report import markdown
 
-        finite = markdown.write_trace(sys.stdout, network, traces, precision)
+        first = markdown.write_trace(sys.stdout, network, traces(), precision)
     else:
         from rich.console import Console
 
         from bptui.report import text
 
-        finite = text.write_trace(
-            Console(highlight=False, soft_wrap=True), network, traces, precision
+        first = text.write_trace(
+            Console(file=sys.stdout, highlight=False, soft_wrap=True), network, traces(), precision
         )
     sys.stdout.flush()
-    if not finite:
-        print("bptui: the trace holds non-finite values (nan or inf)", file=sys.stderr)
+    if first is not None:
+        epoch, step = first
+        _say(f"the trace turned non-finite: the first non-finite value is at {step_place(epoch, step)}")
+        return 1
+    if last and not math.isfinite(last[0].epoch.loss_after):
+        _say(f"the trace turned non-finite: the loss after epoch {last[0].number} is "
+             f"{last[0].epoch.loss_after} (the update overflowed)")
         return 1
     return 0
 

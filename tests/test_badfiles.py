@@ -150,11 +150,15 @@ def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     path = tmp_path / "net.toml"
     path.write_text((BADFILES / "nan-weight.toml").read_text(encoding="utf-8"), encoding="utf-8")
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    real_open = os.open
+
+    def refuse(name, *args, **kwargs) -> int:
+        if str(name) == str(path):
+            raise PermissionError(13, "Permission denied", str(name))
+        return real_open(name, *args, **kwargs)
 
     with monkeypatch.context() as patched:
-        patched.setattr(Path, "read_bytes", refuse)
+        patched.setattr(os, "open", refuse)
         assert_load_fails(path, "", "cannot be read: permission denied")
 
 

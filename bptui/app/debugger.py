@@ -735,8 +735,8 @@ class DebuggerScreen(Screen[None]):
 
         try:
             path = save_session(self.to_session(), answer.strip())
-        except BptuiError as error:
-            self.notify(str(error), title="not saved", severity="error", timeout=10)
+        except (BptuiError, OSError) as error:
+            self.notify(_one_line(error), title="not saved", severity="error", timeout=10)
             return
         self.session_path = str(path)
         self.notify(f"saved to {path}", title="session saved")
@@ -753,21 +753,21 @@ class DebuggerScreen(Screen[None]):
     def _open_answer(self, answer: str | None) -> None:
         if not answer or not answer.strip():
             return
-        from pathlib import Path
-
         from bptui.engine.errors import BptuiError
-        from bptui.engine.loader import load_network
-        from bptui.engine.session import SUFFIX, is_session_file, load_session
+        from bptui.engine.loader import load_source
+        from bptui.engine.session import session_from_source
+        from bptui.engine.source import MAX_SESSION_BYTES, is_session, open_source
 
         spec = answer.strip()
         try:
-            if spec.endswith(SUFFIX) or is_session_file(Path(spec)):
-                screen = DebuggerScreen.from_session(load_session(spec), spec)
+            source = open_source(spec, limit=MAX_SESSION_BYTES)
+            if is_session(source):
+                screen = DebuggerScreen.from_session(session_from_source(source), spec)
             else:
-                screen = DebuggerScreen(History(load_network(spec)), self.precision)
-        except BptuiError as error:
+                screen = DebuggerScreen(History(load_source(source)), self.precision)
+        except (BptuiError, OSError) as error:
             # the CLI's one-line message; the current session stays
-            self.notify(str(error), title="cannot open", severity="error", timeout=10)
+            self.notify(_one_line(error), title="cannot open", severity="error", timeout=10)
             return
         self.app.switch_screen(screen)
 
@@ -805,3 +805,14 @@ def _slug(name: str) -> str:
     import re
 
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "session"
+
+
+def _one_line(error: Exception) -> str:
+    """An error as one line for a notification (an OSError by its reason, never its repr)."""
+    from bptui.engine.errors import one_line
+
+    if isinstance(error, OSError):
+        text = f"{error.filename or ''}: {error.strerror or type(error).__name__}".lstrip(": ")
+    else:
+        text = str(error)
+    return one_line(text if len(text) <= 300 else text[:299] + "…")

@@ -35,6 +35,8 @@ else:  # pragma: no cover
 MAX_NEURONS = 4096
 MAX_PARAMS = 1_000_000
 MAX_SAMPLES = 100_000
+MAX_NAME = 24  # characters of a neuron's name (it labels the diagram)
+MAX_TITLE = 100  # characters of the network's name (it heads the screen)
 
 TOP_KEYS = {
     "name",
@@ -89,36 +91,23 @@ def preset_description(name: str) -> str:
 
 
 def load_network(spec: str | Path | None = None) -> Network:
-    """Load NET: a .toml or .json path, or the name of a preset (`mazur` when None)."""
-    if spec is None:
-        spec = "mazur"
-    text = str(spec)
-    if text in preset_names() and not Path(text).exists():
-        return parse_document(
-            tomllib.loads(preset_text(text)), source=f"preset {text}", default_name=text
+    """Load NET: a preset by name (`mazur` when None), or a .toml or .json path (see
+    `bptui.engine.source`: a bare word is a preset, anything else a path)."""
+    from bptui.engine.source import open_source
+
+    return load_source(open_source("mazur" if spec is None else spec))
+
+
+def load_source(source) -> Network:
+    """The network in an already read `Source`."""
+    from bptui.engine.source import MAX_NETWORK_BYTES
+
+    if len(source.data) > MAX_NETWORK_BYTES:
+        raise NetworkFileError(
+            source.name, "", f"holds over {MAX_NETWORK_BYTES // (1024 * 1024)} MB, the limit"
         )
-    path = Path(text)
-    document = read_document(path)
-    return parse_document(document, source=str(path), default_name=path.stem)
-
-
-def read_document(path: Path) -> dict[str, Any]:
-    """Read and parse a network file into plain Python values."""
-    source = str(path)
-    if "\x00" in source:
-        raise NetworkFileError(source, "", "a file name cannot hold a NUL byte")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        presets = ", ".join(preset_names())
-        raise NetworkFileError(source, "", f"no such file or preset (presets: {presets})") from None
-    except IsADirectoryError:
-        raise NetworkFileError(source, "", "is a directory, not a network file") from None
-    except PermissionError:
-        raise NetworkFileError(source, "", "cannot be read: permission denied") from None
-    except OSError as error:
-        raise NetworkFileError(source, "", f"cannot be read: {error.strerror}") from None
-    return parse_bytes(data, source, path.suffix.lower())
+    document = parse_bytes(source.data, source.name, source.suffix)
+    return parse_document(document, source=source.name, default_name=source.default_name)
 
 
 def parse_bytes(data: bytes, source: str, suffix: str) -> dict[str, Any]:
@@ -198,7 +187,49 @@ def _parse_json(text: str, source: str, named_json: bool) -> Any:
         raise error from None
 
 
+# A key of more dotted parts than this is refused before tomllib sees it (tomllib takes time
+# that grows faster than the square of the parts: 30 s for 100,000).
+MAX_KEY_PARTS = 32
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_LONG_KEY = re.compile(rf"(?m)(?:^|[{{,])[ \t]*\[*[ \t]*(?:{_KEY_PART}[ \t]*\.[ \t]*){{{MAX_KEY_PARTS}}}")
+_SAMPLE_HEADER = re.compile(r"(?m)^[ \t]*\[\[[ \t]*samples[ \t]*\]\]")
+_INPUTS_KEY = re.compile(r"(?m)(?:^|[{,])[ \t]*inputs[ \t]*=")
+_WEIGHTS_KEY = re.compile(r"(?m)(?:^|[{,])[ \t]*weights[ \t]*=[ \t]*\[")
+_BRACKET = re.compile(r"[\[\]]")
+_NUMBER = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]+)?")
+
+
+def _prescan_toml(text: str, source: str) -> None:
+    """Refuse, before parsing, a TOML file over the limits (tomllib parses about 2 MB a
+    second, so a file of 100,001 samples would take seconds to be refused after parsing)."""
+    match = _LONG_KEY.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        raise NetworkFileError(
+            source, "", f"TOML key at line {line} has over {MAX_KEY_PARTS} dotted parts"
+        )
+    samples = max(len(_SAMPLE_HEADER.findall(text)), len(_INPUTS_KEY.findall(text)))
+    if samples > MAX_SAMPLES:
+        raise NetworkFileError(
+            source, "samples", f"{samples:,} entries is over the limit of {MAX_SAMPLES:,}"
+        )
+    weights = 0
+    for match in _WEIGHTS_KEY.finditer(text):
+        depth, end = 0, len(text)
+        for bracket in _BRACKET.finditer(text, match.end() - 1):
+            depth += 1 if bracket.group() == "[" else -1
+            if depth == 0:
+                end = bracket.end()
+                break
+        weights += len(_NUMBER.findall(text, match.end(), end))
+        if weights > MAX_PARAMS:
+            raise NetworkFileError(
+                source, "layers", f"the network has over {MAX_PARAMS:,} parameters, the limit"
+            )
+
+
 def _parse_toml(text: str, source: str, named_toml: bool, looks_json: bool) -> Any:
+    _prescan_toml(text, source)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -283,10 +314,11 @@ def _number_text(value: int | float) -> str:
 
 
 def _key_name(name: str) -> str:
-    """A key as a key path shows it: bare if TOML allows it bare, else quoted."""
-    if BARE_KEY.fullmatch(name):
-        return name
+    """A key as a key path shows it: bare if TOML allows it bare, else quoted; a long one
+    shortened (a message stays one readable line whatever the file holds)."""
     shortened = name if len(name) <= 40 else name[:37] + "..."
+    if BARE_KEY.fullmatch(name):
+        return shortened
     return one_line(json.dumps(shortened, ensure_ascii=False))
 
 
@@ -390,6 +422,12 @@ class _Checker:
         result = []
         for k, item in enumerate(items):
             name = self.string(item, f"{key}[{k}]")
+            if len(name) > MAX_NAME:
+                raise self.fail(
+                    f"{key}[{k}]",
+                    f'expected a name of at most {MAX_NAME} characters, found "{_shown(name)}" '
+                    f"({len(name):,} characters)",
+                )
             if not NAME_PATTERN.fullmatch(name):
                 raise self.fail(
                     f"{key}[{k}]",
@@ -415,7 +453,13 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         if required not in doc:
             raise c.fail(required, "missing; a network needs layers and samples (see README)")
 
+    default_name = _shown(default_name, MAX_TITLE)
     name = c.one_line_text(doc.get("name", default_name), "name").strip() or default_name
+    if len(name) > MAX_TITLE:
+        raise c.fail(
+            "name", f'expected at most {MAX_TITLE} characters, found "{_shown(name)}" '
+            f"({len(name):,} characters)"
+        )
     if "description" in doc:
         c.string(doc["description"], "description")
     learning_rate = c.number(doc.get("learning_rate", 0.5), "learning_rate")

@@ -29,11 +29,16 @@ def describe_nonfinite(network: Network, params: Params, epoch: int) -> str:
         step = first_nonfinite_step(trace)
     if step is None:
         return f"epoch {epoch}: the loss after the epoch is {trace.epoch.loss_after}"
-    where = "the batch update" if step.sample < 0 else f"sample {step.sample + 1}"
     return (
         f"after epoch {epoch} the loss is not finite; the first non-finite value is at "
-        f"epoch {trace.number}, {where}: {step.symbol} = {step.value}"
+        f"{step_place(trace.number, step)}"
     )
+
+
+def step_place(epoch: int, step) -> str:
+    """'epoch 3, sample 1: out_o1 = nan' (or 'the batch update')."""
+    where = "the batch update" if step.sample < 0 else f"sample {step.sample + 1}"
+    return f"epoch {epoch}, {where}: {step.symbol} = {step.value}"
 
 
 def first_nonfinite(network: Network, result, epoch: int) -> str:

@@ -30,7 +30,7 @@ from bptui.engine.history import History
 from bptui.engine.loader import parse_document
 from bptui.engine.network import Network
 from bptui.engine.passes import bias_vector
-from bptui.engine.sessionfile import FORMAT, SUFFIX, VERSION, is_session_file  # noqa: F401
+from bptui.engine.sessionfile import FORMAT, SUFFIX, VERSION
 
 
 @dataclass
@@ -142,8 +142,14 @@ def session_document(session: Session) -> dict[str, Any]:
 
 def save_session(session: Session, path: str | Path) -> Path:
     """Write the session atomically; refuse to replace a file that is not a session."""
+    from bptui.engine.source import session_on_disk
+
     target = Path(path)
-    if target.exists() and (target.is_dir() or not is_session_file(target)):
+    try:
+        existing = session_on_disk(target)
+    except OSError as error:
+        raise BptuiError(f"{target}: cannot be written: {error.strerror}") from None
+    if existing is False:
         raise BptuiError(f"{target}: exists and is not a bptui session; not replaced")
     text = json.dumps(session_document(session), ensure_ascii=False, allow_nan=False)
     directory = target.parent if str(target.parent) else Path(".")
@@ -176,33 +182,34 @@ def save_session(session: Session, path: str | Path) -> Path:
 
 def load_session(path: str | Path) -> Session:
     """Read a session file; a corrupt, truncated or newer one raises a one-line BptuiError."""
+    from bptui.engine.source import MAX_SESSION_BYTES, Source, read_limited
+
     source = Path(path)
+    data = read_limited(source, MAX_SESSION_BYTES, "session file")
+    return session_from_source(Source(str(source), data, source.suffix.lower(), source.stem))
+
+
+def session_from_source(source) -> Session:
+    """The session in an already read `Source` (see `bptui.engine.source`)."""
+    name = source.name
     try:
-        data = source.read_bytes()
-    except FileNotFoundError:
-        raise BptuiError(f"{source}: no such session file") from None
-    except IsADirectoryError:
-        raise BptuiError(f"{source}: is a directory, not a session file") from None
-    except OSError as error:
-        raise BptuiError(f"{source}: cannot be read: {error.strerror}") from None
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise BptuiError(f"{source}: not a readable bptui session (corrupt or truncated)") from None
+        document = json.loads(source.data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BptuiError(f"{name}: not a readable bptui session (corrupt or truncated)") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BptuiError(f"{source}: not a bptui session")
+        raise BptuiError(f"{name}: not a bptui session")
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise BptuiError(f"{source}: version: expected a whole number")
+        raise BptuiError(f"{name}: version: expected a whole number")
     if version > VERSION:
         raise BptuiError(
-            f"{source}: a version {version} session; this bptui reads version "
+            f"{name}: a version {version} session; this bptui reads version "
             f"{VERSION} (upgrade bptui)"
         )
     try:
-        return _session_from(document, str(source))
+        return _session_from(document, name)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
-        raise BptuiError(f"{source}: not a valid bptui session ({error})") from None
+        raise BptuiError(f"{name}: not a valid bptui session ({error})") from None
 
 
 def _session_from(document: dict[str, Any], source: str) -> Session:

@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from bptui.engine.source import SESSION_FORMAT, SESSION_SUFFIX
 
-FORMAT = "bptui-session"
+FORMAT = SESSION_FORMAT
 VERSION = 1
-SUFFIX = ".bptui"
-
-
-def is_session_file(path: Path) -> bool:
-    """Does `path` hold a bptui session (judged by its opening bytes)?"""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except (OSError, ValueError):
-        return False
-    text = head.decode("utf-8", errors="replace")
-    return f'"format": "{FORMAT}"' in text or f'"format":"{FORMAT}"' in text
-
-
-def looks_like_session(spec: str) -> bool:
-    return spec.endswith(SUFFIX) or is_session_file(Path(spec))
+SUFFIX = SESSION_SUFFIX

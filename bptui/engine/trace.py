@@ -152,6 +152,9 @@ class EpochTrace(Sequence[Step]):
                         weights,
                         (("grad_b",), own_bias),
                     )
+                elif self.maker.simplified(li) is not None:
+                    # δ = out − t directly: ∂E/∂out (infinite when saturated) is never used
+                    add(s, li, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
                 elif layer.activation == "softmax":
                     add(s, li, layer.n_out, (("de_dout",), 1))
                     add(s, li, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
@@ -285,7 +288,8 @@ class EpochTrace(Sequence[Step]):
             for li in range(n_layers - 1, -1, -1):
                 layer = net.layers[li]
                 output = li == n_layers - 1
-                softmax_out = output and layer.activation == "softmax"
+                fused = m.simplified(li) is not None  # δ = out − t: no ∂E/∂out, no ∂out/∂net
+                softmax_out = output and layer.activation == "softmax" and not fused
                 if softmax_out:
                     for j in range(layer.n_out):
                         yield m.de_dout_step(k, r, li, j)
@@ -295,7 +299,7 @@ class EpochTrace(Sequence[Step]):
                         for n in range(net.layers[li + 1].n_out):
                             yield m.path_step(k, r, li, j, n)
                             k += 1
-                    if not softmax_out:
+                    if not softmax_out and not fused:
                         yield m.de_dout_step(k, r, li, j)
                         yield m.dout_dnet_step(k + 1, r, li, j)
                         k += 2

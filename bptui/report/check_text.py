@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 from rich.console import Console
@@ -40,23 +41,34 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
         "",
     ):
         table.add_column(header, justify="left" if header in ("parameter", "") else "right")
-    failures = 0
+    failures = overflows = 0
     for check in checks:
         for ref in network.param_refs:
             k = ref.flat_index
+            analytic, numeric = float(check.analytic[k]), float(check.numeric[k])
             error = float(check.errors[k])
-            ok = error <= TOLERANCE
-            failures += not ok
+            finite = math.isfinite(analytic) and math.isfinite(numeric)
+            ok = finite and error <= TOLERANCE
+            failures += finite and not ok
+            overflows += not finite
             name = ref.name if ref.trained else f"{ref.name} (not trained)"
             table.add_row(
                 str(check.sample + 1),
                 name,
-                num(float(check.analytic[k]), 12),
-                num(float(check.numeric[k]), 12),
-                f"{error:.1e}",
-                "ok" if ok else "MISMATCH",
+                num(analytic, 12),
+                num(numeric, 12),
+                f"{error:.1e}" if finite else "—",
+                "ok" if ok else ("MISMATCH" if finite else "not finite"),
             )
     console.print(table)
+    if overflows:
+        console.print(
+            Text(
+                f"{overflows} gradient(s) or their finite differences are not finite: the "
+                "numbers overflow at these parameters, so they cannot be checked.",
+                style="bold red",
+            )
+        )
     if failures:
         console.print(
             Text(
@@ -65,5 +77,5 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
                 style="bold red",
             )
         )
-    else:
+    elif not overflows:
         console.print(f"Every gradient agrees within {TOLERANCE:g} relative error.")

@@ -63,9 +63,11 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def write_trace(out: TextIO, network: Network, traces: Iterable[EpochTrace]) -> bool:
-    """Stream the trace document; returns True if every value was finite."""
-    finite = True
+def write_trace(
+    out: TextIO, network: Network, traces: Iterable[EpochTrace]
+) -> tuple[int, Step] | None:
+    """Stream the trace document; returns (epoch, step) of the first non-finite value."""
+    first: tuple[int, Step] | None = None
     out.write('{"network": ' + _dump(network.name) + ', "epochs": [')
     for e, trace in enumerate(traces):
         out.write(",\n" if e else "\n")
@@ -73,7 +75,8 @@ def write_trace(out: TextIO, network: Network, traces: Iterable[EpochTrace]) -> 
         epoch_steps: list[dict[str, Any]] = []
         by_sample: dict[int, list[Step]] = {}
         for step in trace.eager_steps():
-            finite = finite and math.isfinite(step.value)
+            if first is None and not math.isfinite(step.value):
+                first = (trace.number, step)
             if step.sample < 0:
                 epoch_steps.append(step_json(step))
             else:
@@ -92,9 +95,8 @@ def write_trace(out: TextIO, network: Network, traces: Iterable[EpochTrace]) -> 
             out.write(",\n" if s else "\n")
             out.write(_dump(sample))
         loss_after = trace.epoch.loss_after
-        finite = finite and math.isfinite(loss_after)
         out.write('],\n "steps": ' + _dump(epoch_steps))
         out.write(',\n "layers_after": ' + _dump(layers_json(network, trace.epoch.params_after)))
         out.write(',\n "loss_after": ' + _dump(jnum(loss_after)) + "}")
     out.write("]}\n")
-    return finite
+    return first

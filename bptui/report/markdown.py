@@ -104,14 +104,15 @@ def _math(text: str) -> str:
 
 def write_trace(
     out: TextIO, network: Network, traces: Iterable[EpochTrace], precision: int
-) -> bool:
-    """Write the Markdown document; returns True if every value was finite."""
-    finite = True
+) -> tuple[int, Step] | None:
+    """Write the Markdown document; returns (epoch, step) of the first non-finite value."""
+    first: tuple[int, Step] | None = None
     out.write(f"# Backpropagation, step by step: {network.name}\n\n{describe(network)}\n")
     for trace in traces:
         previous: tuple[int, str] | None = None
         for step in trace.eager_steps():
-            finite = finite and math.isfinite(step.value)
+            if first is None and not math.isfinite(step.value):
+                first = (trace.number, step)
             if step.sample >= 0 and (previous is None or previous[0] != step.sample):
                 out.write(f"\n## {sample_heading(trace, step.sample, precision)}\n")
             if previous != (step.sample, step.phase):
@@ -122,8 +123,10 @@ def write_trace(
             previous = (step.sample, step.phase)
             _write_step(out, step, precision)
             nxt = step.index + 1
-            if step.phase == "update" and (
-                nxt >= len(trace) or trace.sample_of(nxt) != step.sample
+            if (
+                step.phase == "update"
+                and step.sample >= 0
+                and (nxt >= len(trace) or trace.sample_of(nxt) != step.sample)
             ):
                 _write_summary(out, trace, step.sample, precision)
         if network.update != "online":
@@ -134,7 +137,7 @@ def write_trace(
             f"\n**Epoch {trace.number} done:** $E_{{total}}$ summed over the samples, "
             f"after the update: {_math(num(loss, precision))}\n"
         )
-    return finite
+    return first
 
 
 def _write_step(out: TextIO, step: Step, precision: int) -> None:

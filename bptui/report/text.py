@@ -22,14 +22,15 @@ MAX_BREAKDOWNS = 64  # nets with more parameters get their gradient table only
 
 def write_trace(
     console: Console, network: Network, traces: Iterable[EpochTrace], precision: int
-) -> bool:
-    """Print every epoch; returns True if every value was finite."""
-    finite = True
+) -> tuple[int, Step] | None:
+    """Print every epoch; returns (epoch, step) of the first non-finite value, or None."""
+    first: tuple[int, Step] | None = None
     console.print(Text(describe(network), style="bold"))
     for trace in traces:
         previous: tuple[int, str] | None = None
         for step in trace.eager_steps():
-            finite = finite and math.isfinite(step.value)
+            if first is None and not math.isfinite(step.value):
+                first = (trace.number, step)
             if step.sample >= 0 and (previous is None or previous[0] != step.sample):
                 console.print()
                 console.print(
@@ -43,7 +44,7 @@ def write_trace(
                 console.print(Text(title, style="bold underline"))
             previous = (step.sample, step.phase)
             _print_step(console, step, precision)
-            if step.phase == "update" and _last_of_sample(trace, step):
+            if step.phase == "update" and step.sample >= 0 and _last_of_sample(trace, step):
                 _print_summary(console, trace, step.sample, precision)
         if network.update != "online":
             for s in range(network.n_samples):
@@ -57,7 +58,7 @@ def write_trace(
                 style="bold",
             )
         )
-    return finite
+    return first
 
 
 def _print_step(console: Console, step: Step, precision: int) -> None:

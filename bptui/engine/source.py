@@ -1,0 +1,178 @@
+"""What the user names on the command line: a preset, a network file or a saved session.
+
+A name of letters, digits, `-` and `_` only (`mazur`, `xor`) is a preset; anything else
+(`net.toml`, `./mazur`, `/dev/stdin`) is a path, so that a directory or file called `mazur`
+in the current folder never hides the preset.
+
+A file is read once, at most `limit` bytes, and only if it is a regular file or a pipe (a
+FIFO, `<(…)`, `/dev/stdin` fed by a pipe); a device such as `/dev/zero` or a terminal is
+refused in one line, and a FIFO nobody writes to reads as empty instead of waiting forever.
+Whether the bytes are a session or a network is decided by parsing them (`is_session`), never
+by looking for a word in them, and the bytes read are the bytes parsed: nothing is consumed by
+a first look.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from bptui.engine.errors import NetworkFileError
+
+PRESET_NAME = re.compile(r"[A-Za-z0-9_-]+")  # fullmatch: a preset, never a path
+MAX_NETWORK_BYTES = 64 * 1024 * 1024
+MAX_SESSION_BYTES = 512 * 1024 * 1024
+SESSION_FORMAT = "bptui-session"
+SESSION_SUFFIX = ".bptui"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Source:
+    """The bytes of one named input, and how to speak of it in messages."""
+
+    name: str  # as messages name it: the path as given, or "preset mazur"
+    data: bytes
+    suffix: str  # ".toml", ".json", ".bptui", "" (lower case)
+    default_name: str  # a network's name when the file gives none: the file's stem
+    preset: str | None = None
+
+
+def is_preset_name(spec: str) -> bool:
+    return PRESET_NAME.fullmatch(spec) is not None
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):,.0f} MB"
+    return f"{count:,} bytes"
+
+
+def read_limited(path: str | Path, limit: int, what: str = "network file") -> bytes:
+    """The bytes of a regular file or a pipe, refusing more than `limit` of them.
+
+    Every problem is a one-line `NetworkFileError` naming the path."""
+    source = str(path)
+    if "\x00" in source:
+        raise NetworkFileError(source, "", "a file name cannot hold a NUL byte")
+    try:
+        # O_NONBLOCK: opening a FIFO that no one writes to must not wait.
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise NetworkFileError(source, "", "no such file") from None
+    except PermissionError:
+        raise NetworkFileError(source, "", "cannot be read: permission denied") from None
+    except OSError as error:
+        if error.errno == errno.EISDIR:
+            raise NetworkFileError(source, "", f"is a directory, not a {what}") from None
+        raise NetworkFileError(source, "", f"cannot be read: {_reason(error)}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise NetworkFileError(source, "", f"is a directory, not a {what}")
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+            raise NetworkFileError(
+                source, "", f"is not a regular file or a pipe (a {_kind(info.st_mode)})"
+            )
+        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            raise NetworkFileError(
+                source, "", f"is {_size(info.st_size)}, over the limit of {_size(limit)}"
+            )
+        # Reads block again: a pipe with a writer delivers all it writes.
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise NetworkFileError(source, "", f"holds over {_size(limit)}, the limit")
+        return b"".join(chunks)
+    except OSError as error:
+        raise NetworkFileError(source, "", f"cannot be read: {_reason(error)}") from None
+    finally:
+        os.close(fd)
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or type(error).__name__).lower().replace("errno", "").strip()
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
+def open_source(spec: str | Path, limit: int = MAX_NETWORK_BYTES) -> Source:
+    """Read NET once: a preset by name, or a file (see the module's docstring)."""
+    from bptui.engine.loader import preset_names, preset_text
+
+    text = str(spec)
+    if isinstance(spec, str) and is_preset_name(text):
+        names = preset_names()
+        if text not in names:
+            raise NetworkFileError(
+                text,
+                "",
+                f"no such preset (presets: {', '.join(names)}); "
+                f"a file of that name is read as ./{text}",
+            )
+        return Source(f"preset {text}", preset_text(text).encode("utf-8"), ".toml", text, text)
+    path = Path(text)
+    try:
+        data = read_limited(path, limit)
+    except NetworkFileError as error:
+        if error.detail == "no such file":
+            presets = ", ".join(preset_names())
+            raise NetworkFileError(text, "", f"no such file or preset (presets: {presets})") from None
+        raise
+    return Source(text, data, path.suffix.lower(), path.stem)
+
+
+_SESSION_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"format"\s*:\s*"bptui-session"\s*[,}]')
+
+
+def is_session(source: Source) -> bool:
+    """Is this a saved session? A session is a JSON object whose "format" is
+    "bptui-session": decided by parsing the document, not by finding the word in it."""
+    if source.preset is not None:
+        return False
+    if _SESSION_HEAD.match(source.data):
+        return True  # the way bptui writes them: its first key
+    if source.suffix == ".toml" or not source.data.lstrip().startswith(b"{"):
+        return False
+    try:
+        document = json.loads(source.data)
+    except (ValueError, RecursionError):
+        return source.suffix == SESSION_SUFFIX
+    return isinstance(document, dict) and document.get("format") == SESSION_FORMAT
+
+
+def session_on_disk(path: str | Path) -> bool | None:
+    """Whether an existing file is a saved session (by parsing its start as JSON), without
+    reading more than its first bytes; None if there is no such file. A file that is not a
+    regular file (a FIFO, a device) is never a session, and is never opened."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return False
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    return bool(_SESSION_HEAD.match(head))
