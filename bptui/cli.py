@@ -8,6 +8,7 @@ status 2; `check` exits 1 when a gradient disagrees with finite differences, and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -163,10 +164,8 @@ def _say(message: str) -> None:
     text = one_line(message)
     if len(text) > MAX_MESSAGE:
         text = text[: MAX_MESSAGE - 1] + "…"
-    try:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         print(f"bptui: {text}", file=sys.stderr, flush=True)
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 def _silence_stdout() -> None:
@@ -323,11 +322,14 @@ def cmd_trace(network, epochs: int, fmt: str, precision: int) -> int:
     sys.stdout.flush()
     if first is not None:
         epoch, step = first
-        _say(f"the trace turned non-finite: the first non-finite value is at {step_place(epoch, step)}")
+        where = step_place(epoch, step)
+        _say(f"the trace turned non-finite: the first non-finite value is at {where}")
         return 1
     if last and not math.isfinite(last[0].epoch.loss_after):
-        _say(f"the trace turned non-finite: the loss after epoch {last[0].number} is "
-             f"{last[0].epoch.loss_after} (the update overflowed)")
+        _say(
+            f"the trace turned non-finite: the loss after epoch {last[0].number} is "
+            f"{last[0].epoch.loss_after} (the update overflowed)"
+        )
         return 1
     return 0
 

@@ -191,7 +191,9 @@ def _parse_json(text: str, source: str, named_json: bool) -> Any:
 # that grows faster than the square of the parts: 30 s for 100,000).
 MAX_KEY_PARTS = 32
 _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
-_LONG_KEY = re.compile(rf"(?m)(?:^|[{{,])[ \t]*\[*[ \t]*(?:{_KEY_PART}[ \t]*\.[ \t]*){{{MAX_KEY_PARTS}}}")
+_LONG_KEY = re.compile(
+    rf"(?m)(?:^|[{{,])[ \t]*\[*[ \t]*(?:{_KEY_PART}[ \t]*\.[ \t]*){{{MAX_KEY_PARTS}}}"
+)
 _SAMPLE_HEADER = re.compile(r"(?m)^[ \t]*\[\[[ \t]*samples[ \t]*\]\]")
 _INPUTS_KEY = re.compile(r"(?m)(?:^|[{,])[ \t]*inputs[ \t]*=")
 _WEIGHTS_KEY = re.compile(r"(?m)(?:^|[{,])[ \t]*weights[ \t]*=[ \t]*\[")
@@ -457,8 +459,9 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
     name = c.one_line_text(doc.get("name", default_name), "name").strip() or default_name
     if len(name) > MAX_TITLE:
         raise c.fail(
-            "name", f'expected at most {MAX_TITLE} characters, found "{_shown(name)}" '
-            f"({len(name):,} characters)"
+            "name",
+            f'expected at most {MAX_TITLE} characters, found "{_shown(name)}" '
+            f"({len(name):,} characters)",
         )
     if "description" in doc:
         c.string(doc["description"], "description")

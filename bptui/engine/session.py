@@ -30,7 +30,7 @@ from bptui.engine.history import History
 from bptui.engine.loader import parse_document
 from bptui.engine.network import Network
 from bptui.engine.passes import bias_vector
-from bptui.engine.sessionfile import FORMAT, SUFFIX, VERSION
+from bptui.engine.sessionfile import FORMAT, SUFFIX, VERSION  # noqa: F401 (re-exported)
 
 
 @dataclass

@@ -139,7 +139,8 @@ def open_source(spec: str | Path, limit: int = MAX_NETWORK_BYTES) -> Source:
     except NetworkFileError as error:
         if error.detail == "no such file":
             presets = ", ".join(preset_names())
-            raise NetworkFileError(text, "", f"no such file or preset (presets: {presets})") from None
+            message = f"no such file or preset (presets: {presets})"
+            raise NetworkFileError(text, "", message) from None
         raise
     return Source(text, data, path.suffix.lower(), path.stem)
 
