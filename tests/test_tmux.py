@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("tmux") is None, reason="tmux is not installed on this machine"
-)
+from tests.tmux import Tmux, needs_tmux
 
-BPTUI = str(Path(sys.executable).with_name("bptui"))
+pytestmark = needs_tmux
 REFERENCE = [
     "0.3775",
     "0.593269992",
@@ -47,57 +39,6 @@ REFERENCE = [
     "0.249751144",
     "0.299502287",
 ]
-
-
-class Tmux:
-    def __init__(self, width: int = 120, height: int = 40) -> None:
-        self.name = f"bptui-{uuid.uuid4().hex[:8]}"
-        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL_THEME")}
-        subprocess.run(
-            [
-                "tmux",
-                "-L",  # a private server: no test meets another's server shutting down
-                self.name,
-                "new-session",
-                "-d",
-                "-s",
-                self.name,
-                "-x",
-                str(width),
-                "-y",
-                str(height),
-                f"{BPTUI}; echo EXIT=$?; sleep 30",
-            ],
-            check=True,
-            env=env,
-        )
-
-    def capture(self) -> str:
-        return subprocess.run(
-            ["tmux", "-L", self.name, "capture-pane", "-p", "-t", self.name],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-
-    def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "-L", self.name, "send-keys", "-t", self.name, *keys], check=True)
-
-    def settle(self, timeout: float = 10.0, still: float = 0.3) -> str:
-        """The screen once it has not changed for `still` seconds."""
-        deadline = time.monotonic() + timeout
-        last, since = self.capture(), time.monotonic()
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-            now = self.capture()
-            if now != last:
-                last, since = now, time.monotonic()
-            elif time.monotonic() - since >= still and "bptui" in now:
-                return now
-        return last
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True)
 
 
 @pytest.fixture

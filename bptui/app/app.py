@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App
@@ -39,9 +47,59 @@ class BptuiApp(App[None]):
         self.session_path = session_path
         self.history = session.history
 
+    crash_report: Path | None = None
+    """Where the report of an unexpected error went (None: there was none)."""
+
     def on_mount(self) -> None:
         self.theme = THEME
+        if not self.is_headless:
+            # A terminal closed or a `kill` ends the app as `q` does: the terminal is restored.
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(signum, self.exit, None, 128 + signum)
         self.push_screen(DebuggerScreen.from_session(self.session, self.session_path))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's hook for an unhandled exception (the app then exits, restoring the
+        terminal): the traceback also goes to a report file that the exit message names."""
+        if self.crash_report is None:
+            self.crash_report = write_crash_report(error)
+        super()._handle_exception(error)
+
+
+EXIT_CRASH = 70  # an unexpected error in bptui itself (BSD's EX_SOFTWARE)
+
+
+def crash_directory() -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(state) / "bptui"
+
+
+def write_crash_report(error: BaseException) -> Path | None:
+    """Write the traceback and what it happened on to a new file; its path (None if no file
+    could be written anywhere)."""
+    import platform
+
+    import textual
+
+    from bptui import __version__
+
+    text = (
+        f"bptui {__version__} crashed at {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
+        f"python {platform.python_version()} · textual {textual.__version__} · "
+        f"{platform.platform()}\ncommand: {' '.join(sys.argv)}\n\n"
+        + "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    )
+    name = f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    for directory in (crash_directory(), Path(tempfile.gettempdir())):
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = directory / name
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def run_app(
@@ -50,5 +108,20 @@ def run_app(
     session: Session | None = None,
     session_path: str | None = None,
 ) -> int:
-    BptuiApp(network, precision, session, session_path).run()
-    return 0
+    """Run the debugger; the exit status: 0 after q, 128 + N after signal N (SIGTERM,
+    SIGHUP), EXIT_CRASH after an unexpected error (reported in one line on stderr)."""
+    app = BptuiApp(network, precision, session, session_path)
+    app.run()
+    if app.crash_report is not None or (app.return_code or 0) == 1:
+        where = (
+            f"the report is in {app.crash_report}"
+            if app.crash_report is not None
+            else "no report could be written"
+        )
+        print(
+            f"bptui: an unexpected error stopped the debugger; {where} "
+            "(please send it with the network file to the bptui authors)",
+            file=sys.stderr,
+        )
+        return EXIT_CRASH
+    return app.return_code or 0

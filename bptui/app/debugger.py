@@ -8,6 +8,7 @@ Widgets never compute; the screen never draws.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
@@ -30,15 +31,18 @@ from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
 from bptui.engine.breakdown import Breakdown, breakdown
 from bptui.engine.breakpoints import Breakpoint, find_stop
+from bptui.engine.goto import GotoError, parse_count, parse_target, resolve
 from bptui.engine.history import History
 from bptui.engine.nonfinite import first_nonfinite_step
 from bptui.engine.rows import ParamRows
 from bptui.engine.session import Session
-from bptui.engine.symbols import find, normalize
+from bptui.engine.trace import EpochTrace
 from bptui.engine.view import Frame
 from bptui.fmt import num
 
 MAX_EPOCHS = 10_000_000
+SYNC_SECONDS = 0.05  # work expected to take longer runs in the background (Esc stops it)
+Place = int | Callable[[EpochTrace], int]
 COMPACT_WIDTH = 110
 COMPACT_HEIGHT = 34
 MIN_WIDTH = 60  # below this, or MIN_HEIGHT, only a message shows (README says so)
@@ -364,10 +368,81 @@ class DebuggerScreen(Screen[None]):
         self.query_one(LossPlot).view = LossView(tuple(losses), self.epoch, self._initial_loss)
 
     def go(self, epoch: int, index: int) -> None:
-        """Move to (epoch, index), clamping the index to the epoch's steps."""
+        """Move to (epoch, index) now, whatever it costs, clamping the index to the epoch's
+        steps (the keys go through `move`, which computes far epochs in the background)."""
         epoch = max(1, min(epoch, MAX_EPOCHS))
         length = len(self.history.trace(epoch))
         self.position = (epoch, max(0, min(index, length - 1)))
+
+    def move(self, epoch: int, place: Place) -> None:
+        """Go to `place` in `epoch`: a step index (clamped to the epoch's steps) or a function
+        of the epoch's trace giving one. At once when the epoch's steps cost little to get;
+        otherwise they are computed in the background, with progress in the status bar, and
+        Esc leaves the position where it was."""
+        if not 1 <= epoch <= MAX_EPOCHS:
+            return
+        if self.history.seconds_to_trace(epoch) <= SYNC_SECONDS:
+            self._arrive(epoch, place)
+        else:
+            self._travel(epoch, place)
+
+    def _arrive(self, epoch: int, place: Place) -> None:
+        trace = self.history.trace(epoch)
+        try:
+            index = place(trace) if callable(place) else place
+        except GotoError as error:
+            self.notify(str(error), title="cannot go there", severity="error")
+            return
+        self.position = (epoch, max(0, min(index, len(trace) - 1)))
+
+    def _travel(self, epoch: int, place: Place) -> None:
+        self.running = True
+        self._travel_place = place
+        self._travel_shown = 0.0
+        self.query_one(StatusBar).set_run_text(f"going to epoch {epoch:,}… (Esc stops)")
+        self._travel_work(epoch)
+
+    @work(thread=True, exclusive=True, group="run")
+    def _travel_work(self, epoch: int) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        needed = epoch - 1 - self.history.epochs_done
+
+        def progress(done: int, loss: float) -> None:
+            now = time.monotonic()
+            if now - self._travel_shown >= 0.1:
+                self._travel_shown = now
+                self.app.call_from_thread(self._travel_progress, epoch, done, needed)
+
+        try:
+            if needed > 0:
+                self.history.extend(
+                    needed, progress=progress, should_stop=lambda: worker.is_cancelled
+                )
+            if not worker.is_cancelled and self.history.epochs_done >= epoch - 1:
+                self.history.trace(epoch)
+        finally:
+            self.app.call_from_thread(self._travel_done, epoch, worker.is_cancelled)
+
+    def _travel_progress(self, epoch: int, done: int, needed: int) -> None:
+        if self.running:
+            self.query_one(StatusBar).set_run_text(
+                f"going to epoch {epoch:,}: {done:,} of {needed:,} epochs computed (Esc stops)"
+            )
+
+    def _travel_done(self, epoch: int, cancelled: bool) -> None:
+        self.running = False
+        if cancelled or self.history.epochs_done < epoch - 1:
+            why = "stopped" if cancelled else "the loss turned non-finite"
+            self.run_text = (
+                f"{why} on the way to epoch {epoch:,} ({self.history.epochs_done:,} epochs "
+                f"known); still at epoch {self.epoch:,}"
+            )
+            self.show()
+            return
+        self._arrive(epoch, self._travel_place)
+        self.show()
 
     # -- enabling ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -399,14 +474,14 @@ class DebuggerScreen(Screen[None]):
         trace = self.history.trace(self.epoch)
         if self.index + 1 < len(trace):
             self.position = (self.epoch, self.index + 1)
-        elif self.epoch < MAX_EPOCHS:
-            self.position = (self.epoch + 1, 0)
+        else:
+            self.move(self.epoch + 1, 0)
 
     def action_prev(self) -> None:
         if self.index > 0:
             self.position = (self.epoch, self.index - 1)
         elif self.epoch > 1:
-            self.position = (self.epoch - 1, len(self.history.trace(self.epoch - 1)) - 1)
+            self.move(self.epoch - 1, lambda trace: len(trace) - 1)
 
     def action_next_phase(self) -> None:
         trace = self.history.trace(self.epoch)
@@ -414,7 +489,7 @@ class DebuggerScreen(Screen[None]):
             if segment.start > self.index:
                 self.position = (self.epoch, segment.start)
                 return
-        self.position = (self.epoch + 1, 0)
+        self.move(self.epoch + 1, 0)
 
     def action_prev_phase(self) -> None:
         trace = self.history.trace(self.epoch)
@@ -426,8 +501,7 @@ class DebuggerScreen(Screen[None]):
         if earlier:
             self.position = (self.epoch, earlier[-1].start)
         elif self.epoch > 1:
-            previous = self.history.trace(self.epoch - 1)
-            self.position = (self.epoch - 1, previous.segments[-1].start)
+            self.move(self.epoch - 1, lambda previous: previous.segments[-1].start)
 
     def action_phase_start(self, phase: str) -> None:
         trace = self.history.trace(self.epoch)
@@ -450,7 +524,7 @@ class DebuggerScreen(Screen[None]):
         if 0 <= sample < trace.network.n_samples - 1:
             self.position = (self.epoch, trace.sample_start(sample + 1))
         else:
-            self.position = (self.epoch + 1, 0)
+            self.move(self.epoch + 1, 0)
 
     def action_prev_sample(self) -> None:
         trace = self.history.trace(self.epoch)
@@ -463,16 +537,17 @@ class DebuggerScreen(Screen[None]):
         elif sample > 0:
             self.position = (self.epoch, trace.sample_start(sample - 1))
         elif self.epoch > 1:
-            previous = self.history.trace(self.epoch - 1)
-            last = previous.network.n_samples - 1
-            self.position = (self.epoch - 1, previous.sample_start(last))
+            self.move(
+                self.epoch - 1,
+                lambda previous: previous.sample_start(previous.network.n_samples - 1),
+            )
 
     def action_next_epoch(self) -> None:
-        self.go(self.epoch + 1, self.index)
+        self.move(self.epoch + 1, self.index)
 
     def action_prev_epoch(self) -> None:
         if self.epoch > 1:
-            self.go(self.epoch - 1, self.index)
+            self.move(self.epoch - 1, self.index)
 
     # -- selection --------------------------------------------------------------------------
     @on(ParamTable.ParameterSelected)
@@ -538,37 +613,26 @@ class DebuggerScreen(Screen[None]):
         )
 
     def _goto_answer(self, answer: str | None) -> None:
-        if not answer:
+        if not answer or not answer.strip():
             return
-        target = self.parse_goto(answer)
-        if target is None:
-            self.notify(
-                f"cannot go to {answer!r}: give an epoch, epoch:step or a symbol", severity="error"
-            )
+        try:
+            target = parse_target(answer)
+        except GotoError as error:
+            self.notify(str(error), title="cannot go there", severity="error")
             return
-        self.go(*target)
+        sample = self.frame.trace.sample_of(self.index)
+        self.move(target.epoch or self.epoch, lambda trace: resolve(target, trace, sample))
 
     def parse_goto(self, text: str) -> tuple[int, int] | None:
-        """(epoch, index) for `3`, `3:17`, `3 17`, `∂E_total/∂w1`, `3 delta_o1`; else None."""
-        words = text.replace(":", " ").split()
-        if not words:
+        """(epoch, index) for `3`, `3:17`, `3 17`, `∂E_total/∂w1`, `3 delta_o1`, `w5`; None
+        when the text names no step (computing the target epoch now, whatever it costs)."""
+        try:
+            target = parse_target(text)
+            epoch = target.epoch or self.epoch
+            trace = self.history.trace(epoch)
+            return epoch, resolve(target, trace, self.frame.trace.sample_of(self.index))
+        except GotoError:
             return None
-        epoch = self.epoch
-        if words[0].isdigit():
-            epoch = int(words[0])
-            words = words[1:]
-            if not 1 <= epoch <= MAX_EPOCHS:
-                return None
-            if not words:
-                return epoch, 0
-            if words[0].isdigit() and len(words) == 1:
-                return epoch, int(words[0]) - 1
-        symbol = normalize(" ".join(words))
-        trace = self.history.trace(epoch)
-        sample = max(self.frame.trace.sample_of(self.index), 0)
-        sample = min(sample, trace.network.n_samples - 1)
-        index = find(trace, symbol, sample)
-        return None if index is None else (epoch, index)
 
     # -- running ----------------------------------------------------------------------------
     def action_run(self) -> None:
@@ -578,12 +642,9 @@ class DebuggerScreen(Screen[None]):
         if answer is None:
             return
         try:
-            count = int(answer.replace(",", "").replace("_", ""))
-        except ValueError:
-            self.notify(f"not a number of epochs: {answer!r}", severity="error")
-            return
-        if not 1 <= count <= MAX_EPOCHS:
-            self.notify(f"run 1 to {MAX_EPOCHS:,} epochs", severity="error")
+            count = parse_count(answer)
+        except GotoError as error:
+            self.notify(str(error), severity="error")
             return
         self.start_run(count)
 

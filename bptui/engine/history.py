@@ -12,6 +12,7 @@ hidden-gradient order).
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -54,11 +55,16 @@ class History:
         self._recent: OrderedDict[int, Params] = OrderedDict()
         self._traces: OrderedDict[int, EpochTrace] = OrderedDict()
         self._lock = threading.RLock()
+        self._grow = threading.RLock()  # one chunk of `extend` at a time
         self.nonfinite_epoch: int | None = None
         """The first epoch after which a loss or parameter was nan or ±inf (runs stop there)."""
         self.revision = 0
         """Counts the truncations: with `epochs_done`, it tells a viewer whether the losses it
         showed are still the losses (they only grow between truncations)."""
+        from bptui.engine.train import estimated_epoch_seconds
+
+        self._epoch_seconds = estimated_epoch_seconds(network)
+        self._trace_seconds = 2e-7 * max(1, network.n_params * network.n_samples)
 
     # -- reading ----------------------------------------------------------------------------
     @property
@@ -99,10 +105,11 @@ class History:
             params = self._known(start)
         from bptui.engine.train import train  # (not needed to open a network: imported late)
 
-        result = train(self.network_for(start), params, epoch - start).params
+        trained = train(self.network_for(start), params, epoch - start)
+        self._measured(trained)
         with self._lock:
-            self._remember(epoch, result)
-        return result
+            self._remember(epoch, trained.params)
+        return trained.params
 
     def outputs_after(self, epoch: int) -> np.ndarray:
         """Every sample's outputs at the parameters after `epoch` (rows are samples)."""
@@ -121,7 +128,10 @@ class History:
             if cached is not None:
                 self._traces.move_to_end(epoch)
                 return cached
-        result = EpochTrace(compute_epoch(self.network_for(epoch), self.params_at(epoch)), epoch)
+        params = self.params_at(epoch)
+        started = time.perf_counter()
+        result = EpochTrace(compute_epoch(self.network_for(epoch), params), epoch)
+        self._trace_seconds = time.perf_counter() - started
         with self._lock:
             if epoch <= self.epochs_done + 1:
                 self._traces[epoch] = result
@@ -136,6 +146,29 @@ class History:
         per_epoch = network.n_samples * 3 * max(network.n_params, 1)
         return max(1, min(CACHE_TRACES, CACHE_TRACE_NUMBERS // per_epoch))
 
+    # -- costs ------------------------------------------------------------------------------
+    def seconds_to_trace(self, epoch: int) -> float:
+        """About how long `trace(epoch)` takes now (0 when it is cached): the epochs it would
+        train first, at the speed measured so far, and the epoch's own recomputation. A viewer
+        does the work in the background when this is more than it can wait."""
+        with self._lock:
+            if epoch in self._traces:
+                return 0.0
+            done = len(self._losses)
+            if epoch in self._checkpoints or epoch in self._recent:
+                replay = 0
+            elif epoch <= done + 1:
+                replay = epoch - max(e for e in (*self._checkpoints, *self._recent) if e < epoch)
+            else:
+                known = (done + 1) in self._checkpoints or (done + 1) in self._recent
+                replay = epoch - 1 - done + (0 if known else self.every)
+        return replay * self._epoch_seconds + self._trace_seconds
+
+    def _measured(self, result) -> None:
+        """Keep the speed of training (seconds an epoch) from a finished `train` call."""
+        if result.epochs > 0 and result.seconds > 0:
+            self._epoch_seconds = result.seconds / result.epochs
+
     # -- growing ----------------------------------------------------------------------------
     def extend(
         self,
@@ -147,31 +180,36 @@ class History:
         """Run `epochs` more epochs past the end; returns how many were done.
 
         Works in chunks (a checkpoint interval at most) so that a stop request is honoured
-        quickly and every chunk's end is a checkpoint or a cached epoch.
+        quickly and every chunk's end is a checkpoint or a cached epoch. Two threads may
+        extend at once (a run in the background, the loss of an epoch the viewer reached):
+        each chunk is trained by one of them, and each stops at its own goal.
         """
         from bptui.engine.train import train
 
-        done = 0
+        with self._lock:
+            base = len(self._losses)
+        goal = base + epochs
         step = chunk or self.every
-        while done < epochs:
+        while True:
             if should_stop is not None and should_stop():
                 break
-            with self._lock:
-                start = len(self._losses) + 1
-                params = self.params_at_known(start)
-            count = min(step - ((start - 1) % step) if step > 1 else 1, epochs - done)
-            result = train(self.network_for(start), params, count)
-            with self._lock:
-                if len(self._losses) + 1 != start:  # pragma: no cover - one writer at a time
-                    raise RuntimeError("history extended concurrently")
-                self._losses.extend(float(v) for v in result.losses)
-                end = start + result.epochs
-                if (end - 1) % self.every == 0:
-                    self._checkpoints[end] = result.params
-                self._remember(end, result.params)
-            done += result.epochs
+            with self._grow:
+                with self._lock:
+                    start = len(self._losses) + 1
+                    if start - 1 >= goal:
+                        break
+                    params = self.params_at_known(start)
+                count = min(step - ((start - 1) % step) if step > 1 else 1, goal - (start - 1))
+                result = train(self.network_for(start), params, count)
+                self._measured(result)
+                with self._lock:
+                    self._losses.extend(float(v) for v in result.losses)
+                    end = start + result.epochs
+                    if (end - 1) % self.every == 0:
+                        self._checkpoints[end] = result.params
+                    self._remember(end, result.params)
             if progress is not None:
-                progress(done, self._losses[-1])
+                progress(min(goal, len(self._losses)) - base, self._losses[-1])
             if result.nonfinite_epoch is not None:
                 with self._lock:
                     first = start + result.nonfinite_epoch - 1
@@ -180,7 +218,7 @@ class History:
                 break
             if result.epochs < count:
                 break
-        return done
+        return min(goal, len(self._losses)) - base
 
     def params_at_known(self, epoch: int) -> Params:
         known = self._known(epoch)

@@ -179,6 +179,19 @@ def backend_for(network: Network) -> str:
     return "scalar" if scalar <= vectorised else "numpy"
 
 
+def estimated_epoch_seconds(network: Network) -> float:
+    """A rough guess of one epoch's training time before any is measured (the cost model of
+    `backend_for`, plus the arithmetic of big nets: some 40 ns per parameter and sample)."""
+    n_params, samples, layers = network.n_params, network.n_samples, len(network.layers)
+    if backend_for(network) == "scalar":
+        micro = 0.05 * n_params * samples * (1.0 if samples == 1 else 1.4)
+    elif network.update == "online":
+        micro = 8.0 * layers * (samples + 1) + 0.04 * n_params * samples
+    else:
+        micro = 16.0 * layers + 0.04 * n_params * samples
+    return micro * 1e-6
+
+
 class _Runner:
     """Runs epochs from its current parameters; both backends implement this."""
 

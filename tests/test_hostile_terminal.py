@@ -1,0 +1,83 @@
+"""The real program in a real terminal when things go wrong: a crash, a kill, no terminal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.tmux import BPTUI, Tmux, needs_tmux
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def report_home(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+def restored(tmux: Tmux) -> bool:
+    """The terminal is back to normal: no alternate screen, no mouse reporting."""
+    return tmux.display("alternate_on") == "0" and tmux.display("mouse_any_flag") == "0"
+
+
+@needs_tmux
+@pytest.mark.parametrize("signal_name, status", [("TERM", 143), ("HUP", 129)])
+def test_a_signal_restores_the_terminal(signal_name: str, status: int) -> None:
+    tmux = Tmux(BPTUI)
+    try:
+        assert "Mazur 2-2-2" in tmux.settle()
+        assert tmux.display("alternate_on") == "1"
+        shell = tmux.display("pane_pid")
+        child = subprocess.run(
+            ["pgrep", "-P", shell, "-f", "bptui"], capture_output=True, text=True
+        ).stdout.split()
+        assert child, "bptui is not running"
+        subprocess.run(["kill", f"-{signal_name}", child[0]], check=True)
+        assert tmux.exit_status() == status
+        assert restored(tmux)
+    finally:
+        tmux.close()
+
+
+@needs_tmux
+def test_a_crash_exits_non_zero_restores_the_terminal_and_names_its_report(
+    report_home: Path,
+) -> None:
+    script = ROOT / "tests" / "crashing_app.py"
+    tmux = Tmux(
+        f"cd {ROOT} && {sys.executable} {script} mazur",
+        env={"XDG_STATE_HOME": str(report_home)},
+    )
+    try:
+        assert "Mazur 2-2-2" in tmux.settle()
+        tmux.keys("n")
+        assert tmux.exit_status() == 70
+        assert restored(tmux)
+        screen = " ".join(tmux.capture().split())
+        assert "bptui: an unexpected error stopped the debugger; the report is in" in screen
+        (report,) = (report_home / "bptui").iterdir()
+        text = report.read_text(encoding="utf-8")
+        assert "RuntimeError: a deliberate crash for the test" in text
+        assert "bptui 0.1.0 crashed" in text
+    finally:
+        tmux.close()
+
+
+@pytest.mark.parametrize("stdin", ["devnull", "pipe"])
+def test_the_debugger_without_a_terminal_is_refused_at_once(stdin: str) -> None:
+    started = time.monotonic()
+    result = subprocess.run(
+        [BPTUI, "mazur"],
+        stdin=subprocess.DEVNULL if stdin == "devnull" else subprocess.PIPE,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert time.monotonic() - started < 10
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("bptui: the debugger needs a terminal")
