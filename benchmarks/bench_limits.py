@@ -41,8 +41,26 @@ def cases(folder: Path) -> list[tuple[str, list[str]]]:
         '[[layers]]\nactivation = "sigmoid"\nsize = 4000\n'
         "[[samples]]\ninputs = [1.0]\ntargets = [0.5]\n"
     )
+    many_toml = folder / "many-samples.toml"
+    many_toml.write_text(
+        '[[layers]]\nactivation = "sigmoid"\nweights = [[0.1, 0.2]]\n'
+        + "[[samples]]\ninputs = [0.1, 0.2]\ntargets = [0.5]\n" * 100_001
+    )
+    written = folder / "many-weights.toml"
+    row = "[" + ", ".join(["0.123456"] * 1001) + "]"
+    written.write_text(
+        '[[layers]]\nactivation = "sigmoid"\nweights = ['
+        + ",\n".join([row] * 1000)
+        + "]\n[[samples]]\ninputs = [0.1, 0.2]\ntargets = [0.5]\n"
+    )
+    dotted = folder / "dotted.toml"
+    dotted.write_text("a" + ".a" * 100_000 + " = 1\n")
     return [
         ("100,001 samples (train)", ["train", str(many)]),
+        ("100,001 samples as TOML, 5.6 MB (train)", ["train", str(many_toml)]),
+        ("1,001,000 weights written out in TOML, 9 MB (check)", ["check", str(written)]),
+        ("a TOML key of 100,001 dotted parts (check)", ["check", str(dotted)]),
+        ("/dev/zero (trace)", ["trace", "/dev/zero"]),
         ("a layer of 5,000 neurons (trace)", ["trace", str(wide)]),
         ("over 1,000,000 parameters (check)", ["check", str(heavy)]),
         ("over 1,000,000 parameters (the app)", [str(heavy)]),

@@ -190,10 +190,7 @@ def _parse_json(text: str, source: str, named_json: bool) -> Any:
 # A key of more dotted parts than this is refused before tomllib sees it (tomllib takes time
 # that grows faster than the square of the parts: 30 s for 100,000).
 MAX_KEY_PARTS = 32
-_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
-_LONG_KEY = re.compile(
-    rf"(?m)(?:^|[{{,])[ \t]*\[*[ \t]*(?:{_KEY_PART}[ \t]*\.[ \t]*){{{MAX_KEY_PARTS}}}"
-)
+_HEADER = re.compile(r"\[\[?([^\[\],]*)\]\]?")  # [table] or [[array]], used with match
 _SAMPLE_HEADER = re.compile(r"(?m)^[ \t]*\[\[[ \t]*samples[ \t]*\]\]")
 _INPUTS_KEY = re.compile(r"(?m)(?:^|[{,])[ \t]*inputs[ \t]*=")
 _WEIGHTS_KEY = re.compile(r"(?m)(?:^|[{,])[ \t]*weights[ \t]*=[ \t]*\[")
@@ -204,12 +201,15 @@ _NUMBER = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]+)?")
 def _prescan_toml(text: str, source: str) -> None:
     """Refuse, before parsing, a TOML file over the limits (tomllib parses about 2 MB a
     second, so a file of 100,001 samples would take seconds to be refused after parsing)."""
-    match = _LONG_KEY.search(text)
-    if match:
-        line = text.count("\n", 0, match.start()) + 1
-        raise NetworkFileError(
-            source, "", f"TOML key at line {line} has over {MAX_KEY_PARTS} dotted parts"
-        )
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.count(".") < MAX_KEY_PARTS:
+            continue
+        header = _HEADER.match(line.strip())
+        keys = [header.group(1)] if header else _keys(line)
+        if any(key.count(".") >= MAX_KEY_PARTS for key in keys):
+            raise NetworkFileError(
+                source, "", f"TOML key at line {number} has over {MAX_KEY_PARTS} dotted parts"
+            )
     samples = max(len(_SAMPLE_HEADER.findall(text)), len(_INPUTS_KEY.findall(text)))
     if samples > MAX_SAMPLES:
         raise NetworkFileError(
@@ -223,11 +223,28 @@ def _prescan_toml(text: str, source: str) -> None:
             if depth == 0:
                 end = bracket.end()
                 break
-        weights += len(_NUMBER.findall(text, match.end(), end))
+        # a list of n numbers holds at least n - 1 commas: count them exactly only when the
+        # commas allow more numbers than the limit
+        most = text.count(",", match.end(), end) + 1
+        weights += (
+            most if weights + most <= MAX_PARAMS else len(_NUMBER.findall(text, match.end(), end))
+        )
         if weights > MAX_PARAMS:
             raise NetworkFileError(
                 source, "layers", f"the network has over {MAX_PARAMS:,} parameters, the limit"
             )
+
+
+def _keys(line: str) -> list[str]:
+    """The keys of a TOML line's `key = value` pairs (inline tables' too), roughly: the text
+    before each `=` back to the line's start, a `{` or a `,`."""
+    keys = []
+    equals = line.find("=")
+    while equals >= 0:
+        start = max(line.rfind("{", 0, equals), line.rfind(",", 0, equals)) + 1
+        keys.append(line[start:equals])
+        equals = line.find("=", equals + 1)
+    return keys
 
 
 def _parse_toml(text: str, source: str, named_toml: bool, looks_json: bool) -> Any:

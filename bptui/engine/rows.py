@@ -72,7 +72,7 @@ class ParamRows:
             value=float(seen[i]),
             gradient=float(grads[i]),
             batch_gradient=None if self.trace.epoch.batch_grads is None else float(used[i]),
-            step=float(self.network.learning_rate * used[i]),
+            step=float(self.network.learning_rate) * float(used[i]),  # (no numpy warning)
             new=float(after[i]),
             other_order=eager and ref.layer < len(self.network.layers) - 1,
         )
