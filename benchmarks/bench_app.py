@@ -27,7 +27,10 @@ Each figure is measured and printed beside its target (nothing is asserted):
    end of the next frame the screen renders (median and max, target <= 50 ms; the same with
    Pilot's `pause()`, which waits until the process is idle, is printed too); RSS growth over
    `start_run(100_000)` in a fresh process (target <= 50 MB).
-4. A 100,000-epoch Mazur session (History.extend, positioned on the last step of epoch
+4. Esc during a go-to of 10,000,000 epochs (tanh-2332, computed in a background worker): from
+   the key to the first frame rendered after the worker's end, 10 tries, quiet and with a busy
+   process beside; target <= 200 ms (`--only cancel`).
+5. A 100,000-epoch Mazur session (History.extend, positioned on the last step of epoch
    100,000): `save_session` and `load_session` times, and the reopened app's first frame
    in-process (`run_test` entered plus one `pilot.pause()`); target: save <= 1 s and
    reopen (load + first frame) <= 1 s.
@@ -716,7 +719,67 @@ async def part_session() -> None:
     )
 
 
+async def cancel_times() -> tuple[list[float], int]:
+    """Seconds from Esc to the first frame rendered after the worker's end, 10 tries, and the
+    epochs computed meanwhile."""
+    from bptui.app.app import BptuiApp
+    from bptui.app.debugger import DebuggerScreen
+    from bptui.engine.loader import load_network
+
+    app = BptuiApp(load_network("tanh-2332"))
+    times = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DebuggerScreen)
+        stopped: list[float] = []  # when the first frame after the worker's end was rendered
+        refresh = screen._compositor_refresh
+
+        def refresh_and_tell() -> None:
+            refresh()
+            if not screen.running and not stopped:
+                stopped.append(time.perf_counter())
+
+        screen._compositor_refresh = refresh_and_tell
+        for _ in range(10):
+            screen.move(10_000_000, 0)
+            assert screen.running
+            await asyncio.sleep(0.3)
+            stopped.clear()
+            start = time.perf_counter()
+            await pilot.press("escape")  # (Pilot then waits for idle: not timed)
+            while screen.running or not stopped:
+                await asyncio.sleep(0.002)
+            times.append(stopped[0] - start)
+            assert screen.position == (1, 0)
+        return times, screen.history.epochs_done
+
+
+async def part_cancel() -> None:
+    """Esc during a go-to of 10,000,000 epochs, quiet and with a busy process beside."""
+    for loaded in (False, True):
+        # a second busy process: the machine is loaded
+        busy = subprocess.Popen([PYTHON, "-c", "while True: pass"]) if loaded else None
+        try:
+            times, done = await cancel_times()
+        finally:
+            if busy is not None:
+                busy.kill()
+                busy.wait()
+        label = "with a busy process beside" if loaded else "quiet"
+        print(
+            limit_line(
+                f"Esc during a go-to of 10,000,000 tanh-2332 epochs ({label}), median",
+                statistics.median(times),
+                0.200,
+            )
+            + f"; max {ms(max(times))} ({verdict(max(times) <= 0.200)}); "
+            f"{done:,} epochs were computed in the 10 tries, {load()}"
+        )
+
+
 CHILD_PARTS = {
+    "cancel": part_cancel,
     "run10k": part_run10k,
     "memory100k": part_memory100k,
     "session": part_session,
@@ -730,7 +793,7 @@ def bench_inprocess() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=("tmux", "keys", "start", "inprocess"))
+    parser.add_argument("--only", choices=("tmux", "keys", "start", "inprocess", "cancel"))
     parser.add_argument("--presses", type=int, default=30)
     parser.add_argument("--child", choices=tuple(CHILD_PARTS), help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -748,6 +811,8 @@ def main() -> None:
         bench_keys(options.presses)
     if options.only in (None, "tmux", "start"):
         bench_start()
+    if options.only == "cancel":
+        child("cancel")
     if options.only in (None, "inprocess"):
         bench_inprocess()
     print(f"({load()} at the end)")

@@ -357,7 +357,12 @@ class DebuggerScreen(Screen[None]):
         if self.index == len(self.history.trace(self.epoch)) - 1:
             done = self.epoch
             if self.history.epochs_done < done:
-                self.history.params_at(done + 1)  # the epoch is complete: record its loss
+                # the epoch is complete: record its loss (a big net's in the background)
+                if self.history.seconds_to_params(done + 1) <= SYNC_SECONDS:
+                    self.history.params_at(done + 1)
+                else:
+                    self._record_loss(done)
+                    done -= 1
         if self.running:
             done = self.history.epochs_done
         key = (self.history, self.history.revision, done, self.epoch)
@@ -366,6 +371,12 @@ class DebuggerScreen(Screen[None]):
         self._plotted = key
         losses = self.history.losses[:done]
         self.query_one(LossPlot).view = LossView(tuple(losses), self.epoch, self._initial_loss)
+
+    @work(thread=True, group="loss")
+    def _record_loss(self, epoch: int) -> None:
+        """Train epoch `epoch` to know the loss after it, then plot it."""
+        self.history.params_at(epoch + 1)
+        self.app.call_from_thread(self._plot)
 
     def go(self, epoch: int, index: int) -> None:
         """Move to (epoch, index) now, whatever it costs, clamping the index to the epoch's

@@ -154,6 +154,11 @@ class History:
         with self._lock:
             if epoch in self._traces:
                 return 0.0
+        return self.seconds_to_params(epoch) + self._trace_seconds
+
+    def seconds_to_params(self, epoch: int) -> float:
+        """About how long `params_at(epoch)` takes now (0 when they are known)."""
+        with self._lock:
             done = len(self._losses)
             if epoch in self._checkpoints or epoch in self._recent:
                 replay = 0
@@ -162,7 +167,7 @@ class History:
             else:
                 known = (done + 1) in self._checkpoints or (done + 1) in self._recent
                 replay = epoch - 1 - done + (0 if known else self.every)
-        return replay * self._epoch_seconds + self._trace_seconds
+        return replay * self._epoch_seconds
 
     def _measured(self, result) -> None:
         """Keep the speed of training (seconds an epoch) from a finished `train` call."""
