@@ -398,8 +398,12 @@ class _Checker:
         return result
 
     def integer(self, value: Any, key: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, (int, UnreadValue)):
             raise self.fail(key, f"expected a whole number, found {_type_name(value)}")
+        if isinstance(value, UnreadValue):
+            raise self.fail(
+                key, f"expected a whole number from {low} to {high}, found {_type_name(value)}"
+            )
         if not low <= value <= high:
             raise self.fail(
                 key, f"expected a whole number from {low} to {high}, found {_number_text(value)}"

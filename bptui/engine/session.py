@@ -105,18 +105,34 @@ def network_document(network: Network) -> dict[str, Any]:
 
 
 def session_document(session: Session) -> dict[str, Any]:
+    """The session as the JSON document a `.bptui` file holds.
+
+    Nothing past the end of the history is written: the end is the epoch after the last one
+    with a loss. The position and the hidden-gradient orders are there, except after a
+    non-finite epoch, which stops the history from growing while the screen may still go further
+    (to epoch 900 of a history of 12): the position is then saved at the end of the history, and
+    an order chosen past it is dropped (a session never makes reopening replay past its end).
+    """
+    from bptui.engine.trace import step_count
+
     history = session.history
     state = history.export_state()
     first = state["networks"][0][1]
+    end = len(state["losses"]) + 1
+    networks = [(start, net) for start, net in state["networks"] if start <= end]
+    epoch, index = session.epoch, session.index
+    if epoch > end:
+        network = next(net for start, net in reversed(networks) if start <= end)
+        epoch, index = end, min(index, step_count(network) - 1)
     return {
         "format": FORMAT,
         "version": VERSION,
         "network": network_document(first),
         "settings": {
             "precision": session.precision,
-            "orders": [[start, net.hidden_gradients] for start, net in state["networks"]],
+            "orders": [[start, net.hidden_gradients] for start, net in networks],
         },
-        "position": {"epoch": session.epoch, "index": session.index},
+        "position": {"epoch": epoch, "index": index},
         "pinned": session.pinned,
         "message": session.message,
         "breakpoints": [

@@ -30,14 +30,13 @@ from typing import Any
 import numpy as np
 
 from bptui.engine.breakpoints import KINDS, Breakpoint, untrained_message
-from bptui.engine.errors import NetworkFileError
+from bptui.engine.errors import NetworkFileError, one_line
 from bptui.engine.functions import HIDDEN_GRADIENTS
 from bptui.engine.history import History, checkpoint_interval
 from bptui.engine.loader import (
     DuplicatedKeys,
     UnreadValue,
     _Checker,
-    _key_name,
     _shown,
     _type_name,
     parse_document,
@@ -160,6 +159,8 @@ def _deep_path(text: str) -> str:
     for bracket, where in stack:
         if bracket == "[":
             path += f"[{where}]"
+        elif path == "history.checkpoints":
+            path += f".{_quoted(where)}"
         elif where is not None:
             path = _Checker.key_path(path, where)
         if len(path) > MAX_PATH:
@@ -326,7 +327,8 @@ def _history(
     table = saved["checkpoints"]
     if not isinstance(table, dict):
         raise c.fail(key, f"expected a table of epoch: parameters, found {_type_name(table)}")
-    c.no_duplicate(table, key)
+    if isinstance(table, DuplicatedKeys):
+        raise c.fail(f"{key}.{_quoted(table.duplicate)}", "given twice in one JSON object")
     checkpoints = {}
     for text, flat in table.items():
         where = f"{key}.{_quoted(text)}"
@@ -352,8 +354,9 @@ def _history(
 
 
 def _quoted(text: str) -> str:
+    """A checkpoint's key as a key path shows it: always quoted (`"21"`), shortened."""
     shortened = text if len(text) <= 40 else text[:37] + "..."
-    return _key_name(shortened) if not text else json.dumps(shortened, ensure_ascii=False)
+    return one_line(json.dumps(shortened, ensure_ascii=False))
 
 
 def _orders(
