@@ -177,6 +177,15 @@ EVERYWHERE = [
     DEEPER,
     '"' + "x" * 100_000 + '"',
 ]
+# What the message says of them (the parser keeps them out of Python's numbers)
+FOUND = {
+    HUGE: "a whole number of 5,000 digits",
+    "-" + HUGE: "a whole number of 5,000 digits",
+    "Infinity": "the JSON literal Infinity",
+    "-Infinity": "the JSON literal -Infinity",
+    "NaN": "the JSON literal NaN",
+    DEEPER: "nested over 64 levels deep",
+}
 NOT_NULL = ["null"]
 NOT_STRING = ['"string"', '""']
 NOT_BOOL = ["true", "false"]
@@ -184,20 +193,23 @@ NOT_LIST = ["[]", "[1]"]
 NOT_NUMBER = ["0", "-1", "1.5", "1e12", "1000000000000"]
 
 
-def field_cases() -> list[tuple[str, str, str, str]]:
-    """(label, base, raw JSON text, expected key path) for every field and bad value."""
+Case = tuple[str, str, str, str, str]
+
+
+def field_cases() -> list[Case]:
+    """(label, base, JSON text, expected key path, expected words) for every field and bad
+    value."""
     m, b = base_document("mazur"), base_document("batch")
     m_end = len(m["history"]["losses"]) + 1
     m_steps = step_count(mazur_session().history.network_for(23))
     b_end = len(b["history"]["losses"]) + 1
-    cases: list[tuple[str, str, str, str]] = []
+    cases: list[Case] = []
 
     def add(base: str, path: Path_, values: list[str], expected: Path_ | None = None) -> None:
         for raw in values:
             text = with_raw(base, path, raw)
-            cases.append(
-                (f"{base}:{key_path(path)}={raw[:20]}", base, text, key_path(expected or path))
-            )
+            label = f"{base}:{key_path(path)}={raw[:20]}"
+            cases.append((label, base, text, key_path(expected or path), FOUND.get(raw, "")))
 
     everything_but = EVERYWHERE + NOT_NULL + NOT_STRING + NOT_BOOL + NOT_LIST
     # the top level
@@ -326,7 +338,7 @@ def field_cases() -> list[tuple[str, str, str, str]]:
     return cases
 
 
-def key_cases() -> list[tuple[str, str, str, str]]:
+def key_cases() -> list[Case]:
     """Missing keys, extra keys, keys given twice, bad checkpoint keys."""
     cases = []
     tables: list[Path_] = [
@@ -345,19 +357,45 @@ def key_cases() -> list[tuple[str, str, str, str]]:
         for key in sorted(target):
             path = (*table, key)
             cases.append(
-                (f"missing {key_path(path)}", "mazur", without("mazur", path), key_path(path))
+                (
+                    f"missing {key_path(path)}",
+                    "mazur",
+                    without("mazur", path),
+                    key_path(path),
+                    "missing",
+                )
             )
             cases.append(
-                (f"twice {key_path(path)}", "mazur", with_duplicate("mazur", path), key_path(path))
+                (
+                    f"twice {key_path(path)}",
+                    "mazur",
+                    with_duplicate("mazur", path),
+                    key_path(path),
+                    "given twice",
+                )
             )
         extra = (*table, "bogus")
         cases.append(
-            (f"extra {key_path(extra)}", "mazur", with_extra("mazur", table), key_path(extra))
+            (
+                f"extra {key_path(extra)}",
+                "mazur",
+                with_extra("mazur", table),
+                key_path(extra),
+                "unknown key",
+            )
         )
     long_key = "k" * 100_000
-    cases.append(("a 100k-character key", "mazur", with_extra("mazur", (), long_key), "kkkk"))
     cases.append(
-        ("network extra key", "mazur", with_extra("mazur", ("network",)), "network: bogus")
+        ("a 100k-character key", "mazur", with_extra("mazur", (), long_key), "kkkk", "unknown key")
+    )
+    cases.append(
+        (
+            "network extra key",
+            "mazur",
+            with_extra("mazur", ("network",)),
+            "network: bogus",
+            "unknown",
+        )
     )
     cases.append(
         (
@@ -365,6 +403,7 @@ def key_cases() -> list[tuple[str, str, str, str]]:
             "mazur",
             with_duplicate("mazur", ("network", "loss")),
             "network: loss",
+            "given twice",
         )
     )
     cases.append(
@@ -373,9 +412,10 @@ def key_cases() -> list[tuple[str, str, str, str]]:
             "mazur",
             with_duplicate("mazur", ("network", "layers", 0, "activation")),
             "network: layers[0].activation",
+            "given twice",
         )
     )
-    cases.append(("network missing", "mazur", without("mazur", ("network",)), "network"))
+    cases.append(("network missing", "mazur", without("mazur", ("network",)), "network", "missing"))
     # checkpoint keys: only canonical epoch numbers from 1 to the end; "1" and every
     # 1 + k·every present
     saved = base_document("mazur")
@@ -400,30 +440,32 @@ def key_cases() -> list[tuple[str, str, str, str]]:
             f"{json.dumps(key)}: 1", f"{json.dumps(key)}: {json.dumps(one)}"
         )
         quoted = json.dumps(key, ensure_ascii=False)
-        cases.append((f"checkpoint key {key!r}", "mazur", text, f"history.checkpoints.{quoted}"))
+        path = f"history.checkpoints.{quoted}"
+        cases.append((f"checkpoint key {key!r}", "mazur", text, path, "expected an epoch"))
     for key in ("1", "11", "21", "41"):
         text = without("mazur", ("history", "checkpoints", key))
-        cases.append((f"checkpoint {key} missing", "mazur", text, "history.checkpoints"))
+        cases.append((f"checkpoint {key} missing", "mazur", text, "history.checkpoints", "missing"))
     cases.append(
         (
             "checkpoints key twice",
             "mazur",
             with_duplicate("mazur", ("history", "checkpoints", "11")),
             'history.checkpoints."11"',
+            "given twice",
         )
     )
     return cases
 
 
-def whole_file_cases() -> list[tuple[str, str, str, str]]:
+def whole_file_cases() -> list[Case]:
     """Damage to the file as a whole: the message names the file only."""
     text = json.dumps(base_document("mazur"))
     return [
-        ("truncated", "mazur", text[: len(text) // 2], ""),
-        ("empty", "mazur", "", ""),
-        ("a list", "mazur", "[1, 2]", ""),
-        ("trailing garbage", "mazur", text + "}", ""),
-        ("deep at the top", "mazur", "[" * 100_000, ""),
+        ("truncated", "mazur", text[: len(text) // 2], "", "JSON syntax error"),
+        ("empty", "mazur", "", "", "JSON syntax error"),
+        ("a list", "mazur", "[1, 2]", "", "not a bptui session"),
+        ("trailing garbage", "mazur", text + "}", "", "JSON syntax error"),
+        ("deep at the top", "mazur", "[" * 100_000, "", "nested over 64 levels deep"),
     ]
 
 
@@ -455,13 +497,14 @@ def test_the_corpus_is_big_and_the_valid_sessions_open() -> None:
 
 
 @pytest.mark.parametrize(
-    ("label", "base", "text", "path"), CASES, ids=[case[0][:60] for case in CASES]
+    ("label", "base", "text", "path", "words"), CASES, ids=[case[0][:60] for case in CASES]
 )
 def test_a_tampered_session_is_refused_in_one_line(
-    label: str, base: str, text: str, path: str
+    label: str, base: str, text: str, path: str, words: str
 ) -> None:
     message, seconds = refusal(text)
     assert_one_line(message, path)
+    assert words in message, message
     assert seconds < 2, (label, seconds)
 
 
@@ -535,10 +578,11 @@ def test_some_tampered_sessions_exit_2_with_one_line_from_the_command(tmp_path: 
             "mazur",
             with_raw("mazur", ("breakpoints", 0, "param"), '"b1"'),
             "breakpoints[0].param",
+            "b1 is not trained",
         )
     )
     paths = []
-    for k, (_, _, text, _) in enumerate(sample):
+    for k, (_, _, text, _, _) in enumerate(sample):
         path = tmp_path / f"case{k}.bptui"
         path.write_text(text)
         paths.append(path)
@@ -556,11 +600,11 @@ def test_some_tampered_sessions_exit_2_with_one_line_from_the_command(tmp_path: 
 
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(run, paths))
-    for (label, _, _, path_text), path, result in zip(sample, paths, results, strict=True):
+    for (label, _, _, path_text, words), path, result in zip(sample, paths, results, strict=True):
         assert result.returncode == 2, (label, result.stderr)
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and "Traceback" not in result.stderr, (label, result.stderr)
-        assert f"{path}: {path_text}" in lines[0], (label, lines[0])
+        assert f"{path}: {path_text}" in lines[0] and words in lines[0], (label, lines[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -590,14 +634,13 @@ def test_every_session_the_app_can_save_opens_again(seed: int, tmp_path: Path) -
         action = rng.choice(["run", "step", "jump", "switch", "switch"])
         if action == "run":
             history.extend(rng.randint(0, 12))
-        elif action == "step":
-            epoch = max(1, min(history.epochs_done + 1, epoch + rng.choice([-1, 1])))
+        elif action == "step":  # the next or previous epoch ([ and ])
+            epoch = max(1, epoch + rng.choice([-1, 1]))
             history.trace(epoch)
-        elif action == "jump":
+        elif action == "jump":  # "go to epoch" (past a non-finite epoch, past the end)
             epoch = rng.randint(1, history.epochs_done + 15)
             history.trace(epoch)
-        else:
-            epoch = rng.randint(1, history.epochs_done + 1)
+        else:  # the order from the epoch on screen on
             current = history.network_for(epoch)
             order = current.hidden_gradients
             if current.update == "online":
