@@ -815,6 +815,37 @@ def test_stale_temporaries_of_dead_writers_are_removed(tmp_path: Path) -> None:
     )
 
 
+KILLED_WRITER = """
+import os, sys, time
+from bptui.engine.history import History
+from bptui.engine.loader import load_network
+from bptui.engine.session import Session, save_session
+
+def stuck(fd):
+    print("writing", flush=True)
+    time.sleep(120)
+
+os.fsync = stuck
+save_session(Session(History(load_network("mazur"))), sys.argv[1])
+"""
+
+
+def test_a_save_killed_halfway_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
+    target = tmp_path / "s.bptui"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+    finally:
+        writer.kill()  # SIGKILL: no cleanup runs
+        writer.wait(timeout=30)
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].startswith(f".s.bptui.{writer.pid}."), left
+    save_session(_small(), target)
+    assert [p.name for p in tmp_path.iterdir()] == ["s.bptui"]
+
+
 def test_the_temporary_carries_the_pid(tmp_path: Path, monkeypatch) -> None:
     seen = []
 

@@ -179,7 +179,7 @@ class _SessionChecker(_Checker):
         if isinstance(value, DuplicatedKeys):
             raise self.fail(self.key_path(key, value.duplicate), "given twice in one JSON object")
 
-    def section(self, document: dict[str, Any], key: str, allowed: set[str], what: str) -> dict:
+    def section(self, document: Any, key: str, allowed: set[str], what: str) -> dict[str, Any]:
         """A table whose keys are all required."""
         table = self.table(document, key, allowed, what)
         for name in sorted(allowed):
@@ -379,7 +379,9 @@ def _orders(
         high = end if networks else 1
         if low > high:
             raise c.fail(
-                where, f"expected no more orders: the last one starts at epoch {end:,}, the end"
+                where,
+                f"expected no more orders: the one before starts at epoch {end:,}, the end of "
+                "the history",
             )
         start = c.whole(pair[0], f"{where}[0]", low, high)
         order = c.choice(pair[1], f"{where}[1]", HIDDEN_GRADIENTS)
