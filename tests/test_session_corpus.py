@@ -768,9 +768,15 @@ def test_a_fifo_target_is_refused_without_waiting(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
-def test_dev_full_as_target() -> None:
-    message = _save_refused("/dev/full")
-    assert message.startswith("/dev/full: ")
+def test_dev_full_as_target(tmp_path: Path) -> None:
+    """/dev/full, named through a link: a save that wrongly went ahead would replace the link,
+    never the device (as root, saving to /dev/full itself would replace the device)."""
+    link = tmp_path / "full.bptui"
+    link.symlink_to("/dev/full")
+    message = _save_refused(link)
+    assert message == f"{link}: exists and is not a bptui session; not replaced"
+    assert link.is_symlink() and stat.S_ISCHR(os.stat(link).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full.bptui"]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
