@@ -56,13 +56,23 @@ def _number(text: str, what: str) -> float:
     return value
 
 
+def untrained_message(name: str) -> str:
+    """Why a breakpoint cannot name `name`, a bias that is not trained."""
+    return (
+        f"{name} is not trained (train_biases = false): its gradient has no step of its own, "
+        "so a breakpoint on it would never stop"
+    )
+
+
 def _param(network: Network, text: str) -> str:
     symbol = normalize(text)
     name = symbol[len("∂E_total/∂") :] if symbol.startswith("∂E_total/∂") else symbol
     try:
-        network.param(name)
+        ref = network.param(name)
     except KeyError:
         raise BptuiError(f"no parameter named {name!r}") from None
+    if not ref.trained:
+        raise BptuiError(untrained_message(name))
     return name
 
 

@@ -341,7 +341,27 @@ def _key_name(name: str) -> str:
     return one_line(json.dumps(shortened, ensure_ascii=False))
 
 
+class UnreadValue:
+    """A JSON value kept out of Python's numbers by a reader that refuses it later, at its key
+    path: a NaN or Infinity literal, or a whole number of too many digits (never given to
+    int(), whose time grows with the square of the digits)."""
+
+    __slots__ = ("description",)
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+
+
+class DuplicatedKeys(dict):
+    """A JSON object that gave `duplicate` twice (the last value kept): a reader that refuses it
+    later, at its key path, builds these instead of raising while parsing."""
+
+    duplicate: str = ""
+
+
 def _type_name(value: Any) -> str:
+    if isinstance(value, UnreadValue):
+        return value.description
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
@@ -369,12 +389,20 @@ class _Checker:
     def table(self, value: Any, key: str, allowed: set[str], what: str) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(key, f"expected {what} (a table of keys), found {_type_name(value)}")
+        if isinstance(value, DuplicatedKeys):
+            where = self.key_path(key, value.duplicate)
+            raise self.fail(where, "given twice in one JSON object")
         for name in value:
             if name not in allowed:
-                where = f"{key}.{_key_name(name)}" if key else _key_name(name)
+                where = self.key_path(key, name)
                 valid = ", ".join(sorted(allowed))
                 raise self.fail(where, f"unknown key; valid keys here: {valid}")
         return value
+
+    @staticmethod
+    def key_path(key: str, name: str) -> str:
+        """The path of key `name` in the table at `key`."""
+        return f"{key}.{_key_name(name)}" if key else _key_name(name)
 
     def number(self, value: Any, key: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -387,8 +415,12 @@ class _Checker:
         return result
 
     def integer(self, value: Any, key: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, (int, UnreadValue)):
             raise self.fail(key, f"expected a whole number, found {_type_name(value)}")
+        if isinstance(value, UnreadValue):
+            raise self.fail(
+                key, f"expected a whole number from {low} to {high}, found {_type_name(value)}"
+            )
         if not low <= value <= high:
             raise self.fail(
                 key, f"expected a whole number from {low} to {high}, found {_number_text(value)}"

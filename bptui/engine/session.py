@@ -6,28 +6,36 @@ the breakpoints and the history (checkpointed parameters and the loss after ever
 Numbers are written with Python's shortest round-trip repr, so parameters come back bit for bit;
 non-finite ones as "nan", "inf", "-inf".
 
-Saving is atomic: a temporary file in the target's directory is written, flushed, fsynced and
-`os.replace`d over the target, so a failure at any point leaves the old file byte-identical and
-no temporary file behind. A file that exists and is not a bptui session is never replaced.
+Saving is atomic: a temporary file in the target's directory (`.NAME.<pid>.<random>.tmp`) is
+written, flushed, fsynced and `os.replace`d over the target, so a failure at any point leaves the
+old file byte-identical and no temporary file behind. A save killed halfway (kill -9) leaves its
+temporary; the next save to that target removes those whose process is gone, never a running
+one's. The file gets mode 0666 less the umask, as any file the user writes. A file that exists
+and is not a bptui session (nor a regular file: a FIFO, a device) is never replaced nor opened
+for writing, and every failure (a name too long, a directory that cannot be searched or written,
+a full disk) is one line naming the file.
+
+Opening checks the whole document before anything uses it: see `bptui.engine.sessioncheck`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
-import tempfile
-from dataclasses import dataclass, field, replace
+import re
+import secrets
+import stat
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from bptui.engine.breakpoints import KINDS, Breakpoint
-from bptui.engine.errors import BptuiError
+from bptui.engine.breakpoints import Breakpoint
+from bptui.engine.errors import BptuiError, one_line
 from bptui.engine.history import History
-from bptui.engine.loader import parse_document
 from bptui.engine.network import Network
 from bptui.engine.passes import bias_vector
 from bptui.engine.sessionfile import FORMAT, SUFFIX, VERSION  # noqa: F401 (re-exported)
@@ -57,14 +65,6 @@ def _num(value: float) -> float | str:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return value
-
-
-def _float(value: Any, where: str) -> float:
-    if isinstance(value, str) and value in ("nan", "inf", "-inf"):
-        return float(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{where}: expected a number")
-    return float(value)
 
 
 def network_document(network: Network) -> dict[str, Any]:
@@ -105,18 +105,34 @@ def network_document(network: Network) -> dict[str, Any]:
 
 
 def session_document(session: Session) -> dict[str, Any]:
+    """The session as the JSON document a `.bptui` file holds.
+
+    Nothing past the end of the history is written: the end is the epoch after the last one
+    with a loss. The position and the hidden-gradient orders are there, except after a
+    non-finite epoch, which stops the history from growing while the screen may still go further
+    (to epoch 900 of a history of 12): the position is then saved at the end of the history, and
+    an order chosen past it is dropped (a session never makes reopening replay past its end).
+    """
+    from bptui.engine.trace import step_count
+
     history = session.history
     state = history.export_state()
     first = state["networks"][0][1]
+    end = len(state["losses"]) + 1
+    networks = [(start, net) for start, net in state["networks"] if start <= end]
+    epoch, index = session.epoch, session.index
+    if epoch > end:
+        network = next(net for start, net in reversed(networks) if start <= end)
+        epoch, index = end, min(index, step_count(network) - 1)
     return {
         "format": FORMAT,
         "version": VERSION,
         "network": network_document(first),
         "settings": {
             "precision": session.precision,
-            "orders": [[start, net.hidden_gradients] for start, net in state["networks"]],
+            "orders": [[start, net.hidden_gradients] for start, net in networks],
         },
-        "position": {"epoch": session.epoch, "index": session.index},
+        "position": {"epoch": epoch, "index": index},
         "pinned": session.pinned,
         "message": session.message,
         "breakpoints": [
@@ -141,34 +157,37 @@ def session_document(session: Session) -> dict[str, Any]:
 
 
 def save_session(session: Session, path: str | Path) -> Path:
-    """Write the session atomically; refuse to replace a file that is not a session."""
+    """Write the session atomically; refuse to replace a file that is not a session. Every
+    failure is a one-line BptuiError (see the module's docstring)."""
     from bptui.engine.source import session_on_disk
 
     target = Path(path)
+    shown = _path_text(target)
+    if "\x00" in str(target):
+        raise BptuiError(f"{shown}: cannot be written: a file name cannot hold a NUL byte")
     try:
         existing = session_on_disk(target)
-    except OSError as error:
-        raise BptuiError(f"{target}: cannot be written: {error.strerror}") from None
+    except (OSError, ValueError) as error:
+        raise _save_error(shown, error) from None
     if existing is False:
-        raise BptuiError(f"{target}: exists and is not a bptui session; not replaced")
+        raise BptuiError(f"{shown}: exists and is not a bptui session; not replaced")
     text = json.dumps(session_document(session), ensure_ascii=False, allow_nan=False)
-    directory = target.parent if str(target.parent) else Path(".")
+    directory = target.parent  # Path("x").parent is Path(".")
+    _remove_stale_temporaries(directory, target.name)
     try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=directory
-        )
-    except OSError as error:
-        raise BptuiError(f"{target}: cannot be written: {error.strerror}") from None
+        handle, temporary = _new_temporary(directory, target.name)
+    except (OSError, ValueError) as error:
+        raise _save_error(shown, error) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)
-    except OSError as error:
+    except (OSError, ValueError) as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise BptuiError(f"{target}: cannot be written: {error.strerror}") from None
+        raise _save_error(shown, error) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -176,12 +195,89 @@ def save_session(session: Session, path: str | Path) -> Path:
     return target
 
 
+# A temporary file is `.NAME.<pid>.<8 hex digits>.tmp`; earlier versions wrote
+# `.NAME.<8 of [a-z0-9_]>.tmp` (tempfile.mkstemp), without the pid.
+_TEMPORARY = re.compile(r"([1-9][0-9]{0,9})\.[0-9a-f]{8}")
+_OLD_TEMPORARY = re.compile(r"[a-z0-9_]{8}")
+OLD_TEMPORARY_AGE = 3600.0  # seconds after which an old-format temporary is stale
+
+
+def _new_temporary(directory: Path, name: str) -> tuple[int, str]:
+    """Create `.NAME.<pid>.<random>.tmp` in `directory`, mode 0666 less the umask (as any file
+    the user writes): the descriptor and the path."""
+    for _ in range(100):
+        path = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOCTTY
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name")
+
+
+def _remove_stale_temporaries(directory: Path, name: str) -> None:
+    """Remove what saves of this target killed halfway left behind: temporaries whose writer is
+    no longer running, and old-format ones (no pid) over an hour old. A live process's
+    temporary is never touched; a directory that cannot be listed is left alone."""
+    prefix, suffix = f".{name}.", ".tmp"
+    now = time.time()
+    with contextlib.suppress(OSError, ValueError), os.scandir(directory) as entries:
+        for entry in entries:
+            if not (entry.name.startswith(prefix) and entry.name.endswith(suffix)):
+                continue
+            middle = entry.name[len(prefix) : -len(suffix)]
+            match = _TEMPORARY.fullmatch(middle)
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                if match is not None:
+                    stale = not _running(int(match.group(1)))
+                else:
+                    stale = (
+                        _OLD_TEMPORARY.fullmatch(middle) is not None
+                        and now - info.st_mtime > OLD_TEMPORARY_AGE
+                    )
+                if stale:
+                    os.unlink(entry.path)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process `pid` exists (one of another user's counts: it may be saving)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True  # (EPERM: it exists; anything else: assume it does)
+    return True
+
+
+def _path_text(path: Path) -> str:
+    """A path as a message shows it: one line, the middle of a very long one left out."""
+    text = one_line(str(path))
+    return text if len(text) <= 200 else f"{text[:100]}...{text[-97:]}"
+
+
+def _save_error(shown: str, error: OSError | ValueError) -> BptuiError:
+    if isinstance(error, OSError):
+        reason = error.strerror or (os.strerror(error.errno) if error.errno else "error")
+    elif isinstance(error, UnicodeError):
+        reason = "the name cannot be encoded"
+    else:
+        reason = "invalid name"
+    return BptuiError(f"{shown}: cannot be written: {one_line(reason)}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Opening
 
 
 def load_session(path: str | Path) -> Session:
-    """Read a session file; a corrupt, truncated or newer one raises a one-line BptuiError."""
+    """Read a session file; a corrupt, truncated, tampered or newer one raises a one-line
+    BptuiError naming the file and the key path at fault."""
     from bptui.engine.source import MAX_SESSION_BYTES, Source, read_limited
 
     source = Path(path)
@@ -190,83 +286,8 @@ def load_session(path: str | Path) -> Session:
 
 
 def session_from_source(source) -> Session:
-    """The session in an already read `Source` (see `bptui.engine.source`)."""
-    name = source.name
-    try:
-        document = json.loads(source.data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise BptuiError(f"{name}: not a readable bptui session (corrupt or truncated)") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise BptuiError(f"{name}: not a bptui session")
-    version = document.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise BptuiError(f"{name}: version: expected a whole number")
-    if version > VERSION:
-        raise BptuiError(
-            f"{name}: a version {version} session; this bptui reads version "
-            f"{VERSION} (upgrade bptui)"
-        )
-    try:
-        return _session_from(document, name)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
-        raise BptuiError(f"{name}: not a valid bptui session ({error})") from None
+    """The session in an already read `Source` (see `bptui.engine.source`), checked in full
+    before anything uses it (see `bptui.engine.sessioncheck`)."""
+    from bptui.engine.sessioncheck import check_session, parse_session
 
-
-def _session_from(document: dict[str, Any], source: str) -> Session:
-    network = parse_document(
-        document["network"], source=f"{source}: network", default_name="session"
-    )
-    settings = document["settings"]
-    orders = [(int(start), str(order)) for start, order in settings["orders"]]
-    networks = [
-        (start, replace(network, hidden_gradients=order, param_refs=network.param_refs))
-        for start, order in orders
-    ]
-    saved = document["history"]
-    shapes = network.params
-    checkpoints = {}
-    for epoch, flat in saved["checkpoints"].items():
-        values = [_float(v, f"history.checkpoints.{epoch}") for v in flat]
-        if len(values) != network.n_params:
-            raise ValueError(
-                f"history.checkpoints.{epoch}: {len(values)} numbers, expected {network.n_params}"
-            )
-        checkpoints[int(epoch)] = shapes.with_flat(np.array(values))
-    losses = [_float(v, "history.losses") for v in saved["losses"]]
-    nonfinite = saved.get("nonfinite_epoch")
-    history = History.from_state(
-        networks,
-        int(saved["every"]),
-        checkpoints,
-        losses,
-        None if nonfinite is None else int(nonfinite),
-    )
-    position = document["position"]
-    breakpoints = []
-    for entry in document["breakpoints"]:
-        if entry["kind"] not in KINDS:
-            raise ValueError(f"breakpoints: unknown kind {entry['kind']!r}")
-        threshold = entry.get("threshold")
-        breakpoints.append(
-            Breakpoint(
-                entry["kind"],
-                entry.get("param"),
-                None if threshold is None else _float(threshold, "threshold"),
-                bool(entry.get("enabled", True)),
-            )
-        )
-    pinned = document.get("pinned")
-    if pinned is not None:
-        network.param(pinned)
-    epoch, index = int(position["epoch"]), int(position["index"])
-    if epoch < 1 or index < 0:
-        raise ValueError("position: out of range")
-    return Session(
-        history,
-        epoch,
-        index,
-        pinned,
-        breakpoints,
-        int(settings.get("precision", 9)),
-        str(document.get("message", "")),
-    )
+    return check_session(parse_session(source.data, source.name), source.name)

@@ -174,6 +174,12 @@ def session_on_disk(path: str | Path) -> bool | None:
         return None
     if not stat.S_ISREG(info.st_mode):
         return False
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
+    # O_NONBLOCK: should a FIFO take the file's place since the stat, opening it must not wait
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, 4096)
+    finally:
+        os.close(fd)
     return bool(_SESSION_HEAD.match(head))

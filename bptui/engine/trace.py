@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from bptui.engine import functions as fn
+from bptui.engine.network import Network
 from bptui.engine.passes import EpochResult, SampleRecord
 from bptui.engine.steps import KIND_PHASE, Step, StepMaker
 
@@ -89,6 +91,92 @@ class Segment:
     stop: int
 
 
+def epoch_layout(net: Network, samples: int | None = None) -> list[Block]:
+    """The blocks of an epoch of `net` (of its first `samples` samples only, if given): they
+    depend on the network's shape and settings, never on its numbers."""
+    blocks: list[Block] = []
+    start = 0
+
+    def add(sample: int, layer: int, units: int, *slots: Slot) -> None:
+        nonlocal start
+        slots = tuple((kinds, repeat) for kinds, repeat in slots if repeat > 0)
+        if units > 0 and slots:
+            block = Block(start, sample, layer, units, slots)
+            blocks.append(block)
+            start += block.count
+
+    n_layers = len(net.layers)
+    eager = net.hidden_gradients == "after_output_update"
+    trained = net.train_biases
+
+    def update(sample: int, layers: list[int], weights: bool, biases: bool) -> None:
+        for li in layers:
+            layer = net.layers[li]
+            if weights:
+                add(sample, li, layer.n_out, (("update_w",), layer.n_in))
+            if biases and trained:
+                add(sample, li, layer.n_bias, (("update_b",), 1))
+
+    for s in range(net.n_samples if samples is None else samples):
+        for li, layer in enumerate(net.layers):
+            if layer.activation == "softmax":
+                add(s, li, layer.n_out, (("net",), 1))
+                add(s, li, layer.n_out, (("out",), 1))
+            else:
+                add(s, li, layer.n_out, (("net", "out"), 1))
+        add(s, n_layers - 1, net.layers[-1].n_out, (("e_term",), 1))
+        add(s, n_layers - 1, 1, (("e_total",), 1))
+        for li in range(n_layers - 1, -1, -1):
+            layer = net.layers[li]
+            own_bias = 1 if trained and layer.bias == "neuron" else 0
+            weights: Slot = (("dnet_dw", "grad_w"), layer.n_in)
+            if li < n_layers - 1:
+                n_next = net.layers[li + 1].n_out
+                add(
+                    s,
+                    li,
+                    layer.n_out,
+                    (("path",), n_next),
+                    (("path_sum", "dout_dnet", "delta"), 1),
+                    weights,
+                    (("grad_b",), own_bias),
+                )
+            elif fn.simplified_delta(net.loss, layer.activation) is not None:
+                # δ = out − t directly: ∂E/∂out (infinite when saturated) is never used
+                add(s, li, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
+            elif layer.activation == "softmax":
+                add(s, li, layer.n_out, (("de_dout",), 1))
+                add(s, li, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
+            else:
+                add(
+                    s,
+                    li,
+                    layer.n_out,
+                    (("de_dout", "dout_dnet", "delta"), 1),
+                    weights,
+                    (("grad_b",), own_bias),
+                )
+            if trained and layer.bias == "shared":
+                add(s, li, 1, (("grad_b_shared",), 1))
+            if eager:
+                update(s, [li], weights=True, biases=True)
+        if net.update == "online" and not eager:
+            update(s, list(range(n_layers)), weights=True, biases=False)
+            update(s, list(range(n_layers)), weights=False, biases=True)
+    if net.update != "online":
+        update(-1, list(range(n_layers)), weights=True, biases=False)
+        update(-1, list(range(n_layers)), weights=False, biases=True)
+    return blocks
+
+
+def step_count(net: Network) -> int:
+    """How many steps an epoch of `net` has, without computing it (every sample has as many)."""
+    blocks = epoch_layout(net, samples=1)
+    per_sample = sum(block.count for block in blocks if block.sample == 0)
+    batch = sum(block.count for block in blocks if block.sample < 0)
+    return per_sample * net.n_samples + batch
+
+
 class EpochTrace(Sequence[Step]):
     """Every step of one epoch, built on demand from the epoch's per-sample arrays."""
 
@@ -102,82 +190,9 @@ class EpochTrace(Sequence[Step]):
         last = self.blocks[-1]
         self._length = last.start + last.count
 
-    # -- layout -----------------------------------------------------------------------------
+    # -- layout ---------------------------------------------------------------------------
     def _layout(self) -> list[Block]:
-        net = self.network
-        blocks: list[Block] = []
-        start = 0
-
-        def add(sample: int, layer: int, units: int, *slots: Slot) -> None:
-            nonlocal start
-            slots = tuple((kinds, repeat) for kinds, repeat in slots if repeat > 0)
-            if units > 0 and slots:
-                block = Block(start, sample, layer, units, slots)
-                blocks.append(block)
-                start += block.count
-
-        n_layers = len(net.layers)
-        eager = net.hidden_gradients == "after_output_update"
-        trained = net.train_biases
-
-        def update(sample: int, layers: list[int], weights: bool, biases: bool) -> None:
-            for li in layers:
-                layer = net.layers[li]
-                if weights:
-                    add(sample, li, layer.n_out, (("update_w",), layer.n_in))
-                if biases and trained:
-                    add(sample, li, layer.n_bias, (("update_b",), 1))
-
-        for s in range(net.n_samples):
-            for li, layer in enumerate(net.layers):
-                if layer.activation == "softmax":
-                    add(s, li, layer.n_out, (("net",), 1))
-                    add(s, li, layer.n_out, (("out",), 1))
-                else:
-                    add(s, li, layer.n_out, (("net", "out"), 1))
-            add(s, n_layers - 1, net.layers[-1].n_out, (("e_term",), 1))
-            add(s, n_layers - 1, 1, (("e_total",), 1))
-            for li in range(n_layers - 1, -1, -1):
-                layer = net.layers[li]
-                own_bias = 1 if trained and layer.bias == "neuron" else 0
-                weights: Slot = (("dnet_dw", "grad_w"), layer.n_in)
-                if li < n_layers - 1:
-                    n_next = net.layers[li + 1].n_out
-                    add(
-                        s,
-                        li,
-                        layer.n_out,
-                        (("path",), n_next),
-                        (("path_sum", "dout_dnet", "delta"), 1),
-                        weights,
-                        (("grad_b",), own_bias),
-                    )
-                elif self.maker.simplified(li) is not None:
-                    # δ = out − t directly: ∂E/∂out (infinite when saturated) is never used
-                    add(s, li, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
-                elif layer.activation == "softmax":
-                    add(s, li, layer.n_out, (("de_dout",), 1))
-                    add(s, li, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
-                else:
-                    add(
-                        s,
-                        li,
-                        layer.n_out,
-                        (("de_dout", "dout_dnet", "delta"), 1),
-                        weights,
-                        (("grad_b",), own_bias),
-                    )
-                if trained and layer.bias == "shared":
-                    add(s, li, 1, (("grad_b_shared",), 1))
-                if eager:
-                    update(s, [li], weights=True, biases=True)
-            if net.update == "online" and not eager:
-                update(s, list(range(n_layers)), weights=True, biases=False)
-                update(s, list(range(n_layers)), weights=False, biases=True)
-        if net.update != "online":
-            update(-1, list(range(n_layers)), weights=True, biases=False)
-            update(-1, list(range(n_layers)), weights=False, biases=True)
-        return blocks
+        return epoch_layout(self.network)
 
     # -- sequence ---------------------------------------------------------------------------
     def __len__(self) -> int:
