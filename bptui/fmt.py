@@ -1,103 +1,83 @@
-"""Numbers as a reader of the post expects them; one formatter for `trace` and the app.
+"""Steps and breakdowns as text (or LaTeX): one formatter for `trace`, the app and the exports.
 
-`num(x, p)` gives p decimals with trailing zeros dropped (0.15, 0.593269992, 0.35891648: the
-post's own spellings), switches to p significant digits in scientific notation below 1e-4
-(3.51018778e-05), and spells non-finite values nan, inf, −inf. `fixed(x, p)` keeps the zeros,
-for columns. `numbers(step, p)` fills a step's template.
+Numbers are written by `bptui.engine.numtext` (`num`: the post's spellings; `fixed` and
+`column` for tables); a step's formula comes from its terms (`bptui.engine.ops.terms`), in
+symbols, with its numbers, or as LaTeX.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from bptui.engine.breakdown import Node
+from bptui.engine.numtext import MINUS, column, fixed, full, num, number_tex
+from bptui.engine.ops.terms import Prod, Sum, Term, Var
 from bptui.engine.steps import Step
 from bptui.engine.trace import EpochTrace
 
-MINUS = "−"
-
-
-def num(value: float, precision: int = 9, strip: bool = True) -> str:
-    """A number to `precision` decimals (significant digits when tiny)."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else f"{MINUS}inf"
-    magnitude = abs(value)
-    if magnitude != 0 and magnitude < 1e-4:
-        mantissa, exponent = f"{value:.{max(precision - 1, 0)}e}".split("e")
-        if strip and "." in mantissa:
-            mantissa = mantissa.rstrip("0").rstrip(".")
-        text = f"{mantissa}e{exponent}"
-    else:
-        text = f"{value:.{precision}f}"
-        if strip and "." in text:
-            text = text.rstrip("0").rstrip(".")
-    if text.startswith("-"):
-        text = MINUS + text[1:]
-    if text in (f"{MINUS}0", f"{MINUS}0.0"):
-        text = "0"
-    return text
-
-
-def fixed(value: float, precision: int = 9) -> str:
-    """Like `num`, keeping trailing zeros so that columns line up."""
-    return num(value, precision, strip=False)
-
-
-def column(value: float, precision: int = 9) -> str:
-    """Fixed-point with exactly `precision` decimals, never scientific below 1 (so that a
-    table's column lines up: −0.000007479); scientific only for huge magnitudes."""
-    if not math.isfinite(value) or abs(value) >= 1e7:
-        return num(value, precision)
-    text = f"{value:.{precision}f}"
-    return MINUS + text[1:] if text.startswith("-") else text
-
-
-def full(value: float) -> str:
-    """The shortest text that reads back as exactly this float64."""
-    return num(value) if not math.isfinite(value) else repr(float(value))
-
-
-def fill(template: str, args: tuple[float, ...], precision: int | None = 9) -> str:
-    """Put the numbers into a template; a negative number not at the start gets parentheses.
-
-    precision None writes each number at full precision (for JSON).
-    """
-    texts = []
-    for k, value in enumerate(args):
-        text = full(value) if precision is None else num(value, precision)
-        holder = "{" + str(k) + "}"
-        if text.startswith((MINUS, "-")) and not template.startswith(holder):
-            text = f"({text})"
-        texts.append(text)
-    return template.format(*texts)
+__all__ = [
+    "MINUS",
+    "TreeLine",
+    "alt_equation_tex",
+    "alt_numbers",
+    "column",
+    "equation",
+    "equation_tex",
+    "fixed",
+    "full",
+    "node_parts",
+    "num",
+    "numbers",
+    "tree_lines",
+]
 
 
 def numbers(step: Step, precision: int | None = 9) -> str:
-    """The step's formula with its numbers put in."""
-    return fill(step.template, step.args, precision)
+    """The step's formula with its numbers put in (precision None: every digit, for JSON)."""
+    return step.expr.numbers(precision)
 
 
 def alt_numbers(step: Step, precision: int | None = 9) -> str:
-    return fill(step.alt_template, step.alt_args, precision) if step.alt_template else ""
+    return "" if step.alt is None else step.alt.numbers(precision)
+
+
+def _chain(symbol: str, formula: str, filled: str, value: str) -> list[str]:
+    """`symbol = formula = numbers = value`, leaving out a part that repeats the one before."""
+    parts = [symbol, formula]
+    if filled != formula:
+        parts.append(filled)
+    if value != filled:
+        parts.append(value)
+    return parts
 
 
 def equation(step: Step, precision: int = 9) -> str:
     """`symbol = formula = numbers = value`, leaving out a part that repeats the one before."""
-    parts = [step.symbol, step.formula]
-    filled = numbers(step, precision)
-    value = num(step.value, precision)
+    return " = ".join(
+        _chain(step.symbol, step.formula, numbers(step, precision), num(step.value, precision))
+    )
+
+
+def equation_tex(step: Step, precision: int = 9) -> str:
+    """`equation` in LaTeX (the same parts left out)."""
+    filled, value = numbers(step, precision), num(step.value, precision)
+    parts = [step.sym.tex, step.expr.tex()]
     if filled != step.formula:
-        parts.append(filled)
+        parts.append(step.expr.tex(precision, numbers=True))
     if value != filled:
-        parts.append(value)
+        parts.append(number_tex(value))
     return " = ".join(parts)
 
 
+def alt_equation_tex(step: Step, precision: int = 9) -> str:
+    """The delta-rule form with its numbers, in LaTeX."""
+    if step.alt is None:
+        return ""
+    return f"{step.alt.tex()} = {step.alt.tex(precision, numbers=True)}"
+
+
 # ---------------------------------------------------------------------------------------------
-# Chain-rule breakdowns as lines (the app's chain panel and `trace` both use these)
+# Chain-rule breakdowns as lines (the app's chain panel, `trace` and the exports use these)
 
 
 @dataclass(frozen=True)
@@ -120,34 +100,42 @@ class TreeLine:
         return f"{self.head} {self.tail}" if self.tail else self.head
 
 
-def node_parts(node: Node, trace: EpochTrace, precision: int, reached: bool) -> tuple[str, str]:
-    """(`symbol = how`, `= numbers = value`) for a node; the second is empty until reached."""
+def _how(node: Node, trace: EpochTrace) -> Term | None:
+    """How a node is worked out, as terms: its step's formula, or its children combined."""
     if node.op == "leaf":
         if node.step is not None:
             step = trace[node.step]
             if step.symbol == node.symbol:
-                head = f"{step.symbol} = {step.formula}"
-                if not reached:
-                    return head, ""
-                rest = equation(step, precision)[len(head) :].strip()
-                return (head, rest) if rest else (head, "")
+                return step.expr
+        return None
+    children = tuple(Var(child.sym, child.value) for child in node.children)
+    return Prod(children) if node.op == "product" else Sum(children)
+
+
+def node_parts(
+    node: Node, trace: EpochTrace, precision: int, reached: bool, tex: bool = False
+) -> tuple[str, str]:
+    """(`symbol = how`, `= numbers = value`) for a node; the second is empty until reached."""
+    how = _how(node, trace)
+    sym = node.sym.tex if tex else node.symbol
+    value = num(node.value, precision)
+    if how is None:
         if not reached:
-            return node.symbol, ""
-        return node.symbol, f"= {num(node.value, precision)}"
-    joiner = " × " if node.op == "product" else " + "
-    symbols = joiner.join(child.symbol for child in node.children)
-    head = node.symbol if symbols == node.symbol else f"{node.symbol} = {symbols}"
+            return sym, ""
+        return sym, f"= {number_tex(value) if tex else value}"
+    formula = how.text()
+    head = sym if formula == node.symbol else f"{sym} = {how.tex() if tex else formula}"
     if not reached:
         return head, ""
-    values = joiner.join(
-        _operand(child.value, precision, k) for k, child in enumerate(node.children)
-    )
-    return head, f"= {values} = {num(node.value, precision)}"
-
-
-def _operand(value: float, precision: int, position: int) -> str:
-    text = num(value, precision)
-    return f"({text})" if position and text.startswith(MINUS) else text
+    filled = how.numbers(precision)
+    parts = _chain("", formula, filled, value)[2:]
+    if tex:
+        shown = [
+            how.tex(precision, numbers=True) if part == filled else number_tex(part)
+            for part in parts
+        ]
+        parts = shown
+    return head, " ".join(f"= {part}" for part in parts)
 
 
 def tree_lines(
@@ -156,6 +144,7 @@ def tree_lines(
     precision: int = 9,
     position: int | None = None,
     max_children: int = 12,
+    tex: bool = False,
 ) -> list[TreeLine]:
     """A breakdown tree as indented lines; `position` is the current step (None: all known).
 
@@ -174,7 +163,7 @@ def tree_lines(
 
     def visit(n: Node, lead: str, branch: str) -> None:
         reached = is_reached(n)
-        head, tail = node_parts(n, trace, precision, reached)
+        head, tail = node_parts(n, trace, precision, reached, tex)
         child_lead = lead + ("│ " if branch == "├ " else "  " if branch else "")
         continuation = child_lead + ("│ " if n.children else "  ") + "  "
         lines.append(TreeLine(lead + branch, head, tail, reached, n, continuation))

@@ -180,7 +180,7 @@ BAD = [
             '[[layers]]\nactivation = "tanh"\nweights = [[0.40',
         ),
         "loss",
-        "needs sigmoid outputs",
+        "needs a sigmoid output layer",
     ),
     ('loss = "cross_entropy"\n' + MAZUR, "loss", "needs a softmax output"),
     (_edit("0.15", "nan"), "layers[0].weights[0][0]", "finite"),

@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bptui.engine.errors import NetworkFileError
-from bptui.engine.functions import ACTIVATIONS, HIDDEN_GRADIENTS, LOSSES, UPDATES
 from bptui.engine.loader import (
     LAYER_KEYS,
     SAMPLE_KEYS,
@@ -29,7 +28,12 @@ from bptui.engine.loader import (
     preset_names,
     preset_text,
 )
-from bptui.engine.network import Network
+from bptui.engine.network import HIDDEN_GRADIENTS, UPDATES, Network
+from bptui.engine.ops import ACTIVATIONS as ACTIVATION_OPS
+from bptui.engine.ops import LOSSES as LOSS_OPS
+
+ACTIVATIONS = tuple(ACTIVATION_OPS)
+LOSSES = tuple(LOSS_OPS)
 
 if sys.version_info >= (3, 11):
     import tomllib

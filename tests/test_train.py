@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, assume, given, seed, settings
 from hypothesis import strategies as st
 
 from bptui.engine import train as train_module
-from bptui.engine.functions import ACTIVATIONS
 from bptui.engine.loader import load_network, parse_document, preset_names
 from bptui.engine.network import BIAS_KINDS, Network, Params
+from bptui.engine.ops import ACTIVATIONS as ACTIVATION_OPS
 from bptui.engine.passes import compute_epoch, forward
 from bptui.engine.train import (
     BACKENDS,
@@ -24,6 +24,8 @@ from bptui.engine.train import (
     train,
     train_with,
 )
+
+ACTIVATIONS = tuple(ACTIVATION_OPS)
 
 RTOL = 1e-12
 ATOL = 1e-14

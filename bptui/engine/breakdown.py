@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bptui.engine.network import ParamRef
-from bptui.engine.trace import EpochTrace
+from bptui.engine.ops.terms import Sym, partial, prefixed, times
+from bptui.engine.trace import EpochTrace, gradient_place, update_place, update_sample
 
 MAX_PATHS = 8
 
@@ -23,7 +24,7 @@ MAX_PATHS = 8
 class Node:
     """One factor or term: its symbol, value, how its children combine, and its step."""
 
-    symbol: str
+    sym: Sym
     value: float
     op: str = "leaf"  # "leaf" | "product" | "sum"
     children: tuple[Node, ...] = ()
@@ -32,6 +33,10 @@ class Node:
     expandable: bool = False  # a δ whose expansion was cut; see delta_node
     layer: int = -1  # for a δ: its neuron's layer and index
     unit: int = -1
+
+    @property
+    def symbol(self) -> str:
+        return self.sym.text
 
     def walk(self, depth: int = 0):
         """(depth, node) pairs, depth first."""
@@ -65,7 +70,7 @@ def _leaf(trace: EpochTrace, sample: int, kind: str, layer: int, unit: int, rep:
     if index is None:  # pragma: no cover - every leaf asked for exists in the layout
         raise LookupError((sample, kind, layer, unit, rep))
     step = trace[index]
-    return Node(step.symbol, step.value, step=index, note=step.note)
+    return Node(step.sym, step.value, step=index, note=step.note)
 
 
 def delta_node(
@@ -92,19 +97,18 @@ def delta_node(
     common = dict(step=index, note=step.note, layer=layer, unit=unit)
     if layer == n_layers - 1:
         if m.simplified(layer) is not None:
-            return Node(step.symbol, step.value, **common)  # out − t, a named closed form
-        if layer_spec.activation == "softmax":
+            return Node(step.sym, step.value, **common)  # out − t, a named closed form
+        op = layer_spec.op
+        if not op.elementwise:  # softmax: δ is the sum over every output it feeds
             terms = []
-            for k, name in enumerate(layer_spec.names):
+            for k in range(layer_spec.n_out):
                 g = _leaf(trace, sample, "de_dout", layer, k)
-                jac = float(r.outs[layer][k]) * (
-                    (1.0 if k == unit else 0.0) - float(r.outs[layer][unit])
-                )
-                d = Node(f"∂out_{name}/∂net_{layer_spec.names[unit]}", jac)
-                terms.append(Node(f"{g.symbol} × {d.symbol}", g.value * jac, "product", (g, d)))
-            return Node(step.symbol, step.value, "sum", tuple(terms), **common)
+                jacobian = op.jacobian(r.outs[layer], k, unit)
+                d = Node(partial(m.out_sym(layer, k), m.net_sym(layer, unit)), jacobian)
+                terms.append(Node(times(g.sym, d.sym), g.value * jacobian, "product", (g, d)))
+            return Node(step.sym, step.value, "sum", tuple(terms), **common)
         return Node(
-            step.symbol,
+            step.sym,
             step.value,
             "product",
             (
@@ -114,7 +118,7 @@ def delta_node(
             **common,
         )
     return Node(
-        step.symbol,
+        step.sym,
         step.value,
         "product",
         (
@@ -151,18 +155,18 @@ def out_gradient_node(
         else:
             d_index = trace.index_of(sample, "delta", above, k)
             d = trace[d_index]
-            delta = Node(d.symbol, d.value, step=d_index, expandable=True, layer=above, unit=k)
+            delta = Node(d.sym, d.value, step=d_index, expandable=True, layer=above, unit=k)
         w_step = trace.index_of(sample, "update_w", above, k, unit) if m.eager_update else None
         w = Node(
-            m.back_weight(above, k, unit),
+            m.back_weight_sym(above, k, unit),
             float(r.back_weights[above][k, unit]),
             step=w_step,
             note=path.note,
         )
         paths.append(
-            Node(path.symbol, path.value, "product", (delta, w), step=path_index, note=path.note)
+            Node(path.sym, path.value, "product", (delta, w), step=path_index, note=path.note)
         )
-    return Node(step.symbol, step.value, "sum", tuple(paths), step=index)
+    return Node(step.sym, step.value, "sum", tuple(paths), step=index)
 
 
 def breakdown(
@@ -172,23 +176,24 @@ def breakdown(
     expanded: frozenset[tuple[int, int]] = frozenset(),
 ) -> Breakdown:
     """The chain-rule breakdown of ∂E_total/∂param for one sample of the trace's epoch."""
-    ref = trace.network.param(param)
+    network = trace.network
+    ref = network.param(param)
     m = trace.maker
     r = trace.epoch.samples[sample]
     li, j = ref.layer, ref.row
-    layer = trace.network.layers[li]
+    layer = network.layers[li]
+    grad_index = trace.index_at(sample, gradient_place(network, param))
     if ref.kind == "weight":
         i = ref.col
-        grad_index = trace.index_of(sample, "grad_w", li, j, i)
         dnet = _leaf(trace, sample, "dnet_dw", li, j, i)
-        source = Node(m.source_symbol(li, i), float(r.layer_input(li)[i]))
-        if li < len(trace.network.layers) - 1:
+        source = Node(m.source_sym(li, i), float(r.layer_input(li)[i]))
+        if li < len(network.layers) - 1:
             factors: tuple[Node, ...] = (
                 out_gradient_node(trace, sample, li, j, expanded=expanded),
                 _leaf(trace, sample, "dout_dnet", li, j),
                 dnet,
             )
-        elif m.simplified(li) is not None or layer.activation == "softmax":
+        elif m.simplified(li) is not None or not layer.op.elementwise:
             factors = (delta_node(trace, sample, li, j), dnet)
         else:
             factors = (
@@ -197,41 +202,24 @@ def breakdown(
                 dnet,
             )
         delta_rule = (delta_node(trace, sample, li, j), source)
-        value = float(r.grad_w[li][j, i])
-        tree = Node(m.grad_symbol(param), value, "product", factors, step=grad_index)
-        update_kind, update_unit, update_rep = "update_w", j, i
+        tree = Node(m.grad_sym(param), float(r.grad_w[li][j, i]), "product", factors, grad_index)
+    elif layer.bias == "shared":
+        terms = []
+        for k in range(layer.n_out):
+            one = Node(m.dnet_dparam_sym(li, k, param), 1.0)
+            delta = delta_node(trace, sample, li, k)
+            product = times(delta.sym, one.sym)
+            terms.append(Node(product, float(r.deltas[li][k]), "product", (delta, one)))
+        tree = Node(m.grad_sym(param), float(r.grad_b[li][0]), "sum", tuple(terms), grad_index)
+        over = ", ".join(layer.names)
+        names = Sym(over, rf"\mathrm{{{over}}}")
+        total = prefixed("Σ δ over ", r"\sum \delta \text{ over } ", names)
+        delta_rule = (Node(total, float(r.grad_b[li][0])), Node(Sym("1", "1"), 1.0))
     else:
-        if layer.bias == "shared":
-            terms = tuple(
-                Node(
-                    f"δ_{name} × ∂net_{name}/∂{param}",
-                    float(r.deltas[li][k]),
-                    "product",
-                    (delta_node(trace, sample, li, k), Node(f"∂net_{name}/∂{param}", 1.0)),
-                )
-                for k, name in enumerate(layer.names)
-            )
-            tree = Node(
-                m.grad_symbol(param),
-                float(r.grad_b[li][0]),
-                "sum",
-                terms,
-                step=trace.index_of(sample, "grad_b_shared", li, 0),
-            )
-            one = Node("1", 1.0)
-            delta_rule = (Node(f"Σ δ over {', '.join(layer.names)}", float(r.grad_b[li][0])), one)
-        else:
-            delta = delta_node(trace, sample, li, j)
-            one = Node(f"∂net_{layer.names[j]}/∂{param}", 1.0)
-            tree = Node(
-                m.grad_symbol(param),
-                float(r.grad_b[li][j]),
-                "product",
-                (delta, one),
-                step=trace.index_of(sample, "grad_b", li, j),
-            )
-            delta_rule = (delta, one)
-        update_kind, update_unit, update_rep = "update_b", j, 0
-    update_sample = sample if trace.network.update == "online" else -1
-    update = trace.index_of(update_sample, update_kind, li, update_unit, update_rep)
-    return Breakdown(ref, sample, tree, delta_rule, update, update_sample)
+        delta = delta_node(trace, sample, li, j)
+        one = Node(m.dnet_dparam_sym(li, j, param), 1.0)
+        tree = Node(m.grad_sym(param), float(r.grad_b[li][j]), "product", (delta, one), grad_index)
+        delta_rule = (delta, one)
+    sample_updated = update_sample(network, sample)
+    update = trace.index_at(sample_updated, update_place(network, param))
+    return Breakdown(ref, sample, tree, delta_rule, update, sample_updated)

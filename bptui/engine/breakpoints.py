@@ -20,7 +20,7 @@ import numpy as np
 from bptui.engine.errors import BptuiError
 from bptui.engine.network import Network
 from bptui.engine.symbols import normalize
-from bptui.engine.trace import EpochTrace
+from bptui.engine.trace import EpochTrace, gradient_place
 
 KINDS = ("gradient", "loss_below", "nonfinite", "gradient_above")
 
@@ -94,15 +94,6 @@ def parse_breakpoint(network: Network, text: str) -> Breakpoint:
     raise BptuiError("empty breakpoint; try w5, E_total < 0.01, nan, |grad| > 1")
 
 
-def _gradient_place(network: Network, name: str) -> tuple[str, int, int, int]:
-    ref = network.param(name)
-    if ref.kind == "weight":
-        return "grad_w", ref.layer, ref.row, ref.col
-    if network.layers[ref.layer].bias == "shared":
-        return "grad_b_shared", ref.layer, 0, 0
-    return "grad_b", ref.layer, ref.row, 0
-
-
 def first_hit(trace: EpochTrace, breakpoints: Iterable[Breakpoint], after: int) -> int | None:
     """The first step index > `after` of this epoch where an enabled breakpoint holds."""
     network = trace.network
@@ -123,7 +114,7 @@ def first_hit(trace: EpochTrace, breakpoints: Iterable[Breakpoint], after: int) 
                 ref = network.param(bp.param)
                 if ref.kind == "bias" and not ref.trained:
                     continue
-                offer(trace.index_of(s, *_gradient_place(network, bp.param)))
+                offer(trace.index_at(s, gradient_place(network, bp.param)))
             elif bp.kind == "loss_below" and record.e_total < bp.threshold:
                 offer(trace.index_of(s, "e_total", last))
             elif bp.kind == "gradient_above":
@@ -136,7 +127,7 @@ def first_hit(trace: EpochTrace, breakpoints: Iterable[Breakpoint], after: int) 
                 for name in names:
                     ref = network.param(name)
                     if abs(grads[ref.flat_index]) > bp.threshold:
-                        offer(trace.index_of(s, *_gradient_place(network, name)))
+                        offer(trace.index_at(s, gradient_place(network, name)))
             elif bp.kind == "nonfinite":
                 offer(_first_nonfinite(trace, s, after))
         if bp.kind == "nonfinite" and trace.epoch.batch_grads is not None:

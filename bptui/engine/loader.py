@@ -23,8 +23,15 @@ from typing import Any
 import numpy as np
 
 from bptui.engine.errors import NetworkFileError, one_line
-from bptui.engine.functions import ACTIVATIONS, HIDDEN_GRADIENTS, LOSSES, UPDATES
-from bptui.engine.network import Network, Params, default_neuron_names, make_layers
+from bptui.engine.network import (
+    HIDDEN_GRADIENTS,
+    UPDATES,
+    Network,
+    Params,
+    default_neuron_names,
+    make_layers,
+)
+from bptui.engine.ops import ACTIVATIONS, LOSSES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -517,7 +524,7 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
     learning_rate = c.number(doc.get("learning_rate", 0.5), "learning_rate")
     if learning_rate <= 0:
         raise c.fail("learning_rate", f"expected a positive number, found {learning_rate:g}")
-    loss = c.choice(doc.get("loss", "half_sse"), "loss", LOSSES)
+    loss = c.choice(doc.get("loss", "half_sse"), "loss", tuple(LOSSES))
     update = c.choice(doc.get("update", "online"), "update", UPDATES)
     train_biases = c.boolean(doc.get("train_biases", True), "train_biases")
     order = c.choice(
@@ -542,7 +549,8 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         raise c.fail("samples", "expected at least one sample, found an empty list")
 
     layer_docs = [
-        c.table(layer, f"layers[{k}]", LAYER_KEYS, "a layer") for k, layer in enumerate(raw_layers)
+        c.table(layer, f"layers[{k}]", _layer_keys(layer), "a layer")
+        for k, layer in enumerate(raw_layers)
     ]
     sample_docs = [
         c.table(sample, f"samples[{k}]", SAMPLE_KEYS, "a sample")
@@ -551,15 +559,24 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
 
     # The number of inputs: from input_names, the first layer's weights, or the samples.
     n_inputs = _input_count(c, doc, layer_docs, sample_docs)
-    sizes, activations, bias_kinds = [], [], []
+    sizes, activations, bias_kinds, options = [], [], [], []
     n_in, n_params = n_inputs, 0
+    names = tuple(ACTIVATIONS)
     for k, layer in enumerate(layer_docs):
         key = f"layers[{k}]"
         if "activation" not in layer:
-            raise c.fail(f"{key}.activation", f"missing; expected one of {', '.join(ACTIVATIONS)}")
-        activation = c.choice(layer["activation"], f"{key}.activation", ACTIVATIONS)
-        if activation == "softmax" and k != len(layer_docs) - 1:
-            raise c.fail(f"{key}.activation", "softmax is allowed on the output layer only")
+            raise c.fail(f"{key}.activation", f"missing; expected one of {', '.join(names)}")
+        activation = c.choice(layer["activation"], f"{key}.activation", names)
+        op = ACTIVATIONS[activation]
+        if op.output_only and k != len(layer_docs) - 1:
+            raise c.fail(f"{key}.activation", f"{activation} is allowed on the output layer only")
+        options.append(
+            tuple(
+                (name, c.number(layer[name], f"{key}.{name}"))
+                for name in op.parameters
+                if name in layer
+            )
+        )
         size = _layer_size(c, layer, key, n_in)
         if "bias" in layer and "biases" in layer:
             raise c.fail(f"{key}.biases", "give either bias (shared) or biases (one per neuron)")
@@ -578,12 +595,9 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         n_in = size
 
     last_activation = activations[-1]
-    if loss == "bce" and last_activation != "sigmoid":
-        raise c.fail("loss", f'"bce" needs sigmoid outputs, found {last_activation} outputs')
-    if loss == "cross_entropy" and last_activation != "softmax":
-        raise c.fail(
-            "loss", f'"cross_entropy" needs a softmax output layer, found {last_activation}'
-        )
+    needed = LOSSES[loss].requires_output
+    if needed is not None and last_activation != needed:
+        raise c.fail("loss", f'"{loss}" needs a {needed} output layer, found {last_activation}')
 
     # Names: the defaults, overridden where the file gives its own.
     names = default_neuron_names(n_inputs, sizes)
@@ -653,7 +667,7 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         _check_targets(c, loss, target, f"{key}.targets")
         targets.append(target)
 
-    layers = make_layers(activations, sizes, bias_kinds, names)
+    layers = make_layers(activations, sizes, bias_kinds, names, options)
     return Network(
         name=name,
         input_names=tuple(names[0]),
@@ -722,10 +736,14 @@ def _layer_size(c: _Checker, layer: dict, key: str, n_in: int) -> int:
 
 
 def _check_targets(c: _Checker, loss: str, target: list[float], key: str) -> None:
-    for k, t in enumerate(target):
-        if loss == "bce" and not 0.0 <= t <= 1.0:
-            raise c.fail(f"{key}[{k}]", f"bce targets must lie between 0 and 1, found {t:g}")
-        if loss == "cross_entropy" and t < 0:
-            raise c.fail(f"{key}[{k}]", f"cross_entropy targets must not be negative, found {t:g}")
-    if loss == "cross_entropy" and abs(sum(target) - 1.0) > 1e-9:
-        raise c.fail(key, f"cross_entropy targets must sum to 1, found {sum(target):g}")
+    problem = LOSSES[loss].check_targets(target)
+    if problem is not None:
+        index, message = problem
+        raise c.fail(key if index is None else f"{key}[{index}]", message)
+
+
+def _layer_keys(layer: Any) -> set[str]:
+    """The keys a layer may hold: the common ones and its activation's parameters."""
+    name = layer.get("activation") if isinstance(layer, dict) else None
+    op = ACTIVATIONS.get(name) if isinstance(name, str) else None
+    return LAYER_KEYS | set(op.parameters) if op is not None else LAYER_KEYS

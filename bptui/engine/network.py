@@ -20,6 +20,8 @@ from functools import cached_property
 import numpy as np
 
 BIAS_KINDS = ("none", "shared", "neuron")
+UPDATES = ("online", "batch_sum", "batch_mean")
+HIDDEN_GRADIENTS = ("before_update", "after_output_update")
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,23 @@ class Layer:
     names: tuple[str, ...]
     weight_names: tuple[tuple[str, ...], ...]  # weight_names[j][i]
     bias_names: tuple[str, ...]  # one per bias parameter: (), ("b1",) or ("b_h1", ...)
+    options: tuple[tuple[str, float], ...] = ()  # the activation's parameters (alpha = 0.1)
 
     @property
     def n_bias(self) -> int:
         return {"none": 0, "shared": 1, "neuron": self.n_out}[self.bias]
+
+    @property
+    def op(self):
+        """The activation object (bptui.engine.ops)."""
+        from bptui.engine.ops import activation
+
+        return activation(self.activation)
+
+    @cached_property
+    def p(self) -> dict[str, float]:
+        """The activation's parameters: the file's, else their defaults."""
+        return {**self.op.parameters, **dict(self.options)}
 
 
 @dataclass(frozen=True)
@@ -163,6 +178,20 @@ class Network:
             index.update({name: (li, k) for k, name in enumerate(layer.names)})
         return index
 
+    @property
+    def loss_op(self):
+        """The loss object (bptui.engine.ops)."""
+        from bptui.engine.ops import loss
+
+        return loss(self.loss)
+
+    @cached_property
+    def fused_output(self) -> str | None:
+        """The note of the closed form δ = out − target this net's output uses, or None."""
+        from bptui.engine.ops import fused_note
+
+        return fused_note(self.loss, self.layers[-1].activation)
+
     def replace_params(self, params: Params) -> Network:
         from dataclasses import replace
 
@@ -188,6 +217,7 @@ def make_layers(
     sizes: list[int],
     bias_kinds: list[str],
     neuron_names: list[list[str]],
+    options: list[tuple[tuple[str, float], ...]] | None = None,
 ) -> tuple[Layer, ...]:
     """Layers with Mazur's weight and bias names, given each layer's neuron names."""
     layers = []
@@ -208,7 +238,16 @@ def make_layers(
         else:
             bias_names = ()
         layers.append(
-            Layer(activation, n_in, size, bias, tuple(own), tuple(weight_names), bias_names)
+            Layer(
+                activation,
+                n_in,
+                size,
+                bias,
+                tuple(own),
+                tuple(weight_names),
+                bias_names,
+                options[index] if options else (),
+            )
         )
     return tuple(layers)
 

@@ -12,7 +12,6 @@ from functools import cached_property
 
 import numpy as np
 
-from bptui.engine import functions as fn
 from bptui.engine.network import Network, Params
 
 
@@ -79,7 +78,7 @@ def forward(network: Network, params: Params, x: np.ndarray) -> tuple[list, list
     with np.errstate(all="ignore"):
         for layer, w, b in zip(network.layers, params.weights, params.biases, strict=True):
             net = a @ w.T + bias_vector(b, layer.n_out)
-            a = fn.activate(layer.activation, net)
+            a = layer.op.forward(net, layer.p)
             nets.append(net)
             outs.append(a)
     return nets, outs
@@ -88,9 +87,9 @@ def forward(network: Network, params: Params, x: np.ndarray) -> tuple[list, list
 def sample_losses(network: Network, params: Params) -> np.ndarray:
     """E_total of every sample at `params`, all samples at once."""
     nets, outs = forward(network, params, network.inputs)
-    last = network.layers[-1]
-    terms = fn.loss_terms(network.loss, last.activation, nets[-1], outs[-1], network.targets)
-    return np.sum(terms, axis=-1)
+    with np.errstate(all="ignore"):
+        terms = network.loss_op.terms(nets[-1], outs[-1], network.targets)
+        return np.sum(terms, axis=-1)
 
 
 def total_loss(network: Network, params: Params) -> float:
@@ -114,9 +113,9 @@ def compute_sample(network: Network, params: Params, index: int) -> SampleRecord
     layers = network.layers
     n_layers = len(layers)
     nets, outs = forward(network, params, x)
-    last = layers[-1]
-    e_terms = fn.loss_terms(network.loss, last.activation, nets[-1], outs[-1], t)
+    loss = network.loss_op
     with np.errstate(all="ignore"):
+        e_terms = loss.terms(nets[-1], outs[-1], t)
         e_total = float(np.sum(e_terms))
 
     online = network.update == "online"
@@ -135,17 +134,18 @@ def compute_sample(network: Network, params: Params, index: int) -> SampleRecord
         for li in range(n_layers - 1, -1, -1):
             layer = layers[li]
             net, out = nets[li], outs[li]
+            derivative = layer.op.derivative(net, out, layer.p)
             if li == n_layers - 1:
-                g = fn.loss_derivative(network.loss, out, t)
-                delta = fn.output_delta(network.loss, layer.activation, net, out, t, g)
+                g = loss.derivative(out, t)
+                delta = output_delta(network, net, out, t, g, derivative)
             else:
                 w_above = new_w[li + 1] if eager_update else params.weights[li + 1]
                 back_weights[li + 1] = w_above
                 paths[li] = deltas[li + 1][:, None] * w_above
                 g = np.sum(paths[li], axis=0)
-                delta = g * fn.derivative(layer.activation, net, out)
+                delta = g * derivative
             de_dout[li] = g
-            dout_dnet[li] = fn.derivative(layer.activation, net, out)
+            dout_dnet[li] = derivative
             deltas[li] = delta
             grad_w[li] = np.outer(delta, x if li == 0 else outs[li - 1])
             grad_b[li] = _bias_gradient(layer.bias, delta)
@@ -186,6 +186,24 @@ def compute_sample(network: Network, params: Params, index: int) -> SampleRecord
         grad_b=tuple(grad_b),
         params_after=Params.of(new_w, new_b) if online else None,
     )
+
+
+def output_delta(
+    network: Network,
+    net: np.ndarray,
+    out: np.ndarray,
+    t: np.ndarray,
+    de_dout: np.ndarray,
+    dout_dnet: np.ndarray,
+) -> np.ndarray:
+    """δ_oK = ∂E_total/∂net_oK of the output layer (rows are samples if 2-D)."""
+    if network.fused_output is not None:
+        return out - t  # exact: the loader requires cross-entropy targets to sum to 1
+    if not network.layers[-1].op.elementwise:
+        # softmax: δ_k = Σ_m ∂E/∂out_m · out_m(1[m=k] − out_k) = out_k(g_k − Σ_m g_m out_m)
+        dot = np.sum(de_dout * out, axis=-1, keepdims=True)
+        return out * (de_dout - dot)
+    return de_dout * dout_dnet
 
 
 def _bias_gradient(kind: str, delta: np.ndarray) -> np.ndarray:

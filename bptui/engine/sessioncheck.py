@@ -31,7 +31,6 @@ import numpy as np
 
 from bptui.engine.breakpoints import KINDS, Breakpoint, untrained_message
 from bptui.engine.errors import NetworkFileError, one_line
-from bptui.engine.functions import HIDDEN_GRADIENTS
 from bptui.engine.history import History, checkpoint_interval
 from bptui.engine.loader import (
     DuplicatedKeys,
@@ -41,7 +40,7 @@ from bptui.engine.loader import (
     _type_name,
     parse_document,
 )
-from bptui.engine.network import Network, Params
+from bptui.engine.network import HIDDEN_GRADIENTS, Network, Params
 from bptui.engine.session import Session
 from bptui.engine.sessionfile import FORMAT, VERSION
 from bptui.engine.trace import step_count

@@ -1,77 +1,136 @@
 """Step records: one elementary operation of backprop, as a person works it by hand.
 
-`StepMaker` turns a sample's arrays (`SampleRecord`) into `Step` records, one kind at a time:
-the symbols are the post's (net_h1, out_o1, E_o1, E_total, δ_o1, ∂E_total/∂w5, w5⁺), each
-step keeps its formula in symbols and a template that the formatter fills with its numbers at
-whatever precision the reader wants.
+`StepMaker` turns a sample's arrays (`SampleRecord`) into `Step` records, one kind at a time.
+The symbols are the post's (net_h1, out_o1, E_o1, E_total, δ_o1, ∂E_total/∂w5, w5⁺); each step
+keeps its formula as structured terms (`bptui.engine.ops.terms`), which give the formula in
+symbols, with its numbers at any precision, and in LaTeX. The formulas of activations and
+losses come from their objects in `bptui.engine.ops`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
-from bptui.engine import functions as fn
 from bptui.engine.network import Network
+from bptui.engine.ops.terms import (
+    Diff,
+    Group,
+    Prod,
+    Sum,
+    Sym,
+    Term,
+    Var,
+    ident,
+    partial,
+    plus,
+    prefixed,
+    quantity,
+)
 from bptui.engine.passes import EpochResult, SampleRecord
 
-PHASES = ("forward", "error", "backward", "update")
 
-# Step kinds by phase. The trace layout (bptui.engine.trace) orders them.
-KIND_PHASE = {
-    "net": "forward",
-    "out": "forward",
-    "e_term": "error",
-    "e_total": "error",
-    "de_dout": "backward",
-    "dout_dnet": "backward",
-    "delta": "backward",
-    "path": "backward",
-    "path_sum": "backward",
-    "dnet_dw": "backward",
-    "grad_w": "backward",
-    "grad_b": "backward",
-    "grad_b_shared": "backward",
-    "update_w": "update",
-    "update_b": "update",
-}
-GRADIENT_KINDS = ("grad_w", "grad_b", "grad_b_shared")
+class Phase(str, Enum):
+    """The four phases of a sample's pass, in order."""
+
+    FORWARD = "forward"
+    ERROR = "error"
+    BACKWARD = "backward"
+    UPDATE = "update"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+PHASES = tuple(phase.value for phase in Phase)
+
+
+class Kind(str, Enum):
+    """What a step computes; each kind knows its phase."""
+
+    phase: Phase
+
+    def __new__(cls, value: str, phase: Phase) -> Kind:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.phase = phase
+        return member
+
+    def __str__(self) -> str:
+        return self.value
+
+    NET = "net", Phase.FORWARD
+    OUT = "out", Phase.FORWARD
+    E_TERM = "e_term", Phase.ERROR
+    E_TOTAL = "e_total", Phase.ERROR
+    DE_DOUT = "de_dout", Phase.BACKWARD  # an output's ∂E_total/∂out, from the loss
+    DOUT_DNET = "dout_dnet", Phase.BACKWARD
+    DELTA = "delta", Phase.BACKWARD
+    PATH = "path", Phase.BACKWARD  # ∂E_M/∂out_X = δ_M × w
+    PATH_SUM = "path_sum", Phase.BACKWARD  # a hidden ∂E_total/∂out_X, the sum of its paths
+    DNET_DW = "dnet_dw", Phase.BACKWARD
+    GRAD_W = "grad_w", Phase.BACKWARD
+    GRAD_B = "grad_b", Phase.BACKWARD
+    GRAD_B_SHARED = "grad_b_shared", Phase.BACKWARD
+    UPDATE_W = "update_w", Phase.UPDATE
+    UPDATE_B = "update_b", Phase.UPDATE
+
+
+GRADIENT_KINDS = (Kind.GRAD_W, Kind.GRAD_B, Kind.GRAD_B_SHARED)
+PARAM_KINDS = frozenset({Kind.DNET_DW, *GRADIENT_KINDS, Kind.UPDATE_W, Kind.UPDATE_B})
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     """One elementary operation: `symbol = formula = numbers = value`.
 
-    `template` is the formula with `{0}`, `{1}`, ... where `args` go; `bptui.fmt.numbers`
-    fills it at a chosen precision. `uses` are the symbols the formula reads (earlier steps,
-    parameters, inputs, targets); `concerns` the neurons, edges (named by their weight) or bias
-    units to highlight; `param` the parameter whose gradient or update this step is part of.
+    `expr` is the formula as terms (its quantities carry the numbers put in); `uses` are the
+    symbols the formula reads (earlier steps, parameters, inputs, targets); `concerns` the
+    neurons, edges (named by their weight) or bias units to highlight; `param` the parameter
+    whose gradient or update this step is part of; `alt` the delta-rule form of a gradient
+    (δ_o1 × out_h1).
     """
 
     index: int
     sample: int  # 0-based; -1 for a batch update, which belongs to the whole epoch
-    phase: str
-    kind: str
-    symbol: str
-    formula: str
-    template: str
-    args: tuple[float, ...]
+    kind: Kind
+    sym: Sym
+    expr: Term
     value: float
     uses: tuple[str, ...]
     concerns: tuple[str, ...]
     param: str | None = None
     note: str = ""
-    alt_formula: str = ""  # the delta-rule form of a gradient: δ_o1 × out_h1
-    alt_template: str = ""
-    alt_args: tuple[float, ...] = ()
+    alt: Term | None = None
+
+    @property
+    def phase(self) -> Phase:
+        return self.kind.phase
+
+    @property
+    def symbol(self) -> str:
+        return self.sym.text
+
+    @property
+    def formula(self) -> str:
+        return self.expr.text()
+
+    @property
+    def args(self) -> tuple[float, ...]:
+        """The numbers the formula puts in, left to right."""
+        return tuple(leaf.value for leaf in self.expr.leaves())
+
+    @property
+    def alt_formula(self) -> str:
+        return "" if self.alt is None else self.alt.text()
 
 
-def plus(weight_name: str) -> str:
-    """The symbol of a parameter's updated value: w5 → w5⁺."""
-    return weight_name + "⁺"
+def _sum(terms: list[Term]) -> Term:
+    return terms[0] if len(terms) == 1 else Sum(tuple(terms))
 
 
-def _placeholders(count: int, start: int = 0) -> list[str]:
-    return ["{" + str(k) + "}" for k in range(start, start + count)]
+ETA = ident("η")
+E_TOTAL = quantity("E", "total")
 
 
 class StepMaker:
@@ -88,10 +147,19 @@ class StepMaker:
     def name(self, li: int, j: int) -> str:
         return self.net.layers[li].names[j]
 
-    def source_symbol(self, li: int, i: int) -> str:
+    def net_sym(self, li: int, j: int) -> Sym:
+        return quantity("net", self.name(li, j))
+
+    def out_sym(self, li: int, j: int) -> Sym:
+        return quantity("out", self.name(li, j))
+
+    def source_sym(self, li: int, i: int) -> Sym:
         """What feeds layer l from position i: i1 for an input, out_h1 for a neuron."""
         names = self.net.source_names(li)
-        return names[i] if li == 0 else f"out_{names[i]}"
+        return ident(names[i]) if li == 0 else quantity("out", names[i])
+
+    def source_symbol(self, li: int, i: int) -> str:
+        return self.source_sym(li, i).text
 
     def weight(self, li: int, j: int, i: int) -> str:
         return self.net.layers[li].weight_names[j][i]
@@ -100,407 +168,325 @@ class StepMaker:
         layer = self.net.layers[li]
         return layer.bias_names[0] if layer.bias == "shared" else layer.bias_names[j]
 
+    def back_weight_sym(self, li: int, j: int, i: int) -> Sym:
+        """The weight used when back-propagating through layer l (w5, or w5⁺ once updated)."""
+        symbol = ident(self.weight(li, j, i))
+        return plus(symbol) if self.eager_update else symbol
+
     def back_weight(self, li: int, j: int, i: int) -> str:
-        """The weight symbol used when back-propagating through layer l (w5 or w5⁺)."""
-        name = self.weight(li, j, i)
-        return plus(name) if self.eager_update else name
+        return self.back_weight_sym(li, j, i).text
 
     def is_output(self, li: int) -> bool:
         return li == self.n_layers - 1
 
     def simplified(self, li: int) -> str | None:
-        if not self.is_output(li):
-            return None
-        return fn.simplified_delta(self.net.loss, self.net.layers[li].activation)
+        """The note of the fused output δ = out − target, if layer li uses it."""
+        return self.net.fused_output if self.is_output(li) else None
+
+    def grad_sym(self, param: str) -> Sym:
+        return partial(E_TOTAL, ident(param))
 
     def grad_symbol(self, param: str) -> str:
-        return f"∂E_total/∂{param}"
+        return self.grad_sym(param).text
+
+    def delta_sym(self, li: int, j: int) -> Sym:
+        return quantity("δ", self.name(li, j))
 
     def delta_symbol(self, li: int, j: int) -> str:
-        return f"δ_{self.name(li, j)}"
+        return self.delta_sym(li, j).text
+
+    def de_dout_sym(self, li: int, j: int) -> Sym:
+        return partial(E_TOTAL, self.out_sym(li, j))
+
+    def dout_dnet_sym(self, li: int, j: int) -> Sym:
+        return partial(self.out_sym(li, j), self.net_sym(li, j))
+
+    def dnet_dparam_sym(self, li: int, j: int, param: str) -> Sym:
+        return partial(self.net_sym(li, j), ident(param))
+
+    def path_sym(self, li: int, j: int, m: int) -> Sym:
+        return partial(quantity("E", self.name(li + 1, m)), self.out_sym(li, j))
 
     def path_symbol(self, li: int, j: int, m: int) -> str:
-        return f"∂E_{self.name(li + 1, m)}/∂out_{self.name(li, j)}"
+        return self.path_sym(li, j, m).text
+
+    # -- quantities with their values -------------------------------------------------------
+    def var_out(self, r: SampleRecord, li: int, j: int) -> Var:
+        return Var(self.out_sym(li, j), float(r.outs[li][j]))
+
+    def var_net(self, r: SampleRecord, li: int, j: int) -> Var:
+        return Var(self.net_sym(li, j), float(r.nets[li][j]))
+
+    def var_target(self, r: SampleRecord, j: int) -> Var:
+        return Var(quantity("t", self.name(self.n_layers - 1, j)), float(r.t[j]))
+
+    def var_delta(self, r: SampleRecord, li: int, j: int) -> Var:
+        return Var(self.delta_sym(li, j), float(r.deltas[li][j]))
+
+    def var_source(self, r: SampleRecord, li: int, i: int) -> Var:
+        return Var(self.source_sym(li, i), float(r.layer_input(li)[i]))
 
     # -- forward ----------------------------------------------------------------------------
     def net_step(self, index: int, r: SampleRecord, li: int, j: int) -> Step:
         layer = self.net.layers[li]
         w = r.params.weights[li][j]
-        x = r.layer_input(li)
-        formula, template, args, uses = [], [], [], []
-        k = 0
+        terms: list[Term] = []
+        uses: list[str] = []
         for i in range(layer.n_in):
-            wn, xs = self.weight(li, j, i), self.source_symbol(li, i)
-            formula.append(f"{wn}·{xs}")
-            template.append(f"{{{k}}}·{{{k + 1}}}")
-            args += [float(w[i]), float(x[i])]
-            uses += [wn, xs]
-            k += 2
-        concerns = [self.name(li, j)]
+            name = self.weight(li, j, i)
+            source = self.var_source(r, li, i)
+            terms.append(Prod((Var(ident(name), float(w[i])), source), "·"))
+            uses += [name, source.sym.text]
         if layer.bias != "none":
             b = self.bias_name(li, j)
-            formula.append(b)
-            template.append(f"{{{k}}}")
-            args.append(float(r.params.biases[li][0 if layer.bias == "shared" else j]))
+            value = float(r.params.biases[li][0 if layer.bias == "shared" else j])
+            terms.append(Var(ident(b), value))
             uses.append(b)
         return Step(
-            index,
-            r.index,
-            "forward",
-            "net",
-            f"net_{self.name(li, j)}",
-            " + ".join(formula),
-            " + ".join(template),
-            tuple(args),
-            float(r.nets[li][j]),
-            tuple(uses),
-            tuple(concerns),
+            index=index,
+            sample=r.index,
+            kind=Kind.NET,
+            sym=self.net_sym(li, j),
+            expr=_sum(terms),
+            value=float(r.nets[li][j]),
+            uses=tuple(uses),
+            concerns=(self.name(li, j),),
         )
 
     def out_step(self, index: int, r: SampleRecord, li: int, j: int) -> Step:
-        activation = self.net.layers[li].activation
-        x = self.name(li, j)
-        net = f"net_{x}"
-        value = float(r.outs[li][j])
-        uses: tuple[str, ...] = (net,)
-        args: tuple[float, ...] = (float(r.nets[li][j]),)
-        if activation == "sigmoid":
-            formula, template = f"1/(1 + e^(−{net}))", "1/(1 + e^(−{0}))"
-        elif activation == "tanh":
-            formula, template = f"tanh({net})", "tanh({0})"
-        elif activation == "relu":
-            formula, template = f"max(0, {net})", "max(0, {0})"
-        elif activation == "linear":
-            formula, template = net, "{0}"
-        else:  # softmax
-            names = self.net.layers[li].names
-            formula = f"e^{net} / ({' + '.join(f'e^net_{n}' for n in names)})"
-            holders = _placeholders(len(names), 1)
-            template = "e^{0} / (" + " + ".join(f"e^{h}" for h in holders) + ")"
-            args = (float(r.nets[li][j]), *(float(v) for v in r.nets[li]))
-            uses = tuple(f"net_{n}" for n in names)
+        layer = self.net.layers[li]
+        op = layer.op
+        nets = [self.var_net(r, li, k) for k in range(layer.n_out)]
+        expr = op.formula(nets, j, layer.p)
+        if op.elementwise:
+            uses = tuple(dict.fromkeys(leaf.sym.text for leaf in expr.leaves()))
+        else:
+            uses = tuple(net.sym.text for net in nets)
         return Step(
-            index, r.index, "forward", "out", f"out_{x}", formula, template, args, value, uses, (x,)
+            index=index,
+            sample=r.index,
+            kind=Kind.OUT,
+            sym=self.out_sym(li, j),
+            expr=expr,
+            value=float(r.outs[li][j]),
+            uses=uses,
+            concerns=(self.name(li, j),),
         )
 
     # -- error ------------------------------------------------------------------------------
     def e_term_step(self, index: int, r: SampleRecord, k: int) -> Step:
         li = self.n_layers - 1
         x = self.name(li, k)
-        t, o = f"t_{x}", f"out_{x}"
+        t, o = self.var_target(r, k), self.var_out(r, li, k)
         n = self.net.layers[li].n_out
-        formula, template = {
-            "half_sse": (f"½({t} − {o})²", "½({0} − {1})²"),
-            "sse": (f"({t} − {o})²", "({0} − {1})²"),
-            "mse": (f"({t} − {o})²/{n}", "({0} − {1})²/" + str(n)),
-            "bce": (
-                f"−({t}·ln({o}) + (1 − {t})·ln(1 − {o}))",
-                "−({0}·ln({1}) + (1 − {0})·ln(1 − {1}))",
-            ),
-            "cross_entropy": (f"−{t}·ln({o})", "−{0}·ln({1})"),
-        }[self.net.loss]
         return Step(
-            index,
-            r.index,
-            "error",
-            "e_term",
-            f"E_{x}",
-            formula,
-            template,
-            (float(r.t[k]), float(r.outs[li][k])),
-            float(r.e_terms[k]),
-            (t, o),
-            (x,),
+            index=index,
+            sample=r.index,
+            kind=Kind.E_TERM,
+            sym=quantity("E", x),
+            expr=self.net.loss_op.term_formula(t, o, n),
+            value=float(r.e_terms[k]),
+            uses=(t.sym.text, o.sym.text),
+            concerns=(x,),
         )
 
     def e_total_step(self, index: int, r: SampleRecord) -> Step:
         names = self.net.layers[-1].names
-        symbols = tuple(f"E_{n}" for n in names)
+        terms = [Var(quantity("E", n), float(v)) for n, v in zip(names, r.e_terms, strict=True)]
         return Step(
-            index,
-            r.index,
-            "error",
-            "e_total",
-            "E_total",
-            " + ".join(symbols),
-            " + ".join(_placeholders(len(names))),
-            tuple(float(v) for v in r.e_terms),
-            r.e_total,
-            symbols,
-            tuple(names),
+            index=index,
+            sample=r.index,
+            kind=Kind.E_TOTAL,
+            sym=E_TOTAL,
+            expr=_sum(terms),  # (one output: E_total = E_o1)
+            value=r.e_total,
+            uses=tuple(term.sym.text for term in terms),
+            concerns=tuple(names),
         )
 
     # -- backward ---------------------------------------------------------------------------
     def de_dout_step(self, index: int, r: SampleRecord, li: int, j: int) -> Step:
         """∂E_total/∂out_X: from the loss for an output, the sum of the paths for a hidden X."""
         x = self.name(li, j)
-        symbol = f"∂E_total/∂out_{x}"
         value = float(r.de_dout[li][j])
         if not self.is_output(li):
             n_next = self.net.layers[li + 1].n_out
-            terms = tuple(self.path_symbol(li, j, m) for m in range(n_next))
+            paths = [Var(self.path_sym(li, j, m), float(r.paths[li][m, j])) for m in range(n_next)]
             return Step(
-                index,
-                r.index,
-                "backward",
-                "path_sum",
-                symbol,
-                " + ".join(terms),
-                " + ".join(_placeholders(n_next)),
-                tuple(float(v) for v in r.paths[li][:, j]),
-                value,
-                terms,
-                (x,),
+                index=index,
+                sample=r.index,
+                kind=Kind.PATH_SUM,
+                sym=self.de_dout_sym(li, j),
+                expr=_sum(paths),
+                value=value,
+                uses=tuple(path.sym.text for path in paths),
+                concerns=(x,),
             )
-        t, o = f"t_{x}", f"out_{x}"
+        t, o = self.var_target(r, j), self.var_out(r, li, j)
         n = self.net.layers[li].n_out
-        formula, template = {
-            "half_sse": (f"−({t} − {o})", "−({0} − {1})"),
-            "sse": (f"−2({t} − {o})", "−2({0} − {1})"),
-            "mse": (f"−2({t} − {o})/{n}", "−2({0} − {1})/" + str(n)),
-            "bce": (f"−({t}/{o} − (1 − {t})/(1 − {o}))", "−({0}/{1} − (1 − {0})/(1 − {1}))"),
-            "cross_entropy": (f"−{t}/{o}", "−{0}/{1}"),
-        }[self.net.loss]
         return Step(
-            index,
-            r.index,
-            "backward",
-            "de_dout",
-            symbol,
-            formula,
-            template,
-            (float(r.t[j]), float(r.outs[li][j])),
-            value,
-            (t, o),
-            (x,),
+            index=index,
+            sample=r.index,
+            kind=Kind.DE_DOUT,
+            sym=self.de_dout_sym(li, j),
+            expr=self.net.loss_op.derivative_formula(t, o, n),
+            value=value,
+            uses=(t.sym.text, o.sym.text),
+            concerns=(x,),
         )
 
     def dout_dnet_step(self, index: int, r: SampleRecord, li: int, j: int) -> Step:
-        x = self.name(li, j)
-        o, net = f"out_{x}", f"net_{x}"
-        activation = self.net.layers[li].activation
-        out_value, net_value = float(r.outs[li][j]), float(r.nets[li][j])
-        if activation in ("sigmoid", "softmax"):
-            formula, template, args, uses = f"{o}(1 − {o})", "{0}(1 − {0})", (out_value,), (o,)
-        elif activation == "tanh":
-            formula, template, args, uses = f"1 − {o}²", "1 − {0}²", (out_value,), (o,)
-        elif activation == "relu":
-            formula, template, args, uses = (
-                f"1 if {net} > 0 else 0",
-                "1 if {0} > 0 else 0",
-                (net_value,),
-                (net,),
-            )
-        else:
-            formula, template, args, uses = "1", "1", (), ()
+        layer = self.net.layers[li]
+        expr = layer.op.derivative_formula(self.var_net(r, li, j), self.var_out(r, li, j), layer.p)
         return Step(
-            index,
-            r.index,
-            "backward",
-            "dout_dnet",
-            f"∂{o}/∂{net}",
-            formula,
-            template,
-            args,
-            float(r.dout_dnet[li][j]),
-            uses,
-            (x,),
+            index=index,
+            sample=r.index,
+            kind=Kind.DOUT_DNET,
+            sym=self.dout_dnet_sym(li, j),
+            expr=expr,
+            value=float(r.dout_dnet[li][j]),
+            uses=tuple(dict.fromkeys(leaf.sym.text for leaf in expr.leaves())),
+            concerns=(self.name(li, j),),
         )
 
     def delta_step(self, index: int, r: SampleRecord, li: int, j: int) -> Step:
         x = self.name(li, j)
         value = float(r.deltas[li][j])
-        symbol = self.delta_symbol(li, j)
         note = self.simplified(li)
+        common = dict(index=index, sample=r.index, kind=Kind.DELTA, sym=self.delta_sym(li, j))
         if note is not None:
-            t, o = f"t_{x}", f"out_{x}"
+            o, t = self.var_out(r, li, j), self.var_target(r, j)
             return Step(
-                index,
-                r.index,
-                "backward",
-                "delta",
-                symbol,
-                f"{o} − {t}",
-                "{0} − {1}",
-                (float(r.outs[li][j]), float(r.t[j])),
-                value,
-                (o, t),
-                (x,),
+                **common,
+                expr=Diff(o, t),
+                value=value,
+                uses=(o.sym.text, t.sym.text),
+                concerns=(x,),
                 note=note,
             )
-        if self.net.layers[li].activation == "softmax":
-            return self._softmax_delta(index, r, li, j, symbol, value)
-        g, d = f"∂E_total/∂out_{x}", f"∂out_{x}/∂net_{x}"
+        if not self.net.layers[li].op.elementwise:
+            return self._softmax_delta(r, li, j, common, value)
+        g = Var(self.de_dout_sym(li, j), float(r.de_dout[li][j]))
+        d = Var(self.dout_dnet_sym(li, j), float(r.dout_dnet[li][j]))
         return Step(
-            index,
-            r.index,
-            "backward",
-            "delta",
-            symbol,
-            f"{g} × {d}",
-            "{0} × {1}",
-            (float(r.de_dout[li][j]), float(r.dout_dnet[li][j])),
-            value,
-            (g, d),
-            (x,),
+            **common,
+            expr=Prod((g, d)),
+            value=value,
+            uses=(g.sym.text, d.sym.text),
+            concerns=(x,),
         )
 
-    def _softmax_delta(
-        self, index: int, r: SampleRecord, li: int, j: int, symbol: str, value: float
-    ) -> Step:
+    def _softmax_delta(self, r: SampleRecord, li: int, j: int, common: dict, value: float) -> Step:
         """δ_oK = Σ_m ∂E_total/∂out_om · ∂out_om/∂net_oK: softmax's Jacobian is not diagonal."""
-        names = self.net.layers[li].names
-        x = names[j]
-        formula, template, args, uses = [], [], [], []
-        k = 0
-        for m, name in enumerate(names):
-            g = f"∂E_total/∂out_{name}"
-            if m == j:
-                formula.append(f"{g} × out_{x}(1 − out_{x})")
-                template.append(f"{{{k}}} × {{{k + 1}}}(1 − {{{k + 1}}})")
-                args += [float(r.de_dout[li][m]), float(r.outs[li][j])]
-                k += 2
-            else:
-                formula.append(f"{g} × (−out_{name}·out_{x})")
-                template.append(f"{{{k}}} × (−{{{k + 1}}}·{{{k + 2}}})")
-                args += [float(r.de_dout[li][m]), float(r.outs[li][m]), float(r.outs[li][j])]
-                k += 3
-            uses.append(g)
+        layer = self.net.layers[li]
+        op = layer.op
+        terms: list[Term] = []
+        uses: list[str] = []
+        out_j = self.var_out(r, li, j)
+        for m in range(layer.n_out):
+            g = Var(self.de_dout_sym(li, m), float(r.de_dout[li][m]))
+            jacobian = op.jacobian_formula(self.var_out(r, li, m), out_j, m == j)
+            factor = jacobian if m == j else Group(jacobian)
+            terms.append(Prod((g, factor)))
+            uses.append(g.sym.text)
         return Step(
-            index,
-            r.index,
-            "backward",
-            "delta",
-            symbol,
-            " + ".join(formula),
-            " + ".join(template),
-            tuple(args),
-            value,
-            tuple(uses),
-            (x,),
+            **common,
+            expr=_sum(terms),
+            value=value,
+            uses=tuple(uses),
+            concerns=(self.name(li, j),),
             note="softmax: ∂out_om/∂net_oK = out_om(1[m=K] − out_oK)",
         )
 
     def path_step(self, index: int, r: SampleRecord, li: int, j: int, m: int) -> Step:
         """∂E_M/∂out_X = δ_M × w: the part of E_total that flows from X through M."""
-        w = self.back_weight(li + 1, m, j)
-        delta = self.delta_symbol(li + 1, m)
+        w = Var(self.back_weight_sym(li + 1, m, j), float(r.back_weights[li + 1][m, j]))
+        delta = self.var_delta(r, li + 1, m)
         note = ""
         if self.eager_update:
-            note = f"after_output_update: {w} is the updated {self.weight(li + 1, m, j)}"
+            note = f"after_output_update: {w.sym.text} is the updated {self.weight(li + 1, m, j)}"
         return Step(
-            index,
-            r.index,
-            "backward",
-            "path",
-            self.path_symbol(li, j, m),
-            f"{delta} × {w}",
-            "{0} × {1}",
-            (float(r.deltas[li + 1][m]), float(r.back_weights[li + 1][m, j])),
-            float(r.paths[li][m, j]),
-            (delta, w),
-            (self.weight(li + 1, m, j),),
+            index=index,
+            sample=r.index,
+            kind=Kind.PATH,
+            sym=self.path_sym(li, j, m),
+            expr=Prod((delta, w)),
+            value=float(r.paths[li][m, j]),
+            uses=(delta.sym.text, w.sym.text),
+            concerns=(self.weight(li + 1, m, j),),
             note=note,
         )
 
     def dnet_dw_step(self, index: int, r: SampleRecord, li: int, j: int, i: int) -> Step:
         w = self.weight(li, j, i)
-        source = self.source_symbol(li, i)
+        source = self.var_source(r, li, i)
         return Step(
-            index,
-            r.index,
-            "backward",
-            "dnet_dw",
-            f"∂net_{self.name(li, j)}/∂{w}",
-            source,
-            "{0}",
-            (float(r.layer_input(li)[i]),),
-            float(r.layer_input(li)[i]),
-            (source,),
-            (w,),
+            index=index,
+            sample=r.index,
+            kind=Kind.DNET_DW,
+            sym=self.dnet_dparam_sym(li, j, w),
+            expr=source,
+            value=source.value,
+            uses=(source.sym.text,),
+            concerns=(w,),
             param=w,
         )
 
     def grad_w_step(self, index: int, r: SampleRecord, li: int, j: int, i: int) -> Step:
         w = self.weight(li, j, i)
-        x = self.name(li, j)
-        dnet = f"∂net_{x}/∂{w}"
-        source = self.source_symbol(li, i)
-        xi = float(r.layer_input(li)[i])
-        delta = self.delta_symbol(li, j)
-        value = float(r.grad_w[li][j, i])
-        alt = dict(
-            alt_formula=f"{delta} × {source}",
-            alt_template="{0} × {1}",
-            alt_args=(float(r.deltas[li][j]), xi),
-        )
-        if self.simplified(li) is not None or self.net.layers[li].activation == "softmax":
-            return Step(
-                index,
-                r.index,
-                "backward",
-                "grad_w",
-                self.grad_symbol(w),
-                f"{delta} × {dnet}",
-                "{0} × {1}",
-                (float(r.deltas[li][j]), xi),
-                value,
-                (delta, dnet),
-                (w,),
-                param=w,
-                **alt,
+        source = self.var_source(r, li, i)
+        dnet = Var(self.dnet_dparam_sym(li, j, w), source.value)
+        delta = self.var_delta(r, li, j)
+        if self.simplified(li) is not None or not self.net.layers[li].op.elementwise:
+            factors: tuple[Var, ...] = (delta, dnet)
+        else:
+            factors = (
+                Var(self.de_dout_sym(li, j), float(r.de_dout[li][j])),
+                Var(self.dout_dnet_sym(li, j), float(r.dout_dnet[li][j])),
+                dnet,
             )
-        g, d = f"∂E_total/∂out_{x}", f"∂out_{x}/∂net_{x}"
         return Step(
-            index,
-            r.index,
-            "backward",
-            "grad_w",
-            self.grad_symbol(w),
-            f"{g} × {d} × {dnet}",
-            "{0} × {1} × {2}",
-            (float(r.de_dout[li][j]), float(r.dout_dnet[li][j]), xi),
-            value,
-            (g, d, dnet),
-            (w,),
+            index=index,
+            sample=r.index,
+            kind=Kind.GRAD_W,
+            sym=self.grad_sym(w),
+            expr=Prod(factors),
+            value=float(r.grad_w[li][j, i]),
+            uses=tuple(factor.sym.text for factor in factors),
+            concerns=(w,),
             param=w,
-            **alt,
+            alt=Prod((delta, source)),
         )
 
     def grad_b_step(self, index: int, r: SampleRecord, li: int, j: int) -> Step:
         b = self.bias_name(li, j)
-        delta = self.delta_symbol(li, j)
+        delta = self.var_delta(r, li, j)
+        one = Var(self.dnet_dparam_sym(li, j, b), 1.0)
         return Step(
-            index,
-            r.index,
-            "backward",
-            "grad_b",
-            self.grad_symbol(b),
-            f"{delta} × ∂net_{self.name(li, j)}/∂{b}",
-            "{0} × 1",
-            (float(r.deltas[li][j]),),
-            float(r.grad_b[li][j]),
-            (delta,),
-            (b,),
+            index=index,
+            sample=r.index,
+            kind=Kind.GRAD_B,
+            sym=self.grad_sym(b),
+            expr=Prod((delta, one)),
+            value=float(r.grad_b[li][j]),
+            uses=(delta.sym.text,),
+            concerns=(b,),
             param=b,
         )
 
     def grad_b_shared_step(self, index: int, r: SampleRecord, li: int) -> Step:
         layer = self.net.layers[li]
         b = layer.bias_names[0]
-        deltas = tuple(self.delta_symbol(li, j) for j in range(layer.n_out))
+        deltas = [self.var_delta(r, li, j) for j in range(layer.n_out)]
         return Step(
-            index,
-            r.index,
-            "backward",
-            "grad_b_shared",
-            self.grad_symbol(b),
-            " + ".join(deltas),
-            " + ".join(_placeholders(layer.n_out)),
-            tuple(float(v) for v in r.deltas[li]),
-            float(r.grad_b[li][0]),
-            deltas,
-            (b,),
+            index=index,
+            sample=r.index,
+            kind=Kind.GRAD_B_SHARED,
+            sym=self.grad_sym(b),
+            expr=_sum(deltas),
+            value=float(r.grad_b[li][0]),
+            uses=tuple(delta.sym.text for delta in deltas),
+            concerns=(b,),
             param=b,
             note=f"{b} feeds every neuron of its layer: ∂net/∂{b} = 1 for each",
         )
@@ -510,32 +496,32 @@ class StepMaker:
         self,
         index: int,
         sample: int,
-        kind: str,
+        kind: Kind,
         name: str,
         old: float,
         grad: float,
         new: float,
         concerns: tuple[str, ...],
     ) -> Step:
-        g = self.grad_symbol(name)
+        g_sym = self.grad_sym(name)
         if self.net.update == "batch_sum":
-            g_text, note = f"Σ {g}", "batch_sum: the gradients of every sample, summed"
+            g_shown = prefixed("Σ ", r"\sum ", g_sym)
+            note = "batch_sum: the gradients of every sample, summed"
         elif self.net.update == "batch_mean":
-            g_text, note = f"mean {g}", "batch_mean: the gradients of every sample, averaged"
+            g_shown = prefixed("mean ", r"\operatorname{mean} ", g_sym)
+            note = "batch_mean: the gradients of every sample, averaged"
         else:
-            g_text, note = g, ""
+            g_shown, note = g_sym, ""
+        parameter = Var(ident(name), old)
         return Step(
-            index,
-            sample,
-            "update",
-            kind,
-            plus(name),
-            f"{name} − η·{g_text}",
-            "{0} − {1} × {2}",
-            (old, self.eta, grad),
-            new,
-            (name, "η", g),
-            concerns,
+            index=index,
+            sample=sample,
+            kind=kind,
+            sym=plus(ident(name)),
+            expr=Diff(parameter, Prod((Var(ETA, self.eta), Var(g_shown, grad)), "·", " × ")),
+            value=new,
+            uses=(name, "η", g_sym.text),
+            concerns=concerns,
             param=name,
             note=note,
         )
@@ -555,7 +541,7 @@ class StepMaker:
         return self._update(
             index,
             -1 if r is None else r.index,
-            "update_w",
+            Kind.UPDATE_W,
             w,
             float(before.weights[li][j, i]),
             float(grads.weights[li][j, i]),
@@ -569,7 +555,7 @@ class StepMaker:
         return self._update(
             index,
             -1 if r is None else r.index,
-            "update_b",
+            Kind.UPDATE_B,
             b,
             float(before.biases[li][j]),
             float(grads.biases[li][j]),

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from bptui.engine.network import Network
-from bptui.engine.trace import EpochTrace
+from bptui.engine.steps import Kind
+from bptui.engine.trace import EpochTrace, gradient_place, update_place, update_sample
 
 
 def normalize(text: str) -> str:
@@ -39,10 +40,8 @@ def locate(network: Network, symbol: str) -> tuple[str, int, int, int] | None:
     if s == "E_total":
         return "e_total", last, 0, 0
     if s.endswith("⁺") and s[:-1] in params:
-        ref = params[s[:-1]]
-        if ref.kind == "weight":
-            return "update_w", ref.layer, ref.row, ref.col
-        return "update_b", ref.layer, ref.row, 0
+        place = update_place(network, s[:-1])
+        return place.kind, place.layer, place.unit, place.rep
     patterns = [
         (r"net_(\w+)", "net"),
         (r"out_(\w+)", "out"),
@@ -65,12 +64,8 @@ def locate(network: Network, symbol: str) -> tuple[str, int, int, int] | None:
             return kind, layer, unit, 0
     match = re.fullmatch(r"∂E_total/∂(\w+)", s)
     if match and match.group(1) in params:
-        ref = params[match.group(1)]
-        if ref.kind == "weight":
-            return "grad_w", ref.layer, ref.row, ref.col
-        if network.layers[ref.layer].bias == "shared":
-            return "grad_b_shared", ref.layer, 0, 0
-        return "grad_b", ref.layer, ref.row, 0
+        place = gradient_place(network, match.group(1))
+        return place.kind, place.layer, place.unit, place.rep
     match = re.fullmatch(r"∂net_(\w+)/∂(\w+)", s)
     if match and match.group(2) in params and params[match.group(2)].kind == "weight":
         ref = params[match.group(2)]
@@ -89,7 +84,6 @@ def find(trace: EpochTrace, symbol: str, sample: int = 0) -> int | None:
     if place is None:
         return None
     kind, layer, unit, rep = place
-    index = trace.index_of(sample, kind, layer, unit, rep)
-    if index is None and kind.startswith("update"):
-        index = trace.index_of(-1, kind, layer, unit, rep)
-    return index
+    if kind in (Kind.UPDATE_W, Kind.UPDATE_B):
+        sample = update_sample(trace.network, sample)
+    return trace.index_of(sample, kind, layer, unit, rep)

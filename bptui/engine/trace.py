@@ -1,18 +1,19 @@
 """The step trace of one epoch: a random-access sequence of `Step` records.
 
 An epoch of a big net has millions of steps, so nothing is built up front. The epoch is laid
-out as a short list of *blocks*, each a run of identical units (one per neuron, say) made of
-slots (`("dnet_dw", "grad_w") × n_in`); step k is found by a binary search over the block starts
-and a little arithmetic, and only that record is built. `eager_steps()` walks the same order with
-plain nested loops: it is both the streaming path for `bptui trace` and the specification the
-block arithmetic is tested against.
+out once (`epoch_layout`) as a short list of *blocks*, each a run of identical units (one per
+neuron, say) made of slots (`(DNET_DW, GRAD_W) × n_in`); step k is found by a binary search over
+the block starts and a little arithmetic, and only that record is built. `eager_steps()` walks
+the same blocks in order (the streaming path of `bptui trace`). Where a parameter's gradient and
+update steps sit is answered in one place too (`gradient_place`, `update_place`).
 
 Order (the post's): per sample, forward layer by layer (net then out per neuron; a softmax layer
 computes all its nets first), the error terms then E_total, backward from the output layer down
 (per neuron: ∂E_total/∂out, ∂out/∂net, δ, then ∂net/∂w and ∂E_total/∂w for each incoming weight,
-then its bias; a hidden neuron starts with its paths ∂E_M/∂out_X), then the update: every weight
-w1, w2, ... then every trained bias. With `after_output_update` each layer's update follows its
-gradients. Batch modes trace every sample's forward, error and backward, then one update.
+then its bias; a hidden neuron starts with its paths ∂E_M/∂out_X; an output whose δ is the fused
+out − target has no ∂E/∂out or ∂out/∂net step), then the update: every weight w1, w2, ... then
+every trained bias. With `after_output_update` each layer's update follows its gradients. Batch
+modes trace every sample's forward, error and backward, then one update.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from bptui.engine import functions as fn
 from bptui.engine.network import Network
 from bptui.engine.passes import EpochResult, SampleRecord
-from bptui.engine.steps import KIND_PHASE, Step, StepMaker
+from bptui.engine.steps import PARAM_KINDS, Kind, Phase, Step, StepMaker
 
-Slot = tuple[tuple[str, ...], int]  # (kinds made per repetition, repetitions per unit)
+Slot = tuple[tuple[Kind, ...], int]  # (kinds made per repetition, repetitions per unit)
 
 
 @dataclass(frozen=True)
@@ -49,14 +49,14 @@ class Block:
         return self.units * self.unit_size
 
     @property
-    def phase(self) -> str:
-        return KIND_PHASE[self.slots[0][0][0]]
+    def phase(self) -> Phase:
+        return self.slots[0][0][0].phase
 
-    @property
-    def kinds(self) -> set[str]:
-        return {kind for kinds, _ in self.slots for kind in kinds}
+    @cached_property
+    def kinds(self) -> frozenset[Kind]:
+        return frozenset(kind for kinds, _ in self.slots for kind in kinds)
 
-    def decode(self, local: int) -> tuple[str, int, int]:
+    def decode(self, local: int) -> tuple[Kind, int, int]:
         """(kind, unit, repetition) of the block's `local`-th step."""
         unit, offset = divmod(local, self.unit_size)
         for kinds, repeat in self.slots:
@@ -67,7 +67,7 @@ class Block:
             offset -= width
         raise IndexError(local)  # pragma: no cover - offset < unit_size always
 
-    def encode(self, kind: str, unit: int, rep: int = 0) -> int | None:
+    def encode(self, kind: Kind, unit: int, rep: int = 0) -> int | None:
         """The local index of (kind, unit, repetition), or None if this block has no such step."""
         if not 0 <= unit < self.units:
             return None
@@ -86,7 +86,7 @@ class Segment:
     """A maximal run of steps of one sample and phase: [start, stop)."""
 
     sample: int
-    phase: str
+    phase: Phase
     start: int
     stop: int
 
@@ -113,51 +113,51 @@ def epoch_layout(net: Network, samples: int | None = None) -> list[Block]:
         for li in layers:
             layer = net.layers[li]
             if weights:
-                add(sample, li, layer.n_out, (("update_w",), layer.n_in))
+                add(sample, li, layer.n_out, ((Kind.UPDATE_W,), layer.n_in))
             if biases and trained:
-                add(sample, li, layer.n_bias, (("update_b",), 1))
+                add(sample, li, layer.n_bias, ((Kind.UPDATE_B,), 1))
 
     for s in range(net.n_samples if samples is None else samples):
         for li, layer in enumerate(net.layers):
-            if layer.activation == "softmax":
-                add(s, li, layer.n_out, (("net",), 1))
-                add(s, li, layer.n_out, (("out",), 1))
+            if not layer.op.elementwise:  # softmax: every net first
+                add(s, li, layer.n_out, ((Kind.NET,), 1))
+                add(s, li, layer.n_out, ((Kind.OUT,), 1))
             else:
-                add(s, li, layer.n_out, (("net", "out"), 1))
-        add(s, n_layers - 1, net.layers[-1].n_out, (("e_term",), 1))
-        add(s, n_layers - 1, 1, (("e_total",), 1))
+                add(s, li, layer.n_out, ((Kind.NET, Kind.OUT), 1))
+        add(s, n_layers - 1, net.layers[-1].n_out, ((Kind.E_TERM,), 1))
+        add(s, n_layers - 1, 1, ((Kind.E_TOTAL,), 1))
         for li in range(n_layers - 1, -1, -1):
             layer = net.layers[li]
             own_bias = 1 if trained and layer.bias == "neuron" else 0
-            weights: Slot = (("dnet_dw", "grad_w"), layer.n_in)
+            weights: Slot = ((Kind.DNET_DW, Kind.GRAD_W), layer.n_in)
             if li < n_layers - 1:
                 n_next = net.layers[li + 1].n_out
                 add(
                     s,
                     li,
                     layer.n_out,
-                    (("path",), n_next),
-                    (("path_sum", "dout_dnet", "delta"), 1),
+                    ((Kind.PATH,), n_next),
+                    ((Kind.PATH_SUM, Kind.DOUT_DNET, Kind.DELTA), 1),
                     weights,
-                    (("grad_b",), own_bias),
+                    ((Kind.GRAD_B,), own_bias),
                 )
-            elif fn.simplified_delta(net.loss, layer.activation) is not None:
+            elif net.fused_output is not None:
                 # δ = out − t directly: ∂E/∂out (infinite when saturated) is never used
-                add(s, li, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
-            elif layer.activation == "softmax":
-                add(s, li, layer.n_out, (("de_dout",), 1))
-                add(s, li, layer.n_out, (("delta",), 1), weights, (("grad_b",), own_bias))
+                add(s, li, layer.n_out, ((Kind.DELTA,), 1), weights, ((Kind.GRAD_B,), own_bias))
+            elif not layer.op.elementwise:  # softmax: every ∂E/∂out before any δ
+                add(s, li, layer.n_out, ((Kind.DE_DOUT,), 1))
+                add(s, li, layer.n_out, ((Kind.DELTA,), 1), weights, ((Kind.GRAD_B,), own_bias))
             else:
                 add(
                     s,
                     li,
                     layer.n_out,
-                    (("de_dout", "dout_dnet", "delta"), 1),
+                    ((Kind.DE_DOUT, Kind.DOUT_DNET, Kind.DELTA), 1),
                     weights,
-                    (("grad_b",), own_bias),
+                    ((Kind.GRAD_B,), own_bias),
                 )
             if trained and layer.bias == "shared":
-                add(s, li, 1, (("grad_b_shared",), 1))
+                add(s, li, 1, ((Kind.GRAD_B_SHARED,), 1))
             if eager:
                 update(s, [li], weights=True, biases=True)
         if net.update == "online" and not eager:
@@ -215,129 +215,27 @@ class EpochTrace(Sequence[Step]):
     def block_of(self, k: int) -> Block:
         return self.blocks[bisect.bisect_right(self._starts, k) - 1]
 
-    def kind_at(self, k: int) -> str:
+    def kind_at(self, k: int) -> Kind:
         block = self.block_of(k)
         return block.decode(k - block.start)[0]
 
     def record(self, sample: int) -> SampleRecord | None:
         return None if sample < 0 else self.epoch.samples[sample]
 
-    def _make(self, kind: str, index: int, sample: int, li: int, unit: int, rep: int) -> Step:
-        m = self.maker
-        r = self.record(sample)
-        if kind == "net":
-            return m.net_step(index, r, li, unit)
-        if kind == "out":
-            return m.out_step(index, r, li, unit)
-        if kind == "e_term":
-            return m.e_term_step(index, r, unit)
-        if kind == "e_total":
-            return m.e_total_step(index, r)
-        if kind in ("de_dout", "path_sum"):
-            return m.de_dout_step(index, r, li, unit)
-        if kind == "dout_dnet":
-            return m.dout_dnet_step(index, r, li, unit)
-        if kind == "delta":
-            return m.delta_step(index, r, li, unit)
-        if kind == "path":
-            return m.path_step(index, r, li, unit, rep)
-        if kind == "dnet_dw":
-            return m.dnet_dw_step(index, r, li, unit, rep)
-        if kind == "grad_w":
-            return m.grad_w_step(index, r, li, unit, rep)
-        if kind == "grad_b":
-            return m.grad_b_step(index, r, li, unit)
-        if kind == "grad_b_shared":
-            return m.grad_b_shared_step(index, r, li)
-        if kind == "update_w":
-            return m.update_w_step(index, r, li, unit, rep)
-        if kind == "update_b":
-            return m.update_b_step(index, r, li, unit)
-        raise ValueError(kind)  # pragma: no cover
+    def _make(self, kind: Kind, index: int, sample: int, li: int, unit: int, rep: int) -> Step:
+        return _MAKERS[kind](self.maker, index, self.record(sample), li, unit, rep)
 
-    # -- the eager walk (the specification of the order) ------------------------------------
     def eager_steps(self) -> Iterator[Step]:
-        """Every step in order, by plain nested loops (streams; builds each record once)."""
-        m = self.maker
-        net = self.network
-        n_layers = len(net.layers)
-        eager = net.hidden_gradients == "after_output_update"
-        trained = net.train_biases
-        k = 0
-
-        def updates(
-            r: SampleRecord | None, layers: list[int], weights: bool, biases: bool
-        ) -> Iterator[Step]:
-            nonlocal k
-            for li in layers:
-                layer = net.layers[li]
-                if weights:
-                    for j in range(layer.n_out):
-                        for i in range(layer.n_in):
-                            yield m.update_w_step(k, r, li, j, i)
-                            k += 1
-                if biases and trained:
-                    for j in range(layer.n_bias):
-                        yield m.update_b_step(k, r, li, j)
-                        k += 1
-
-        for r in self.epoch.samples:
-            for li, layer in enumerate(net.layers):
-                if layer.activation == "softmax":
-                    for j in range(layer.n_out):
-                        yield m.net_step(k, r, li, j)
-                        k += 1
-                    for j in range(layer.n_out):
-                        yield m.out_step(k, r, li, j)
-                        k += 1
-                else:
-                    for j in range(layer.n_out):
-                        yield m.net_step(k, r, li, j)
-                        yield m.out_step(k + 1, r, li, j)
-                        k += 2
-            for j in range(net.layers[-1].n_out):
-                yield m.e_term_step(k, r, j)
-                k += 1
-            yield m.e_total_step(k, r)
-            k += 1
-            for li in range(n_layers - 1, -1, -1):
-                layer = net.layers[li]
-                output = li == n_layers - 1
-                fused = m.simplified(li) is not None  # δ = out − t: no ∂E/∂out, no ∂out/∂net
-                softmax_out = output and layer.activation == "softmax" and not fused
-                if softmax_out:
-                    for j in range(layer.n_out):
-                        yield m.de_dout_step(k, r, li, j)
-                        k += 1
-                for j in range(layer.n_out):
-                    if not output:
-                        for n in range(net.layers[li + 1].n_out):
-                            yield m.path_step(k, r, li, j, n)
-                            k += 1
-                    if not softmax_out and not fused:
-                        yield m.de_dout_step(k, r, li, j)
-                        yield m.dout_dnet_step(k + 1, r, li, j)
-                        k += 2
-                    yield m.delta_step(k, r, li, j)
-                    k += 1
-                    for i in range(layer.n_in):
-                        yield m.dnet_dw_step(k, r, li, j, i)
-                        yield m.grad_w_step(k + 1, r, li, j, i)
-                        k += 2
-                    if trained and layer.bias == "neuron":
-                        yield m.grad_b_step(k, r, li, j)
-                        k += 1
-                if trained and layer.bias == "shared":
-                    yield m.grad_b_shared_step(k, r, li)
-                    k += 1
-                if eager:
-                    yield from updates(r, [li], weights=True, biases=True)
-            if net.update == "online" and not eager:
-                yield from updates(r, list(range(n_layers)), weights=True, biases=False)
-                yield from updates(r, list(range(n_layers)), weights=False, biases=True)
-        if net.update != "online":
-            yield from updates(None, list(range(n_layers)), weights=True, biases=False)
-            yield from updates(None, list(range(n_layers)), weights=False, biases=True)
+        """Every step in order (streams: builds each record once, none kept)."""
+        for block in self.blocks:
+            r = self.record(block.sample)
+            index = block.start
+            for unit in range(block.units):
+                for kinds, repeat in block.slots:
+                    for rep in range(repeat):
+                        for kind in kinds:
+                            yield _MAKERS[kind](self.maker, index, r, block.layer, unit, rep)
+                            index += 1
 
     # -- navigation -------------------------------------------------------------------------
     @cached_property
@@ -368,14 +266,19 @@ class EpochTrace(Sequence[Step]):
         raise IndexError(sample)
 
     def index_of(
-        self, sample: int, kind: str, layer: int, unit: int = 0, rep: int = 0
+        self, sample: int, kind: Kind | str, layer: int, unit: int = 0, rep: int = 0
     ) -> int | None:
         """The epoch index of a step given by its coordinates, or None if there is none."""
+        kind = Kind(kind)
         for block in self._by_place.get((sample, layer), ()):
             local = block.encode(kind, unit, rep)
             if local is not None:
                 return block.start + local
         return None
+
+    def index_at(self, sample: int, place: Place) -> int | None:
+        """The epoch index of the step at `place` in `sample`, or None."""
+        return self.index_of(sample, place.kind, place.layer, place.unit, place.rep)
 
     @cached_property
     def _by_place(self) -> dict[tuple[int, int], list[Block]]:
@@ -392,14 +295,7 @@ class EpochTrace(Sequence[Step]):
             block = self.blocks[b]
             if block.sample != sample:
                 return None
-            wanted = block.kinds & {
-                "dnet_dw",
-                "grad_w",
-                "grad_b",
-                "grad_b_shared",
-                "update_w",
-                "update_b",
-            }
+            wanted = block.kinds & PARAM_KINDS
             if not wanted:
                 continue
             first = max(k - block.start, 0)
@@ -410,3 +306,73 @@ class EpochTrace(Sequence[Step]):
                         kind, block.start + local, block.sample, block.layer, unit, rep
                     ).param
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a parameter's steps are
+
+
+@dataclass(frozen=True)
+class Place:
+    """A step's coordinates in a sample (or the batch update): what `index_of` takes."""
+
+    kind: Kind
+    layer: int
+    unit: int = 0
+    rep: int = 0
+
+
+def gradient_place(network: Network, name: str) -> Place:
+    """Where ∂E_total/∂name is computed in a sample (an untrained bias has no such step: its
+    place is then in no block, and `index_of` answers None)."""
+    ref = network.param(name)
+    if ref.kind == "weight":
+        return Place(Kind.GRAD_W, ref.layer, ref.row, ref.col)
+    if network.layers[ref.layer].bias == "shared":
+        return Place(Kind.GRAD_B_SHARED, ref.layer)
+    return Place(Kind.GRAD_B, ref.layer, ref.row)
+
+
+def update_place(network: Network, name: str) -> Place:
+    """Where name⁺ is computed (in a sample online, in the batch update otherwise)."""
+    ref = network.param(name)
+    if ref.kind == "weight":
+        return Place(Kind.UPDATE_W, ref.layer, ref.row, ref.col)
+    return Place(Kind.UPDATE_B, ref.layer, ref.row)
+
+
+def update_sample(network: Network, sample: int) -> int:
+    """The sample whose update a sample's steps lead to: itself online, -1 (the epoch's batch
+    update) otherwise."""
+    return sample if network.update == "online" else -1
+
+
+def _maker(method: str, *args: str):
+    """A uniform (maker, index, record, layer, unit, rep) call of a StepMaker method."""
+    wanted = {"layer": 0, "unit": 1, "rep": 2}
+    picks = [wanted[arg] for arg in args]
+
+    def make(maker: StepMaker, index: int, r, li: int, unit: int, rep: int) -> Step:
+        values = (li, unit, rep)
+        return getattr(maker, method)(index, r, *(values[k] for k in picks))
+
+    return make
+
+
+_MAKERS = {
+    Kind.NET: _maker("net_step", "layer", "unit"),
+    Kind.OUT: _maker("out_step", "layer", "unit"),
+    Kind.E_TERM: _maker("e_term_step", "unit"),
+    Kind.E_TOTAL: _maker("e_total_step"),
+    Kind.DE_DOUT: _maker("de_dout_step", "layer", "unit"),
+    Kind.PATH_SUM: _maker("de_dout_step", "layer", "unit"),
+    Kind.DOUT_DNET: _maker("dout_dnet_step", "layer", "unit"),
+    Kind.DELTA: _maker("delta_step", "layer", "unit"),
+    Kind.PATH: _maker("path_step", "layer", "unit", "rep"),
+    Kind.DNET_DW: _maker("dnet_dw_step", "layer", "unit", "rep"),
+    Kind.GRAD_W: _maker("grad_w_step", "layer", "unit", "rep"),
+    Kind.GRAD_B: _maker("grad_b_step", "layer", "unit"),
+    Kind.GRAD_B_SHARED: _maker("grad_b_shared_step", "layer"),
+    Kind.UPDATE_W: _maker("update_w_step", "layer", "unit", "rep"),
+    Kind.UPDATE_B: _maker("update_b_step", "layer", "unit"),
+}

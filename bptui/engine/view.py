@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bptui.engine.steps import Step
-from bptui.engine.trace import EpochTrace
+from bptui.engine.trace import EpochTrace, gradient_place, update_place, update_sample
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class Frame:
 
     @cached_property
     def _update_sample(self) -> int:
-        return self.sample if self.trace.network.update == "online" else -1
+        return update_sample(self.trace.network, self.sample)
 
     def weight(self, layer: int, row: int, col: int) -> tuple[float, float | None]:
         """(the value this sample saw, its updated value once that step is passed)."""
@@ -101,25 +101,15 @@ class Frame:
     def gradient_reached(self, name: str) -> bool:
         """Has this sample's ∂E_total/∂name been computed? (An untrained bias has no step of
         its own: its gradient is known once every δ of its layer is.)"""
-        ref = self.trace.network.param(name)
-        layer = self.trace.network.layers[ref.layer]
+        network = self.trace.network
+        ref = network.param(name)
         if ref.kind == "bias" and not ref.trained:
-            return self.reached("delta", ref.layer, layer.n_out - 1)
-        kind = (
-            "grad_w"
-            if ref.kind == "weight"
-            else (
-                "grad_b_shared"
-                if self.trace.network.layers[ref.layer].bias == "shared"
-                else "grad_b"
-            )
-        )
-        unit = ref.row if kind != "grad_b_shared" else 0
-        rep = ref.col if ref.kind == "weight" else 0
-        return self.reached(kind, ref.layer, unit, rep)
+            return self.reached("delta", ref.layer, network.layers[ref.layer].n_out - 1)
+        place = gradient_place(network, name)
+        return self.reached(place.kind, place.layer, place.unit, place.rep)
 
     def update_reached(self, name: str) -> bool:
-        ref = self.trace.network.param(name)
-        kind = "update_w" if ref.kind == "weight" else "update_b"
-        rep = ref.col if ref.kind == "weight" else 0
-        return self.reached(kind, ref.layer, ref.row, rep, sample=self._update_sample)
+        place = update_place(self.trace.network, name)
+        return self.reached(
+            place.kind, place.layer, place.unit, place.rep, sample=self._update_sample
+        )

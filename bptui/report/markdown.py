@@ -3,103 +3,24 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from typing import TextIO
 
 from bptui.engine.breakdown import breakdown
 from bptui.engine.network import Network
+from bptui.engine.numtext import number_tex
+from bptui.engine.ops.terms import ident
 from bptui.engine.rows import gradient_rows
 from bptui.engine.steps import Step
 from bptui.engine.trace import EpochTrace
-from bptui.fmt import alt_numbers, equation, fixed, num, tree_lines
+from bptui.fmt import alt_equation_tex, equation_tex, fixed, num, tree_lines
 from bptui.report.common import PHASE_TITLES, describe, sample_heading
 
 MAX_BREAKDOWNS = 64
 
-_TOKEN = re.compile(
-    r"(?P<frac>∂(?P<a>[^\s/()]+)/∂(?P<b>[^\s/()×·+]+))"
-    r"|(?P<num>\d+(?:\.\d+)?(?:e[-+]\d+)?)"
-    r"|(?P<id>[A-Za-zδη][A-Za-z0-9_]*⁺?)"
-    r"|(?P<ch>.)",
-    re.S,
-)
-_WORDS = {
-    "ln": r"\ln",
-    "tanh": r"\tanh",
-    "max": r"\max",
-    "if": r"\text{ if }",
-    "else": r"\text{ else }",
-    "mean": r"\operatorname{mean}",
-    "e": "e",
-    "nan": r"\text{nan}",
-    "inf": r"\infty",
-}
-_GREEK = {"δ": r"\delta", "η": r"\eta"}
-_CHARS = {
-    "×": r" \times ",
-    "·": r" \cdot ",
-    "−": "-",
-    "½": r"\tfrac{1}{2}",
-    "²": "^{2}",
-    "Σ": r"\sum ",
-    "…": r"\dots ",
-    "%": r"\%",
-    "&": r"\&",
-    "#": r"\#",
-    "$": r"\$",
-    "_": r"\_",
-    "→": r"\to ",
-}
 
-
-def _ident(name: str) -> str:
-    if name in _WORDS:
-        return _WORDS[name]
-    plus = name.endswith("⁺")
-    name = name.rstrip("⁺")
-    if "_" in name:
-        base, sub = name.split("_", 1)
-        base_tex = _GREEK.get(base, base if len(base) == 1 else rf"\mathrm{{{base}}}")
-        escaped = sub.replace("_", "\\_")
-        text = rf"{base_tex}_{{\mathrm{{{escaped}}}}}"
-    else:
-        match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
-        if match:
-            text = f"{match.group(1)}_{{{match.group(2)}}}"
-        else:
-            text = _GREEK.get(name, name if len(name) == 1 else rf"\mathrm{{{name}}}")
-    return text + ("^{+}" if plus else "")
-
-
-def _number(text: str) -> str:
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return text
-
-
-def latex(expression: str) -> str:
-    """A formula of the trace (symbols or numbers) as LaTeX."""
-    expression = re.sub(r"\^\(([^()]*)\)", r"^{\1}", expression)
-    expression = re.sub(r"\^([A-Za-z0-9_.]+)", r"^{\1}", expression)
-    out = []
-    for match in _TOKEN.finditer(expression):
-        if match.group("frac"):
-            a, b = _ident(match.group("a")), _ident(match.group("b"))
-            out.append(rf"\frac{{\partial {a}}}{{\partial {b}}}")
-        elif match.group("num"):
-            out.append(_number(match.group("num")))
-        elif match.group("id"):
-            out.append(_ident(match.group("id")))
-        else:
-            ch = match.group("ch")
-            out.append(_CHARS.get(ch, ch))
-    return "".join(out)
-
-
-def _math(text: str) -> str:
-    return f"${latex(text)}$"
+def _math(tex: str) -> str:
+    return f"${tex}$"
 
 
 def write_trace(
@@ -135,17 +56,15 @@ def write_trace(
         loss = trace.epoch.loss_after
         out.write(
             f"\n**Epoch {trace.number} done:** $E_{{total}}$ summed over the samples, "
-            f"after the update: {_math(num(loss, precision))}\n"
+            f"after the update: {_math(number_tex(num(loss, precision)))}\n"
         )
     return first
 
 
 def _write_step(out: TextIO, step: Step, precision: int) -> None:
-    out.write(f"- {_math(equation(step, precision))}\n")
-    if step.alt_formula:
-        out.write(
-            f"  (delta rule: {_math(step.alt_formula + ' = ' + alt_numbers(step, precision))})\n"
-        )
+    out.write(f"- {_math(equation_tex(step, precision))}\n")
+    if step.alt is not None:
+        out.write(f"  (delta rule: {_math(alt_equation_tex(step, precision))})\n")
     if step.note:
         out.write(f"  *{step.note}*\n")
 
@@ -158,7 +77,8 @@ def _write_summary(out: TextIO, trace: EpochTrace, sample: int, precision: int) 
             if ref.kind == "bias" and not ref.trained:
                 continue
             out.write("\n")
-            for line in tree_lines(breakdown(trace, ref.name, sample).tree, trace, precision):
+            tree = breakdown(trace, ref.name, sample).tree
+            for line in tree_lines(tree, trace, precision, tex=True):
                 depth = len(line.prefix) // 2
                 out.write("  " * depth + f"- {_math(line.text)}\n")
     out.write(f"\n### Gradients and updates (sample {sample + 1})\n\n")
@@ -173,6 +93,6 @@ def _write_summary(out: TextIO, trace: EpochTrace, sample: int, precision: int) 
         else:
             rest = "not trained | not trained"
         out.write(
-            f"| {_math(row.name)} | {row.edge} | {fixed(row.value, precision)} | "
+            f"| {_math(ident(row.name).tex)} | {row.edge} | {fixed(row.value, precision)} | "
             f"{gradient} | {rest} |\n"
         )

@@ -1,0 +1,71 @@
+"""Numbers as a reader of the post expects them; one formatter for the engine, `trace` and the app.
+
+`num(x, p)` gives p decimals with trailing zeros dropped (0.15, 0.593269992, 0.35891648: the
+post's own spellings), switches to p significant digits in scientific notation below 1e-4
+(3.51018778e-05), and spells non-finite values nan, inf, −inf. `fixed(x, p)` keeps the zeros,
+for columns; `full(x)` is the shortest text that reads back as the same float64.
+"""
+
+from __future__ import annotations
+
+import math
+
+MINUS = "−"
+
+
+def num(value: float, precision: int = 9, strip: bool = True) -> str:
+    """A number to `precision` decimals (significant digits when tiny)."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else f"{MINUS}inf"
+    magnitude = abs(value)
+    if magnitude != 0 and magnitude < 1e-4:
+        mantissa, exponent = f"{value:.{max(precision - 1, 0)}e}".split("e")
+        if strip and "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        text = f"{mantissa}e{exponent}"
+    else:
+        text = f"{value:.{precision}f}"
+        if strip and "." in text:
+            text = text.rstrip("0").rstrip(".")
+    if text.startswith("-"):
+        text = MINUS + text[1:]
+    if text in (f"{MINUS}0", f"{MINUS}0.0"):
+        text = "0"
+    return text
+
+
+def fixed(value: float, precision: int = 9) -> str:
+    """Like `num`, keeping trailing zeros so that columns line up."""
+    return num(value, precision, strip=False)
+
+
+def column(value: float, precision: int = 9) -> str:
+    """Fixed-point with exactly `precision` decimals, never scientific below 1 (so that a
+    table's column lines up: −0.000007479); scientific only for huge magnitudes."""
+    if not math.isfinite(value) or abs(value) >= 1e7:
+        return num(value, precision)
+    text = f"{value:.{precision}f}"
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def full(value: float) -> str:
+    """The shortest text that reads back as exactly this float64."""
+    return num(value) if not math.isfinite(value) else repr(float(value))
+
+
+def number_text(value: float, precision: int | None) -> str:
+    """`num` at a precision, or `full` for None (JSON keeps every digit)."""
+    return full(value) if precision is None else num(value, precision)
+
+
+def number_tex(text: str) -> str:
+    """A number as `num` writes it, in LaTeX: 3.51e−05 → 3.51 \\times 10^{-5}."""
+    text = text.replace(MINUS, "-")
+    if text in ("nan", "inf", "-inf"):
+        return {"nan": r"\text{nan}", "inf": r"\infty", "-inf": r"-\infty"}[text]
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text
