@@ -1,6 +1,7 @@
 """Benchmarks of `bptui.engine.train` and of the step trace, each against its target.
 
-Run: .venv/bin/python benchmarks/bench_train.py  (best of 3 repetitions of each figure)
+Run: .venv/bin/python benchmarks/bench_train.py  (best of 3 repetitions of each figure;
+the two sides of a ratio are timed in turn)
 
 1. Mazur's 2-2-2 net, 100,000 epochs: `train` against a plain scalar Python loop of the same
    algorithm, written by hand below (target: ratio <= 1.0).
@@ -8,10 +9,20 @@ Run: .venv/bin/python benchmarks/bench_train.py  (best of 3 repetitions of each 
    `train` (its numpy backend) against PyTorch eager on the CPU in float64 with one thread,
    with the same algorithm written out by hand (forward and backward as matrix products;
    autograd is timed too, for reference). Skipped when torch cannot be imported; torch is no
-   dependency of bptui (see the report for how it was measured). Target: ratio <= 1.0.
+   dependency of bptui: install it in a venv of its own, with bptui, to measure it.
+   Target: ratio <= 1.0.
+   1 and 2 are measured twice: unloaded (after waiting up to --wait-idle seconds, 20 by
+   default, for the machine to be idle) and loaded, with one busy process beside them (a
+   child Python running `while True: pass`, started before and killed after). Each phase
+   prints the load average and how many CPUs were busy while it ran (from /proc/stat, ours
+   included): numpy's BLAS threads spin against any other busy process, and these lines show
+   whether `train` keeps its ratios then.
 3. The trace of one epoch of benchmarks/net-16-32-32-10.json: `compute_epoch`, `EpochTrace`,
    and every step from `eager_steps()` formatted with `bptui.fmt.numbers(step, 9)`.
    Target: <= 1 s.
+
+The benchmark runs with bytecode writing on, as an installed program has it: started with
+-B or PYTHONDONTWRITEBYTECODE, it starts itself again without them.
 
 `--write-net` rewrites benchmarks/net-16-32-32-10.json from its fixed seeds.
 
@@ -25,13 +36,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from bptui.engine import train as train_module
 from bptui.engine.loader import load_network, parse_document
 from bptui.engine.network import Network
 from bptui.engine.passes import compute_epoch
@@ -47,6 +61,13 @@ REPEATS = 3
 def best(run: Callable[[], float]) -> float:
     """The least of REPEATS timings; `run` returns its own time in seconds."""
     return min(run() for _ in range(REPEATS))
+
+
+def best_of_both(ours: Callable[[], float], theirs: Callable[[], float]) -> tuple[float, float]:
+    """The least of REPEATS timings of each, taken in turn, so that a change in the machine's
+    load falls on both sides of a ratio alike."""
+    times = [(ours(), theirs()) for _ in range(REPEATS)]
+    return min(t[0] for t in times), min(t[1] for t in times)
 
 
 def ratio_line(label: str, ours: str, theirs: str, ratio: float, target: float) -> str:
@@ -105,8 +126,9 @@ def bench_mazur() -> None:
     losses, _ = mazur_scalar_loop(epochs)
     result = train(network, epochs=epochs)
     agree = abs(result.losses[-1] - losses[-1]) / losses[-1]
-    ours = best(lambda: train(network, epochs=epochs).seconds)
-    theirs = best(lambda: mazur_scalar_loop(epochs)[1])
+    ours, theirs = best_of_both(
+        lambda: train(network, epochs=epochs).seconds, lambda: mazur_scalar_loop(epochs)[1]
+    )
     print(
         ratio_line(
             "mazur 100k epochs",
@@ -221,12 +243,18 @@ def bench_big() -> None:
     network = big_network()
     epochs = 200
     label = "32-64-64-10 batch_mean 256 samples 200 epochs"
-    ours = best(lambda: train(network, epochs=epochs).seconds)
-    ours_text = f"train (numpy) {ours:.3f} s ({ours / epochs * 1e6:.0f} us/epoch)"
+    # (the engine before its BLAS thread limit has no `one_blas_thread`)
+    limited = getattr(train_module, "one_blas_thread", lambda _: False)(network)
+    threads = "1 BLAS thread" if limited else f"BLAS threads: {blas_threads()}"
+
+    def ours_text(ours: float) -> str:
+        return f"train (numpy, {threads}) {ours:.3f} s ({ours / epochs * 1e6:.0f} us/epoch)"
+
     try:
         import torch
     except ImportError:
-        print(f"{label}: {ours_text}; torch not importable, comparison skipped")
+        ours = best(lambda: train(network, epochs=epochs).seconds)
+        print(f"{label}: {ours_text(ours)}; torch not importable, comparison skipped")
         return
     result = train(network, epochs=epochs)
     torch_weights, _ = torch_manual(network, epochs)
@@ -234,11 +262,13 @@ def bench_big() -> None:
         float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
         for a, b in zip(torch_weights, result.params.weights, strict=True)
     )
-    theirs = best(lambda: torch_manual(network, epochs)[1])
+    ours, theirs = best_of_both(
+        lambda: train(network, epochs=epochs).seconds, lambda: torch_manual(network, epochs)[1]
+    )
     print(
         ratio_line(
             label,
-            ours_text,
+            ours_text(ours),
             f"torch {torch.__version__} eager float64 1 thread, manual backward "
             f"{theirs:.3f} s ({theirs / epochs * 1e6:.0f} us/epoch)",
             ours / theirs,
@@ -314,17 +344,123 @@ def bench_trace() -> None:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Load
+
+
+def blas_threads() -> str:
+    """numpy's BLAS libraries and their thread counts now, as threadpoolctl sees them."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "(threadpoolctl not installed)"
+    libraries = [
+        f"{lib['internal_api']} {lib.get('version')} {lib.get('architecture', '')} "
+        f"{lib['num_threads']}".replace("  ", " ")
+        for lib in threadpool_info()
+        if lib["user_api"] == "blas"
+    ]
+    return ", ".join(libraries) or "(none found)"
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """(idle, total) jiffies of all CPUs since boot, from /proc/stat (None elsewhere)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return fields[3] + fields[4], sum(fields)  # idle + iowait
+
+
+def busy_cpus(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """How many CPUs were busy on average between two `cpu_times()`."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    idle, total = after[0] - before[0], after[1] - before[1]
+    return (1.0 - idle / total) * (os.cpu_count() or 1)
+
+
+def wait_idle(limit: float) -> str:
+    """Wait up to `limit` seconds for the machine to be idle (under 0.1 CPU busy over half a
+    second); says how busy it was last."""
+    deadline = time.monotonic() + limit
+    while True:
+        before = cpu_times()
+        time.sleep(0.5)
+        busy = busy_cpus(before, cpu_times())
+        if busy is None:
+            return "CPU use unknown"
+        if busy < 0.1 or time.monotonic() >= deadline:
+            waited = "" if busy < 0.1 else f" after waiting {limit:.0f} s"
+            return f"{busy:.2f} CPUs busy before it{waited}"
+
+
+def load_text() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+@contextmanager
+def phase(title: str, note: str) -> Iterator[None]:
+    """Prints the phase's title and load beforehand, and the CPUs busy while it ran after."""
+    print(f"{title} ({note}; {load_text()}):")
+    before = cpu_times()
+    yield
+    busy = busy_cpus(before, cpu_times())
+    during = "CPU use unknown" if busy is None else f"{busy:.2f} of {os.cpu_count()} CPUs busy"
+    print(f"    ({during} while it ran, ours included; {load_text()})")
+
+
+@contextmanager
+def busy_process() -> Iterator[int]:
+    """A child Python spinning in `while True: pass` for the duration."""
+    child = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # let it start spinning
+        yield child.pid
+    finally:
+        child.kill()
+        child.wait()
+
+
+def bytecode_on() -> None:
+    """Start again with bytecode writing on (as an installed program has it) if it is off."""
+    if not sys.flags.dont_write_bytecode or os.environ.get("BPTUI_BENCH_RESTARTED"):
+        return
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["BPTUI_BENCH_RESTARTED"] = "1"
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+
+def option(name: str, default: float) -> float:
+    args = sys.argv[1:]
+    if name in args and args.index(name) + 1 < len(args):
+        return float(args[args.index(name) + 1])
+    return default
+
+
 def main() -> None:
     if "--write-net" in sys.argv[1:]:
         write_trace_net()
         return
+    bytecode_on()
     blas = ", ".join(
         f"{name}={os.environ.get(name) or '(unset)'}"
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS")
     )
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {blas}, best of {REPEATS}")
-    bench_mazur()
-    bench_big()
+    bytecode = "off" if sys.dont_write_bytecode else "on"
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, {blas}, BLAS (threads): "
+        f"{blas_threads()}, {os.cpu_count()} CPUs, bytecode {bytecode}, best of {REPEATS}"
+    )
+    print(f"bptui engine: {Path(train_module.__file__).parent}")
+    with phase("unloaded", wait_idle(option("--wait-idle", 20.0))):
+        bench_mazur()
+        bench_big()
+    with busy_process() as pid, phase("loaded", f"a busy process beside, pid {pid}"):
+        bench_mazur()
+        bench_big()
     bench_trace()
 
 

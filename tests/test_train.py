@@ -18,8 +18,11 @@ from bptui.engine.ops import ACTIVATIONS as ACTIVATION_OPS
 from bptui.engine.passes import compute_epoch, forward
 from bptui.engine.train import (
     BACKENDS,
+    ONE_BLAS_THREAD_MAX_WORK,
     TrainResult,
     backend_for,
+    blas_work,
+    one_blas_thread,
     scalar_source,
     train,
     train_with,
@@ -490,6 +493,101 @@ def test_backend_choice() -> None:
         "samples": [{"inputs": [0.1] * 32, "targets": [0.5] * 10}] * 64,
     }
     assert backend_for(parse_document(wide, source="wide", default_name="wide")) == "numpy"
+
+
+# ---------------------------------------------------------------------------------------------
+# BLAS threads
+
+
+def blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+def dense_batch_net(n_in: int, sizes: list[int], samples: int) -> Network:
+    """tanh hidden layers, a sigmoid output, half_sse, batch_mean; seeded random samples."""
+    rng = np.random.default_rng(n_in * 1000 + samples)
+    layers = [{"activation": "tanh", "size": size} for size in sizes[:-1]]
+    document = {
+        "learning_rate": 0.5,
+        "update": "batch_mean",
+        "seed": 0,
+        "layers": [*layers, {"activation": "sigmoid", "size": sizes[-1]}],
+        "samples": [
+            {"inputs": x.tolist(), "targets": t.tolist()}
+            for x, t in zip(
+                rng.standard_normal((samples, n_in)),
+                rng.uniform(0.05, 0.95, (samples, sizes[-1])),
+                strict=True,
+            )
+        ],
+    }
+    return parse_document(document, source="dense", default_name="dense")
+
+
+@pytest.mark.parametrize(
+    ("n_in", "sizes", "samples"), [(32, [64, 64, 10], 256), (37, [53, 29, 10], 300)]
+)
+def test_one_blas_thread_trains_as_two_do(
+    n_in: int, sizes: list[int], samples: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Products of over 65,536·4 multiply-adds, which OpenBLAS splits between threads when it
+    may. The thread count can change the last bits (OpenBLAS's edge kernels and partitions:
+    the 37-53-29-10 net differs by ~1e-16 after five epochs, the 32-64-64-10 net came out
+    bit-identical with OpenBLAS 0.3.31), so this compares to RTOL, not exactly."""
+    from threadpoolctl import threadpool_limits
+
+    network = dense_batch_net(n_in, sizes, samples)
+    assert backend_for(network) == "numpy" and one_blas_thread(network)
+    seen: list[set[int]] = []
+    before = blas_threads()
+    limited = train(
+        network, epochs=5, progress=lambda *_: seen.append(blas_threads()), progress_every=1
+    )
+    assert seen == [{1}] * 5 and blas_threads() == before  # restored after
+    monkeypatch.setattr(train_module, "ONE_BLAS_THREAD_MAX_WORK", -1)
+    with threadpool_limits(limits=2, user_api="blas"):
+        seen.clear()
+        free = train(
+            network, epochs=5, progress=lambda *_: seen.append(blas_threads()), progress_every=1
+        )
+        assert seen == [{2}] * 5
+    assert_losses_close(limited.losses, free.losses)
+    for k, (a, b) in enumerate(zip(limited.params.flat(), free.params.flat(), strict=True)):
+        assert abs(a - b) <= RTOL * abs(b) + ATOL, f"parameter {k}: {a!r} vs {b!r}"
+
+
+def test_blas_threads_rule() -> None:
+    """One thread up to the threshold; the scalar backend never sets any."""
+    small = dense_batch_net(32, [64, 64, 10], 256)
+    assert blas_work(small) == 256 * 64 * 64
+    big = dense_batch_net(256, [257, 10], 256)
+    assert blas_work(big) == 256 * 256 * 257 > ONE_BLAS_THREAD_MAX_WORK
+    assert not one_blas_thread(big)
+    online = dataclasses.replace(big, update="online")
+    assert blas_work(online) == 256 * 257 and one_blas_thread(online)
+    before = blas_threads()
+    seen: list[set[int]] = []
+    train(
+        load_network("mazur"),
+        epochs=3,
+        progress=lambda *_: seen.append(blas_threads()),
+        progress_every=1,
+    )
+    assert seen == [before] * 3
+
+
+def test_overlapping_trainings_share_one_blas_thread() -> None:
+    """The thread count is process-wide: the last training out restores it, not the first."""
+    limit = train_module._OneBlasThread()
+    before = blas_threads()
+    with limit:
+        assert blas_threads() == {1}
+        limit.__enter__()  # a second training, in another thread say
+    assert blas_threads() == {1}  # the first has finished, the second still runs
+    limit.__exit__(None, None, None)
+    assert blas_threads() == before
 
 
 def test_generated_source_reads_like_the_post() -> None:

@@ -24,6 +24,18 @@ previous epoch ended with (batch modes, or online with one sample), its loss *is
 epoch's loss after, so no extra pass is needed; online with several samples runs a loss-only
 forward pass after each epoch.
 
+BLAS threads: numpy's OpenBLAS runs a matrix product of over 65,536·4 multiply-adds on as
+many threads as there are cores, and its threads spin while they wait for work. Beside another
+busy process (two cores, one taken) that made the 32-64-64-10 × 256 batch net of
+benchmarks/bench_train.py 4.5 to 15 times slower, while on an idle machine the second thread
+saved it a fifth of its time at most. So the numpy backend runs with one BLAS thread
+(threadpoolctl) while its largest matrix product (`blas_work`) is at most
+`ONE_BLAS_THREAD_MAX_WORK` multiply-adds, and with OpenBLAS's own choice above that, where a
+second thread saves 35–40% idle. The scalar backend makes no BLAS call and leaves the thread
+count alone. The limit is process-wide while such a training runs (other threads' numpy calls
+get one thread then too); overlapping trainings in several threads share it, and the last one
+out restores the count the first one found.
+
 Non-finite values: nothing here raises or warns on overflow (numpy runs under
 `np.errstate(all="ignore")`; the generated code calls `math.exp` only on arguments ≤ 0, never
 divides by a value that can be zero and never uses `**`). Training stops after the first epoch
@@ -40,15 +52,21 @@ from __future__ import annotations
 import itertools
 import linecache
 import math
+import threading
 import time
 from array import array
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bptui.engine.network import Network, Params, default_neuron_names
+
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
 
 BACKENDS = ("scalar", "numpy")
 _WIDTH = 96  # the generated source's line width
@@ -59,6 +77,12 @@ _BLOCK_WORK = 1_000_000  # ... fewer for big nets: about this many parameter-sam
 # numpy is faster anyway (see `backend_for`).
 SCALAR_MAX_PARAMS = 2000
 
+# The numpy backend runs with one BLAS thread while its largest matrix product (`blas_work`) is
+# at most this many multiply-adds (2**24, e.g. 256 samples through a 256×256 layer). Measured
+# on two cores, batch_mean nets: a second thread saves 0–20% idle up to 2**22, ~30% at 2**24,
+# 35–40% from 2**25 on, and costs 15–85% beside one busy process, at times several times more.
+ONE_BLAS_THREAD_MAX_WORK = 1 << 24
+
 
 @dataclass(frozen=True)
 class TrainResult:
@@ -67,7 +91,7 @@ class TrainResult:
     params: Params  # after the last completed epoch
     epochs: int  # epochs completed
     losses: np.ndarray  # shape (epochs,): the loss after each epoch (EpochResult.loss_after)
-    seconds: float  # time of the training loop alone (time.perf_counter)
+    seconds: float  # time of the training loop alone, its BLAS limit included (perf_counter)
     nonfinite_epoch: int | None  # 1-based epoch where a loss or parameter became non-finite
 
 
@@ -124,6 +148,9 @@ def train_with(
     runner: _Runner = (
         _ScalarRunner(network, params) if backend == "scalar" else _NumpyRunner(network, params)
     )
+    blas: AbstractContextManager[None] = (
+        _ONE_BLAS_THREAD if backend == "numpy" and one_blas_thread(network) else nullcontext()
+    )
     # Parameters that are never trained are tested once here; the loop tests the others.
     limit = epochs
     frozen_nonfinite = not network.train_biases and not all(
@@ -137,7 +164,7 @@ def train_with(
     done = 0
     nonfinite = False
     start = time.perf_counter()
-    with np.errstate(all="ignore"):
+    with blas, np.errstate(all="ignore"):
         while done < limit and not nonfinite:
             size = min(chunk, limit - done)
             finished, nonfinite = runner.run(size, losses)
@@ -190,6 +217,61 @@ def estimated_epoch_seconds(network: Network) -> float:
     else:
         micro = 16.0 * layers + 0.04 * n_params * samples
     return micro * 1e-6
+
+
+def blas_work(network: Network) -> int:
+    """Multiply-adds of the numpy backend's largest matrix product, per call.
+
+    Batch modes: samples × inputs × neurons of the layer where that is largest (forward,
+    backward and the weight gradient all have that size). Online: inputs × neurons, as each
+    sample goes through alone; its loss pass takes all samples at once, but the per-sample
+    products dominate its time, and a second thread measured no faster for them.
+    """
+    rows = 1 if network.update == "online" else network.n_samples
+    return rows * max(layer.n_in * layer.n_out for layer in network.layers)
+
+
+def one_blas_thread(network: Network) -> bool:
+    """Whether the numpy backend trains `network` with one BLAS thread (`blas_work`)."""
+    return blas_work(network) <= ONE_BLAS_THREAD_MAX_WORK
+
+
+@lru_cache(maxsize=1)
+def _blas_controller() -> ThreadpoolController:
+    """threadpoolctl's view of the loaded BLAS libraries (numpy's is loaded by this module's
+    import). Made once: looking them up costs ~1 ms, a limit from it then ~6 µs."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+class _OneBlasThread:
+    """One BLAS thread while any training inside it runs, whichever thread runs it.
+
+    The BLAS thread count is process-wide, so overlapping trainings count themselves in: the
+    first sets one thread, the last out restores what the first found.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter: Any = None  # threadpoolctl's limiter while one thread is set
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._users == 0:
+                self._limiter = _blas_controller().limit(limits=1, user_api="blas")
+            self._users += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._limiter is not None:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
 
 
 class _Runner:
