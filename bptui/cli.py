@@ -286,11 +286,11 @@ def _epoch_traces(network, epochs: int) -> Iterator:
     from bptui.engine.passes import compute_epoch
     from bptui.engine.trace import EpochTrace
 
-    params = network.params
+    params, moments, steps = network.params, None, 0
     for number in range(1, epochs + 1):
-        epoch = compute_epoch(network, params)
+        epoch = compute_epoch(network, params, moments, steps)
         yield EpochTrace(epoch, number)
-        params = epoch.params_after
+        params, moments, steps = epoch.params_after, epoch.moments_after, epoch.steps_after
 
 
 def cmd_trace(network, epochs: int, fmt: str, precision: int) -> int:

@@ -1,7 +1,8 @@
 """The history of a training session: the parameters at the start of every epoch.
 
-The debugger travels in time by recomputing an epoch from the parameters it started with, so
-the history only needs those, and the loss after each epoch for the plot. Big nets keep a
+The debugger travels in time by recomputing an epoch from the parameters it started with (and
+the optimizer's state: Adam's moments, a momentum buffer; `moments_at`), so the history only
+needs those, and the loss after each epoch for the plot. Big nets keep a
 checkpoint every K epochs and replay the rest; every epoch-to-epoch step goes through the same
 `train` loop, so an epoch's parameters are the same bits however they were reached (by a run,
 by stepping, or by replaying from a checkpoint). Once computed, history never changes; it
@@ -21,6 +22,7 @@ import numpy as np
 from bptui.engine.network import Network, Params
 from bptui.engine.passes import compute_epoch, forward, total_loss
 from bptui.engine.trace import EpochTrace
+from bptui.engine.updates import Moments, initial_moments, steps_per_epoch
 
 # A checkpoint's replay should cost at most about this many parameter-sample updates.
 REPLAY_BUDGET = 200_000
@@ -46,11 +48,18 @@ class History:
     """Parameters at the start of each epoch (1-based) and the loss after each epoch."""
 
     def __init__(
-        self, network: Network, params: Params | None = None, every: int | None = None
+        self,
+        network: Network,
+        params: Params | None = None,
+        every: int | None = None,
+        moments: Moments | None = None,
     ) -> None:
         self._networks: list[tuple[int, Network]] = [(1, network)]
         self.every = every or checkpoint_interval(network)
-        self._checkpoints: dict[int, Params] = {1: params or network.params}
+        params = params or network.params
+        self._checkpoints: dict[int, Params] = {1: params}
+        # the optimizer's state at each epoch whose parameters are kept (none for plain SGD)
+        self._moments: dict[int, Moments] = {1: moments or initial_moments(network, params)}
         self._losses: list[float] = []
         self._recent: OrderedDict[int, Params] = OrderedDict()
         self._traces: OrderedDict[int, EpochTrace] = OrderedDict()
@@ -93,6 +102,18 @@ class History:
 
     def params_at(self, epoch: int) -> Params:
         """The parameters at the start of `epoch`, extending the history if needed."""
+        return self.state_at(epoch)[0]
+
+    def moments_at(self, epoch: int) -> Moments:
+        """The optimizer's state at the start of `epoch` (() for plain SGD)."""
+        return self.state_at(epoch)[1]
+
+    def steps_before(self, epoch: int) -> int:
+        """Optimizer steps taken before `epoch` (Adam's t is this plus one)."""
+        return (epoch - 1) * steps_per_epoch(self.network_for(1))
+
+    def state_at(self, epoch: int) -> tuple[Params, Moments]:
+        """(parameters, optimizer state) at the start of `epoch`."""
         if epoch < 1:
             raise ValueError(f"epoch {epoch}")
         if epoch > self.epochs_done + 1:
@@ -100,16 +121,23 @@ class History:
         with self._lock:
             known = self._known(epoch)
             if known is not None:
-                return known
+                return known, self._moments[epoch]
             start = max(e for e in (*self._checkpoints, *self._recent) if e < epoch)
             params = self._known(start)
+            moments = self._moments[start]
         from bptui.engine.train import train  # (not needed to open a network: imported late)
 
-        trained = train(self.network_for(start), params, epoch - start)
+        trained = train(
+            self.network_for(start),
+            params,
+            epoch - start,
+            moments=moments,
+            steps=self.steps_before(start),
+        )
         self._measured(trained)
         with self._lock:
-            self._remember(epoch, trained.params)
-        return trained.params
+            self._remember(epoch, trained.params, trained.moments)
+        return trained.params, trained.moments
 
     def outputs_after(self, epoch: int) -> np.ndarray:
         """Every sample's outputs at the parameters after `epoch` (rows are samples)."""
@@ -128,9 +156,12 @@ class History:
             if cached is not None:
                 self._traces.move_to_end(epoch)
                 return cached
-        params = self.params_at(epoch)
+        params, moments = self.state_at(epoch)
         started = time.perf_counter()
-        result = EpochTrace(compute_epoch(self.network_for(epoch), params), epoch)
+        epoch_result = compute_epoch(
+            self.network_for(epoch), params, moments, self.steps_before(epoch)
+        )
+        result = EpochTrace(epoch_result, epoch)
         self._trace_seconds = time.perf_counter() - started
         with self._lock:
             if epoch <= self.epochs_done + 1:
@@ -203,16 +234,20 @@ class History:
                     start = len(self._losses) + 1
                     if start - 1 >= goal:
                         break
-                    params = self.params_at_known(start)
+                    params, moments = self.state_at(start)
                 count = min(step - ((start - 1) % step) if step > 1 else 1, goal - (start - 1))
-                result = train(self.network_for(start), params, count)
+                result = train(
+                    self.network_for(start),
+                    params,
+                    count,
+                    moments=moments,
+                    steps=self.steps_before(start),
+                )
                 self._measured(result)
                 with self._lock:
                     self._losses.extend(float(v) for v in result.losses)
                     end = start + result.epochs
-                    if (end - 1) % self.every == 0:
-                        self._checkpoints[end] = result.params
-                    self._remember(end, result.params)
+                    self._remember(end, result.params, result.moments)
             if progress is not None:
                 progress(min(goal, len(self._losses)) - base, self._losses[-1])
             if result.nonfinite_epoch is not None:
@@ -225,18 +260,13 @@ class History:
                 break
         return min(goal, len(self._losses)) - base
 
-    def params_at_known(self, epoch: int) -> Params:
-        known = self._known(epoch)
-        if known is None:
-            return self.params_at(epoch)
-        return known
-
     def switch(self, epoch: int, network: Network) -> None:
         """From `epoch` on, run with `network` (other settings, same shapes): the history after
         the start of `epoch` is discarded."""
-        params = self.params_at(epoch)
+        params, moments = self.state_at(epoch)
         with self._lock:
             self._checkpoints[epoch] = params
+            self._moments[epoch] = moments
             self.truncate(epoch - 1)
             self._traces.pop(epoch, None)
             self._networks = [(s, n) for s, n in self._networks if s < epoch]
@@ -249,7 +279,7 @@ class History:
                 self.nonfinite_epoch = None
             del self._losses[epochs:]
             self.revision += 1
-            for table in (self._checkpoints, self._recent, self._traces):
+            for table in (self._checkpoints, self._recent, self._traces, self._moments):
                 for epoch in [e for e in table if e > epochs + 1]:
                     del table[epoch]
 
@@ -262,6 +292,7 @@ class History:
                 "networks": list(self._networks),
                 "every": self.every,
                 "checkpoints": checkpoints,
+                "moments": {e: self._moments[e] for e in checkpoints},
                 "losses": list(self._losses),
                 "nonfinite_epoch": self.nonfinite_epoch,
             }
@@ -274,13 +305,21 @@ class History:
         checkpoints: dict[int, Params],
         losses: list[float],
         nonfinite_epoch: int | None = None,
+        moments: dict[int, Moments] | None = None,
     ) -> History:
-        """A history exactly as `export_state` described it."""
+        """A history exactly as `export_state` described it (`moments`: the optimizer's state
+        at each checkpoint; zeros at epoch 1 and none elsewhere for plain SGD when None)."""
         if not networks or networks[0][0] != 1 or 1 not in checkpoints:
             raise ValueError("a history starts at epoch 1 with its parameters")
-        history = cls(networks[0][1], checkpoints[1], every=every)
+        network = networks[0][1]
+        history = cls(network, checkpoints[1], every=every)
+        if moments is None:
+            if network.opt.slots:
+                raise ValueError("an optimizer with state needs its state at every checkpoint")
+            moments = {epoch: () for epoch in checkpoints}
         history._networks = list(networks)
         history._checkpoints = dict(checkpoints)
+        history._moments = dict(moments)
         history._losses = list(losses)
         history.nonfinite_epoch = nonfinite_epoch
         return history
@@ -294,10 +333,13 @@ class History:
             return self._recent[epoch]
         return None
 
-    def _remember(self, epoch: int, params: Params) -> None:
+    def _remember(self, epoch: int, params: Params, moments: Moments) -> None:
+        self._moments[epoch] = moments
         if (epoch - 1) % self.every == 0:
             self._checkpoints[epoch] = params
             return
         self._recent[epoch] = params
         while len(self._recent) > CACHE_PARAMS:
-            self._recent.popitem(last=False)
+            forgotten, _ = self._recent.popitem(last=False)
+            if forgotten not in self._checkpoints:
+                self._moments.pop(forgotten, None)

@@ -31,7 +31,7 @@ from bptui.engine.network import (
     default_neuron_names,
     make_layers,
 )
-from bptui.engine.ops import ACTIVATIONS, LOSSES
+from bptui.engine.ops import ACTIVATIONS, LOSSES, OPTIMIZERS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,6 +57,7 @@ TOP_KEYS = {
     "input_names",
     "layers",
     "samples",
+    "optimizer",
 }
 LAYER_KEYS = {"activation", "weights", "size", "bias", "biases", "names"}
 SAMPLE_KEYS = {"inputs", "targets"}
@@ -536,6 +537,13 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
             f'"after_output_update" works with update = "online" only, found "{update}"',
         )
     seed = c.integer(doc.get("seed", 0), "seed", 0, 2**63 - 1)
+    optimizer, optimizer_settings = _optimizer(c, doc.get("optimizer"))
+    if optimizer != "sgd" and order == "after_output_update":
+        raise c.fail(
+            "hidden_gradients",
+            f'"after_output_update" (the post\'s order) applies to plain SGD only, found '
+            f'optimizer "{optimizer}"',
+        )
 
     raw_layers = c.array(doc["layers"], "layers", "a list of layers ([[layers]] tables)")
     if not raw_layers:
@@ -681,7 +689,41 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         inputs=np.array(inputs, dtype=np.float64),
         targets=np.array(targets, dtype=np.float64),
         params=Params.of(weights, biases),
+        optimizer=optimizer,
+        optimizer_settings=optimizer_settings,
     )
+
+
+def _optimizer(c: _Checker, raw: Any) -> tuple[str, tuple]:
+    """The [optimizer] table: its name and the settings it gives (torch's rules)."""
+    if raw is None:
+        return "sgd", ()
+    if not isinstance(raw, dict):
+        raise c.fail("optimizer", f"expected a table of keys, found {_type_name(raw)}")
+    if "name" not in raw:
+        raise c.fail("optimizer.name", f"missing; expected one of {', '.join(OPTIMIZERS)}")
+    name = c.choice(raw["name"], "optimizer.name", tuple(OPTIMIZERS))
+    op = OPTIMIZERS[name]
+    table = c.table(raw, "optimizer", {"name", *op.settings}, f"the {name} optimizer's settings")
+    settings: list[tuple[str, Any]] = []
+    for key in op.settings:
+        if key not in table:
+            continue
+        where = f"optimizer.{key}"
+        if key == "betas":
+            pair = c.vector(table[key], where, 2, "β1 and β2")
+            for k, beta in enumerate(pair):
+                if not 0.0 <= beta < 1.0:
+                    raise c.fail(f"{where}[{k}]", f"expected 0 ≤ β < 1, found {beta:g}")
+            settings.append((key, (pair[0], pair[1])))
+            continue
+        value = c.number(table[key], where)
+        if value < 0:
+            raise c.fail(where, f"expected a number ≥ 0, found {value:g}")
+        settings.append((key, value))
+    if name == "nesterov" and dict(settings).get("momentum", 1.0) <= 0:
+        raise c.fail("optimizer.momentum", "nesterov needs a momentum above 0 (as torch does)")
+    return name, tuple(settings)
 
 
 def _input_count(c: _Checker, doc: dict, layers: list[dict], samples: list[dict]) -> int:

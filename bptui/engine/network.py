@@ -135,6 +135,8 @@ class Network:
     inputs: np.ndarray  # (samples, n_inputs)
     targets: np.ndarray  # (samples, n_outputs)
     params: Params  # as loaded
+    optimizer: str = "sgd"
+    optimizer_settings: tuple[tuple[str, float | tuple[float, ...]], ...] = ()  # as the file
     param_refs: tuple[ParamRef, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
@@ -177,6 +179,18 @@ class Network:
         for li, layer in enumerate(self.layers):
             index.update({name: (li, k) for k, name in enumerate(layer.names)})
         return index
+
+    @property
+    def opt(self):
+        """The optimizer object (bptui.engine.ops)."""
+        from bptui.engine.ops import optimizer
+
+        return optimizer(self.optimizer)
+
+    @cached_property
+    def opt_settings(self) -> dict[str, float | tuple[float, ...]]:
+        """The optimizer's settings: the file's, else their defaults."""
+        return {**self.opt.settings, **dict(self.optimizer_settings)}
 
     @property
     def loss_op(self):

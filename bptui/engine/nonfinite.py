@@ -7,6 +7,7 @@ import math
 from bptui.engine.network import Network, Params
 from bptui.engine.passes import compute_epoch
 from bptui.engine.trace import EpochTrace
+from bptui.engine.updates import Moments, steps_per_epoch
 
 
 def first_nonfinite_step(trace: EpochTrace):
@@ -17,15 +18,22 @@ def first_nonfinite_step(trace: EpochTrace):
     return None
 
 
-def describe_nonfinite(network: Network, params: Params, epoch: int) -> str:
-    """Where a run that went non-finite in `epoch` (which started at `params`) first met a
-    non-finite value, in trace order: 'epoch 3, sample 1: out_o1 = nan'. When the epoch's
-    own steps are finite but its update overflows the next forward pass, that next step is
-    the one named."""
-    trace = EpochTrace(compute_epoch(network, params), epoch)
+def describe_nonfinite(
+    network: Network, params: Params, epoch: int, moments: Moments | None = None
+) -> str:
+    """Where a run that went non-finite in `epoch` (which started at `params`, and the
+    optimizer's state `moments`) first met a non-finite value, in trace order: 'epoch 3,
+    sample 1: out_o1 = nan'. When the epoch's own steps are finite but its update overflows
+    the next forward pass, that next step is the one named."""
+    steps = (epoch - 1) * steps_per_epoch(network)
+    trace = EpochTrace(compute_epoch(network, params, moments, steps), epoch)
     step = first_nonfinite_step(trace)
     if step is None:
-        trace = EpochTrace(compute_epoch(network, trace.epoch.params_after), epoch + 1)
+        result = trace.epoch
+        following = compute_epoch(
+            network, result.params_after, result.moments_after, result.steps_after
+        )
+        trace = EpochTrace(following, epoch + 1)
         step = first_nonfinite_step(trace)
     if step is None:
         return f"epoch {epoch}: the loss after the epoch is {trace.epoch.loss_after}"
@@ -45,7 +53,8 @@ def first_nonfinite(network: Network, result, epoch: int) -> str:
     """Replay a training run to the start of `epoch` and describe its first non-finite step."""
     from bptui.engine.train import train
 
-    params = network.params
+    params, moments = network.params, None
     if epoch > 1:
-        params = train(network, network.params, epoch - 1).params
-    return describe_nonfinite(network, params, epoch)
+        replayed = train(network, network.params, epoch - 1)
+        params, moments = replayed.params, replayed.moments
+    return describe_nonfinite(network, params, epoch, moments)

@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from bptui.engine.network import Network, Params
+from bptui.engine.updates import Moments, Update, apply, assemble, initial_moments, step_layer
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,12 @@ class SampleRecord:
     paths: tuple[np.ndarray, ...]
     grad_w: tuple[np.ndarray, ...]
     grad_b: tuple[np.ndarray, ...]
-    params_after: Params | None  # online: after this sample's update; batch: None
+    update: Update | None  # online: this sample's optimizer step; batch: None
+
+    @property
+    def params_after(self) -> Params | None:
+        """Online: the parameters after this sample's update; batch: None."""
+        return None if self.update is None else self.update.after
 
     def layer_input(self, layer: int) -> np.ndarray:
         """The values that feed layer `layer`: the inputs for layer 0."""
@@ -55,6 +61,15 @@ class EpochResult:
     samples: tuple[SampleRecord, ...]
     params_after: Params
     batch_grads: Params | None  # batch modes: the summed or averaged gradient the update used
+    moments_before: Moments = ()  # the optimizer's state at the start (plain SGD keeps none)
+    moments_after: Moments = ()
+    batch_update: Update | None = None  # batch modes: the epoch's optimizer step
+    steps_before: int = 0  # optimizer steps taken before this epoch
+
+    @property
+    def steps_after(self) -> int:
+        """Optimizer steps taken by the end of this epoch."""
+        return self.steps_before + (1 if self.batch_update is not None else len(self.samples))
 
     @cached_property
     def loss_after(self) -> float:
@@ -96,32 +111,30 @@ def total_loss(network: Network, params: Params) -> float:
     return float(np.sum(sample_losses(network, params)))
 
 
-def update_layer(
-    w: np.ndarray, b: np.ndarray, gw: np.ndarray, gb: np.ndarray, lr: float, train_biases: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Plain gradient descent on one layer: w⁺ = w − η·∂E/∂w."""
-    with np.errstate(all="ignore"):
-        new_w = w - lr * gw
-        new_b = b - lr * gb if train_biases else b.copy()
-    return new_w, new_b
-
-
-def compute_sample(network: Network, params: Params, index: int) -> SampleRecord:
-    """Forward, error and backward of sample `index` at `params` (and its update, online)."""
+def compute_sample(
+    network: Network,
+    params: Params,
+    index: int,
+    moments: Moments | None = None,
+    t: int = 1,
+) -> SampleRecord:
+    """Forward, error and backward of sample `index` at `params` (and, online, its update:
+    optimizer step `t` from state `moments`)."""
     x = network.inputs[index]
-    t = network.targets[index]
+    t_sample = network.targets[index]
     layers = network.layers
     n_layers = len(layers)
     nets, outs = forward(network, params, x)
     loss = network.loss_op
     with np.errstate(all="ignore"):
-        e_terms = loss.terms(nets[-1], outs[-1], t)
+        e_terms = loss.terms(nets[-1], outs[-1], t_sample)
         e_total = float(np.sum(e_terms))
 
     online = network.update == "online"
     eager_update = online and network.hidden_gradients == "after_output_update"
-    new_w = list(params.weights)
-    new_b = list(params.biases)
+    if moments is None:
+        moments = initial_moments(network, params)
+    stepped: list = [None] * n_layers  # eager: each layer's step_layer result, as it is made
     de_dout: list = [None] * n_layers
     dout_dnet: list = [None] * n_layers
     deltas: list = [None] * n_layers
@@ -136,10 +149,10 @@ def compute_sample(network: Network, params: Params, index: int) -> SampleRecord
             net, out = nets[li], outs[li]
             derivative = layer.op.derivative(net, out, layer.p)
             if li == n_layers - 1:
-                g = loss.derivative(out, t)
-                delta = output_delta(network, net, out, t, g, derivative)
+                g = loss.derivative(out, t_sample)
+                delta = output_delta(network, net, out, t_sample, g, derivative)
             else:
-                w_above = new_w[li + 1] if eager_update else params.weights[li + 1]
+                w_above = stepped[li + 1][0] if eager_update else params.weights[li + 1]
                 back_weights[li + 1] = w_above
                 paths[li] = deltas[li + 1][:, None] * w_above
                 g = np.sum(paths[li], axis=0)
@@ -150,28 +163,17 @@ def compute_sample(network: Network, params: Params, index: int) -> SampleRecord
             grad_w[li] = np.outer(delta, x if li == 0 else outs[li - 1])
             grad_b[li] = _bias_gradient(layer.bias, delta)
             if eager_update:
-                new_w[li], new_b[li] = update_layer(
-                    params.weights[li],
-                    params.biases[li],
-                    grad_w[li],
-                    grad_b[li],
-                    network.learning_rate,
-                    network.train_biases,
-                )
-    if online and not eager_update:
-        for li in range(n_layers):
-            new_w[li], new_b[li] = update_layer(
-                params.weights[li],
-                params.biases[li],
-                grad_w[li],
-                grad_b[li],
-                network.learning_rate,
-                network.train_biases,
-            )
+                stepped[li] = step_layer(network, li, params, grad_w[li], grad_b[li], moments, t)
+    grads = Params(tuple(grad_w), tuple(grad_b))
+    update = None
+    if eager_update:
+        update = assemble(network, t, params, grads, moments, stepped)
+    elif online:
+        update = apply(network, params, grads, moments, t)
     return SampleRecord(
         index=index,
         x=x,
-        t=t,
+        t=t_sample,
         params=params,
         back_weights=tuple(back_weights),
         nets=tuple(nets),
@@ -184,7 +186,7 @@ def compute_sample(network: Network, params: Params, index: int) -> SampleRecord
         paths=tuple(paths),
         grad_w=tuple(grad_w),
         grad_b=tuple(grad_b),
-        params_after=Params.of(new_w, new_b) if online else None,
+        update=update,
     )
 
 
@@ -225,23 +227,30 @@ def batch_gradient(network: Network, records: tuple[SampleRecord, ...]) -> Param
     return Params.of(weights, biases)
 
 
-def compute_epoch(network: Network, params: Params) -> EpochResult:
-    """Work out one epoch from `params`, sample by sample, as the trace shows it."""
+def compute_epoch(
+    network: Network,
+    params: Params,
+    moments: Moments | None = None,
+    steps_before: int = 0,
+) -> EpochResult:
+    """Work out one epoch from `params` (and the optimizer's state `moments` after
+    `steps_before` optimizer steps), sample by sample, as the trace shows it."""
+    if moments is None:
+        moments = initial_moments(network, params)
     records = []
-    current = params
+    current, state, t = params, moments, steps_before
     for s in range(network.n_samples):
-        record = compute_sample(network, current, s)
+        if network.update == "online":
+            t += 1
+        record = compute_sample(network, current, s, state, t)
         records.append(record)
-        if record.params_after is not None:
-            current = record.params_after
-    batch = None
+        if record.update is not None:
+            current, state = record.update.after, record.update.moments_after
+    batch = batch_update = None
     if network.update != "online":
         batch = batch_gradient(network, tuple(records))
-        new = [
-            update_layer(w, b, gw, gb, network.learning_rate, network.train_biases)
-            for w, b, gw, gb in zip(
-                params.weights, params.biases, batch.weights, batch.biases, strict=True
-            )
-        ]
-        current = Params.of([w for w, _ in new], [b for _, b in new])
-    return EpochResult(network, params, tuple(records), current, batch)
+        batch_update = apply(network, params, batch, moments, t + 1)
+        current, state = batch_update.after, batch_update.moments_after
+    return EpochResult(
+        network, params, tuple(records), current, batch, moments, state, batch_update, steps_before
+    )

@@ -46,14 +46,21 @@ PHASES = tuple(phase.value for phase in Phase)
 
 
 class Kind(str, Enum):
-    """What a step computes; each kind knows its phase."""
+    """What a step computes; each kind knows its phase (and an optimizer's stage, which
+    parameter kind it updates: "w" or "b")."""
 
     phase: Phase
+    stage: str | None
+    target: str | None
 
-    def __new__(cls, value: str, phase: Phase) -> Kind:
+    def __new__(
+        cls, value: str, phase: Phase, stage: str | None = None, target: str | None = None
+    ) -> Kind:
         member = str.__new__(cls, value)
         member._value_ = value
         member.phase = phase
+        member.stage = stage
+        member.target = target
         return member
 
     def __str__(self) -> str:
@@ -72,12 +79,40 @@ class Kind(str, Enum):
     GRAD_W = "grad_w", Phase.BACKWARD
     GRAD_B = "grad_b", Phase.BACKWARD
     GRAD_B_SHARED = "grad_b_shared", Phase.BACKWARD
-    UPDATE_W = "update_w", Phase.UPDATE
-    UPDATE_B = "update_b", Phase.UPDATE
+    UPDATE_W = "update_w", Phase.UPDATE, None, "w"
+    UPDATE_B = "update_b", Phase.UPDATE, None, "b"
+    # an optimizer's stages before a parameter's update (bptui.engine.ops.optimizers)
+    DECAY_W = "decay_w", Phase.UPDATE, "decay", "w"
+    DECAY_B = "decay_b", Phase.UPDATE, "decay", "b"
+    SHRINK_W = "shrink_w", Phase.UPDATE, "shrink", "w"
+    SHRINK_B = "shrink_b", Phase.UPDATE, "shrink", "b"
+    NESTEROV_W = "nesterov_w", Phase.UPDATE, "nesterov", "w"
+    NESTEROV_B = "nesterov_b", Phase.UPDATE, "nesterov", "b"
+    M_W = "m_w", Phase.UPDATE, "m", "w"
+    M_B = "m_b", Phase.UPDATE, "m", "b"
+    V_W = "v_w", Phase.UPDATE, "v", "w"
+    V_B = "v_b", Phase.UPDATE, "v", "b"
+    M_HAT_W = "m_hat_w", Phase.UPDATE, "m_hat", "w"
+    M_HAT_B = "m_hat_b", Phase.UPDATE, "m_hat", "b"
+    V_HAT_W = "v_hat_w", Phase.UPDATE, "v_hat", "w"
+    V_HAT_B = "v_hat_b", Phase.UPDATE, "v_hat", "b"
+
+
+def stage_kind(stage: str, target: str) -> Kind:
+    """The kind of an optimizer's stage step for a weight ("w") or a bias ("b")."""
+    return Kind(f"{stage}_{target}")
+
+
+def update_kinds(network: Network, target: str) -> tuple[Kind, ...]:
+    """The update steps of one parameter, in order: the optimizer's stages, then p⁺."""
+    stages = network.opt.stages(network.opt_settings)
+    final = Kind.UPDATE_W if target == "w" else Kind.UPDATE_B
+    return (*(stage_kind(stage, target) for stage in stages), final)
 
 
 GRADIENT_KINDS = (Kind.GRAD_W, Kind.GRAD_B, Kind.GRAD_B_SHARED)
-PARAM_KINDS = frozenset({Kind.DNET_DW, *GRADIENT_KINDS, Kind.UPDATE_W, Kind.UPDATE_B})
+UPDATE_KINDS = frozenset(kind for kind in Kind if kind.phase is Phase.UPDATE)
+PARAM_KINDS = frozenset({Kind.DNET_DW, *GRADIENT_KINDS, *UPDATE_KINDS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,73 +527,103 @@ class StepMaker:
         )
 
     # -- update -----------------------------------------------------------------------------
-    def _update(
-        self,
-        index: int,
-        sample: int,
-        kind: Kind,
-        name: str,
-        old: float,
-        grad: float,
-        new: float,
-        concerns: tuple[str, ...],
-    ) -> Step:
+    def _update_of(self, r: SampleRecord | None):
+        """The optimizer step an update belongs to: the sample's, or the epoch's batch one."""
+        if r is None:
+            return self.epoch.batch_update
+        if r.update is None:
+            raise ValueError("a batch epoch has no per-sample update")
+        return r.update
+
+    def _quantities(self, update, name: str, get) -> dict[str, Var]:
+        """Everything an optimizer's formulas for parameter `name` may name, with its value
+        (`get(params)` picks the parameter's number out of a Params)."""
+        network = self.net
+        opt = network.opt
         g_sym = self.grad_sym(name)
+        if network.update == "batch_sum":
+            g_sym = prefixed("Σ ", r"\sum ", g_sym)
+        elif network.update == "batch_mean":
+            g_sym = prefixed("mean ", r"\operatorname{mean} ", g_sym)
+        grad = Var(g_sym, get(update.grads))
+        q = {
+            "p": Var(ident(name), get(update.before)),
+            "grad": grad,
+            "η": Var(ETA, self.eta),
+            "t": Var(Sym("t", "t"), float(update.t)),
+        }
+        for k, slot in enumerate(opt.slots):
+            sym = quantity(slot, name)
+            q[slot] = Var(sym, get(update.moments_before[k]))
+            q[slot + "+"] = Var(sym, get(update.moments_after[k]))
+        for stage, values in update.stages.items():
+            if stage not in opt.slots:  # (a slot's stage is its value after: `m+`)
+                q[stage] = Var(opt.stage_sym(stage, name), get(values))
+        q["g"] = q.get("decay", grad)
+        return q
+
+    def _param_getter(self, li: int, j: int, i: int | None):
+        if i is None:
+            return lambda params: float(params.biases[li][j])
+        return lambda params: float(params.weights[li][j, i])
+
+    def _update_note(self) -> str:
         if self.net.update == "batch_sum":
-            g_shown = prefixed("Σ ", r"\sum ", g_sym)
-            note = "batch_sum: the gradients of every sample, summed"
-        elif self.net.update == "batch_mean":
-            g_shown = prefixed("mean ", r"\operatorname{mean} ", g_sym)
-            note = "batch_mean: the gradients of every sample, averaged"
-        else:
-            g_shown, note = g_sym, ""
-        parameter = Var(ident(name), old)
+            return "batch_sum: the gradients of every sample, summed"
+        if self.net.update == "batch_mean":
+            return "batch_mean: the gradients of every sample, averaged"
+        return ""
+
+    def stage_step(
+        self, index: int, r: SampleRecord | None, li: int, j: int, i: int | None, kind: Kind
+    ) -> Step:
+        """One of an optimizer's stages for a parameter (Adam's m_w5, v_w5, m̂_w5, v̂_w5)."""
+        update = self._update_of(r)
+        name = self.weight(li, j, i) if i is not None else self.net.layers[li].bias_names[j]
+        q = self._quantities(update, name, self._param_getter(li, j, i))
+        opt = self.net.opt
+        assert kind.stage is not None
+        expr = opt.stage_formula(kind.stage, self.net.opt_settings, q)
         return Step(
             index=index,
-            sample=sample,
+            sample=-1 if r is None else r.index,
+            kind=kind,
+            sym=opt.stage_sym(kind.stage, name),
+            expr=expr,
+            value=q[kind.stage + "+" if kind.stage in opt.slots else kind.stage].value,
+            uses=tuple(dict.fromkeys(leaf.sym.text for leaf in expr.leaves())),
+            concerns=(name,),
+            param=name,
+        )
+
+    def _update(self, index: int, r: SampleRecord | None, kind: Kind, name: str, get) -> Step:
+        update = self._update_of(r)
+        q = self._quantities(update, name, get)
+        net = self.net
+        expr = net.opt.update_formula(net.opt_settings, q)
+        plain = net.optimizer == "sgd" and "decay" not in update.stages
+        uses = (
+            (name, "η", self.grad_symbol(name))
+            if plain
+            else tuple(dict.fromkeys(leaf.sym.text for leaf in expr.leaves()))
+        )
+        return Step(
+            index=index,
+            sample=-1 if r is None else r.index,
             kind=kind,
             sym=plus(ident(name)),
-            expr=Diff(parameter, Prod((Var(ETA, self.eta), Var(g_shown, grad)), "·", " × ")),
-            value=new,
-            uses=(name, "η", g_sym.text),
-            concerns=concerns,
+            expr=expr,
+            value=get(update.after),
+            uses=uses,
+            concerns=(name,),
             param=name,
-            note=note,
+            note=self._update_note(),
         )
-
-    def _update_source(self, r: SampleRecord | None) -> tuple:
-        """(params before, gradients used, params after) of an update."""
-        if r is None:  # the epoch's batch update
-            e = self.epoch
-            return e.params_before, e.batch_grads, e.params_after
-        if r.params_after is None:
-            raise ValueError("a batch epoch has no per-sample update")
-        return r.params, r.grads, r.params_after
 
     def update_w_step(self, index: int, r: SampleRecord | None, li: int, j: int, i: int) -> Step:
-        before, grads, after = self._update_source(r)
-        w = self.weight(li, j, i)
-        return self._update(
-            index,
-            -1 if r is None else r.index,
-            Kind.UPDATE_W,
-            w,
-            float(before.weights[li][j, i]),
-            float(grads.weights[li][j, i]),
-            float(after.weights[li][j, i]),
-            (w,),
-        )
+        name = self.weight(li, j, i)
+        return self._update(index, r, Kind.UPDATE_W, name, self._param_getter(li, j, i))
 
     def update_b_step(self, index: int, r: SampleRecord | None, li: int, j: int) -> Step:
-        before, grads, after = self._update_source(r)
-        b = self.net.layers[li].bias_names[j]
-        return self._update(
-            index,
-            -1 if r is None else r.index,
-            Kind.UPDATE_B,
-            b,
-            float(before.biases[li][j]),
-            float(grads.biases[li][j]),
-            float(after.biases[li][j]),
-            (b,),
-        )
+        name = self.net.layers[li].bias_names[j]
+        return self._update(index, r, Kind.UPDATE_B, name, self._param_getter(li, j, None))

@@ -25,7 +25,7 @@ from functools import cached_property
 
 from bptui.engine.network import Network
 from bptui.engine.passes import EpochResult, SampleRecord
-from bptui.engine.steps import PARAM_KINDS, Kind, Phase, Step, StepMaker
+from bptui.engine.steps import PARAM_KINDS, Kind, Phase, Step, StepMaker, update_kinds
 
 Slot = tuple[tuple[Kind, ...], int]  # (kinds made per repetition, repetitions per unit)
 
@@ -109,13 +109,15 @@ def epoch_layout(net: Network, samples: int | None = None) -> list[Block]:
     eager = net.hidden_gradients == "after_output_update"
     trained = net.train_biases
 
+    weight_steps, bias_steps = update_kinds(net, "w"), update_kinds(net, "b")
+
     def update(sample: int, layers: list[int], weights: bool, biases: bool) -> None:
         for li in layers:
             layer = net.layers[li]
             if weights:
-                add(sample, li, layer.n_out, ((Kind.UPDATE_W,), layer.n_in))
+                add(sample, li, layer.n_out, (weight_steps, layer.n_in))
             if biases and trained:
-                add(sample, li, layer.n_bias, ((Kind.UPDATE_B,), 1))
+                add(sample, li, layer.n_bias, (bias_steps, 1))
 
     for s in range(net.n_samples if samples is None else samples):
         for li, layer in enumerate(net.layers):
@@ -376,3 +378,13 @@ _MAKERS = {
     Kind.UPDATE_W: _maker("update_w_step", "layer", "unit", "rep"),
     Kind.UPDATE_B: _maker("update_b_step", "layer", "unit"),
 }
+
+
+def _stage_maker(kind: Kind):
+    def make(maker: StepMaker, index: int, r, li: int, unit: int, rep: int) -> Step:
+        return maker.stage_step(index, r, li, unit, rep if kind.target == "w" else None, kind)
+
+    return make
+
+
+_MAKERS.update({kind: _stage_maker(kind) for kind in Kind if kind.stage is not None})

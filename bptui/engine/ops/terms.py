@@ -364,6 +364,39 @@ class Cond(Term):
 
 
 @dataclass(frozen=True)
+class Power(Term):
+    """a^b with a short exponent (β1^t)."""
+
+    a: Term
+    b: Term
+
+    def render(self, style: Style, leading: bool) -> str:
+        base = _wrapped(self.a, style, self.a.compound or isinstance(self.a, Prod | Quot | Neg))
+        exponent = self.b.render(style, True)
+        return f"{base}^{{{exponent}}}" if style.tex else f"{base}^{exponent}"
+
+    def children(self) -> tuple[Term, ...]:
+        return (self.a, self.b)
+
+
+@dataclass(frozen=True)
+class Root(Term):
+    """√a."""
+
+    a: Term
+
+    def render(self, style: Style, leading: bool) -> str:
+        if style.tex:
+            return rf"\sqrt{{{self.a.render(style, True)}}}"
+        simple = isinstance(self.a, Var | Const)
+        inner = self.a.render(style, True)
+        return f"√{inner}" if simple else f"√({inner})"
+
+    def children(self) -> tuple[Term, ...]:
+        return (self.a,)
+
+
+@dataclass(frozen=True)
 class Group(Term):
     """Explicit parentheses: `× (−out_o2·out_o1)`."""
 

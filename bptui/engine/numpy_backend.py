@@ -1,0 +1,193 @@
+"""The numpy backend of `train`: whole-layer arrays, for nets too big for generated code.
+
+The batch modes push all samples through each layer at once (one matrix product per layer and
+direction per epoch); `online` loops over the samples. The maths is the operation objects'
+(`bptui.engine.ops`): an activation's `forward` and `derivative`, a loss's `terms` and
+`derivative`, an optimizer's `step`. Runs under the caller's `np.errstate(all="ignore")`.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+import numpy as np
+
+from bptui.engine.network import Network, Params
+from bptui.engine.updates import Moments
+
+
+class NumpyRunner:
+    """Runs epochs from its current parameters (and optimizer state)."""
+
+    def __init__(self, network: Network, params: Params, moments: Moments, t: int) -> None:
+        self.network = network
+        self.weights = [np.array(w, dtype=np.float64) for w in params.weights]
+        self.biases = [np.array(b, dtype=np.float64) for b in params.biases]
+        self.layers = network.layers
+        self.inputs = np.ascontiguousarray(network.inputs, dtype=np.float64)
+        self.targets = np.ascontiguousarray(network.targets, dtype=np.float64)
+        self.rows = [self.inputs[s] for s in range(network.n_samples)]
+        self.target_rows = [self.targets[s] for s in range(network.n_samples)]
+        self.lr = float(network.learning_rate)
+        self.loss = network.loss_op
+        self.fused = network.fused_output is not None
+        self.train_biases = network.train_biases
+        self.trained = [*self.weights, *(self.biases if network.train_biases else [])]
+        self.opt = network.opt
+        self.settings = network.opt_settings
+        self.plain_sgd = network.optimizer == "sgd" and not self.opt.decays(self.settings)
+        slots = self.opt.slots
+        # the optimizer's state, per layer and slot: (weights, biases)
+        self.state_w = [{s: np.array(m.weights[li]) for s, m in zip(slots, moments, strict=True)}
+                        for li in range(len(self.weights))]  # fmt: skip
+        self.state_b = [{s: np.array(m.biases[li]) for s, m in zip(slots, moments, strict=True)}
+                        for li in range(len(self.weights))]  # fmt: skip
+        self.t = t
+
+    def params(self) -> Params:
+        return Params.of(self.weights, self.biases)
+
+    def moments(self) -> Moments:
+        n = len(self.weights)
+        return tuple(
+            Params.of([self.state_w[li][slot] for li in range(n)],
+                      [self.state_b[li][slot] for li in range(n)])
+            for slot in self.opt.slots
+        )  # fmt: skip
+
+    # -- pieces ------------------------------------------------------------------------------
+    def forward(self, a: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Nets and outs of every layer for a sample (1-D) or all samples (rows)."""
+        nets, outs = [], []
+        for w, b, layer in zip(self.weights, self.biases, self.layers, strict=True):
+            net = a @ w.T
+            if b.size:
+                net += b
+            a = layer.op.forward(net, layer.p)
+            nets.append(net)
+            outs.append(a)
+        return nets, outs
+
+    def total_loss(self, net: np.ndarray, out: np.ndarray) -> float:
+        """The loss summed over all samples (2-D nets and outs), as `passes.total_loss`."""
+        return float(np.sum(np.sum(self.loss.terms(net, out, self.targets), axis=-1)))
+
+    def output_delta(self, net: np.ndarray, out: np.ndarray, t: np.ndarray) -> np.ndarray:
+        if self.fused:
+            return out - t
+        g = self.loss.derivative(out, t)
+        layer = self.layers[-1]
+        if not layer.op.elementwise:
+            dot = np.sum(g * out, axis=-1, keepdims=True)
+            return out * (g - dot)
+        return g * layer.op.derivative(net, out, layer.p)
+
+    def hidden_delta(self, g: np.ndarray, li: int, net: np.ndarray, out: np.ndarray):
+        layer = self.layers[li]
+        return g * layer.op.derivative(net, out, layer.p)
+
+    def nonfinite(self, loss: float) -> bool:
+        total = loss + sum(float(np.sum(p)) for p in self.trained)
+        if math.isfinite(total):
+            return False
+        return not (math.isfinite(loss) and all(bool(np.all(np.isfinite(p))) for p in self.trained))
+
+    def step(self, li: int, grad_w: np.ndarray, grad_b) -> None:
+        """Layer li's update from its gradients (an optimizer step counted by the caller)."""
+        if self.plain_sgd:
+            self.weights[li] -= self.lr * grad_w
+            if grad_b is not None:
+                self.biases[li] -= self.lr * grad_b
+            return
+        self.weights[li], self.state_w[li], _ = self.opt.step(
+            self.settings, self.lr, self.t, self.weights[li], grad_w, self.state_w[li]
+        )
+        if grad_b is not None:
+            gradient = np.asarray(grad_b, dtype=np.float64).reshape(self.biases[li].shape)
+            self.biases[li], self.state_b[li], _ = self.opt.step(
+                self.settings, self.lr, self.t, self.biases[li], gradient, self.state_b[li]
+            )
+
+    # -- epochs ------------------------------------------------------------------------------
+    def run(self, epochs: int, losses: array) -> tuple[int, bool]:
+        if self.network.update == "online":
+            return self.run_online(epochs, losses)
+        return self.run_batch(epochs, losses)
+
+    def run_batch(self, epochs: int, losses: array) -> tuple[int, bool]:
+        """Each epoch's forward pass gives the loss after the epoch before."""
+        x = self.inputs
+        n_layers = len(self.weights)
+        mean = self.network.update == "batch_mean"
+        count = x.shape[0]
+        for epoch in range(epochs):
+            nets, outs = self.forward(x)
+            loss = self.total_loss(nets[-1], outs[-1])
+            if epoch:  # the loss after the epoch before, which the chunk has not tested yet
+                losses.append(loss)
+                if self.nonfinite(loss):
+                    return epoch, True
+            delta = self.output_delta(nets[-1], outs[-1], self.targets)
+            self.t += 1
+            for layer in range(n_layers - 1, -1, -1):
+                below = x if layer == 0 else outs[layer - 1]
+                grad_w = delta.T @ below
+                grad_b = (
+                    _bias_gradient(self.biases[layer], delta)
+                    if self.train_biases and self.biases[layer].size
+                    else None
+                )
+                if layer > 0:
+                    g = delta @ self.weights[layer]
+                    delta = self.hidden_delta(g, layer - 1, nets[layer - 1], below)
+                if mean:
+                    grad_w /= count
+                    if grad_b is not None:
+                        grad_b = grad_b / count
+                self.step(layer, grad_w, grad_b)
+        nets, outs = self.forward(x)
+        loss = self.total_loss(nets[-1], outs[-1])
+        if epochs:
+            losses.append(loss)
+        return epochs, bool(epochs) and self.nonfinite(loss)
+
+    def run_online(self, epochs: int, losses: array) -> tuple[int, bool]:
+        n_layers = len(self.weights)
+        eager = self.network.hidden_gradients == "after_output_update"
+        weights = self.weights
+        deltas: list[np.ndarray] = [np.zeros(0)] * n_layers
+        for epoch in range(epochs):
+            for x, t in zip(self.rows, self.target_rows, strict=True):
+                nets, outs = self.forward(x)
+                delta = self.output_delta(nets[-1], outs[-1], t)
+                self.t += 1
+                for layer in range(n_layers - 1, -1, -1):
+                    if layer < n_layers - 1:
+                        g = delta @ weights[layer + 1]  # already updated when eager
+                        delta = self.hidden_delta(g, layer, nets[layer], outs[layer])
+                    deltas[layer] = delta
+                    if eager:
+                        self.update_one(layer, delta, x if layer == 0 else outs[layer - 1])
+                if not eager:
+                    for layer in range(n_layers):
+                        self.update_one(layer, deltas[layer], x if layer == 0 else outs[layer - 1])
+            nets, outs = self.forward(self.inputs)
+            loss = self.total_loss(nets[-1], outs[-1])
+            losses.append(loss)
+            if self.nonfinite(loss):
+                return epoch + 1, True
+        return epochs, False
+
+    def update_one(self, layer: int, delta: np.ndarray, below: np.ndarray) -> None:
+        bias = self.biases[layer]
+        grad_b = _bias_gradient(bias, delta) if self.train_biases and bias.size else None
+        self.step(layer, np.outer(delta, below), grad_b)
+
+
+def _bias_gradient(bias: np.ndarray, delta: np.ndarray) -> np.ndarray | float:
+    """∂E/∂b of a layer's biases: δ (per neuron), or the sum of all δ (shared), summed over
+    the samples when `delta` has one row per sample."""
+    if bias.size == 1 and delta.shape[-1] != 1:
+        return float(np.sum(delta))
+    return np.sum(delta, axis=0) if delta.ndim == 2 else delta
