@@ -1,11 +1,17 @@
-"""The text of an app's screen, for assertions (read back from its SVG screenshot)."""
+"""The text of an app's screen, for assertions (read back from its SVG screenshot), and the
+positions of steps by their symbols."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
 from textual.app import App
+
+from bptui.engine.loader import load_network
+from bptui.engine.passes import compute_epoch
+from bptui.engine.trace import EpochTrace
 
 _TEXT = re.compile(
     r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
@@ -42,3 +48,28 @@ def find(text: str, needle: str) -> tuple[int, int]:
         if column >= 0:
             return column, row
     raise AssertionError(f"{needle!r} is not on the screen:\n{text}")
+
+
+@functools.cache
+def steps(net: str = "mazur") -> tuple[tuple[str, str], ...]:
+    """(symbol, phase) of every step of `net`'s first epoch, in order, from the engine's own
+    trace: the tests derive the positions they go to from these, never type them in."""
+    network = load_network(net)
+    trace = EpochTrace(compute_epoch(network, network.params))
+    return tuple((step.symbol, step.phase) for step in trace)
+
+
+def index_of(symbol: str, net: str = "mazur") -> int:
+    """The index within an epoch of the first step computing `symbol`: also the number of
+    `n` presses that reach it from the first step."""
+    return [s for s, _ in steps(net)].index(symbol)
+
+
+def phase_start(phase: str, net: str = "mazur") -> int:
+    """The index of the first step of `phase` in an epoch."""
+    return [p for _, p in steps(net)].index(phase)
+
+
+def last_index(net: str = "mazur") -> int:
+    """The index of an epoch's last step."""
+    return len(steps(net)) - 1
