@@ -1,8 +1,8 @@
 """Every number of Mazur's worked example, from the engine, to 9 decimals.
 
 The expected values are those of the post, recomputed independently in float64 (the
-project's reference table, tests/reference.py). Values below 0.001 are compared to 9 significant digits, and the one row the post rounded by
-hand (∂E_o2/∂out_h1) to 8 decimals.
+project's reference table, tests/reference.py). Values below 0.001 are compared to 9
+significant digits, and the one row the post rounded by hand (∂E_o2/∂out_h1) to 8 decimals.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tests.reference import (
     POST_PRINTED,
     ROUNDED_BY_HAND,
 )
+
 
 def agree(actual: float, expected: float) -> bool:
     """Equal to the digits `expected` is written with, but never beyond 9 decimals (9
