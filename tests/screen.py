@@ -51,23 +51,24 @@ def find(text: str, needle: str) -> tuple[int, int]:
 
 
 @functools.cache
-def steps(net: str = "mazur") -> tuple[tuple[str, str], ...]:
-    """(symbol, phase) of every step of `net`'s first epoch, in order, from the engine's own
-    trace: the tests derive the positions they go to from these, never type them in."""
+def steps(net: str = "mazur") -> tuple[tuple[str, str, int], ...]:
+    """(symbol, phase, sample) of every step of `net`'s first epoch, in order (sample -1: a
+    batch update), from the engine's own trace: the tests derive the positions they go to
+    from these, never type them in."""
     network = load_network(net)
     trace = EpochTrace(compute_epoch(network, network.params))
-    return tuple((step.symbol, step.phase) for step in trace)
+    return tuple((step.symbol, step.phase, step.sample) for step in trace)
 
 
-def index_of(symbol: str, net: str = "mazur") -> int:
-    """The index within an epoch of the first step computing `symbol`: also the number of
-    `n` presses that reach it from the first step."""
-    return [s for s, _ in steps(net)].index(symbol)
+def index_of(symbol: str, net: str = "mazur", sample: int = 0) -> int:
+    """The index within an epoch of the step computing `symbol` in `sample`: also the number
+    of `n` presses that reach it from the first step."""
+    return [(sym, k) for sym, _, k in steps(net)].index((symbol, sample))
 
 
 def phase_start(phase: str, net: str = "mazur") -> int:
     """The index of the first step of `phase` in an epoch."""
-    return [p for _, p in steps(net)].index(phase)
+    return [p for _, p, _ in steps(net)].index(phase)
 
 
 def last_index(net: str = "mazur") -> int:
