@@ -9,6 +9,7 @@ whatever precision the reader wants.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bptui.engine import functions as fn
 from bptui.engine.network import Network
@@ -280,6 +281,8 @@ class StepMaker:
         o, net = f"out_{x}", f"net_{x}"
         activation = self.net.layers[li].activation
         out_value, net_value = float(r.outs[li][j]), float(r.nets[li][j])
+        args: tuple[float, ...]
+        uses: tuple[str, ...]
         if activation in ("sigmoid", "softmax"):
             formula, template, args, uses = f"{o}(1 − {o})", "{0}(1 − {0})", (out_value,), (o,)
         elif activation == "tanh":
@@ -429,7 +432,7 @@ class StepMaker:
         xi = float(r.layer_input(li)[i])
         delta = self.delta_symbol(li, j)
         value = float(r.grad_w[li][j, i])
-        alt = dict(
+        alt: dict[str, Any] = dict(
             alt_formula=f"{delta} × {source}",
             alt_template="{0} × {1}",
             alt_args=(float(r.deltas[li][j]), xi),

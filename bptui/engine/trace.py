@@ -21,6 +21,7 @@ import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 from bptui.engine.passes import EpochResult, SampleRecord
 from bptui.engine.steps import KIND_PHASE, Step, StepMaker
@@ -209,7 +210,8 @@ class EpochTrace(Sequence[Step]):
 
     def _make(self, kind: str, index: int, sample: int, li: int, unit: int, rep: int) -> Step:
         m = self.maker
-        r = self.record(sample)
+        # None only for a batch update's steps, whose makers take None
+        r = cast(SampleRecord, self.record(sample))
         if kind == "net":
             return m.net_step(index, r, li, unit)
         if kind == "out":
