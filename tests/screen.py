@@ -8,6 +8,8 @@ import html
 import re
 
 from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 from bptui.engine.loader import load_network
 from bptui.engine.passes import compute_epoch
@@ -39,6 +41,13 @@ def svg_text(svg: str) -> str:
 
 def screen_text(app: App) -> str:
     return svg_text(app.export_screenshot())
+
+
+async def answer(pilot: Pilot, text: str) -> None:
+    """Answer the question on the screen with `text` and enter. The text goes into the input
+    at once: typing a long path key by key takes seconds of the pilot's waiting."""
+    pilot.app.screen.query_one(Input).value = text
+    await pilot.press("enter")
 
 
 def find(text: str, needle: str) -> tuple[int, int]:

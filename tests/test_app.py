@@ -10,7 +10,7 @@ from bptui.app.widgets.chain_panel import ChainPanel
 from bptui.app.widgets.param_table import ParamTable
 from bptui.engine.loader import load_network
 from tests.reference import AFTER_TRAINING, MAZUR, show, shown
-from tests.screen import find, index_of, last_index, phase_start, screen_text, steps
+from tests.screen import answer, find, index_of, last_index, phase_start, screen_text, steps
 
 SIZE = (120, 40)
 
@@ -238,7 +238,7 @@ async def test_a_bad_file_opened_from_the_app_keeps_the_current_network(tmp_path
         await pilot.press("n")
         await screen.run_action("open_network")
         await pilot.pause()
-        await pilot.press(*str(bad), "enter")
+        await answer(pilot, str(bad))
         await pilot.pause()
         assert app.screen is screen and screen.position == (1, 1)
         assert screen.history.network.name == "Mazur 2-2-2"

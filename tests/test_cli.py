@@ -1,4 +1,6 @@
-"""The commands without a screen, run as a user runs them: in a subprocess."""
+"""The commands without a screen. What they print is read from `bptui.cli.main` run in this
+process (what `python -m bptui` calls); exit statuses and stderr, and what a fresh interpreter
+imports, from real `python -m bptui` processes, as a user runs them."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bptui.cli import main
 from bptui.engine.loader import load_network
 from bptui.engine.passes import compute_epoch
 from bptui.engine.trace import EpochTrace
@@ -24,13 +27,25 @@ def bptui(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]):
+    """`bptui ARGS` through `bptui.cli.main` in this process: its status, stdout and stderr."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["bptui", *args], code, out, err)
+
+    return run
+
+
 def mazur_trace() -> EpochTrace:
     network = load_network("mazur")
     return EpochTrace(compute_epoch(network, network.params))
 
 
-def test_trace_json_holds_every_number_at_full_precision() -> None:
-    result = bptui("trace", "--format", "json")
+def test_trace_json_holds_every_number_at_full_precision(run) -> None:
+    result = run("trace", "--format", "json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["network"] == "Mazur 2-2-2"
@@ -64,15 +79,15 @@ def test_trace_json_holds_every_number_at_full_precision() -> None:
     assert abs(epoch["loss_after"] - AFTER_TRAINING["mazur"].first_loss) < 1e-12
 
 
-def test_trace_json_batch_mode_keeps_the_update_on_the_epoch() -> None:
-    document = json.loads(bptui("trace", "tanh-2332", "--format", "json").stdout)
+def test_trace_json_batch_mode_keeps_the_update_on_the_epoch(run) -> None:
+    document = json.loads(run("trace", "tanh-2332", "--format", "json").stdout)
     (epoch,) = document["epochs"]
     assert epoch["steps"] and all(step["phase"] == "update" for step in epoch["steps"])
     assert all(step["phase"] != "update" for s in epoch["samples"] for step in s["steps"])
 
 
-def test_trace_text_reads_like_the_post() -> None:
-    result = bptui("trace")
+def test_trace_text_reads_like_the_post(run) -> None:
+    result = run("trace")
     assert result.returncode == 0
     text = result.stdout
     s = show
@@ -92,13 +107,13 @@ def test_trace_text_reads_like_the_post() -> None:
         assert line in text, line
 
 
-def test_trace_precision_changes_the_decimals() -> None:
-    text = bptui("trace", "--precision", "4").stdout
+def test_trace_precision_changes_the_decimals(run) -> None:
+    text = run("trace", "--precision", "4").stdout
     assert f"out_h1 = 1/(1 + e^(−net_h1)) = 1/(1 + e^(−0.3775)) = {show('out_h1', 4)}" in text
 
 
-def test_trace_markdown_writes_latex() -> None:
-    result = bptui("trace", "--format", "markdown")
+def test_trace_markdown_writes_latex(run) -> None:
+    result = run("trace", "--format", "markdown")
     assert result.returncode == 0
     text = result.stdout
     assert text.startswith("# Backpropagation, step by step: Mazur 2-2-2")
@@ -107,9 +122,9 @@ def test_trace_markdown_writes_latex() -> None:
     assert f"| $w_{{5}}$ | h1 → o1 | 0.400000000 | {show('∂E_total/∂w5')} |" in text
 
 
-def test_train_and_trace_agree() -> None:
-    trained = json.loads(bptui("train", "xor", "--epochs", "3", "--format", "json").stdout)
-    traced = json.loads(bptui("trace", "xor", "--epochs", "3", "--format", "json").stdout)
+def test_train_and_trace_agree(run) -> None:
+    trained = json.loads(run("train", "xor", "--epochs", "3", "--format", "json").stdout)
+    traced = json.loads(run("trace", "xor", "--epochs", "3", "--format", "json").stdout)
     assert trained["epochs"] == 3
     assert abs(trained["loss"] - traced["epochs"][-1]["loss_after"]) <= 1e-12 * trained["loss"]
     for a, b in zip(trained["layers"], traced["epochs"][-1]["layers_after"], strict=True):
@@ -118,10 +133,10 @@ def test_train_and_trace_agree() -> None:
                 assert abs(x - y) <= 1e-12 * max(1.0, abs(y))
 
 
-def test_train_json_reports_the_posts_run() -> None:
+def test_train_json_reports_the_posts_run(run) -> None:
     expected = AFTER_TRAINING["mazur"]
     before = time.perf_counter()
-    document = json.loads(bptui("train", "--format", "json").stdout)
+    document = json.loads(run("train", "--format", "json").stdout)
     elapsed = time.perf_counter() - before
     assert document["epochs"] == 10_000
     assert abs(document["loss"] - expected.loss) < 0.5e-13
@@ -131,9 +146,9 @@ def test_train_json_reports_the_posts_run() -> None:
     assert 0 < document["train_seconds"] < elapsed
 
 
-def test_check_passes_presets_and_fails_at_a_relu_kink(tmp_path: Path) -> None:
-    assert bptui("check").returncode == 0
-    result = bptui("check", "mazur-2015")
+def test_check_passes_presets_and_fails_at_a_relu_kink(tmp_path: Path, run) -> None:
+    assert run("check").returncode == 0
+    result = run("check", "mazur-2015")
     assert result.returncode == 0 and "after_output_update" in result.stdout
     kink = tmp_path / "kink.toml"
     kink.write_text(
@@ -141,16 +156,16 @@ def test_check_passes_presets_and_fails_at_a_relu_kink(tmp_path: Path) -> None:
         '[[layers]]\nactivation = "linear"\nweights = [[1.0]]\n'
         "[[samples]]\ninputs = [1.0]\ntargets = [1.0]\n"
     )
-    result = bptui("check", str(kink))
+    result = run("check", str(kink))
     assert result.returncode == 1
     assert "MISMATCH" in result.stdout
 
 
-def test_presets_list_and_print() -> None:
-    listing = bptui("presets").stdout.splitlines()
+def test_presets_list_and_print(run) -> None:
+    listing = run("presets").stdout.splitlines()
     assert listing[0].startswith("mazur ")
     assert {line.split()[0] for line in listing} >= {"mazur", "mazur-2015", "xor"}
-    assert 'name = "Mazur 2-2-2"' in bptui("presets", "mazur").stdout
+    assert 'name = "Mazur 2-2-2"' in run("presets", "mazur").stdout
 
 
 BAD_NET = (
