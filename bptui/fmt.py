@@ -168,7 +168,7 @@ def tree_lines(
         continuation = child_lead + ("│ " if n.children else "  ") + "  "
         lines.append(TreeLine(lead + branch, head, tail, reached, n, continuation))
         children = list(n.children)
-        shown: list[Node | None] = children
+        shown: list[Node | None] = list(children)
         if len(children) > max_children:
             half = max_children // 2
             shown = [*children[:half], None, *children[-half:]]

@@ -1,13 +1,30 @@
-"""Test settings shared by every test: a clean environment for the app."""
+"""Test settings shared by every test: a clean environment for the app, deterministic
+hypothesis runs, and the seeds of the random tests in the report's header."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from hypothesis import settings
 
 for variable in ("NO_COLOR", "TEXTUAL_THEME", "FORCE_COLOR"):
     os.environ.pop(variable, None)
+
+# Every property test draws the same examples on every machine and every run: derandomized
+# (unless a test gives its own @seed), and no example database to replay a past run's finds
+# (a failure prints the example and how to reproduce it instead).
+settings.register_profile("bptui", derandomize=True, database=None, print_blob=True)
+settings.load_profile("bptui")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from tests.seeds import FUZZ_SEED, WALK_SEED
+
+    return [
+        f"bptui seeds: BPTUI_FUZZ_SEED={FUZZ_SEED} BPTUI_WALK_SEED={WALK_SEED} "
+        "(set them to replay another run)"
+    ]
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from bptui.app.debugger import DebuggerScreen
 from bptui.app.widgets.chain_panel import ChainPanel
 from bptui.app.widgets.param_table import ParamTable
 from bptui.engine.loader import load_network
-from tests.screen import find, screen_text
+from tests.reference import AFTER_TRAINING, MAZUR, show, shown
+from tests.screen import answer, find, index_of, last_index, phase_start, screen_text, steps
 
 SIZE = (120, 40)
 
@@ -26,10 +27,11 @@ async def test_stepping_forward_and_back_is_exact() -> None:
         screen = debugger(app)
         assert screen.position == (1, 0)
         first = screen_text(app)
-        await pilot.press(*["n"] * 10)
-        assert screen.position == (1, 10)
-        assert "= 0.274811083 + 0.023560026" in screen_text(app)
-        await pilot.press(*["p"] * 10)
+        e_total = index_of("E_total")
+        await pilot.press(*["n"] * e_total)
+        assert screen.position == (1, e_total)
+        assert f"= {show('E_o1')} + {show('E_o2')}" in screen_text(app)
+        await pilot.press(*["p"] * e_total)
         assert screen.position == (1, 0)
         assert screen_text(app) == first
 
@@ -40,13 +42,13 @@ async def test_stepping_back_across_an_epoch_shows_the_last_step_of_the_one_befo
         screen = debugger(app)
         await pilot.press("end")
         last = screen_text(app)
-        assert screen.position == (1, 50)
+        assert screen.position == (1, last_index())
         await pilot.press("n")
         assert screen.position == (2, 0)
         assert "epoch 2" in screen_text(app)
-        assert "last epoch 0.291027774" in screen_text(app)
+        assert f"last epoch {shown(AFTER_TRAINING['mazur'].first_loss)}" in screen_text(app)
         await pilot.press("p")
-        assert screen.position == (1, 50)
+        assert screen.position == (1, last_index())
         assert screen_text(app) == last
 
 
@@ -55,15 +57,15 @@ async def test_phase_keys_jump_between_phases() -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = debugger(app)
         await pilot.press("right_square_bracket")
-        assert screen.frame.phase == "error" and screen.index == 8
+        assert screen.frame.phase == "error" and screen.index == phase_start("error")
         await pilot.press("right_square_bracket", "right_square_bracket")
-        assert screen.frame.phase == "update" and screen.index == 43
+        assert screen.frame.phase == "update" and screen.index == phase_start("update")
         await pilot.press("left_square_bracket")
-        assert screen.frame.phase == "backward" and screen.index == 11
+        assert screen.frame.phase == "backward" and screen.index == phase_start("backward")
         await pilot.press("1")
         assert screen.index == 0
         await pilot.press("3")
-        assert screen.index == 11
+        assert screen.index == phase_start("backward")
 
 
 @pytest.mark.parametrize("focus", ["table", "none"])
@@ -122,15 +124,15 @@ async def test_go_to_takes_epochs_steps_and_symbols() -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = debugger(app)
         assert screen.parse_goto("3") == (3, 0)
-        assert screen.parse_goto("2:17") == (2, 16)
-        assert screen.parse_goto("dE_total/dw5") == (1, 15)
-        assert screen.parse_goto("3 ∂E_total/∂w1") == (3, 31)
-        assert screen.parse_goto("delta_o1") == (1, 13)
-        assert screen.parse_goto("w5+") == (1, 47)
+        assert screen.parse_goto("2:17") == (2, 16)  # steps are counted from 1 on the screen
+        assert screen.parse_goto("dE_total/dw5") == (1, index_of("∂E_total/∂w5"))
+        assert screen.parse_goto("3 ∂E_total/∂w1") == (3, index_of("∂E_total/∂w1"))
+        assert screen.parse_goto("delta_o1") == (1, index_of("δ_o1"))
+        assert screen.parse_goto("w5+") == (1, index_of("w5⁺"))
         assert screen.parse_goto("nonsense") is None
         await pilot.press("g")
         await pilot.press(*"2 delta_h1", "enter")
-        assert screen.position == (2, 29)
+        assert screen.position == (2, index_of("δ_h1"))
 
 
 async def test_a_run_ends_on_the_last_step_and_reports_the_posts_numbers() -> None:
@@ -141,10 +143,11 @@ async def test_a_run_ends_on_the_last_step_and_reports_the_posts_numbers() -> No
         await pilot.press("enter")  # the default, 10,000
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert screen.position == (10_000, 50)
+        assert screen.position == (10_000, last_index())
+        expected = AFTER_TRAINING["mazur"]
         text = screen_text(app)
-        assert "after epoch 10,000: loss 3.51018778e-05" in text
-        assert "outputs 0.01591362, 0.984064274" in text
+        assert f"after epoch 10,000: loss {shown(expected.loss)}" in text
+        assert f"outputs {', '.join(map(shown, expected.outputs))}" in text
 
 
 async def test_a_run_from_mid_epoch_ends_n_minus_1_epochs_later() -> None:
@@ -155,8 +158,9 @@ async def test_a_run_from_mid_epoch_ends_n_minus_1_epochs_later() -> None:
         screen.start_run(1)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert screen.position == (1, 50)
-        assert "after epoch 1: loss 0.291027924" in screen_text(app)
+        assert screen.position == (1, last_index("mazur-2015"))
+        first_loss = AFTER_TRAINING["mazur-2015"].first_loss
+        assert f"after epoch 1: loss {shown(first_loss)}" in screen_text(app)
 
 
 async def test_cancelling_a_long_run_keeps_the_finished_epochs() -> None:
@@ -209,7 +213,7 @@ async def test_compare_view_pairs_the_hidden_steps_through_the_updated_weights()
         assert isinstance(screen, CompareScreen)
         path = screen.rows[0]
         assert path.after.formula == "δ_o1 × w5⁺"
-        assert abs(path.after.value - 0.138498561629 * 0.358916479718) < 1e-12
+        assert abs(path.after.value - MAZUR["δ_o1"] * MAZUR["w5⁺"]) < 1e-12
         await pilot.press("escape")
         assert isinstance(app.screen, DebuggerScreen)
 
@@ -234,7 +238,7 @@ async def test_a_bad_file_opened_from_the_app_keeps_the_current_network(tmp_path
         await pilot.press("n")
         await screen.run_action("open_network")
         await pilot.pause()
-        await pilot.press(*str(bad), "enter")
+        await answer(pilot, str(bad))
         await pilot.pause()
         assert app.screen is screen and screen.position == (1, 1)
         assert screen.history.network.name == "Mazur 2-2-2"
@@ -321,12 +325,10 @@ async def test_the_chain_panel_reuses_its_lines_only_while_they_are_the_same() -
         screen = debugger(app)
         panel = screen.query_one(ChainPanel)
         kept = 0
-        for _ in range(2 * 51):
-            content = panel._content
+        for _ in range(2 * len(steps())):
+            lines = panel.lines
             await pilot.press("n")
-            kept += panel._content is content
-            top = panel._top
-            assert panel._content == panel.render_view(panel.view)
-            panel._keep_current_in_view()
-            assert panel._top == top
+            kept += panel.lines is lines
+            assert panel.lines == panel.render_view(panel.view)
+            assert panel.top == panel.top_for_current()
         assert kept > 20  # the forward and error phases reach no factor of the next gradient

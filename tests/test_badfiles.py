@@ -1,5 +1,6 @@
 """The corpus of bad network files in tests/badfiles/: each gives one line naming the file,
-the key path at fault and the problem, in-process and from every command (exit status 2).
+the key path at fault and the problem, from the loader and from every command (exit status
+2): each file through `bptui.cli.main`, a few of them also as real `python -m bptui` processes.
 
 tests/badfiles/expected.toml lists, per file, the key path ("" for the whole file) and a
 fragment of the message. A few cases are made at run time instead: a directory, an unreadable
@@ -12,11 +13,12 @@ import json
 import os
 import subprocess
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from bptui.cli import main
 from bptui.engine.errors import NetworkFileError
 from bptui.engine.loader import MAX_SAMPLES, load_network
 
@@ -62,13 +64,17 @@ def test_load_network_names_the_key_and_the_problem(name: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The commands, as a user runs them
+# The commands: every file through `bptui.cli.main` (what `python -m bptui` runs), and a few
+# files of each kind as real processes, where the exit status and stderr's bytes are the point.
 
-
-# Each run takes ~0.2 s, nearly all of it starting Python and importing numpy; the runs of
-# every selected file are started together on a pool of a few workers, and each test waits for
-# its own four.
-WORKERS = max(4, 2 * (os.cpu_count() or 1))
+# One file per way of failing: a syntax error, not UTF-8, a key at fault, no suffix, a limit.
+AS_PROCESSES = [
+    "syntax-unclosed.json",
+    "not-utf8-latin1.toml",
+    "nan-weight.toml",
+    "no-suffix",
+    "layers-65.toml",
+]
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
@@ -83,67 +89,71 @@ def bptui(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run_commands(path: Path, pool: ThreadPoolExecutor) -> list[Future]:
-    """`bptui FILE`, `bptui trace FILE`, `bptui train FILE`, `bptui check FILE`."""
-    return [pool.submit(bptui, *command, str(path)) for command in COMMANDS]
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of `bptui ARGS`, run by `bptui.cli.main` in this process
+    (its standard input is no terminal, so the app command can never open a screen)."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def assert_commands_fail(path: Path, key: str, fragment: str, runs: list[Future]) -> None:
+def assert_failed(
+    shown: str, code: int, stdout: str, stderr: str, path: Path, key: str, fragment: str
+) -> None:
     """Exit status 2, one line on stderr naming the file (and key), nothing on stdout."""
-    for command, run in zip(COMMANDS, runs, strict=True):
-        result = run.result()
+    assert "Traceback" not in stderr, f"{shown}:\n{stderr}"
+    assert code == 2, f"{shown}: status {code}\n{stderr}"
+    assert stdout == "", shown
+    assert stderr.endswith("\n"), shown
+    lines = stderr.splitlines()
+    assert len(lines) == 1, f"{shown}:\n{stderr}"
+    (line,) = lines
+    assert line.startswith(f"bptui: {path}: "), line
+    if key:
+        assert line.startswith(f"bptui: {path}: {key}: "), line
+    assert fragment in line, line
+
+
+def assert_every_command_fails(
+    capsys: pytest.CaptureFixture[str], path: Path, key: str, fragment: str
+) -> None:
+    for command in COMMANDS:
         shown = " ".join(["bptui", *command, path.name])
-        assert "Traceback" not in result.stderr, f"{shown}:\n{result.stderr}"
-        assert result.returncode == 2, f"{shown}: status {result.returncode}\n{result.stderr}"
-        assert result.stdout == "", shown
-        assert result.stderr.endswith("\n"), shown
-        lines = result.stderr.splitlines()
-        assert len(lines) == 1, f"{shown}:\n{result.stderr}"
-        (line,) = lines
-        assert line.startswith(f"bptui: {path}: "), line
-        if key:
-            assert line.startswith(f"bptui: {path}: {key}: "), line
-        assert fragment in line, line
+        assert_failed(shown, *in_process(capsys, *command, str(path)), path, key, fragment)
 
 
-def assert_every_command_fails(path: Path, key: str, fragment: str) -> None:
+def assert_every_process_fails(path: Path, key: str, fragment: str) -> None:
     with ThreadPoolExecutor(max_workers=len(COMMANDS)) as pool:
-        assert_commands_fail(path, key, fragment, run_commands(path, pool))
-
-
-@pytest.fixture(scope="module")
-def corpus_runs(request: pytest.FixtureRequest):
-    """The four runs of every file whose test is selected, all started at once."""
-    names = [
-        item.callspec.params["name"]
-        for item in request.session.items
-        if getattr(item, "originalname", None) == test_every_command_exits_2_with_one_line.__name__
-        and item.path == Path(__file__)
-    ]
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        runs = {name: run_commands(BADFILES / name, pool) for name in names}
-        yield lambda name: runs.get(name) or run_commands(BADFILES / name, pool)
-        for futures in runs.values():
-            for future in futures:
-                future.cancel()
+        runs = [pool.submit(bptui, *command, str(path)) for command in COMMANDS]
+        for command, run in zip(COMMANDS, runs, strict=True):
+            result = run.result()
+            shown = " ".join(["bptui", *command, path.name])
+            assert_failed(
+                shown, result.returncode, result.stdout, result.stderr, path, key, fragment
+            )
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_every_command_exits_2_with_one_line(name: str, corpus_runs) -> None:
+def test_every_command_exits_2_with_one_line(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     entry = EXPECTED[name]
-    path = BADFILES / name
-    assert_commands_fail(path, entry["key"], entry["message"], corpus_runs(name))
+    assert_every_command_fails(capsys, BADFILES / name, entry["key"], entry["message"])
+
+
+@pytest.mark.parametrize("name", AS_PROCESSES)
+def test_every_command_as_a_process_exits_2_with_one_line(name: str) -> None:
+    entry = EXPECTED[name]
+    assert_every_process_fails(BADFILES / name, entry["key"], entry["message"])
 
 
 # ---------------------------------------------------------------------------------------------
 # Made at run time
 
 
-def test_a_directory(tmp_path: Path) -> None:
+def test_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     directory = tmp_path / "net.toml"
     directory.mkdir()
     assert_load_fails(directory, "", "is a directory, not a network file")
-    assert_every_command_fails(directory, "", "is a directory, not a network file")
+    assert_every_command_fails(capsys, directory, "", "is a directory, not a network file")
 
 
 def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,12 +181,12 @@ def test_an_unreadable_file_from_the_commands(tmp_path: Path) -> None:
     try:
         if os.access(path, os.R_OK):
             pytest.skip("this file system lets a mode-000 file be read")
-        assert_every_command_fails(path, "", "cannot be read: permission denied")
+        assert_every_process_fails(path, "", "cannot be read: permission denied")
     finally:
         path.chmod(0o600)
 
 
-def test_over_100000_samples(tmp_path: Path) -> None:
+def test_over_100000_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Too big to commit (~1.6 MB): a 1-1 network with MAX_SAMPLES + 1 samples, as JSON."""
     sample = '{"inputs": [0], "targets": [0]}'
     head = json.dumps({"layers": [{"activation": "linear", "weights": [[1.0]]}]})[:-1]
@@ -185,7 +195,7 @@ def test_over_100000_samples(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     fragment = f"{MAX_SAMPLES + 1:,} entries is over the limit of {MAX_SAMPLES:,}"
     assert_load_fails(path, "samples", fragment)
-    assert_every_command_fails(path, "samples", fragment)
+    assert_every_command_fails(capsys, path, "samples", fragment)
 
 
 def test_a_nul_byte_or_a_newline_in_the_path(tmp_path: Path) -> None:

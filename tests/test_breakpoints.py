@@ -14,6 +14,7 @@ from bptui.engine.errors import BptuiError
 from bptui.engine.loader import load_network
 from bptui.engine.passes import compute_epoch
 from bptui.engine.trace import EpochTrace
+from tests.screen import index_of
 
 SIZE = (120, 40)
 
@@ -64,23 +65,28 @@ async def _continue(
     "net, bp, start_keys, holds",
     [
         ("mazur", Breakpoint("gradient", "w1"), ["end"], lambda s: s.symbol == "∂E_total/∂w1"),
-        ("xor", Breakpoint("gradient", "b_o1"), ["n"] * 70, lambda s: s.symbol == "∂E_total/∂b_o1"),
+        (  # from the second sample's error phase: its own gradient of b_o1 comes next
+            "xor",
+            Breakpoint("gradient", "b_o1"),
+            ["n"] * index_of("E_o1", "xor", sample=1),
+            lambda s: s.symbol == "∂E_total/∂b_o1",
+        ),
         (
             "mazur",
             Breakpoint("loss_below", threshold=0.25),
             [],
             lambda s: s.symbol == "E_total" and s.value < 0.25,
         ),
-        (
+        (  # one step past epoch 1's gradient of w5: the stop is in a later epoch
             "mazur",
             Breakpoint("gradient_above", "w5", 0.08),
-            ["n"] * 16,
+            ["n"] * (index_of("∂E_total/∂w5") + 1),
             lambda s: s.symbol == "∂E_total/∂w5" and abs(s.value) > 0.08,
         ),
-        (
+        (  # from the middle of the first forward pass
             "xor",
             Breakpoint("gradient_above", None, 0.02),
-            ["n"] * 5,
+            ["n"] * index_of("net_o1", "xor"),
             lambda s: (
                 s.symbol.startswith("∂E_total/∂")
                 and s.param is not None

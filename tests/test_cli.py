@@ -1,13 +1,22 @@
-"""The commands without a screen, run as a user runs them: in a subprocess."""
+"""The commands without a screen. What they print is read from `bptui.cli.main` run in this
+process (what `python -m bptui` calls); exit statuses and stderr, and what a fresh interpreter
+imports, from real `python -m bptui` processes, as a user runs them."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from bptui.cli import main
+from bptui.engine.loader import load_network
+from bptui.engine.passes import compute_epoch
+from bptui.engine.trace import EpochTrace
+from tests.reference import AFTER_TRAINING, MAZUR, show, shown
 
 PYTHON = sys.executable
 
@@ -18,18 +27,37 @@ def bptui(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[st
     )
 
 
-def test_trace_json_holds_every_number_at_full_precision() -> None:
-    result = bptui("trace", "--format", "json")
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]):
+    """`bptui ARGS` through `bptui.cli.main` in this process: its status, stdout and stderr."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["bptui", *args], code, out, err)
+
+    return run
+
+
+def mazur_trace() -> EpochTrace:
+    network = load_network("mazur")
+    return EpochTrace(compute_epoch(network, network.params))
+
+
+def test_trace_json_holds_every_number_at_full_precision(run) -> None:
+    result = run("trace", "--format", "json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["network"] == "Mazur 2-2-2"
     (epoch,) = document["epochs"]
     (sample,) = epoch["samples"]
     assert sample["inputs"] == [0.05, 0.1] and sample["targets"] == [0.01, 0.99]
-    assert abs(sample["loss"] - 0.298371108760) < 1e-12
-    assert abs(sample["values"]["∂E_total/∂w5"] - 0.082167040564) < 1e-12
-    assert abs(sample["values"]["w1⁺"] - 0.149780716133) < 1e-12
-    assert len(sample["steps"]) == len(sample["values"]) == 51
+    assert abs(sample["loss"] - MAZUR["E_total"]) < 1e-12
+    assert abs(sample["values"]["∂E_total/∂w5"] - MAZUR["∂E_total/∂w5"]) < 1e-12
+    assert abs(sample["values"]["w1⁺"] - MAZUR["w1⁺"]) < 1e-12
+    symbols = [step.symbol for step in mazur_trace()]
+    assert [step["symbol"] for step in sample["steps"]] == symbols
+    assert len(sample["values"]) == len(symbols)
     first = sample["steps"][0]
     assert first == {
         "phase": "forward",
@@ -44,58 +72,59 @@ def test_trace_json_holds_every_number_at_full_precision() -> None:
     assert [len(layer["biases"]) for layer in gradients] == [2, 2]
     # a shared bias: each entry holds the shared parameter's gradient, δ_h1 + δ_h2
     assert gradients[0]["biases"][0] == gradients[0]["biases"][1]
-    assert abs(gradients[0]["biases"][0] - (0.008771355 + 0.009954255)) < 1e-9
+    assert abs(gradients[0]["biases"][0] - (MAZUR["δ_h1"] + MAZUR["δ_h2"])) < 1e-9
     assert epoch["steps"] == []
-    assert abs(epoch["layers_after"][1]["weights"][0][0] - 0.358916479718) < 1e-12
+    assert abs(epoch["layers_after"][1]["weights"][0][0] - MAZUR["w5⁺"]) < 1e-12
     assert epoch["layers_after"][0]["biases"] == [0.35, 0.35]
-    assert abs(epoch["loss_after"] - 0.291027773694) < 1e-12
+    assert abs(epoch["loss_after"] - AFTER_TRAINING["mazur"].first_loss) < 1e-12
 
 
-def test_trace_json_batch_mode_keeps_the_update_on_the_epoch() -> None:
-    document = json.loads(bptui("trace", "tanh-2332", "--format", "json").stdout)
+def test_trace_json_batch_mode_keeps_the_update_on_the_epoch(run) -> None:
+    document = json.loads(run("trace", "tanh-2332", "--format", "json").stdout)
     (epoch,) = document["epochs"]
     assert epoch["steps"] and all(step["phase"] == "update" for step in epoch["steps"])
     assert all(step["phase"] != "update" for s in epoch["samples"] for step in s["steps"])
 
 
-def test_trace_text_reads_like_the_post() -> None:
-    result = bptui("trace")
+def test_trace_text_reads_like_the_post(run) -> None:
+    result = run("trace")
     assert result.returncode == 0
     text = result.stdout
+    s = show
     for line in [
         "net_h1 = w1·i1 + w2·i2 + b1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775",
-        "out_h1 = 1/(1 + e^(−net_h1)) = 1/(1 + e^(−0.3775)) = 0.593269992",
-        "E_total = E_o1 + E_o2 = 0.274811083 + 0.023560026 = 0.298371109",
-        "∂E_total/∂w5 = ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × "
-        "0.186815602 × 0.593269992 = 0.082167041",
-        "delta rule: δ_o1 × out_h1 = 0.138498562 × 0.593269992",
-        "∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1 = 0.055399425 + (−0.019049118) = "
-        "0.036350306",
-        "w5⁺ = w5 − η·∂E_total/∂w5 = 0.4 − 0.5 × 0.082167041 = 0.35891648",
-        "w1⁺ = w1 − η·∂E_total/∂w1 = 0.15 − 0.5 × 0.000438568 = 0.149780716",
-        "after the update: 0.291027774",
+        f"out_h1 = 1/(1 + e^(−net_h1)) = 1/(1 + e^(−0.3775)) = {s('out_h1')}",
+        f"E_total = E_o1 + E_o2 = {s('E_o1')} + {s('E_o2')} = {s('E_total')}",
+        "∂E_total/∂w5 = ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = "
+        f"{s('∂E_total/∂out_o1')} × {s('∂out_o1/∂net_o1')} × {s('out_h1')} = {s('∂E_total/∂w5')}",
+        f"delta rule: δ_o1 × out_h1 = {s('δ_o1')} × {s('out_h1')}",
+        "∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1 = "
+        f"{s('∂E_o1/∂out_h1')} + ({s('∂E_o2/∂out_h1')}) = {s('∂E_total/∂out_h1')}",
+        f"w5⁺ = w5 − η·∂E_total/∂w5 = 0.4 − 0.5 × {s('∂E_total/∂w5')} = {s('w5⁺')}",
+        f"w1⁺ = w1 − η·∂E_total/∂w1 = 0.15 − 0.5 × {s('∂E_total/∂w1')} = {s('w1⁺')}",
+        f"after the update: {shown(AFTER_TRAINING['mazur'].first_loss)}",
     ]:
         assert line in text, line
 
 
-def test_trace_precision_changes_the_decimals() -> None:
-    text = bptui("trace", "--precision", "4").stdout
-    assert "out_h1 = 1/(1 + e^(−net_h1)) = 1/(1 + e^(−0.3775)) = 0.5933" in text
+def test_trace_precision_changes_the_decimals(run) -> None:
+    text = run("trace", "--precision", "4").stdout
+    assert f"out_h1 = 1/(1 + e^(−net_h1)) = 1/(1 + e^(−0.3775)) = {show('out_h1', 4)}" in text
 
 
-def test_trace_markdown_writes_latex() -> None:
-    result = bptui("trace", "--format", "markdown")
+def test_trace_markdown_writes_latex(run) -> None:
+    result = run("trace", "--format", "markdown")
     assert result.returncode == 0
     text = result.stdout
     assert text.startswith("# Backpropagation, step by step: Mazur 2-2-2")
     assert r"\frac{\partial E_{\mathrm{total}}}{\partial w_{5}}" in text
     assert r"\delta_{\mathrm{o1}}" in text
-    assert "| $w_{5}$ | h1 → o1 | 0.400000000 | 0.082167041 |" in text
+    assert f"| $w_{{5}}$ | h1 → o1 | 0.400000000 | {show('∂E_total/∂w5')} |" in text
 
 
-def test_train_and_trace_agree() -> None:
-    trained = json.loads(bptui("train", "xor", "--epochs", "3", "--format", "json").stdout)
-    traced = json.loads(bptui("trace", "xor", "--epochs", "3", "--format", "json").stdout)
+def test_train_and_trace_agree(run) -> None:
+    trained = json.loads(run("train", "xor", "--epochs", "3", "--format", "json").stdout)
+    traced = json.loads(run("trace", "xor", "--epochs", "3", "--format", "json").stdout)
     assert trained["epochs"] == 3
     assert abs(trained["loss"] - traced["epochs"][-1]["loss_after"]) <= 1e-12 * trained["loss"]
     for a, b in zip(trained["layers"], traced["epochs"][-1]["layers_after"], strict=True):
@@ -104,17 +133,22 @@ def test_train_and_trace_agree() -> None:
                 assert abs(x - y) <= 1e-12 * max(1.0, abs(y))
 
 
-def test_train_json_reports_the_posts_run() -> None:
-    document = json.loads(bptui("train", "--format", "json").stdout)
+def test_train_json_reports_the_posts_run(run) -> None:
+    expected = AFTER_TRAINING["mazur"]
+    before = time.perf_counter()
+    document = json.loads(run("train", "--format", "json").stdout)
+    elapsed = time.perf_counter() - before
     assert document["epochs"] == 10_000
-    assert abs(document["loss"] - 3.510187783e-05) < 0.5e-13
-    assert abs(document["outputs"][0][0] - 0.015913620444) < 0.5e-9
-    assert document["train_seconds"] >= 0
+    assert abs(document["loss"] - expected.loss) < 0.5e-13
+    for actual, wanted in zip(document["outputs"][0], expected.outputs, strict=True):
+        assert abs(actual - wanted) < 0.5e-12
+    # the training loop's time in seconds: some, and less than the whole command took
+    assert 0 < document["train_seconds"] < elapsed
 
 
-def test_check_passes_presets_and_fails_at_a_relu_kink(tmp_path: Path) -> None:
-    assert bptui("check").returncode == 0
-    result = bptui("check", "mazur-2015")
+def test_check_passes_presets_and_fails_at_a_relu_kink(tmp_path: Path, run) -> None:
+    assert run("check").returncode == 0
+    result = run("check", "mazur-2015")
     assert result.returncode == 0 and "after_output_update" in result.stdout
     kink = tmp_path / "kink.toml"
     kink.write_text(
@@ -122,16 +156,16 @@ def test_check_passes_presets_and_fails_at_a_relu_kink(tmp_path: Path) -> None:
         '[[layers]]\nactivation = "linear"\nweights = [[1.0]]\n'
         "[[samples]]\ninputs = [1.0]\ntargets = [1.0]\n"
     )
-    result = bptui("check", str(kink))
+    result = run("check", str(kink))
     assert result.returncode == 1
     assert "MISMATCH" in result.stdout
 
 
-def test_presets_list_and_print() -> None:
-    listing = bptui("presets").stdout.splitlines()
+def test_presets_list_and_print(run) -> None:
+    listing = run("presets").stdout.splitlines()
     assert listing[0].startswith("mazur ")
     assert {line.split()[0] for line in listing} >= {"mazur", "mazur-2015", "xor"}
-    assert 'name = "Mazur 2-2-2"' in bptui("presets", "mazur").stdout
+    assert 'name = "Mazur 2-2-2"' in run("presets", "mazur").stdout
 
 
 BAD_NET = (

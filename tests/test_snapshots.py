@@ -1,7 +1,9 @@
 """Snapshots of the debugger: each says what a person should see, and checks its numbers.
 
 Every expected number is from Mazur's worked example as recomputed independently in float64
-(the project's reference table), written at the 9 decimals the screen shows.
+(the project's reference table, tests/reference.py), written at the 9 decimals the screen
+shows; every position is reached by as many key presses as the engine's trace puts steps
+before it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from pathlib import Path
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
 from bptui.engine.loader import load_network
-from tests.screen import svg_text
+from tests.reference import AFTER_TRAINING, MAZUR, MAZUR_2015, show, shown
+from tests.screen import index_of, svg_text
 
 NETS = Path(__file__).parent / "nets"
+TO_W5 = ["n"] * index_of("∂E_total/∂w5")  # from the first step to ∂E_total/∂w5
 
 
 class RecordingApp(BptuiApp):
@@ -45,7 +49,7 @@ def test_opening_screen(snap_compare) -> None:
         app.text,
         "net_h1",
         "= 0.15·0.05 + 0.2·0.1 + 0.35",
-        "= 0.3775",
+        f"= {show('net_h1')}",
         "w1 0.15",
         "w8 0.55",
         "out ·",
@@ -56,27 +60,34 @@ def test_opening_screen(snap_compare) -> None:
 def test_mid_forward_at_out_h1(snap_compare) -> None:
     """Step 2: out_h1 = 1/(1 + e^(−0.3775)) = 0.593269992, h1 highlighted, net_h1 marked."""
     app = app_for()
-    assert snap_compare(app, press=["n"], terminal_size=(120, 40))
-    holds(app.text, "= 1/(1 + e^(−0.3775))", "0.593269992", "net 0.3775")
+    assert snap_compare(app, press=["n"] * index_of("out_h1"), terminal_size=(120, 40))
+    holds(app.text, "= 1/(1 + e^(−0.3775))", show("out_h1"), f"net {show('net_h1')}")
 
 
 def test_e_total(snap_compare) -> None:
     """The error phase's last step: E_total = 0.274811083 + 0.023560026 = 0.298371109."""
     app = app_for()
-    assert snap_compare(app, press=["right_square_bracket", "n", "n"], terminal_size=(120, 40))
-    holds(app.text, "0.274811083 + 0.023560026", "0.298371109", "out 0.772928465")
+    # ] goes to the error phase's first step, E_o1
+    to_e_total = ["n"] * (index_of("E_total") - index_of("E_o1"))
+    assert snap_compare(app, press=["right_square_bracket", *to_e_total], terminal_size=(120, 40))
+    holds(
+        app.text,
+        f"{show('E_o1')} + {show('E_o2')}",
+        show("E_total"),
+        f"out {show('out_o2')}",
+    )
 
 
 def test_gradient_of_w5_with_its_chain(snap_compare) -> None:
     """∂E_total/∂w5 = 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041, the delta rule
     beneath, the edge h1→o1 highlighted, w5's row marked and filled in the table."""
     app = app_for()
-    assert snap_compare(app, press=["n"] * 15, terminal_size=(120, 40))
+    assert snap_compare(app, press=TO_W5, terminal_size=(120, 40))
     holds(
         app.text,
-        "0.74136507 × 0.186815602 × 0.593269992",
-        "0.082167041",
-        "0.138498562 × 0.593269992",
+        f"{show('∂E_total/∂out_o1')} × {show('∂out_o1/∂net_o1')} × {show('out_h1')}",
+        show("∂E_total/∂w5"),
+        f"{show('δ_o1')} × {show('out_h1')}",
     )
 
 
@@ -87,9 +98,9 @@ def test_gradient_of_w1_with_both_output_paths(snap_compare) -> None:
     assert snap_compare(app, press=["g", *"dE_total/dw1", "enter"], terminal_size=(120, 40))
     holds(
         app.text,
-        "0.055399425 + (−0.019049118)",
-        "0.036350306",
-        "0.000438568",
+        f"{show('∂E_o1/∂out_h1')} + ({show('∂E_o2/∂out_h1')})",
+        show("∂E_total/∂out_h1"),
+        show("∂E_total/∂w1"),
         "δ_o1 × w5",
         "δ_o2 × w7",
     )
@@ -100,7 +111,7 @@ def test_update_phase_shows_old_and_new_weights(snap_compare) -> None:
     table's new column is filled (w1 0.149780716)."""
     app = app_for()
     assert snap_compare(app, press=["end"], terminal_size=(120, 40))
-    holds(app.text, "w5 0.4→0.35891648", "w1 0.15→0.149780716", "0.149780716")
+    holds(app.text, f"w5 0.4→{show('w5⁺')}", f"w1 0.15→{show('w1⁺')}", show("w1⁺"))
 
 
 async def _run_10000(pilot) -> None:
@@ -116,7 +127,12 @@ def test_after_a_10000_epoch_run_with_the_plot(snap_compare) -> None:
     it (3.51018778e-05) and the outputs (0.01591362, 0.984064274); the plot falls from 0.3."""
     app = app_for()
     assert snap_compare(app, terminal_size=(120, 40), run_before=_run_10000)
-    holds(app.text, "after epoch 10,000: loss 3.51018778e-05", "0.01591362, 0.984064274")
+    expected = AFTER_TRAINING["mazur"]
+    holds(
+        app.text,
+        f"after epoch 10,000: loss {shown(expected.loss)}",
+        ", ".join(map(shown, expected.outputs)),
+    )
 
 
 def test_help_screen(snap_compare) -> None:
@@ -130,30 +146,33 @@ def test_a_2332_tanh_net(snap_compare) -> None:
     """A 2-3-3-2 tanh net in its backward pass: every edge labelled with name and value."""
     app = app_for("tanh-2332")
     assert snap_compare(app, press=["g", *"dE_total/dw1", "enter"], terminal_size=(120, 40))
-    for k in range(1, 22):
-        assert f"w{k} " in app.text
+    weights = [ref.name for ref in load_network("tanh-2332").param_refs if ref.kind == "weight"]
+    assert len(weights) == 2 * 3 + 3 * 3 + 3 * 2
+    for name in weights:
+        assert f"{name} " in app.text
 
 
 def test_compact_layout_at_80x24(snap_compare) -> None:
     """At 80×24 the step panel sits above one switchable panel (v); here the diagram. The
     step panel has room for all of ∂E_total/∂w5, the delta rule's numbers included."""
     app = app_for()
-    assert snap_compare(app, press=["n"] * 15, terminal_size=(80, 24))
-    holds(app.text, "0.082167041", "0.138498562 × 0.593269992")
+    assert snap_compare(app, press=TO_W5, terminal_size=(80, 24))
+    holds(app.text, show("∂E_total/∂w5"), f"{show('δ_o1')} × {show('out_h1')}")
 
 
 def test_compact_layout_shows_the_table_on_v(snap_compare) -> None:
     """At 80×24, v switches the lower panel to the parameter table."""
     app = app_for()
-    assert snap_compare(app, press=[*(["n"] * 15), "v"], terminal_size=(80, 24))
-    holds(app.text, "0.082167041", "w8")
+    assert snap_compare(app, press=[*TO_W5, "v"], terminal_size=(80, 24))
+    holds(app.text, show("∂E_total/∂w5"), "w8")
 
 
 def test_a_net_too_wide_to_label(snap_compare) -> None:
     """A hidden layer of 12: its middle collapses to '⋮ 6 more', edges are shaded by sign and
     size instead of labelled."""
-    app = RecordingApp(load_network(str(NETS / "wide.toml")))
-    assert snap_compare(app, press=["n"] * 3, terminal_size=(120, 40))
+    wide = str(NETS / "wide.toml")
+    app = RecordingApp(load_network(wide))
+    assert snap_compare(app, press=["n"] * index_of("out_h2", wide), terminal_size=(120, 40))
     holds(app.text, "⋮ 6 more", "(h1)", "(h12)")
 
 
@@ -162,7 +181,14 @@ def test_compare_view_at_the_gradient_of_w1(snap_compare) -> None:
     0.000438568 (before_update) against 0.000364723 (after_output_update)."""
     app = app_for()
     assert snap_compare(app, press=["g", *"dE_total/dw1", "enter", "m"], terminal_size=(120, 40))
-    holds(app.text, "0.000438568", "0.000364723", "= 0.030229739 × 0.241300709", "−7.38448569e-05")
+    before, after = MAZUR["∂E_total/∂w1"], MAZUR_2015["∂E_total/∂w1"]
+    holds(
+        app.text,
+        shown(before),
+        shown(after),
+        f"= {shown(MAZUR_2015['∂E_total/∂out_h1'])} × {show('∂out_h1/∂net_h1')}",
+        "−7.38448569e-05",  # after − before, at full precision
+    )
 
 
 def test_a_terminal_of_40x12_shows_only_a_message(snap_compare) -> None:
@@ -175,5 +201,5 @@ def test_a_terminal_of_40x12_shows_only_a_message(snap_compare) -> None:
 def test_the_smallest_usable_terminal(snap_compare) -> None:
     """At exactly 60×20 the debugger works, in its compact layout."""
     app = app_for()
-    assert snap_compare(app, press=["n"], terminal_size=(60, 20))
-    holds(app.text, "out_h1", "0.593269992")
+    assert snap_compare(app, press=["n"] * index_of("out_h1"), terminal_size=(60, 20))
+    holds(app.text, "out_h1", show("out_h1"))

@@ -111,11 +111,16 @@ def first_hit(trace: EpochTrace, breakpoints: Iterable[Breakpoint], after: int) 
         for record in trace.epoch.samples:
             s = record.index
             if bp.kind == "gradient":
+                assert bp.param is not None  # a gradient breakpoint names its parameter
                 ref = network.param(bp.param)
                 if ref.kind == "bias" and not ref.trained:
                     continue
                 offer(trace.index_at(s, gradient_place(network, bp.param)))
-            elif bp.kind == "loss_below" and record.e_total < bp.threshold:
+            elif (
+                bp.kind == "loss_below"
+                and bp.threshold is not None
+                and record.e_total < bp.threshold
+            ):
                 offer(trace.index_of(s, "e_total", last))
             elif bp.kind == "gradient_above":
                 names = (

@@ -189,10 +189,10 @@ def _parse_json(text: str, source: str, named_json: bool) -> Any:
         raise NetworkFileError(source, "", "JSON nested too deeply") from None
     except ValueError:
         # Not a JSONDecodeError: int() refusing a number of over 4,300 digits.
-        error = _too_many_digits(text, source, "JSON")
-        if error is None:
+        too_long = _too_many_digits(text, source, "JSON")
+        if too_long is None:
             raise
-        raise error from None
+        raise too_long from None
 
 
 # A key of more dotted parts than this is refused before tomllib sees it (tomllib takes time
@@ -269,10 +269,10 @@ def _parse_toml(text: str, source: str, named_toml: bool, looks_json: bool) -> A
         raise NetworkFileError(source, "", "TOML nested too deeply") from None
     except ValueError:
         # Not a TOMLDecodeError: int() refusing a number of over 4,300 digits.
-        error = _too_many_digits(text, source, "TOML")
-        if error is None:
+        too_long = _too_many_digits(text, source, "TOML")
+        if too_long is None:
             raise
-        raise error from None
+        raise too_long from None
 
 
 def _toml_where(message: str, text: str) -> str:
@@ -737,10 +737,10 @@ def _input_count(c: _Checker, doc: dict, layers: list[dict], samples: list[dict]
         first = c.array(rows[0], "layers[0].weights[0]", "a list of numbers")
         count, key = len(first), "layers[0].weights[0]"
     else:
-        first = samples[0].get("inputs")
-        if first is None:
+        inputs = samples[0].get("inputs")
+        if inputs is None:
             raise c.fail("samples[0].inputs", "missing; a sample needs inputs and targets")
-        count = len(c.array(first, "samples[0].inputs", "a list of numbers"))
+        count = len(c.array(inputs, "samples[0].inputs", "a list of numbers"))
         key = "samples[0].inputs"
     if count == 0:
         raise c.fail(key, "expected at least one input, found none")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 
@@ -219,8 +220,9 @@ def _bias_gradient(kind: str, delta: np.ndarray) -> np.ndarray:
 def batch_gradient(network: Network, records: tuple[SampleRecord, ...]) -> Params:
     """The gradients of all samples summed (batch_sum) or averaged (batch_mean)."""
     with np.errstate(all="ignore"):
-        weights = [sum(r.grad_w[li] for r in records) for li in range(len(network.layers))]
-        biases = [sum(r.grad_b[li] for r in records) for li in range(len(network.layers))]
+        layers = range(len(network.layers))
+        weights = [cast(np.ndarray, sum(r.grad_w[li] for r in records)) for li in layers]
+        biases = [cast(np.ndarray, sum(r.grad_b[li] for r in records)) for li in layers]
         if network.update == "batch_mean":
             weights = [w / len(records) for w in weights]
             biases = [b / len(records) for b in biases]

@@ -53,6 +53,7 @@ class ParamRows:
         if epoch.batch_grads is not None:
             used, after = epoch.batch_grads.flat(), epoch.params_after.flat()
         else:
+            assert record.params_after is not None  # online: every sample updates
             used, after = grads, record.params_after.flat()
         return seen, grads, used, after
 

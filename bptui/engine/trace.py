@@ -22,6 +22,7 @@ import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 from bptui.engine.network import Network
 from bptui.engine.passes import EpochResult, SampleRecord

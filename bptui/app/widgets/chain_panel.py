@@ -148,17 +148,32 @@ class ChainPanel(ChangedLines, Widget):
         if place is not None and place[0] < len(self.view.frame.trace.network.layers) - 1:
             self.post_message(self.DeltaToggled(*place))
 
-    def _keep_current_in_view(self) -> None:
-        """Scroll by a rule of the position alone, so that coming back to a step shows exactly
-        what it showed before: from the top while the current factor is above the last line,
-        else down by half a panel at a time until it is (never past the last line). Half
-        pages keep the panel still over most steps (a scroll repaints all of it)."""
+    @property
+    def lines(self) -> list[Line]:
+        """Every line of the breakdown drawn (the panel shows those from `top` on); the same
+        list for as long as the panel keeps its drawing."""
+        return self._content
+
+    @property
+    def top(self) -> int:
+        """The first of `lines` on show."""
+        return self._top
+
+    def top_for_current(self) -> int:
+        """The `top` that keeps the current factor in view, by a rule of the position alone,
+        so that coming back to a step shows exactly what it showed before: from the top while
+        the current factor is above the last line, else down by half a panel at a time until
+        it is (never past the last line). Half pages keep the panel still over most steps (a
+        scroll repaints all of it)."""
         height = self.content_size.height
         last_top = max(0, len(self._content) - height)
         top = 0
         while top < last_top and self.current_line >= top + height - 1:
             top = min(last_top, top + max(1, height // 2))
-        self._top = top
+        return top
+
+    def _keep_current_in_view(self) -> None:
+        self._top = self.top_for_current()
 
     def render_view(self, view: ChainView) -> list[Line]:
         """The panel's lines (all of them; the panel shows those from `_top` on)."""
