@@ -32,6 +32,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from bptui.engine.network import HIDDEN_GRADIENTS, UPDATES, Network, default_neuron_names
 from bptui.engine.ops import ACTIVATIONS, LOSSES, OPTIMIZERS
@@ -51,7 +52,7 @@ MATH: tuple[Callable[[float], float], ...] = (
 )
 _MATH_NAMES = "exp, log, log1p, tanh, erf, expm1, sqrt"
 
-Settings = tuple[tuple[str, object], ...]
+Settings = tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -177,10 +178,10 @@ class ScalarSource:
         self.names = default_neuron_names(config.n_inputs, list(config.sizes))
         self.n_layers = len(config.sizes)
         self.ops = [ACTIVATIONS[name] for name in config.activations]
-        self.options = [dict(options) for options in config.options]
+        self.options: list[dict[str, Any]] = [dict(options) for options in config.options]
         self.loss_op = LOSSES[config.loss]
         self.opt = OPTIMIZERS[config.optimizer]
-        self.opt_settings = dict(config.optimizer_settings)
+        self.opt_settings: dict[str, Any] = dict(config.optimizer_settings)
         self.lines: list[str] = []
         self.depth = 0
         # weights[layer][j][i]: the weight into neuron j of `layer` from neuron i below it

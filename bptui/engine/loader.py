@@ -569,12 +569,12 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
     n_inputs = _input_count(c, doc, layer_docs, sample_docs)
     sizes, activations, bias_kinds, options = [], [], [], []
     n_in, n_params = n_inputs, 0
-    names = tuple(ACTIVATIONS)
+    known = tuple(ACTIVATIONS)
     for k, layer in enumerate(layer_docs):
         key = f"layers[{k}]"
         if "activation" not in layer:
-            raise c.fail(f"{key}.activation", f"missing; expected one of {', '.join(names)}")
-        activation = c.choice(layer["activation"], f"{key}.activation", names)
+            raise c.fail(f"{key}.activation", f"missing; expected one of {', '.join(known)}")
+        activation = c.choice(layer["activation"], f"{key}.activation", known)
         op = ACTIVATIONS[activation]
         if op.output_only and k != len(layer_docs) - 1:
             raise c.fail(f"{key}.activation", f"{activation} is allowed on the output layer only")

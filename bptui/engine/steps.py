@@ -9,6 +9,7 @@ losses come from their objects in `bptui.engine.ops`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -98,9 +99,12 @@ class Kind(str, Enum):
     V_HAT_B = "v_hat_b", Phase.UPDATE, "v_hat", "b"
 
 
+KINDS: dict[str, Kind] = {kind.value: kind for kind in Kind}
+
+
 def stage_kind(stage: str, target: str) -> Kind:
     """The kind of an optimizer's stage step for a weight ("w") or a bias ("b")."""
-    return Kind(f"{stage}_{target}")
+    return KINDS[f"{stage}_{target}"]
 
 
 def update_kinds(network: Network, target: str) -> tuple[Kind, ...]:
@@ -160,7 +164,7 @@ class Step:
         return "" if self.alt is None else self.alt.text()
 
 
-def _sum(terms: list[Term]) -> Term:
+def _sum(terms: Sequence[Term]) -> Term:
     return terms[0] if len(terms) == 1 else Sum(tuple(terms))
 
 
@@ -388,11 +392,14 @@ class StepMaker:
         x = self.name(li, j)
         value = float(r.deltas[li][j])
         note = self.simplified(li)
-        common = dict(index=index, sample=r.index, kind=Kind.DELTA, sym=self.delta_sym(li, j))
+        sym = self.delta_sym(li, j)
         if note is not None:
             o, t = self.var_out(r, li, j), self.var_target(r, j)
             return Step(
-                **common,
+                index=index,
+                sample=r.index,
+                kind=Kind.DELTA,
+                sym=sym,
                 expr=Diff(o, t),
                 value=value,
                 uses=(o.sym.text, t.sym.text),
@@ -400,18 +407,21 @@ class StepMaker:
                 note=note,
             )
         if not self.net.layers[li].op.elementwise:
-            return self._softmax_delta(r, li, j, common, value)
+            return self._softmax_delta(index, r, li, j, value)
         g = Var(self.de_dout_sym(li, j), float(r.de_dout[li][j]))
         d = Var(self.dout_dnet_sym(li, j), float(r.dout_dnet[li][j]))
         return Step(
-            **common,
+            index=index,
+            sample=r.index,
+            kind=Kind.DELTA,
+            sym=sym,
             expr=Prod((g, d)),
             value=value,
             uses=(g.sym.text, d.sym.text),
             concerns=(x,),
         )
 
-    def _softmax_delta(self, r: SampleRecord, li: int, j: int, common: dict, value: float) -> Step:
+    def _softmax_delta(self, index: int, r: SampleRecord, li: int, j: int, value: float) -> Step:
         """δ_oK = Σ_m ∂E_total/∂out_om · ∂out_om/∂net_oK: softmax's Jacobian is not diagonal."""
         layer = self.net.layers[li]
         op = layer.op
@@ -425,7 +435,10 @@ class StepMaker:
             terms.append(Prod((g, factor)))
             uses.append(g.sym.text)
         return Step(
-            **common,
+            index=index,
+            sample=r.index,
+            kind=Kind.DELTA,
+            sym=self.delta_sym(li, j),
             expr=_sum(terms),
             value=value,
             uses=tuple(uses),

@@ -40,8 +40,8 @@ def locate(network: Network, symbol: str) -> tuple[str, int, int, int] | None:
     if s == "E_total":
         return "e_total", last, 0, 0
     if s.endswith("⁺") and s[:-1] in params:
-        place = update_place(network, s[:-1])
-        return place.kind, place.layer, place.unit, place.rep
+        updated = update_place(network, s[:-1])
+        return updated.kind, updated.layer, updated.unit, updated.rep
     patterns = [
         (r"net_(\w+)", "net"),
         (r"out_(\w+)", "out"),
@@ -64,8 +64,8 @@ def locate(network: Network, symbol: str) -> tuple[str, int, int, int] | None:
             return kind, layer, unit, 0
     match = re.fullmatch(r"∂E_total/∂(\w+)", s)
     if match and match.group(1) in params:
-        place = gradient_place(network, match.group(1))
-        return place.kind, place.layer, place.unit, place.rep
+        where = gradient_place(network, match.group(1))
+        return where.kind, where.layer, where.unit, where.rep
     match = re.fullmatch(r"∂net_(\w+)/∂(\w+)", s)
     if match and match.group(2) in params and params[match.group(2)].kind == "weight":
         ref = params[match.group(2)]

@@ -22,11 +22,18 @@ import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import cast
 
 from bptui.engine.network import Network
 from bptui.engine.passes import EpochResult, SampleRecord
-from bptui.engine.steps import PARAM_KINDS, Kind, Phase, Step, StepMaker, update_kinds
+from bptui.engine.steps import (
+    KINDS,
+    PARAM_KINDS,
+    Kind,
+    Phase,
+    Step,
+    StepMaker,
+    update_kinds,
+)
 
 Slot = tuple[tuple[Kind, ...], int]  # (kinds made per repetition, repetitions per unit)
 
@@ -272,7 +279,7 @@ class EpochTrace(Sequence[Step]):
         self, sample: int, kind: Kind | str, layer: int, unit: int = 0, rep: int = 0
     ) -> int | None:
         """The epoch index of a step given by its coordinates, or None if there is none."""
-        kind = Kind(kind)
+        kind = KINDS[kind]
         for block in self._by_place.get((sample, layer), ()):
             local = block.encode(kind, unit, rep)
             if local is not None:

@@ -77,6 +77,11 @@ class Activation:
         """A Python expression of ∂out/∂net (None: it is 1)."""
         raise NotImplementedError
 
+    def code_layer(self, names: Sequence[str]) -> list[str]:
+        """Python lines setting out_X of a whole layer from its net_X (a non-elementwise
+        activation's code; `names` are the layer's neurons)."""
+        raise NotImplementedError
+
 
 def _literal(value: float) -> str:
     """A float as Python source that reads back as the same float."""
