@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bptui.engine.network import ParamRef
 from bptui.engine.ops.terms import Sym, partial, prefixed, times
+from bptui.engine.steps import stage_kind
 from bptui.engine.trace import EpochTrace, gradient_place, update_place, update_sample
 
 MAX_PATHS = 8
@@ -55,6 +56,7 @@ class Breakdown:
     delta_rule: tuple[Node, Node]  # (δ of the neuron fed, the value on the edge's source side)
     update: int | None  # the epoch index of the param⁺ step (None: not trained)
     update_sample: int  # the sample whose update it is (-1: the epoch's batch update)
+    stages: tuple[int, ...] = ()  # the optimizer's steps before param⁺ (Adam: m, v, m̂, v̂)
 
 
 def _paths_below(trace: EpochTrace, layer: int) -> int:
@@ -221,5 +223,14 @@ def breakdown(
         tree = Node(m.grad_sym(param), float(r.grad_b[li][j]), "product", (delta, one), grad_index)
         delta_rule = (delta, one)
     sample_updated = update_sample(network, sample)
-    update = trace.index_at(sample_updated, update_place(network, param))
-    return Breakdown(ref, sample, tree, delta_rule, update, sample_updated)
+    place = update_place(network, param)
+    update = trace.index_at(sample_updated, place)
+    stages: tuple[int, ...] = ()
+    if update is not None:
+        target = "w" if ref.kind == "weight" else "b"
+        found = (
+            trace.index_of(sample_updated, stage_kind(stage, target), li, place.unit, place.rep)
+            for stage in network.opt.stages(network.opt_settings)
+        )
+        stages = tuple(index for index in found if index is not None)
+    return Breakdown(ref, sample, tree, delta_rule, update, sample_updated, stages)

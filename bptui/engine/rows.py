@@ -27,9 +27,10 @@ class GradientRow:
     value: float  # the value the sample saw
     gradient: float  # ∂E_total/∂param of this sample (as the algorithm computed it)
     batch_gradient: float | None  # batch modes: the summed or averaged gradient of the epoch
-    step: float  # η·∂E/∂param as the update uses it
+    step: float  # what the update takes off: η·∂E/∂param for plain SGD, old − new otherwise
     new: float  # the value after the update
     other_order: bool  # after_output_update's hidden rows: not the true gradient, by design
+    moments: tuple[float, ...] = ()  # the optimizer's state after the update, by slot
 
 
 class ParamRows:
@@ -50,12 +51,24 @@ class ParamRows:
         record = epoch.samples[self.sample]
         seen = record.params.flat()
         grads = record.grads.flat()
-        if epoch.batch_grads is not None:
-            used, after = epoch.batch_grads.flat(), epoch.params_after.flat()
-        else:
-            assert record.params_after is not None  # online: every sample updates
-            used, after = grads, record.params_after.flat()
-        return seen, grads, used, after
+        update = epoch.batch_update if epoch.batch_update is not None else record.update
+        assert update is not None
+        return seen, grads, update.grads.flat(), update.after.flat()
+
+    @cached_property
+    def _moments(self) -> tuple[np.ndarray, ...]:
+        """Each optimizer slot's values after the update, over every parameter (zeros where
+        a parameter keeps none)."""
+        epoch = self.trace.epoch
+        update = epoch.batch_update or epoch.samples[self.sample].update
+        assert update is not None
+        trained = [ref.flat_index for ref in self.network.param_refs if ref.trained]
+        result = []
+        for slot in update.moments_after:
+            values = np.zeros(self.network.n_params)
+            values[trained] = slot.flat()[: len(trained)] if len(trained) else []
+            result.append(values)
+        return tuple(result)
 
     def ref(self, k: int) -> ParamRef:
         return self.network.param_refs[k]
@@ -64,8 +77,15 @@ class ParamRows:
         ref = self.network.param_refs[k]
         seen, grads, used, after = self._arrays
         i = ref.flat_index
-        eager = self.network.hidden_gradients == "after_output_update"
+        network = self.network
+        eager = network.hidden_gradients == "after_output_update"
         target = ref.target.replace(",", ", ")
+        plain = network.optimizer == "sgd" and not network.opt.decays(network.opt_settings)
+        step = (
+            float(network.learning_rate) * float(used[i])  # (no numpy warning)
+            if plain
+            else float(seen[i]) - float(after[i])
+        )
         return GradientRow(
             name=ref.name,
             edge=f"{ref.source} → {target}" if ref.kind == "weight" else f"→ {target}",
@@ -73,9 +93,10 @@ class ParamRows:
             value=float(seen[i]),
             gradient=float(grads[i]),
             batch_gradient=None if self.trace.epoch.batch_grads is None else float(used[i]),
-            step=float(self.network.learning_rate) * float(used[i]),  # (no numpy warning)
+            step=step,
             new=float(after[i]),
-            other_order=eager and ref.layer < len(self.network.layers) - 1,
+            other_order=eager and ref.layer < len(network.layers) - 1,
+            moments=tuple(float(slot[i]) for slot in self._moments) if ref.trained else (),
         )
 
     def finite_difference(self, k: int) -> tuple[float, float]:

@@ -82,8 +82,9 @@ def network_document(network: Network) -> dict[str, Any]:
             entry["bias"] = float(b[0])
         elif layer.bias == "neuron":
             entry["biases"] = [float(v) for v in bias_vector(b, layer.n_out)]
+        entry.update((key, float(value)) for key, value in layer.options)
         layers.append(entry)
-    return {
+    document: dict[str, Any] = {
         "name": network.name,
         "learning_rate": network.learning_rate,
         "loss": network.loss,
@@ -98,6 +99,12 @@ def network_document(network: Network) -> dict[str, Any]:
             for x, t in zip(network.inputs, network.targets, strict=True)
         ],
     }
+    if network.optimizer != "sgd" or network.optimizer_settings:
+        optimizer: dict[str, Any] = {"name": network.optimizer}
+        for key, value in network.optimizer_settings:
+            optimizer[key] = list(value) if isinstance(value, tuple) else float(value)
+        document["optimizer"] = optimizer
+    return document
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,7 +159,20 @@ def session_document(session: Session) -> dict[str, Any]:
             },
             "losses": [_num(v) for v in state["losses"]],
             "nonfinite_epoch": state["nonfinite_epoch"],
+            **_moments_document(first, state["moments"]),
         },
+    }
+
+
+def _moments_document(network: Network, moments: dict) -> dict[str, Any]:
+    """The optimizer's state at each checkpoint, one list per slot (nothing for plain SGD)."""
+    if not network.opt.slots:
+        return {}
+    return {
+        "moments": {
+            str(epoch): [[_num(v) for v in slot.flat()] for slot in state]
+            for epoch, state in sorted(moments.items())
+        }
     }
 
 

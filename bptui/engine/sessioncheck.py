@@ -44,6 +44,7 @@ from bptui.engine.network import HIDDEN_GRADIENTS, Network, Params
 from bptui.engine.session import Session
 from bptui.engine.sessionfile import FORMAT, VERSION
 from bptui.engine.trace import step_count
+from bptui.engine.updates import Moments, initial_moments
 
 MAX_DIGITS = 20  # a whole number of more digits is refused without calling int()
 MAX_DEPTH = 64  # how deep a too deeply nested file is followed to name the place
@@ -68,7 +69,7 @@ TOP_KEYS = {
 }
 SETTINGS_KEYS = {"precision", "orders"}
 POSITION_KEYS = {"epoch", "index"}
-HISTORY_KEYS = {"every", "checkpoints", "losses", "nonfinite_epoch"}
+HISTORY_KEYS = {"every", "checkpoints", "losses", "nonfinite_epoch", "moments"}
 BREAKPOINT_KEYS = {"kind", "param", "threshold", "enabled"}
 EPOCH_KEY = re.compile(r"[1-9][0-9]{0,19}")  # canonical: no sign, no leading zero, no space
 
@@ -276,11 +277,11 @@ def check_session(document: Any, name: str) -> Session:
     doc = c.section(document, "", TOP_KEYS, "a bptui session")
 
     network = parse_document(doc["network"], source=f"{name}: network", default_name="session")
-    every, checkpoints, losses, nonfinite = _history(c, doc["history"], network)
+    every, checkpoints, losses, nonfinite, moments = _history(c, doc["history"], network)
     settings = c.section(doc["settings"], "settings", SETTINGS_KEYS, "settings")
     precision = c.whole(settings["precision"], "settings.precision", 0, MAX_PRECISION)
     networks = _orders(c, settings["orders"], network, checkpoints, len(losses) + 1)
-    history = History.from_state(networks, every, checkpoints, losses, nonfinite)
+    history = History.from_state(networks, every, checkpoints, losses, nonfinite, moments)
 
     position = c.section(doc["position"], "position", POSITION_KEYS, "position")
     epoch = c.whole(position["epoch"], "position.epoch", 1, len(losses) + 1)
@@ -303,9 +304,11 @@ def check_session(document: Any, name: str) -> Session:
 
 def _history(
     c: _SessionChecker, value: Any, network: Network
-) -> tuple[int, dict[int, Params], list[float], int | None]:
-    """The history's checkpoint interval, checkpoints, losses and first non-finite epoch."""
-    saved = c.section(value, "history", HISTORY_KEYS, "history")
+) -> tuple[int, dict[int, Params], list[float], int | None, dict[int, Moments] | None]:
+    """The history's checkpoint interval, checkpoints, losses, first non-finite epoch and the
+    optimizer's state at each checkpoint (None for plain SGD, which keeps none)."""
+    allowed = HISTORY_KEYS if network.opt.slots else HISTORY_KEYS - {"moments"}
+    saved = c.section(value, "history", allowed, "history")
     # at most the network's own interval: a longer one would make reopening replay longer
     most = min(MAX_EVERY, checkpoint_interval(network))
     every = c.whole(saved["every"], "history.every", 1, most)
@@ -349,7 +352,46 @@ def _history(
                 f'missing "{epoch}": a checkpoint is kept at the start of epoch 1 and every '
                 f"{every:,} epochs after it, up to epoch {end:,}",
             )
-    return every, checkpoints, losses, nonfinite
+    moments = _moments(c, saved.get("moments"), network, checkpoints)
+    return every, checkpoints, losses, nonfinite, moments
+
+
+def _moments(
+    c: _SessionChecker, table: Any, network: Network, checkpoints: dict[int, Params]
+) -> dict[int, Moments] | None:
+    """history.moments: for each checkpoint, each optimizer slot's numbers (trained
+    parameters only, in table order)."""
+    slots = network.opt.slots
+    if not slots:
+        return None
+    key = "history.moments"
+    if table is None:
+        raise c.fail(key, f"missing; the {network.optimizer} optimizer keeps {', '.join(slots)}")
+    if not isinstance(table, dict):
+        raise c.fail(key, f"expected a table of epoch: state, found {_type_name(table)}")
+    if isinstance(table, DuplicatedKeys):
+        raise c.fail(f"{key}.{_quoted(table.duplicate)}", "given twice in one JSON object")
+    zeros = initial_moments(network)
+    size = zeros[0].flat().size
+    result: dict[int, Moments] = {}
+    for text, state in table.items():
+        where = f"{key}.{_quoted(text)}"
+        epoch = int(text) if EPOCH_KEY.fullmatch(text) else None
+        if epoch is None or epoch not in checkpoints:
+            raise c.fail(where, f"expected the epoch of a checkpoint, found {_type_name(text)}")
+        if not isinstance(state, list) or len(state) != len(slots):
+            raise c.fail(
+                where,
+                f"expected {len(slots)} lists ({', '.join(slots)}), found {_type_name(state)}",
+            )
+        result[epoch] = tuple(
+            template.with_flat(c.reals(values, f"{where}[{k}]", size, size, slots[k]))
+            for k, (values, template) in enumerate(zip(state, zeros, strict=True))
+        )
+    for epoch in checkpoints:
+        if epoch not in result:
+            raise c.fail(key, f'missing "{epoch}": the optimizer\'s state at every checkpoint')
+    return result
 
 
 def _quoted(text: str) -> str:

@@ -119,6 +119,7 @@ class ChainPanel(ChangedLines, Widget):
         """The steps that compute a factor of `b`, its gradient or its update, in order."""
         if self._steps_for is None or self._steps_for[0] is not b:
             steps = {node.step for _, node in b.tree.walk() if node.step is not None}
+            steps.update(b.stages)
             if b.update is not None:
                 steps.add(b.update)
             self._steps_for = (b, tuple(sorted(steps)))
@@ -243,11 +244,14 @@ class ChainPanel(ChangedLines, Widget):
         if not b.param.trained:
             text.append(f"{b.param.name} is not trained: no update.", ITALIC)
         elif b.update is not None:
-            step = trace[b.update]
-            if b.update <= position:
-                text.append(equation(step, p))
-            else:
-                text.append(f"{step.symbol} = {step.formula}", DIM_ITALIC)
+            for index in (*b.stages, b.update):  # an optimizer's steps, then param⁺
+                step = trace[index]
+                if index <= position:
+                    text.append(equation(step, p))
+                else:
+                    text.append(f"{step.symbol} = {step.formula}", DIM_ITALIC)
+                if index != b.update:
+                    text.append("\n")
         return text.lines()
 
 

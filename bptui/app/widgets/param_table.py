@@ -123,7 +123,14 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         wanted = [("name", " name", 6), ("value", "value", w), ("grad", "∂E/∂·", w)]
         if view is not None and view.rows.trace.epoch.batch_grads is not None:
             wanted.append(("batch", "epoch ∂E/∂·", w))
-        wanted += [("step", "η·∂E/∂·", w), ("new", "new", w), ("edge", "from → to", 12)]
+        network = view.rows.network if view is not None else None
+        plain = network is None or (
+            network.optimizer == "sgd" and not network.opt.decays(network.opt_settings)
+        )
+        wanted += [("step", "η·∂E/∂·" if plain else "old − new", w), ("new", "new", w)]
+        if network is not None:  # an optimizer's state after the update: Adam's m and v
+            wanted += [(f"slot{k}", f"{slot}_·", w) for k, slot in enumerate(network.opt.slots)]
+        wanted.append(("edge", "from → to", 12))
         if self.show_fd:
             wanted += [("fd", "finite diff.", w), ("err", "rel. err", 8)]
         return wanted
@@ -281,10 +288,15 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             "fd": PENDING,
             "err": PENDING,
         }
+        for k, value in enumerate(row.moments):
+            cells[f"slot{k}"] = column(value, p) if update_known else PENDING
         if row.batch_gradient is not None and batch:
             cells["batch"] = column(row.batch_gradient, p)
         if not row.trained:
             cells["step"] = cells["new"] = "not trained"
+            for key, _, _ in layout.columns:
+                if key.startswith("slot"):
+                    cells[key] = "—"
         note = ""
         if self.show_fd and grad_known and layout.fd_in_columns:
             numeric, error = view.rows.finite_difference(k)
