@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from bptui.app.commands import DebuggerCommands
-from bptui.app.diagram_layout import Highlights, preferred_height
+from bptui.app.diagram import Highlights, preferred_height
 from bptui.app.widgets.chain_panel import ChainPanel, ChainView
 from bptui.app.widgets.loss_plot import LossPlot, LossView
 from bptui.app.widgets.network_diagram import DiagramView, NetworkDiagram
@@ -253,7 +253,9 @@ class DebuggerScreen(Screen[None]):
         wanted = preferred_height(self.history.network) + 2  # and the border
         row = self.query_one("#diagram-row")
         if size.width >= COMPACT_WIDTH and size.height >= COMPACT_HEIGHT:
-            row.styles.height = max(9, min(wanted, size.height * 2 // 5))
+            # a big terminal gives the diagram room to spread (up to twice what it needs)
+            row.styles.height = max(9, min(2 * wanted, size.height * 2 // 5))
+            self.query_one(LossPlot).styles.height = max(8, size.height // 5)
         else:
             row.styles.height = "1fr"
         self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")

@@ -64,6 +64,30 @@ class Frame:
         out = float(r.outs[layer][unit]) if self.reached("out", layer, unit) else None
         return net, out
 
+    def delta(self, layer: int, unit: int) -> float | None:
+        """δ of a neuron once this sample's backward pass has computed it, else None."""
+        if not self.reached("delta", layer, unit):
+            return None
+        return float(self.record.deltas[layer][unit])
+
+    def out_gradient(self, layer: int, unit: int) -> float | None:
+        """∂E_total/∂out of a neuron once computed (None before, and for an output whose δ is
+        the fused out − target, which never computes it)."""
+        network = self.trace.network
+        output = layer == len(network.layers) - 1
+        if output and network.fused_output is not None:
+            return None
+        if not self.reached("de_dout" if output else "path_sum", layer, unit):
+            return None
+        return float(self.record.de_dout[layer][unit])
+
+    def gradient(self, name: str) -> float | None:
+        """This sample's ∂E_total/∂name once computed, else None."""
+        if not self.gradient_reached(name):
+            return None
+        ref = self.trace.network.param(name)
+        return float(self.record.grads.flat()[ref.flat_index])
+
     @cached_property
     def _update_sample(self) -> int:
         return update_sample(self.trace.network, self.sample)

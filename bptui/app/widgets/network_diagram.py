@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.diagram_layout import Canvas, Highlights, draw_network
+from bptui.app.diagram import Canvas, Highlights, draw_network
 from bptui.app.widgets.lines import ChangedLines
 from bptui.engine.view import Frame
 

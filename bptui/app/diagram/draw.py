@@ -1,0 +1,355 @@
+"""Drawing the network: the geometry (`geometry.layout`) filled with this pass's values.
+
+Each neuron's box shows its name (and target or own bias), then net, out, ∂E_total/∂out and δ
+once this sample's pass has computed them (`·` before). Each edge's label shows the weight, its
+gradient ∂ once the backward pass has it, and old→new once it is updated. The current step's
+neuron or edge is in reverse (an edge: its line bright, and both its neurons' names), the
+values it uses underlined, everything else dimmed. Styles come from a `Palette` (the widget
+fills one from the theme's component classes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from rich.segment import Segment
+from rich.style import Style
+
+from bptui.app.diagram.geometry import BRAILLE, Box, Geometry, layout
+from bptui.engine.view import Frame
+from bptui.fmt import num
+
+NOT_COMPUTED = "·"
+
+
+_BOLD = Style(bold=True)
+_REVERSE = Style(reverse=True, bold=True)
+_UNDERLINE = Style(underline=True, bold=True)
+_DIM = Style(dim=True)
+_ACCENT = Style(bold=True, color="yellow")
+_MARKED = Style(color="magenta", bold=True)
+_ALARM = Style(bold=True, color="red", reverse=True)
+_ITALIC = Style(italic=True)
+_GREEN = Style(color="green", dim=True)
+_RED = Style(color="red", dim=True)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The diagram's styles (the widget takes them from the theme)."""
+
+    name: Style = _BOLD
+    current: Style = _REVERSE
+    used: Style = _UNDERLINE
+    pending: Style = _DIM
+    edge: Style = _DIM
+    edge_current: Style = _ACCENT
+    edge_selected: Style = _BOLD
+    marked: Style = _MARKED
+    nonfinite: Style = _ALARM
+    backward: Style = _ITALIC
+    positive: Style = _GREEN
+    negative: Style = _RED
+
+
+DEFAULT_PALETTE = Palette()
+
+
+@dataclass
+class Highlights:
+    """What to emphasise: the current step's neurons/edges and the symbols it uses."""
+
+    concerns: frozenset[str] = frozenset()
+    uses: frozenset[str] = frozenset()
+    marked: frozenset[str] = frozenset()  # parameters with a breakpoint
+    selected: str | None = None  # the parameter the chain panel shows
+
+
+@dataclass
+class Canvas:
+    width: int
+    height: int
+    chars: list[list[str]] = field(init=False)
+    styles: list[list[Style | None]] = field(init=False)
+    owners: list[list[str | None]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.chars = [[" "] * self.width for _ in range(self.height)]
+        self.styles = [[None] * self.width for _ in range(self.height)]
+        self.owners = [[None] * self.width for _ in range(self.height)]
+
+    def put(
+        self, x: int, y: int, text: str, style: Style | None = None, owner: str | None = None
+    ) -> None:
+        if not 0 <= y < self.height:
+            return
+        row_chars, row_styles, row_owners = self.chars[y], self.styles[y], self.owners[y]
+        for k, ch in enumerate(text):
+            cx = x + k
+            if 0 <= cx < self.width:
+                row_chars[cx] = ch
+                row_styles[cx] = style
+                if owner is not None:
+                    row_owners[cx] = owner
+
+    def to_segments(
+        self, previous: tuple[Canvas, list[tuple[Segment, ...]]] | None = None
+    ) -> list[tuple[Segment, ...]]:
+        """Each row as segments of equal style (what a Line API widget draws). `previous`: an
+        earlier canvas and its rows, whose rows are reused where this canvas's are the same."""
+        rows = []
+        before, before_rows = previous if previous is not None else (None, [])
+        for y, (row_chars, row_styles) in enumerate(zip(self.chars, self.styles, strict=True)):
+            if (
+                before is not None
+                and y < len(before_rows)
+                and before.chars[y] == row_chars
+                and before.styles[y] == row_styles
+            ):
+                rows.append(before_rows[y])
+                continue
+            segments: list[Segment] = []
+            x = 0
+            for _, run in groupby(row_styles, key=id):
+                styles = list(run)
+                text = "".join(row_chars[x : x + len(styles)])
+                if segments and segments[-1].style == styles[0]:
+                    segments[-1] = Segment(segments[-1].text + text, styles[0])
+                else:
+                    segments.append(Segment(text, styles[0]))
+                x += len(styles)
+            rows.append(tuple(segments))
+        return rows
+
+
+def preferred_height(network) -> int:
+    """Rows the diagram needs at its most detailed (the screen gives it at most that)."""
+    from bptui.app.diagram.geometry import DETAILS, needed_height
+
+    return needed_height(network, DETAILS[0])
+
+
+def _value(value: float | None, precision: int) -> str:
+    return NOT_COMPUTED if value is None else num(value, precision)
+
+
+def _finite(text: str) -> bool:
+    return not any(word in text for word in ("nan", "inf"))
+
+
+@dataclass
+class _Base:
+    """The lines of a geometry, drawn once: their characters and which edge owns each cell."""
+
+    chars: list[list[str]]
+    owners: list[list[str | None]]
+    users: dict[tuple[int, int], tuple[str, ...]]
+
+
+def _base(geometry: Geometry) -> _Base:
+    width, height = geometry.width, geometry.height
+    bits: dict[tuple[int, int], int] = {}
+    users: dict[tuple[int, int], list[str]] = {}
+    for edge in geometry.edges:
+        for x, y, mask in edge.cells:
+            if 0 <= x < width and 0 <= y < height:
+                bits[(x, y)] = bits.get((x, y), 0) | mask
+                users.setdefault((x, y), []).append(edge.name)
+    chars = [[" "] * width for _ in range(height)]
+    owners: list[list[str | None]] = [[None] * width for _ in range(height)]
+    for (x, y), mask in bits.items():
+        chars[y][x] = chr(BRAILLE + mask)
+        names = users[(x, y)]
+        owners[y][x] = names[0] if len(set(names)) == 1 else ""
+    return _Base(chars, owners, {cell: tuple(names) for cell, names in users.items()})
+
+
+_BASES: dict[int, tuple[Geometry, _Base]] = {}
+
+
+def _base_of(geometry: Geometry) -> _Base:
+    cached = _BASES.get(id(geometry))
+    if cached is None or cached[0] is not geometry:
+        if len(_BASES) > 16:
+            _BASES.clear()
+        cached = _BASES[id(geometry)] = (geometry, _base(geometry))
+    return cached[1]
+
+
+def draw_network(
+    frame: Frame,
+    width: int,
+    height: int,
+    precision: int = 9,
+    highlights: Highlights | None = None,
+    cache: dict | None = None,
+    palette: Palette = DEFAULT_PALETTE,
+) -> Canvas:
+    """The diagram of `frame` on a width × height canvas. (`cache` is kept for callers that
+    pass one; the geometry and its lines are cached by size and shape.)"""
+    hl = highlights or Highlights()
+    network = frame.trace.network
+    canvas = Canvas(max(width, 1), max(height, 1))
+    geometry = layout(network, canvas.width, canvas.height, precision)
+    p = geometry.detail.precision
+    base = _base_of(geometry)
+    canvas.chars = [row[:] for row in base.chars]
+    canvas.owners = [row[:] for row in base.owners]
+
+    # Which edge looks how: the current one bright, the selected bold, the rest dim.
+    current = next((e for e in geometry.edges if e.name in hl.concerns), None)
+    collapsed = any(box.unit is None for box in geometry.boxes)
+    olds = [w.tolist() for w in frame.record.params.weights]
+    edge_style: dict[str, Style] = {}
+    for edge in geometry.edges:
+        if edge.name in hl.concerns:
+            style = palette.edge_current
+        elif edge.name == hl.selected:
+            style = palette.edge_selected
+        elif collapsed and edge.slot is None:
+            weight = olds[edge.layer][edge.target][edge.source]
+            style = palette.positive if weight >= 0 else palette.negative
+        else:
+            style = palette.edge
+        edge_style[edge.name] = style
+    rank = {palette.edge_current: 3, palette.edge_selected: 2}
+    for (x, y), names in base.users.items():
+        if 0 <= x < canvas.width and 0 <= y < canvas.height:
+            canvas.styles[y][x] = max(
+                (edge_style[name] for name in names), key=lambda s: rank.get(s, 0)
+            )
+
+    # Labels on their slots.
+    for edge in geometry.edges:
+        slot = edge.slot
+        if slot is None:
+            continue
+        text = _label(frame, edge.layer, edge.target, edge.source, edge.name, slot.width, p)
+        style: Style | None = None
+        if edge.name in hl.concerns:
+            style = palette.current
+        elif edge.name in hl.uses or f"{edge.name}⁺" in hl.uses:
+            style = palette.used
+        elif edge.name == hl.selected:
+            style = palette.edge_selected
+        if edge.name in hl.marked:
+            style = (style or Style()) + palette.marked
+        if not _finite(text):
+            style = palette.nonfinite
+        canvas.put(slot.x, slot.y, text[: slot.width], style, owner=edge.name)
+
+    # The neurons: the current edge's two neurons are named in reverse too.
+    ends: set[tuple[int, int]] = set()
+    if current is not None:
+        ends = {(current.layer - 1, current.source), (current.layer, current.target)}
+    for box in geometry.boxes:
+        _draw_box(canvas, frame, box, geometry, hl, ends, palette)
+    if geometry.bias_row is not None:
+        _draw_biases(canvas, frame, geometry, hl, palette)
+    return canvas
+
+
+def _label(frame: Frame, layer: int, j: int, i: int, name: str, room: int, p: int) -> str:
+    """The longest form of an edge's label that fits `room` cells: the weight, then its
+    gradient ∂ (backward) or its new value (update), at the diagram's precision, else at 3
+    decimals, else the weight alone, else the name."""
+    old, new = frame.weight(layer, j, i)
+    gradient = frame.gradient(name)
+    forms = []
+    for q in dict.fromkeys((p, min(p, 3))):
+        if new is not None:
+            forms.append(f"{name} {num(old, q)}→{num(new, q)}")
+        elif gradient is not None:
+            forms.append(f"{name} {num(old, q)} ∂{num(gradient, q)}")
+    forms += [f"{name} {num(old, q)}" for q in dict.fromkeys((p, min(p, 3)))]
+    forms.append(name)
+    return next((text for text in forms if len(text) <= room), name)
+
+
+def _draw_box(
+    canvas: Canvas,
+    frame: Frame,
+    box: Box,
+    geometry: Geometry,
+    hl: Highlights,
+    ends: set[tuple[int, int]],
+    palette: Palette,
+) -> None:
+    network = frame.trace.network
+    p = geometry.detail.precision
+    x, top = box.x, box.top
+    if box.unit is None:
+        canvas.put(x, top, box.name, palette.pending)
+        return
+    j = box.unit
+    name = box.name
+    named = name in hl.concerns or (box.layer, j) in ends
+    name_style = palette.current if named else palette.name
+    if box.layer < 0:
+        canvas.put(x, top, f"({name})", name_style)
+        if geometry.detail.lines:
+            _, value = frame.neuron(-1, j)
+            shown = num(value, p) if value is not None else NOT_COMPUTED
+            style = palette.used if name in hl.uses else None
+            canvas.put(x + len(name) + 3, top, shown, style)
+        return
+    layer = box.layer
+    spec = network.layers[layer]
+    bias_owner = (
+        spec.bias_names[0]
+        if spec.bias == "shared"
+        else (spec.bias_names[j] if spec.bias == "neuron" else None)
+    )
+    canvas.put(x, top, f"({name})", name_style, owner=bias_owner)
+    after = x + len(name) + 2
+    if layer == len(network.layers) - 1:
+        target = float(frame.record.t[j])
+        t_style = palette.used if f"t_{name}" in hl.uses else palette.pending
+        canvas.put(after, top, f" → {num(target, p)}", t_style)
+    elif spec.bias == "neuron":
+        old, _ = frame.bias(layer, j)
+        style = palette.used if spec.bias_names[j] in hl.uses else palette.pending
+        canvas.put(after, top, f" b {num(old, p)}", style, owner=bias_owner)
+    net, out = frame.neuron(layer, j)
+    rows = {
+        "net": ("net", net, f"net_{name}"),
+        "out": ("out", out, f"out_{name}"),
+        "dout": ("∂E/∂out", frame.out_gradient(layer, j), f"∂E_total/∂out_{name}"),
+        "delta": ("δ", frame.delta(layer, j), f"δ_{name}"),
+    }
+    for k, line in enumerate(("net", "out", "dout", "delta")[: box.height - 1], start=1):
+        label, value, symbol = rows[line]
+        text = _value(value, p)
+        if value is None:
+            style: Style | None = palette.pending
+        elif symbol == frame.step.symbol:
+            style = palette.current
+        elif symbol in hl.uses:
+            style = palette.used
+        else:
+            style = palette.backward if line in ("dout", "delta") else None
+        if value is not None and not _finite(text):
+            style = palette.nonfinite
+        canvas.put(x, top + k, f"{label} {text}", style)
+
+
+def _draw_biases(
+    canvas: Canvas, frame: Frame, geometry: Geometry, hl: Highlights, palette: Palette
+) -> None:
+    network = frame.trace.network
+    p = geometry.detail.precision
+    for c in range(1, len(geometry.column_x)):
+        layer = network.layers[c - 1]
+        if layer.bias != "shared":
+            continue
+        name = layer.bias_names[0]
+        old, new = frame.bias(c - 1, 0)
+        text = f"[{name} {num(old, p)}" + (f"→{num(new, p)}]" if new is not None else "]")
+        if name in hl.concerns:
+            style = palette.current
+        elif name in hl.uses:
+            style = palette.used
+        else:
+            style = palette.pending
+        canvas.put(geometry.column_x[c], geometry.bias_row or 0, text, style, owner=name)
