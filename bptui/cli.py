@@ -21,6 +21,7 @@ from bptui.engine.errors import BptuiError
 COMMANDS = ("trace", "train", "check", "presets")
 MAX_TRACE_EPOCHS = 1_000
 MAX_TRAIN_EPOCHS = 10_000_000
+MIN_PRECISION = 2  # fewer decimals would show Mazur's 0.15 as 0 (`0·0 + 0·0 + 0 = 0`)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,8 +51,8 @@ def _precision(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if not 0 <= value <= 17:
-        raise argparse.ArgumentTypeError(f"expected 0 to 17 decimals, found {value}")
+    if not MIN_PRECISION <= value <= 17:
+        raise argparse.ArgumentTypeError(f"expected {MIN_PRECISION} to 17 decimals, found {value}")
     return value
 
 

@@ -46,7 +46,7 @@ async def test_stepping_back_across_an_epoch_shows_the_last_step_of_the_one_befo
         await pilot.press("n")
         assert screen.position == (2, 0)
         assert "epoch 2" in screen_text(app)
-        assert f"last epoch {shown(AFTER_TRAINING['mazur'].first_loss)}" in screen_text(app)
+        assert f"loss after epoch 1: {shown(AFTER_TRAINING['mazur'].first_loss)}" in screen_text(app)
         await pilot.press("p")
         assert screen.position == (1, last_index())
         assert screen_text(app) == last
@@ -190,8 +190,10 @@ async def test_switching_the_order_asks_and_keeps_earlier_epochs() -> None:
         assert screen.history.network_for(2).hidden_gradients == "after_output_update"
         assert screen.history.network_for(1).hidden_gradients == "before_update"
         assert screen.history.loss_after(1) == loss_1
-        await pilot.press("p")
-        assert "before_update" in screen_text(app)
+        await pilot.press("p")  # epoch 1 keeps its order: every gradient before any update
+        assert "all gradients from the original weights" in screen_text(app)
+        await pilot.press("n")
+        assert "hidden gradients from the updated w⁺" in screen_text(app)
 
 
 async def test_help_screen_opens_and_closes() -> None:

@@ -133,7 +133,7 @@ def check(app: BptuiApp, reference: Reference) -> None:
     assert f"epoch {epoch} " in status + " ", status
     trace = reference.trace(screen.history, epoch)
     step = trace[index]
-    assert f"step {index + 1}/{len(trace)}" in status, status
+    assert f"step {index + 1} of {len(trace)}" in status, status
     if trace.network.n_samples > 1:
         expected = "batch update" if step.sample < 0 else f"sample {step.sample + 1}/"
         assert expected in status, status

@@ -26,7 +26,7 @@ RUNS = [
     ["trace", "--format", "text"],
     ["trace", "--format", "markdown"],
     ["trace", "--format", "json"],
-    ["trace", "--epochs", "2", "--precision", "0"],
+    ["trace", "--epochs", "2", "--precision", "2"],
     ["train", "--epochs", "30"],
     ["train", "--epochs", "30", "--format", "json"],
     ["check"],

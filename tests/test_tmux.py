@@ -37,7 +37,7 @@ def test_ten_steps_forward_then_back_give_the_same_screen(tmux: Tmux) -> None:
     for _ in range(10):
         tmux.keys("n")
         tmux.settle(still=0.1)
-    assert f"step 11/{last_index() + 1}" in tmux.settle()
+    assert f"step 11 of {last_index() + 1}" in tmux.settle()
     for _ in range(10):
         tmux.keys("p")
         tmux.settle(still=0.1)

@@ -31,6 +31,7 @@ from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
 from bptui.engine.breakdown import Breakdown, breakdown
 from bptui.engine.breakpoints import Breakpoint, find_stop
+from bptui.engine.errata import loss_note
 from bptui.engine.goto import GotoError, parse_count, parse_target, resolve
 from bptui.engine.history import History
 from bptui.engine.nonfinite import first_nonfinite_step
@@ -307,8 +308,11 @@ class DebuggerScreen(Screen[None]):
         frame = self.frame
         step = frame.step
         selected = self.pinned or frame.param
+        self._plot()  # (first: it records the loss of an epoch whose last step is reached)
+        done = self.epoch if self.index == frame.total - 1 else self.epoch - 1
+        note = loss_note(frame.trace.network, done) or ""
         self.query_one(StatusBar).show(
-            frame, self.history.loss_after(self.epoch - 1), self.run_text
+            frame, done, self.history.loss_after(done), self.run_text, note
         )
         self.query_one(StepPanel).frame = frame
         marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
@@ -326,7 +330,6 @@ class DebuggerScreen(Screen[None]):
             rows = ParamRows(frame.trace, frame.sample)
             self._rows_cache = {key: rows}
         self.query_one(ParamTable).view = TableView(frame, rows, selected, marked)
-        self._plot()
         self._refresh_footer()
 
     def _breakdown(self, frame: Frame, selected: str | None) -> Breakdown | None:

@@ -2,7 +2,8 @@
 
 `num(x, p)` gives p decimals with trailing zeros dropped (0.15, 0.593269992, 0.35891648: the
 post's own spellings), switches to p significant digits in scientific notation below 1e-4
-(3.51018778e-05), and spells non-finite values nan, inf, −inf. `fixed(x, p)` keeps the zeros,
+(3.51018778e-05) and from 1e6 on (1.23456789e+07), so that a number of any magnitude is at most
+p + 7 characters wide, and spells non-finite values nan, inf, −inf. `fixed(x, p)` keeps the zeros,
 for columns; `full(x)` is the shortest text that reads back as the same float64.
 """
 
@@ -20,7 +21,8 @@ def num(value: float, precision: int = 9, strip: bool = True) -> str:
     if math.isinf(value):
         return "inf" if value > 0 else f"{MINUS}inf"
     magnitude = abs(value)
-    if magnitude != 0 and magnitude < 1e-4:
+    tiny = magnitude < 1e-4 or magnitude < 0.5 * 10.0**-precision  # (it would read 0)
+    if magnitude != 0 and (tiny or magnitude >= 1e6):
         mantissa, exponent = f"{value:.{max(precision - 1, 0)}e}".split("e")
         if strip and "." in mantissa:
             mantissa = mantissa.rstrip("0").rstrip(".")
@@ -43,10 +45,19 @@ def fixed(value: float, precision: int = 9) -> str:
 
 def column(value: float, precision: int = 9) -> str:
     """Fixed-point with exactly `precision` decimals, never scientific below 1 (so that a
-    table's column lines up: −0.000007479); scientific only for huge magnitudes."""
-    if not math.isfinite(value) or abs(value) >= 1e7:
+    table's column lines up: −0.000007479), at most precision + 4 characters: a number too
+    big for that is written in scientific notation with as many digits as fit."""
+    if not math.isfinite(value):
         return num(value, precision)
+    room = precision + 4
     text = f"{value:.{precision}f}"
+    if len(text) > room:  # fewer decimals while the whole part fits, else scientific
+        whole = len(f"{value:.0f}")
+        if whole + 2 <= room:
+            text = f"{value:.{room - whole - 1}f}"
+        else:
+            mantissa, exponent = f"{value:.{max(precision - 4, 0)}e}".split("e")
+            text = f"{mantissa}e{int(exponent):+d}"
     return MINUS + text[1:] if text.startswith("-") else text
 
 

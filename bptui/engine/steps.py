@@ -141,6 +141,7 @@ class Step:
     param: str | None = None
     note: str = ""
     alt: Term | None = None
+    alt_label: str = "delta rule"  # what the other form is: "delta rule", "the post's form"
 
     @property
     def phase(self) -> Phase:
@@ -393,6 +394,7 @@ class StepMaker:
         value = float(r.deltas[li][j])
         note = self.simplified(li)
         sym = self.delta_sym(li, j)
+        definition = f"{sym.text} = ∂E_total/∂net_{x}: how E_total changes with {x}'s input"
         if note is not None:
             o, t = self.var_out(r, li, j), self.var_target(r, j)
             return Step(
@@ -404,7 +406,7 @@ class StepMaker:
                 value=value,
                 uses=(o.sym.text, t.sym.text),
                 concerns=(x,),
-                note=note,
+                note=f"{definition}; {note}",
             )
         if not self.net.layers[li].op.elementwise:
             return self._softmax_delta(index, r, li, j, value)
@@ -419,6 +421,7 @@ class StepMaker:
             value=value,
             uses=(g.sym.text, d.sym.text),
             concerns=(x,),
+            note=definition,
         )
 
     def _softmax_delta(self, index: int, r: SampleRecord, li: int, j: int, value: float) -> Step:
@@ -450,6 +453,13 @@ class StepMaker:
         """∂E_M/∂out_X = δ_M × w: the part of E_total that flows from X through M."""
         w = Var(self.back_weight_sym(li + 1, m, j), float(r.back_weights[li + 1][m, j]))
         delta = self.var_delta(r, li + 1, m)
+        above = quantity("net", self.name(li + 1, m))
+        post = Prod(  # ∂E_o1/∂net_o1 × ∂net_o1/∂out_h1: δ_o1 is ∂E_o1/∂net_o1, the weight ∂net/∂out
+            (
+                Var(partial(quantity("E", self.name(li + 1, m)), above), delta.value),
+                Var(partial(above, self.out_sym(li, j)), w.value),
+            )
+        )
         note = ""
         if self.eager_update:
             note = f"after_output_update: {w.sym.text} is the updated {self.weight(li + 1, m, j)}"
@@ -463,6 +473,8 @@ class StepMaker:
             uses=(delta.sym.text, w.sym.text),
             concerns=(self.weight(li + 1, m, j),),
             note=note,
+            alt=post,
+            alt_label="the post's form",
         )
 
     def dnet_dw_step(self, index: int, r: SampleRecord, li: int, j: int, i: int) -> Step:

@@ -64,7 +64,7 @@ def write_trace(
 def _write_step(out: TextIO, step: Step, precision: int) -> None:
     out.write(f"- {_math(equation_tex(step, precision))}\n")
     if step.alt is not None:
-        out.write(f"  (delta rule: {_math(alt_equation_tex(step, precision))})\n")
+        out.write(f"  ({step.alt_label}: {_math(alt_equation_tex(step, precision))})\n")
     if step.note:
         out.write(f"  *{step.note}*\n")
 

@@ -68,7 +68,7 @@ def _print_step(console: Console, step: Step, precision: int) -> None:
     if step.alt_formula:
         console.print(
             Text(
-                f"      delta rule: {step.alt_formula} = {alt_numbers(step, precision)}",
+                f"      {step.alt_label}: {step.alt_formula} = {alt_numbers(step, precision)}",
                 style="dim",
             )
         )

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines, Line, LineBuilder
+from bptui.app.widgets.lines import ChangedLines, Line, LineBuilder, wrap_formula
 from bptui.engine.breakdown import Breakdown
 from bptui.engine.view import Frame
 from bptui.fmt import equation, num, tree_lines
@@ -247,9 +247,11 @@ class ChainPanel(ChangedLines, Widget):
             for index in (*b.stages, b.update):  # an optimizer's steps, then param⁺
                 step = trace[index]
                 if index <= position:
-                    text.append(equation(step, p))
+                    shown, style = equation(step, p), None
                 else:
-                    text.append(f"{step.symbol} = {step.formula}", DIM_ITALIC)
+                    shown, style = f"{step.symbol} = {step.formula}", DIM_ITALIC
+                for n, piece in enumerate(wrap_formula(shown, width - 2)):
+                    text.append(("\n  " if n else "") + piece, style)
                 if index != b.update:
                     text.append("\n")
         return text.lines()

@@ -92,6 +92,40 @@ class LineBuilder:
         return [tuple(line) for line in self._lines]
 
 
+_OPERATORS = (" = ", " × ", " + ", " − ", " / ", "·")
+
+
+def wrap_formula(text: str, width: int) -> list[str]:
+    """A formula cut into pieces of at most `width` cells, each break before an operator
+    (first before an ` = `, then before ` × `, ` + `, ` − `, ` / `), so that a continued
+    line starts with its operator and no piece ends as if it were the whole (`w5⁺ = … = 0.`).
+    A piece with no operator to break at is cut where it must."""
+    if cell_len(text) <= width or width < 8:
+        return [text]
+    for operator in _OPERATORS:
+        parts = text.split(operator)
+        if len(parts) < 2:
+            continue
+        pieces: list[str] = []
+        current = parts[0]
+        for part in parts[1:]:
+            joined = f"{current}{operator}{part}"
+            if cell_len(joined) <= width:
+                current = joined
+            else:
+                pieces.append(current)
+                current = f"{operator.lstrip()}{part}"
+        pieces.append(current)
+        if len(pieces) > 1:
+            return [
+                line
+                for piece in pieces
+                for line in (wrap_formula(piece, width) if piece != text else [piece])
+                if line
+            ]
+    return [text[k : k + width] for k in range(0, len(text), width)]
+
+
 def plain(lines: Sequence[Line]) -> str:
     """The lines' text (for tests)."""
     return "\n".join("".join(segment.text for segment in line) for line in lines)

@@ -115,12 +115,15 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
 
     # -- columns ----------------------------------------------------------------------------
     def _columns(self) -> list[tuple[str, str, int]]:
-        """(key, title, width) of the columns, most important first; the table scrolls
-        sideways, and the finite difference of the selected row gets a line of its own while
-        its column is off screen."""
+        """(key, title, width) of the columns that fit the table's width: the name, value,
+        gradient, step and new value always, then, while they fit, the optimizer's state,
+        from → to and the finite difference (what does not fit is on the line under the
+        table for the selected row)."""
         view = self.view
-        w = self.precision + 3
-        wanted = [("name", " name", 6), ("value", "value", w), ("grad", "∂E/∂·", w)]
+        w = self.precision + 4  # the widest `column` writes
+        names = view.rows.network.param_refs if view is not None else ()
+        name_width = max((len(ref.name) for ref in names), default=4) + 1
+        wanted = [("name", " name", name_width), ("value", "value", w), ("grad", "∂E/∂·", w)]
         if view is not None and view.rows.trace.epoch.batch_grads is not None:
             wanted.append(("batch", "epoch ∂E/∂·", w))
         network = view.rows.network if view is not None else None
@@ -128,22 +131,26 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             network.optimizer == "sgd" and not network.opt.decays(network.opt_settings)
         )
         wanted += [("step", "η·∂E/∂·" if plain else "old − new", w), ("new", "new", w)]
+        optional: list[tuple[str, str, int]] = []
         if network is not None:  # an optimizer's state after the update: Adam's m and v
-            wanted += [(f"slot{k}", f"{slot}_·", w) for k, slot in enumerate(network.opt.slots)]
-        wanted.append(("edge", "from → to", 12))
+            optional += [(f"slot{k}", f"{slot}_·", w) for k, slot in enumerate(network.opt.slots)]
+        edge_width = max((len(ref.source) + len(ref.target) + 3 for ref in names), default=8)
+        optional.append(("edge", "from → to", min(edge_width, 24)))
         if self.show_fd:
-            wanted += [("fd", "finite diff.", w), ("err", "rel. err", 8)]
+            optional += [("fd", "finite diff.", w), ("err", "rel. err", 8)]
+        room = self.scrollable_content_region.width
+        used = sum(width + 1 for _, _, width in wanted)
+        for extra in optional:
+            if used + extra[2] + 1 > room:
+                break
+            wanted.append(extra)
+            used += extra[2] + 1
         return wanted
 
     def _fd_in_columns(self, columns: list[tuple[str, str, int]] | None = None) -> bool:
-        """Is the finite-difference column on screen (the table scrolls sideways)?"""
-        x = 0
-        for key, _, w in columns if columns is not None else self._columns():
-            if key == "fd":
-                visible = self.scroll_offset.x + self.scrollable_content_region.width
-                return x + w <= visible
-            x += w + 1
-        return False
+        """Are the finite difference and from → to among the columns shown?"""
+        keys = {key for key, _, _ in (columns if columns is not None else self._columns())}
+        return "edge" in keys and ("fd" in keys or not self.show_fd)
 
     def watch_view(self) -> None:
         view = self.view
@@ -293,12 +300,12 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         if row.batch_gradient is not None and batch:
             cells["batch"] = column(row.batch_gradient, p)
         if not row.trained:
-            cells["step"] = cells["new"] = "not trained"
+            cells["step"], cells["new"] = "check only", "not trained"
             for key, _, _ in layout.columns:
                 if key.startswith("slot"):
                     cells[key] = "—"
         note = ""
-        if self.show_fd and grad_known and layout.fd_in_columns:
+        if self.show_fd and grad_known and "fd" in {key for key, _, _ in layout.columns}:
             numeric, error = view.rows.finite_difference(k)
             cells["fd"], cells["err"] = column(numeric, p), f"{error:.0e}"
             if row.other_order:
@@ -321,21 +328,26 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         return _cropped(text, style, layout)
 
     def fd_summary(self, fd_in_columns: bool | None = None) -> str:
-        """The selected row's finite difference, for when its columns do not fit."""
+        """The selected row's from → to and finite difference, for when their columns do not
+        fit (and what an untrained parameter's gradient is for)."""
         view = self.view
         if fd_in_columns is None:
             fd_in_columns = self._fd_in_columns()
-        if view is None or view.selected is None or not self.show_fd or fd_in_columns:
+        if view is None or view.selected is None or fd_in_columns:
             return ""
-        k = view.rows.index_of(view.selected)
-        if not view.frame.gradient_reached(view.selected):
-            return f"finite difference for {view.selected}: · (its gradient comes later)"
+        name = view.selected
+        k = view.rows.index_of(name)
+        row = view.rows[k]
+        text = f"{name}: {row.edge}"
+        if not row.trained:
+            text += " · not trained: its gradient is for the check only"
+        if not self.show_fd:
+            return text
+        if not view.frame.gradient_reached(name):
+            return text + " · finite difference: · (its gradient comes later)"
         numeric, error = view.rows.finite_difference(k)
-        text = (
-            f"finite difference for {view.selected}: {column(numeric, self.precision)}, "
-            f"rel. error {error:.0e}"
-        )
-        if view.rows[k].other_order:
+        text += f" · finite difference {column(numeric, self.precision)}, rel. error {error:.0e}"
+        if row.other_order:
             text += " (differs by design: after_output_update)"
         return text
 

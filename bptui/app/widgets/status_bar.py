@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines, Line, fit
+from bptui.app.widgets.lines import ChangedLines, Line
 from bptui.engine.view import Frame
 from bptui.fmt import num
 
@@ -42,19 +43,31 @@ class StatusBar(ChangedLines, Widget):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.frame: Frame | None = None
+        self.done = 0
         self.last_loss: float | None = None
         self.run_text = ""
+        self.note = ""
 
-    def show(self, frame: Frame | None, last_loss: float | None, run_text: str) -> None:
-        """Show the position `frame`, the loss after the previous epoch (None in epoch 1) and
-        a run's progress or result ("after epoch N: loss …, outputs …")."""
-        if bool(run_text) != bool(self.run_text):
-            self.refresh(layout=True)  # the run line comes or goes
-        self.frame, self.last_loss, self.run_text = frame, last_loss, run_text
+    def show(
+        self,
+        frame: Frame | None,
+        done: int,
+        last_loss: float | None,
+        run_text: str,
+        note: str = "",
+    ) -> None:
+        """Show the position `frame`, the loss after the `done` epochs finished as of it (None
+        before the first), a run's progress or result ("after epoch N: loss …, outputs …")
+        and a note on the post's own number for that loss."""
+        lines = len(self.rows())
+        self.frame, self.done, self.last_loss = frame, done, last_loss
+        self.run_text, self.note = run_text, note
+        if len(self.rows()) != lines:
+            self.refresh(layout=True)  # a line comes or goes
         self._draw()
 
     def set_run_text(self, run_text: str) -> None:
-        self.show(self.frame, self.last_loss, run_text)
+        self.show(self.frame, self.done, self.last_loss, run_text, self.note)
 
     def watch_precision(self) -> None:
         self._draw()
@@ -63,20 +76,37 @@ class StatusBar(ChangedLines, Widget):
         self._draw()
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        return len(self.rows())
+        return len(self.layout(width))
+
+    def layout(self, width: int) -> list[Line]:
+        """The rows laid out in `width` cells: items joined by ` · ` while they fit, an item
+        too long for a line wrapped at its spaces (nothing is cut)."""
+        lines: list[Line] = []
+        for items in self.rows():
+            line: list[Segment] = []
+            used = 0
+            for words, style in items:
+                pieces = _pieces(words, max(1, width))
+                for k, piece in enumerate(pieces):
+                    extra = (3 if line else 0) + cell_len(piece)
+                    if line and (k or used + extra > width):
+                        lines.append(tuple(line))
+                        line, used = [], 0
+                    if line:
+                        line.append(SEPARATOR)
+                        used += 3
+                    line.append(Segment(piece, STYLES[style]))
+                    used += cell_len(piece)
+            lines.append(tuple(line))
+        return lines
 
     def _draw(self) -> None:
         width = self.content_size.width
         if width < 1 or not self.is_mounted:
             return
-        lines: list[Line] = []
-        for items in self.rows():
-            segments: list[Segment] = []
-            for k, (words, style) in enumerate(items):
-                if k:
-                    segments.append(SEPARATOR)
-                segments.append(Segment(words, STYLES[style]))
-            lines.append(fit(segments, width))
+        lines = self.layout(width)
+        if len(lines) != self.size.height:
+            self.refresh(layout=True)
         self.show_lines(lines, key=self.content_size)
 
     def rows(self) -> list[list[tuple[str, str]]]:
@@ -100,16 +130,27 @@ class StatusBar(ChangedLines, Widget):
             parts.append((sample, ""))
         parts += [
             (frame.phase.upper(), "bold reverse"),
-            (f"step {frame.index + 1}/{frame.total}", ""),
-            (network.hidden_gradients, "italic"),
+            (f"step {frame.index + 1} of {frame.total}", ""),
         ]
+        if network.optimizer != "sgd":
+            parts.append((f"optimizer {network.optimizer}", "italic"))
         e_total = frame.e_total
-        last = self.last_loss
-        second: list[tuple[str, str]] = [
-            (f"E_total {num(e_total, p) if e_total is not None else '·'}", ""),
-            (f"last epoch {num(last, p) if last is not None else '—'}", ""),
-        ]
+        this = "this sample's E_total" if network.n_samples > 1 else "E_total"
+        shown = num(e_total, p) if e_total is not None else "not computed yet"
+        if self.done:
+            loss = "computing…" if self.last_loss is None else num(self.last_loss, p)
+            after = f"loss after epoch {self.done:,}: {loss}"
+        else:
+            after = "no epoch finished yet"
+        order = (
+            "all gradients from the original weights"
+            if network.hidden_gradients == "before_update"
+            else "hidden gradients from the updated w⁺ (the post's code)"
+        )
+        second: list[tuple[str, str]] = [(f"{this}: {shown}", ""), (after, ""), (order, "dim")]
         rows = [parts, second]
+        if self.note:
+            rows.append([(self.note, "italic")])
         if self.run_text:
             rows.append([(self.run_text, "bold")])
         return rows
@@ -117,3 +158,19 @@ class StatusBar(ChangedLines, Widget):
     def text(self) -> Text:
         """The status as plain lines."""
         return Text("\n".join(" · ".join(words for words, _ in items) for items in self.rows()))
+
+
+def _pieces(words: str, width: int) -> list[str]:
+    """`words` in pieces of at most `width` cells, broken at spaces where it can."""
+    if cell_len(words) <= width:
+        return [words]
+    pieces, current = [], ""
+    for word in words.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and cell_len(candidate) > width:
+            pieces.append(current)
+            current = word
+        else:
+            current = candidate
+    pieces.append(current)
+    return [piece[k : k + width] for piece in pieces for k in range(0, max(1, len(piece)), width)]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines, Line
+from bptui.app.widgets.lines import ChangedLines, Line, wrap_formula
 from bptui.engine.view import Frame
 from bptui.fmt import alt_numbers, num, numbers
 
@@ -66,12 +65,14 @@ class StepPanel(ChangedLines, Widget):
             if sum(cell_len(text) for text, _ in parts) <= width:
                 lines.append(tuple(Segment(text, style) for text, style in parts if text))
                 continue
-            # A long formula: wrapped at its spaces as rich wraps text.
-            console = self.app.console
-            wrapped = console.render_lines(
-                Text.assemble(*parts), console.options.update_width(width), pad=False
-            )
-            lines += [tuple(line) for line in wrapped]
+            # A long formula: the last piece wrapped before its operators, indented.
+            *head, (body, style) = parts
+            lead = sum(cell_len(text) for text, _ in head)
+            pieces = wrap_formula(body, max(8, width - lead - 2))
+            first = (*(Segment(text, s) for text, s in head if text), Segment(pieces[0], style))
+            lines.append(first)
+            indent = " " * (lead + 2)
+            lines += [(Segment(indent), Segment(piece, style)) for piece in pieces[1:]]
         self.show_lines(lines, key=self.content_size)
 
     def logical_lines(self) -> list[list[tuple[str, Style | None]]]:
@@ -91,7 +92,7 @@ class StepPanel(ChangedLines, Widget):
         value = num(step.value, p)
         lines.append([("  = ", None), (value, BOLD_REVERSE if value in NON_FINITE else BOLD)])
         if step.alt_formula:
-            lines.append([("delta rule: ", DIM), (step.alt_formula, None)])
+            lines.append([(f"{step.alt_label}: ", DIM), (step.alt_formula, None)])
             lines.append([("  = ", None), (alt_numbers(step, p), None)])
         if step.note:
             lines.append([(step.note, ITALIC)])

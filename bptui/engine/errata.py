@@ -1,0 +1,75 @@
+"""Where Mazur's post prints a number that differs from the exact one, and why: said where a
+reader meets it (the status after epoch 1 and after 10,000 epochs, `trace` and `train` for the
+Mazur presets, the steps concerned).
+
+- E_total after the first update: the post's 0.291027924 is the loss of its code's order,
+  which updated w5..w8 before computing the hidden gradients (preset mazur-2015); the order
+  its text describes (preset mazur) gives 0.291027774.
+- After 10,000 epochs: the post's 0.0000351085 is E_total computed during epoch 10,000, before
+  that epoch's update, in the described order (3.510854812e-05); after the update it is
+  3.510187783e-05 (mazur) or 3.508478630e-05 (mazur-2015).
+- ∂E_o2/∂out_h1: the post prints −0.019049119, rounded by hand; it is −0.019049118258.
+- The hidden layer's section writes net_h1 = w1·i1 + w3·i2 + b1; it is w2, not w3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bptui.engine.network import Network
+
+_WEIGHTS = ([[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]])
+
+
+def is_mazur(network: Network) -> bool:
+    """Is this the post's network with the post's numbers (either hidden-gradient order)?"""
+    if network.shape != (2, 2, 2) or network.n_samples != 1 or network.optimizer != "sgd":
+        return False
+    layers = network.layers
+    return (
+        all(layer.activation == "sigmoid" for layer in layers)
+        and network.loss == "half_sse"
+        and network.update == "online"
+        and not network.train_biases
+        and network.learning_rate == 0.5
+        and all(
+            np.array_equal(w, expected)
+            for w, expected in zip(network.params.weights, _WEIGHTS, strict=True)
+        )
+        and [b.tolist() for b in network.params.biases] == [[0.35], [0.6]]
+        and network.inputs.tolist() == [[0.05, 0.1]]
+        and network.targets.tolist() == [[0.01, 0.99]]
+    )
+
+
+def loss_note(network: Network, epoch: int) -> str | None:
+    """What the post printed for the loss after `epoch`, and why it differs, or None."""
+    if not is_mazur(network):
+        return None
+    described = network.hidden_gradients == "before_update"
+    if epoch == 1:
+        if described:
+            return (
+                "the post prints 0.291027924: its code updated w5..w8 before the hidden "
+                "gradients (preset mazur-2015); the order its text describes gives this"
+            )
+        return "the post prints 0.291027924, this order's (its code's) loss"
+    if epoch == 10_000:
+        return (
+            "the post's 0.0000351085 is E_total computed during epoch 10,000, before its "
+            "update, in the order its text describes (3.510854812e-05)"
+        )
+    return None
+
+
+def step_note(network: Network, symbol: str) -> str | None:
+    """What the post prints or writes differently at this step, or None."""
+    if not is_mazur(network):
+        return None
+    if symbol == "∂E_o2/∂out_h1" and network.hidden_gradients == "before_update":
+        return "the post prints −0.019049119 here, rounded by hand: it is −0.019049118258"
+    if symbol == "∂net_h1/∂w1":
+        return (
+            "the post writes net_h1 = w1·i1 + w3·i2 + b1 here: it is w2, as the forward pass has it"
+        )
+    return None
