@@ -46,7 +46,8 @@ async def test_stepping_back_across_an_epoch_shows_the_last_step_of_the_one_befo
         await pilot.press("n")
         assert screen.position == (2, 0)
         assert "epoch 2" in screen_text(app)
-        assert f"loss after epoch 1: {shown(AFTER_TRAINING['mazur'].first_loss)}" in screen_text(app)
+        first_loss = shown(AFTER_TRAINING["mazur"].first_loss)
+        assert f"loss after epoch 1: {first_loss}" in screen_text(app)
         await pilot.press("p")
         assert screen.position == (1, last_index())
         assert screen_text(app) == last

@@ -51,3 +51,14 @@ def test_q_exits_with_status_0(tmux: Tmux) -> None:
     while time.monotonic() < deadline and "EXIT=" not in tmux.capture():
         time.sleep(0.1)
     assert "EXIT=0" in tmux.capture()
+
+
+def test_keys_typed_fast_after_g_reach_the_dialog(tmux: Tmux) -> None:
+    """`g out_o2` typed in one breath: every key after g is the dialog's, none the screen's
+    (its `o` once switched the hidden-gradient order)."""
+    tmux.settle()
+    tmux.keys("g", "out_o2", "Enter")
+    screen = tmux.settle()
+    assert "out_o2" in screen and "OUT" not in screen
+    assert "step 8 of" in screen, screen
+    assert "all gradients from the original weights" in screen  # the order never switched

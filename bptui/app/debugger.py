@@ -31,7 +31,8 @@ from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
 from bptui.engine.breakdown import Breakdown, breakdown
 from bptui.engine.breakpoints import Breakpoint, find_stop
-from bptui.engine.errata import loss_note
+from bptui.engine.errata import loss_note, step_note
+from bptui.engine.explain import why
 from bptui.engine.goto import GotoError, parse_count, parse_target, resolve
 from bptui.engine.history import History
 from bptui.engine.nonfinite import first_nonfinite_step
@@ -102,6 +103,7 @@ class DebuggerScreen(Screen[None]):
         Binding("v", "cycle_view", "View", show=False),
         Binding("m", "compare", "Compare", show=False),
         Binding("exclamation_mark", "goto_nonfinite", "Go to nan", show=False),
+        Binding("y", "toggle_why", "Why", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+s", "save", "Save", show=False),
     ]
@@ -173,6 +175,8 @@ class DebuggerScreen(Screen[None]):
     """At small sizes, which panel fills the lower part of the screen."""
     running: reactive[bool] = reactive(False, init=False)
     """A run is in progress: stepping keys are disabled."""
+    explain: reactive[bool] = reactive(True, init=False)
+    """Whether the step panel says in plain words why the step is computed so (y hides)."""
 
     run_cap: int | None = None
     """At most this many epochs per run (tests that press keys at random set it)."""
@@ -196,6 +200,8 @@ class DebuggerScreen(Screen[None]):
         """The δs (layer, unit) the user opened in the chain panel (kept while stepping)."""
         self.breakpoints: list[Breakpoint] = []
         """The user's breakpoints (kept across steps, runs and epochs)."""
+        self._answers: dict[str, str] = {}  # each question's last answer, offered again
+        self._typed: list[tuple[str, str | None]] | None = None  # keys for a coming dialog
 
     @classmethod
     def from_session(cls, session: Session, path: str | None = None) -> DebuggerScreen:
@@ -296,6 +302,12 @@ class DebuggerScreen(Screen[None]):
     def watch_pinned(self) -> None:
         self.show()
 
+    def watch_explain(self) -> None:
+        self.show()
+
+    def action_toggle_why(self) -> None:
+        self.explain = not self.explain
+
     def watch_lower_view(self, view: str) -> None:
         for name in LOWER_VIEWS:
             self.set_class(name == view and name != "diagram", f"view-{name}")
@@ -314,7 +326,12 @@ class DebuggerScreen(Screen[None]):
         self.query_one(StatusBar).show(
             frame, done, self.history.loss_after(done), self.run_text, note
         )
-        self.query_one(StepPanel).frame = frame
+        panel = self.query_one(StepPanel)
+        panel.words = (
+            why(frame.trace, step) if self.explain else "",
+            step_note(frame.trace.network, step.symbol) or "",
+        )
+        panel.frame = frame
         marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
         highlights = Highlights(
             frozenset(step.concerns), frozenset(step.uses), marked=marked, selected=selected
@@ -462,6 +479,8 @@ class DebuggerScreen(Screen[None]):
 
     # -- enabling ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._typed is not None and action not in DIALOG_ACTIONS:
+            return False  # a dialog is opening: the keys typed are its own (see on_key)
         if self.too_small and action != "help":
             return None
         if self.running and action in STEPPING:
@@ -618,7 +637,26 @@ class DebuggerScreen(Screen[None]):
         without them.)"""
         from bptui.app.dialogs import AskScreen
 
-        self.app.push_screen(AskScreen(question, default), then)
+        typed, self._typed = self._typed or [], None
+        self.app.push_screen(AskScreen(question, default, typed=typed), then)
+
+    def on_key(self, event) -> None:
+        """Keys typed between a key that opens a dialog and the dialog's appearing belong to
+        the dialog (typed fast, `g out_o2` must not switch the order with its `o`): Textual
+        hands the screen every key already typed before the first one's action runs."""
+        if self._typed is not None:
+            event.stop()
+            event.prevent_default()
+            self._typed.append((event.key, event.character))
+            return
+        if _DIALOG_KEYS.get(event.key) in DIALOG_ACTIONS:
+            self._typed = []  # the action asks; until then the keys are the dialog's
+            self.call_after_refresh(self._stop_typing_ahead)
+
+    def _stop_typing_ahead(self) -> None:
+        """The key's action opened no dialog (a warning instead): keys are the screen's again."""
+        if self._typed is not None and not self._typed:
+            self._typed = None
 
     # -- go to ------------------------------------------------------------------------------
     def action_goto(self) -> None:
@@ -652,9 +690,19 @@ class DebuggerScreen(Screen[None]):
 
     # -- running ----------------------------------------------------------------------------
     def action_run(self) -> None:
-        self.ask("Run how many epochs?", "10000", self._run_answer)
+        first = self._first_epoch_to_run()
+        self.ask(
+            f"Run how many more epochs? (from epoch {first:,}; Esc stops a run)",
+            self._answers.get("run", "10000"),
+            lambda answer: self._run_answer(answer, "run"),
+        )
 
-    def _run_answer(self, answer: str | None) -> None:
+    def _first_epoch_to_run(self) -> int:
+        """A run starts with this epoch, or with the next once its last step is reached."""
+        last = len(self.history.trace(self.epoch)) - 1
+        return self.epoch + 1 if self.index == last else self.epoch
+
+    def _run_answer(self, answer: str | None, kind: str = "run") -> None:
         if answer is None:
             return
         try:
@@ -662,16 +710,17 @@ class DebuggerScreen(Screen[None]):
         except GotoError as error:
             self.notify(str(error), severity="error")
             return
+        self._answers[kind] = answer.strip()
         self.start_run(count)
 
     def start_run(self, count: int) -> Worker:
-        """Run `count` epochs from the current one (a thread worker); ends on the last step of
-        epoch e + count − 1."""
+        """Run `count` more epochs (a thread worker): from the current one, or from the next
+        when the current one's last step is reached; ends on the last step of the last."""
         if self.run_cap is not None:
             count = min(count, self.run_cap)
         self.running = True
-        self._run_goal = self.epoch + count - 1
-        self.run_text = f"running {count:,} epochs… (Esc stops)"
+        self._run_goal = self._first_epoch_to_run() + count - 1
+        self.run_text = f"running {count:,} more epochs, to epoch {self._run_goal:,}… (Esc stops)"
         self.query_one(StatusBar).set_run_text(self.run_text)
         return self._run(count)
 
@@ -778,7 +827,11 @@ class DebuggerScreen(Screen[None]):
         if not any(bp.enabled for bp in self.breakpoints):
             self.notify("no breakpoint is set: b opens the breakpoints panel", severity="warning")
             return
-        self.ask("Continue for at most how many epochs?", "10000", self._run_answer)
+        self.ask(
+            "Continue to the next breakpoint for at most how many more epochs?",
+            self._answers.get("continue", "10000"),
+            lambda answer: self._run_answer(answer, "continue"),
+        )
 
     def action_breakpoints(self) -> None:
         from bptui.app.breakpoints_screen import BreakpointsScreen
@@ -875,6 +928,16 @@ class DebuggerScreen(Screen[None]):
         self._rows_cache.clear()
         self.go(self.epoch, self.index)
         self.show()
+
+
+DIALOG_ACTIONS = {"goto", "run", "continue_run", "save", "switch_order"}
+"""The actions that ask a question in a dialog (keys typed after theirs are the dialog's)."""
+_DIALOG_KEYS = {
+    key.strip(): binding.action
+    for binding in DebuggerScreen.BINDINGS
+    if isinstance(binding, Binding)
+    for key in binding.key.split(",")
+}
 
 
 def _slug(name: str) -> str:

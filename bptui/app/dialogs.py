@@ -93,17 +93,49 @@ class AskScreen(ModalScreen[str | None]):
     AskScreen .error { color: $error; }
     """
 
-    def __init__(self, question: str, default: str = "", hint: str = "") -> None:
+    def __init__(
+        self,
+        question: str,
+        default: str = "",
+        hint: str = "",
+        typed: list[tuple[str, str | None]] | None = None,
+    ) -> None:
         super().__init__()
         self.question = question
         self.default = default
         self.hint = hint
+        self._typed = typed if typed is not None else []  # keys typed before it was shown
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question)
             yield Input(value=self.default, id="answer")
             yield Label(self.hint, classes="error", id="hint")
+
+    def on_mount(self) -> None:
+        self._apply_typed()
+
+    def _apply_typed(self) -> None:
+        """Keys typed ahead replace the offered answer, as typing into it would."""
+        if not self._typed:
+            return
+        field = self.query_one(Input)
+        typed = list(self._typed)
+        self._typed.clear()
+        text = field.value if field.value != self.default else ""
+        for key, character in typed:
+            if key == "escape":
+                self.dismiss(None)
+                return
+            if key == "enter":
+                self.dismiss(text)
+                return
+            if key == "backspace":
+                text = text[:-1]
+            elif character is not None and character.isprintable():
+                text += character
+        field.value = text
+        field.cursor_position = len(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)

@@ -16,6 +16,7 @@ BOLD = Style(bold=True)
 BOLD_REVERSE = Style(bold=True, reverse=True)
 DIM = Style(dim=True)
 ITALIC = Style(italic=True)
+DIM_ITALIC = Style(dim=True, italic=True)
 NON_FINITE = ("nan", "inf", "−inf")
 
 
@@ -37,6 +38,9 @@ class StepPanel(ChangedLines, Widget):
 
     frame: reactive[Frame | None] = reactive(None, repaint=False)
     """The position whose step is shown."""
+    words: tuple[str, ...] = ()
+    """Lines of words under the step: why it is computed so, what the post prints there (set
+    before `frame`, which redraws)."""
     precision: reactive[int] = reactive(9, repaint=False)
     """Decimals of the numbers."""
 
@@ -96,6 +100,9 @@ class StepPanel(ChangedLines, Widget):
             lines.append([("  = ", None), (alt_numbers(step, p), None)])
         if step.note:
             lines.append([(step.note, ITALIC)])
+        for words in self.words:
+            if words:
+                lines.append([(words, DIM_ITALIC)])
         return lines
 
     def text(self) -> str:
