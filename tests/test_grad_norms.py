@@ -235,6 +235,12 @@ def test_progress_and_stopping_keep_the_norms_in_step(backend: str) -> None:
     assert stopped.norms.tobytes() == whole.norms[:28].tobytes()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_zero_epochs_have_no_norms(backend: str) -> None:
+    result = train_with(load_network("tanh-2332"), None, 0, backend=backend, norms=True)
+    assert result.norms is not None and result.norms.shape == (0, 3)
+
+
 # ---------------------------------------------------------------------------------------------
 # History
 

@@ -222,8 +222,10 @@ def train_with(
 
 
 def _norms(squares: array, epochs: int, layers: int) -> np.ndarray:
-    """The norms, shape (epochs, layers), from the squared norms the runner appended."""
-    values = np.sqrt(np.frombuffer(squares, dtype=np.float64))
+    """The norms, shape (epochs, layers), from the squared norms the runner appended (their
+    square roots taken in place: a long run's norms are not held twice)."""
+    values = np.frombuffer(squares, dtype=np.float64)
+    np.sqrt(values, out=values)
     if values.size != epochs * layers:
         raise AssertionError(f"{values.size} squared norms for {epochs} epochs of {layers} layers")
     return values.reshape(epochs, layers)
