@@ -352,7 +352,7 @@ def cmd_train(network, epochs: int, fmt: str, precision: int) -> int:
             bar.update(task, completed=done, description=f"loss {loss:.6g}")
 
     try:
-        result = train(network, network.params, epochs, progress=progress)
+        result = train(network, network.params, epochs, progress=progress, norms=True)
     finally:
         if bar is not None:
             bar.stop()
@@ -366,7 +366,7 @@ def cmd_train(network, epochs: int, fmt: str, precision: int) -> int:
     outputs = outs[-1]
     loss = float(result.losses[-1])
     if fmt == "json":
-        from bptui.report.jsonout import jlist, jnum, layers_json
+        from bptui.report.jsonout import jlist, jnum, layers_json, write_rows
 
         document = {
             "network": network.name,
@@ -376,7 +376,11 @@ def cmd_train(network, epochs: int, fmt: str, precision: int) -> int:
             "layers": layers_json(network, result.params),
             "train_seconds": result.seconds,
         }
-        sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+        # the norms last, streamed: a list per epoch, each epoch's a number per layer
+        sys.stdout.write(json.dumps(document, ensure_ascii=False)[:-1] + ', "grad_norms": ')
+        assert result.norms is not None  # (asked for above)
+        write_rows(sys.stdout, result.norms)
+        sys.stdout.write("}\n")
         return 0
     from bptui.report.train_text import print_training
 

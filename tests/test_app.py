@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
 from bptui.app.widgets.chain_panel import ChainPanel
+from bptui.app.widgets.loss_plot import LossPlot
+from bptui.app.widgets.norms_plot import NormsPlot
 from bptui.app.widgets.param_table import ParamTable
+from bptui.engine.history import History
 from bptui.engine.loader import load_network
+from bptui.engine.session import Session
 from tests.reference import AFTER_TRAINING, MAZUR, show, shown
 from tests.screen import answer, find, index_of, last_index, phase_start, screen_text, steps
 
@@ -335,3 +341,110 @@ async def test_the_chain_panel_reuses_its_lines_only_while_they_are_the_same() -
             assert panel.lines == panel.render_view(panel.view)
             assert panel.top == panel.top_for_current()
         assert kept > 20  # the forward and error phases reach no factor of the next gradient
+
+
+def plotted(plot: NormsPlot) -> list[tuple[list[float], list[float]]]:
+    """What plotext holds to draw: (x, y) of each line, in the order they were plotted."""
+    monitor = plot.plt.monitor
+    return [(list(x), list(y)) for x, y in zip(monitor.x, monitor.y, strict=True)]
+
+
+async def test_g_switches_the_plot_to_every_layers_gradient_norm() -> None:
+    """G shows the norms in the loss plot's place: one line per layer, labelled in its colour,
+    holding log10 of History's norms after each epoch; G again brings the loss back."""
+    network = load_network("deep-sigmoid")
+    app = BptuiApp(network)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        loss, norms = screen.query_one(LossPlot), screen.query_one(NormsPlot)
+        place = loss.region
+        assert loss.display and not norms.display
+        screen.start_run(40)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.epoch == 40
+        await pilot.press("G")
+        await pilot.pause()
+        assert norms.display and not loss.display
+        assert norms.region == place
+        history = screen.history.norms()
+        assert history.shape == (40, 6)
+        lines = plotted(norms)
+        assert len(lines) == 6
+        for k, (xs, ys) in enumerate(lines):
+            assert xs == list(range(1, 41))
+            assert ys == [math.log10(v) for v in history[:, k]]
+        labels = [label for label, *_ in norms.series]
+        assert labels == [network.layer_label(k) for k in range(6)]
+        for k, (_, color, *_) in enumerate(norms.series):
+            assert f"[{color}]━{k + 1}[/" in norms.border_title
+        assert "━1 ━2 ━3 ━4 ━5 ━6" in screen_text(app)
+        # the vanishing gradients, as plotted: layer 1's line more than two decades below
+        # layer 6's in each of the first 10 epochs
+        assert all(a < b - 2 for a, b in zip(lines[0][1][:10], lines[5][1][:10], strict=True))
+        await pilot.press("G")
+        await pilot.pause()
+        assert loss.display and not norms.display and loss.region == place
+
+
+async def test_the_norms_plot_grows_with_the_epochs_stepped_through() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        norms = screen.query_one(NormsPlot)
+        await pilot.press("G")
+        await pilot.pause()
+        assert plotted(norms) == [] and "no epoch finished yet" in str(norms.border_subtitle)
+        await pilot.press("end")  # epoch 1's last step: its norms are known
+        await pilot.pause()
+        history = screen.history.norms()
+        assert len(history) == 1
+        assert plotted(norms) == [([1], [math.log10(v)]) for v in history[0]]
+
+
+async def test_the_palette_switches_the_plot() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"gradient norms")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert debugger(app).plot == "norms"
+
+
+async def test_a_restored_session_plots_the_norms_it_replays() -> None:
+    """A session keeps no norms: the plot works them out in the background, then shows them
+    all, the same as those of the run that made the session."""
+    network = load_network("xor")
+    original = History(network)
+    original.extend(300)
+    state = original.export_state()
+    restored = History.from_state(
+        state["networks"], state["every"], state["checkpoints"], state["losses"]
+    )
+    app = BptuiApp(session=Session(restored, epoch=300))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("end", "G")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.history.norms_start == 1
+        assert screen.history.norms().tobytes() == original.norms().tobytes()
+        xs, _ = plotted(screen.query_one(NormsPlot))[0]
+        assert xs[0] == 1 and xs[-1] == 300
+
+
+def test_the_norms_key_is_everywhere_keys_are_listed() -> None:
+    """G is in the bindings (out of the footer), the help, the palette and README's table."""
+    from pathlib import Path
+
+    from bptui.app.commands import ACTIONS
+    from bptui.app.dialogs import KEYS
+
+    (binding,) = [b for b in DebuggerScreen.BINDINGS if getattr(b, "key", "") == "G"]
+    assert binding.action == "toggle_plot" and not binding.show
+    assert any(key == "G" for key, _ in KEYS)
+    assert any(action == "toggle_plot" for _, action, _ in ACTIONS)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    assert "| `G` |" in readme

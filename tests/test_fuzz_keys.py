@@ -69,6 +69,7 @@ BINDINGS = [
     "f",
     "o",
     "v",
+    "G",
     "m",
     "exclamation_mark",
     "question_mark",

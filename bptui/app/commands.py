@@ -15,6 +15,7 @@ ACTIONS = [
     ("Switch the hidden-gradient order", "switch_order", "before_update ↔ after_output_update"),
     ("Toggle the finite-difference column", "toggle_fd", "in the parameter table"),
     ("Compare the two hidden-gradient orders", "compare", "each hidden step in both orders"),
+    ("Switch the plot: loss / gradient norms", "toggle_plot", "each layer's weight-gradient norm"),
     ("Unpin the chain panel", "unpin", "it follows the step again"),
     ("Help: every key", "help", ""),
 ]

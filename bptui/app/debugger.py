@@ -26,6 +26,7 @@ from bptui.app.diagram import Highlights, preferred_height
 from bptui.app.widgets.chain_panel import ChainPanel, ChainView
 from bptui.app.widgets.loss_plot import LossPlot, LossView
 from bptui.app.widgets.network_diagram import DiagramView, NetworkDiagram
+from bptui.app.widgets.norms_plot import NormsPlot, NormsView
 from bptui.app.widgets.param_table import ParamTable, TableView
 from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
@@ -50,6 +51,7 @@ COMPACT_HEIGHT = 34
 MIN_WIDTH = 60  # below this, or MIN_HEIGHT, only a message shows (README says so)
 MIN_HEIGHT = 20
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
+PLOTS = ("loss", "norms")  # what the plot panel shows (G switches)
 STEPPING = {
     "next",
     "prev",
@@ -101,6 +103,7 @@ class DebuggerScreen(Screen[None]):
         Binding("f", "toggle_fd", "Finite diff.", show=False),
         Binding("o", "switch_order", "Order", show=False),
         Binding("v", "cycle_view", "View", show=False),
+        Binding("G", "toggle_plot", "Norms plot", show=False),
         Binding("m", "compare", "Compare", show=False),
         Binding("exclamation_mark", "goto_nonfinite", "Go to nan", show=False),
         Binding("y", "toggle_why", "Why", show=False),
@@ -124,6 +127,7 @@ class DebuggerScreen(Screen[None]):
     | f | Show or hide the finite-difference columns. |
     | o | Switch the hidden-gradient order. |
     | v | At small sizes, switch the lower panel. |
+    | G | Switch the plot: loss / each layer's weight-gradient norm. |
     | m | Compare the two hidden-gradient orders at this sample. |
     | ! | Go to the first non-finite value a run met. |
     | ? | Help. |
@@ -136,7 +140,10 @@ class DebuggerScreen(Screen[None]):
     DebuggerScreen #panels { height: 1fr; }
     DebuggerScreen #left, DebuggerScreen #right { width: 1fr; }
     DebuggerScreen StepPanel { height: 9; }
-    DebuggerScreen LossPlot { height: 8; }
+    DebuggerScreen LossPlot, DebuggerScreen NormsPlot { height: 8; }
+    DebuggerScreen NormsPlot { display: none; }
+    DebuggerScreen.plot-norms LossPlot { display: none; }
+    DebuggerScreen.plot-norms NormsPlot { display: block; }
     DebuggerScreen.compact #diagram-row { height: 1fr; }
     DebuggerScreen.compact #panels { height: auto; }
     DebuggerScreen.compact #left { height: auto; }
@@ -152,12 +159,14 @@ class DebuggerScreen(Screen[None]):
     DebuggerScreen.compact.view-chain #right { display: block; }
     DebuggerScreen.compact.view-chain #left { display: none; }
     DebuggerScreen.compact.view-chain LossPlot { display: none; }
+    DebuggerScreen.compact.view-chain NormsPlot { display: none; }
     DebuggerScreen.compact.view-plot #diagram-row { display: none; }
     DebuggerScreen.compact.view-plot #panels { height: 1fr; }
     DebuggerScreen.compact.view-plot #right { display: block; }
     DebuggerScreen.compact.view-plot #left { display: none; }
     DebuggerScreen.compact.view-plot ChainPanel { display: none; }
     DebuggerScreen.compact.view-plot LossPlot { height: 1fr; }
+    DebuggerScreen.compact.view-plot NormsPlot { height: 1fr; }
     DebuggerScreen #too-small {
         display: none; width: 1fr; height: 1fr; content-align: center middle;
         text-align: center;
@@ -177,6 +186,8 @@ class DebuggerScreen(Screen[None]):
     """A run is in progress: stepping keys are disabled."""
     explain: reactive[bool] = reactive(True, init=False)
     """Whether the step panel says in plain words why the step is computed so (y hides)."""
+    plot: reactive[str] = reactive("loss", init=False)
+    """What the plot panel shows: "loss" or "norms" (each layer's weight-gradient norm)."""
 
     run_cap: int | None = None
     """At most this many epochs per run (tests that press keys at random set it)."""
@@ -195,6 +206,7 @@ class DebuggerScreen(Screen[None]):
         self._nonfinite_at: tuple[int, int] | None = None
         self._footer_state: tuple = ()
         self._plotted: tuple = ()
+        self._filling_norms = False  # a restored session's norms are being worked out
         self._breakdown_cache: tuple[tuple, Breakdown] | None = None
         self.expanded: set[tuple[int, int]] = set()
         """The δs (layer, unit) the user opened in the chain panel (kept while stepping)."""
@@ -238,6 +250,7 @@ class DebuggerScreen(Screen[None]):
             with Vertical(id="right"):
                 yield ChainPanel()
                 yield LossPlot()
+                yield NormsPlot()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -315,6 +328,10 @@ class DebuggerScreen(Screen[None]):
     def watch_running(self) -> None:
         self._refresh_footer()
 
+    def watch_plot(self, plot: str) -> None:
+        self.set_class(plot == "norms", "plot-norms")
+        self._plot()
+
     def show(self) -> None:
         """Hand every widget what it shows at the current position."""
         frame = self.frame
@@ -387,12 +404,49 @@ class DebuggerScreen(Screen[None]):
                     done -= 1
         if self.running:
             done = self.history.epochs_done
-        key = (self.history, self.history.revision, done, self.epoch)
+        history = self.history
+        key = (history, history.revision, done, self.epoch, self.plot, history.norms_start)
         if key == self._plotted:
             return  # the same losses: no copy of a long history per step
         self._plotted = key
+        if self.plot == "norms":
+            self._plot_norms(done)
+            return
         losses = self.history.losses[:done]
         self.query_one(LossPlot).view = LossView(tuple(losses), self.epoch, self._initial_loss)
+
+    def _plot_norms(self, done: int) -> None:
+        """Each layer's weight-gradient norm in epochs 1 to `done` (of a long history, a sample
+        of some 2,000 to 4,000 epochs, which the plot thins again to its width); a restored
+        session's earlier norms are worked out first."""
+        history = self.history
+        plot = self.query_one(NormsPlot)
+        known = max(0, done - history.norms_start + 1)
+        epochs, norms = history.sampled_norms(done, max(1, known // 2000))
+        note = ""
+        if history.norms_start > 1:
+            note = f"working out the norms of epochs 1 to {history.norms_start - 1:,}…"
+            if not self._filling_norms:
+                self._filling_norms = True
+                self._fill_norms()
+        network = history.network
+        labels = tuple(network.layer_label(li) for li in range(len(network.layers)))
+        plot.view = NormsView(epochs, norms, labels, self.epoch, history.norms_start, note)
+
+    @work(thread=True, group="norms")
+    def _fill_norms(self) -> None:
+        """Replay a restored session's epochs for their norms, then plot them."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        try:
+            self.history.fill_norms(should_stop=lambda: worker.is_cancelled)
+        finally:
+            self.app.call_from_thread(self._norms_filled)
+
+    def _norms_filled(self) -> None:
+        self._filling_norms = False
+        self._plot()
 
     @work(thread=True, group="loss")
     def _record_loss(self, epoch: int) -> None:
@@ -609,6 +663,15 @@ class DebuggerScreen(Screen[None]):
     def action_cycle_view(self) -> None:
         k = LOWER_VIEWS.index(self.lower_view)
         self.lower_view = LOWER_VIEWS[(k + 1) % len(LOWER_VIEWS)]
+
+    def action_toggle_plot(self) -> None:
+        """Switch the plot between the loss and the gradient norms (at small sizes, first
+        bring the plot up if another panel is showing)."""
+        if self.has_class("compact") and self.lower_view != "plot":
+            self.lower_view = "plot"
+            self.plot = "norms"
+            return
+        self.plot = PLOTS[(PLOTS.index(self.plot) + 1) % len(PLOTS)]
 
     def action_compare(self) -> None:
         network = self.history.network_for(self.epoch)

@@ -32,6 +32,7 @@ KEYS = [
     ("f", "show or hide the finite-difference columns"),
     ("o", "switch the hidden-gradient order (before_update / after_output_update)"),
     ("v", "at small sizes: switch the lower panel (table, chain rule, loss plot)"),
+    ("G", "switch the plot: the loss / each layer's weight-gradient norm (log scale)"),
     ("m", "compare the two hidden-gradient orders, step by step, at this sample"),
     ("ctrl+p", "the command palette: every action, and a parameter by name"),
     ("?", "this help"),

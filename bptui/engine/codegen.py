@@ -18,6 +18,14 @@ by row; biases b1, b2 (shared) or b_h1, b_o1 (per neuron); net_X, out_X, the tar
 residual r_X = out_X − t_X, the delta d_X, batch gradients g_w1, g_b1, optimizer slots m_w1,
 v_w1.
 
+The `norms` variant (`ScalarConfig.norms`, a cache key of its own) also hands back, after each
+epoch, every layer's sum of squares of its weight gradient as the update uses it (`push_norms`,
+one tuple per epoch): batch modes square the summed g_w (batch_mean divides the sum of squares
+by n²); online adds each sample's δ·input into g_w over the epoch and squares that sum, but
+with one sample the gradient is the outer product δ·inputᵀ, whose squared norm is
+|δ|²·|input|² (the same number to a few ulps, for a fraction of the work). The arithmetic of
+the training itself is the plain variant's, line for line, so both give the same bits.
+
 The arithmetic follows `passes.compute_sample` operation by operation, sums left to right as
 numpy sums short vectors. The exceptions change nothing: r = out − t is −(t − out) exactly;
 ½·Σr² is Σ½r² exactly; plain SGD online with η a power of two multiplies η·δ once per neuron
@@ -72,9 +80,10 @@ class ScalarConfig:
     optimizer: str = "sgd"
     optimizer_settings: Settings = ()
     learning_rate_power_of_two: bool = False  # (η·δ)·x is then η·(δ·x) exactly
+    norms: bool = False  # also push each layer's squared weight-gradient norm every epoch
 
     @classmethod
-    def of(cls, network: Network) -> ScalarConfig:
+    def of(cls, network: Network, norms: bool = False) -> ScalarConfig:
         config = cls(
             n_inputs=len(network.input_names),
             sizes=tuple(layer.n_out for layer in network.layers),
@@ -89,6 +98,7 @@ class ScalarConfig:
             optimizer=network.optimizer,
             optimizer_settings=tuple(sorted(network.opt_settings.items())),
             learning_rate_power_of_two=math.frexp(network.learning_rate)[0] == 0.5,
+            norms=norms,
         )
         config.check()
         return config
@@ -135,13 +145,14 @@ class ScalarConfig:
         return self.optimizer == "sgd" and dict(self.optimizer_settings).get("weight_decay") == 0
 
 
-def scalar_source(network: Network, checked: bool = False) -> str:
+def scalar_source(network: Network, checked: bool = False, norms: bool = False) -> str:
     """The Python source the scalar backend runs for `network` (for reading and debugging).
 
     The unchecked variant runs blocks of epochs; the checked one, which also tests every
-    epoch for non-finite values, replays a block whose results were not all finite.
+    epoch for non-finite values, replays a block whose results were not all finite. `norms`:
+    the variant that also pushes each layer's squared weight-gradient norm every epoch.
     """
-    return ScalarSource(ScalarConfig.of(network), checked).text()
+    return ScalarSource(ScalarConfig.of(network, norms), checked).text()
 
 
 @lru_cache(maxsize=64)
@@ -165,6 +176,7 @@ def config_label(config: ScalarConfig) -> str:
         f"{config.update} {config.hidden_gradients}{optimizer}"
         f"{'' if config.train_biases else ' frozen-biases'}"
         f"{' one-sample' if config.single_sample else ''}"
+        f"{' norms' if config.norms else ''}"
     )
 
 
@@ -429,17 +441,75 @@ class ScalarSource:
             for layer in range(top - 1, -1, -1):
                 self.hidden_deltas(layer)
                 self.online_update(layer)
-            return
-        self.output_deltas()
-        for layer in range(top - 1, -1, -1):
-            self.hidden_deltas(layer)
-        if self.c.update != "online":
-            self.accumulate(first=self.c.single_sample)
-        elif self.c.plain_sgd:
-            for layer in range(self.n_layers):
-                self.online_update(layer)
         else:
-            self.optimizer_step(self.sample_gradients())
+            self.output_deltas()
+            for layer in range(top - 1, -1, -1):
+                self.hidden_deltas(layer)
+            if self.c.update != "online":
+                self.accumulate(first=self.c.single_sample)
+            elif self.c.plain_sgd:
+                for layer in range(self.n_layers):
+                    self.online_update(layer)
+            else:
+                self.optimizer_step(self.sample_gradients())
+        if self.c.norms and self.c.update == "online" and not self.c.single_sample:
+            self.norm_accumulate()
+
+    # -- the norms variant -------------------------------------------------------------------
+    def weight_gradients(self, layer: int) -> list[tuple[str, str]]:
+        """(weight, this sample's gradient δ·input) of every weight of `layer`."""
+        return [
+            (w, f"d_{self.neuron(layer, j)} * {self.source(layer, i)}")
+            for j, row in enumerate(self.weights[layer])
+            for i, w in enumerate(row)
+        ]
+
+    def norm_accumulate(self) -> None:
+        """Online with several samples: add this sample's weight gradients to g_w..."""
+        self.emit("# this sample's weight gradients, summed over the epoch (for the norms)")
+        for layer in range(self.n_layers):
+            for w, g in self.weight_gradients(layer):
+                self.emit(f"g_{w} += {g}")
+
+    def squares(self, names: list[str]) -> list[str]:
+        return [f"{name} * {name}" for name in names]
+
+    def norm_reset(self) -> None:
+        """Online with several samples: the epoch's weight-gradient sums start at zero."""
+        for layer in range(self.n_layers):
+            for w, _ in self.weight_gradients(layer):
+                self.emit(f"g_{w} = 0.0")
+
+    def push_norms(self) -> None:
+        """Push each layer's sum of squares of its weight gradient g_w... (batch_mean: of the
+        averaged gradient, the sum over n²)."""
+        self.emit("# each layer's squared weight-gradient norm")
+        mean = self.c.update == "batch_mean"
+        names = []
+        if self.c.update == "online" and self.c.single_sample:
+            # the gradient is the outer product δ·inputᵀ: |δ·inputᵀ|² = |δ|²·|input|² (the
+            # inputs' squares are summed once, before the epochs)
+            for layer in range(self.n_layers):
+                if layer:
+                    sources = [self.source(layer, i) for i in range(len(self.weights[layer][0]))]
+                    self.emit_joined(f"xx_{layer + 1} = ", self.squares(sources), " + ")
+                deltas = self.squares(
+                    [f"d_{self.neuron(layer, j)}" for j in range(self.c.sizes[layer])]
+                )
+                name = f"sq_{layer + 1}"
+                self.emit_joined(f"{name} = (", deltas, " + ", f") * xx_{layer + 1}", None)
+                names.append(name)
+            self.emit_joined("push_norms((", names, ", ", ",))" if len(names) == 1 else "))", None)
+            return
+        for layer in range(self.n_layers):
+            squares = [f"g_{w} * g_{w}" for w, _ in self.weight_gradients(layer)]
+            name = f"sq_{layer + 1}"
+            if mean:
+                self.emit_joined(f"{name} = (", squares, " + ", ") / nn", brackets=None)
+            else:
+                self.emit_joined(f"{name} = ", squares, " + ")
+            names.append(name)
+        self.emit_joined("push_norms((", names, ", ", ",))" if len(names) == 1 else "))", None)
 
     def check(self, first_epoch_too: bool, done: str) -> None:
         """Return when the loss or a trained parameter is non-finite.
@@ -461,8 +531,10 @@ class ScalarSource:
     # -- the function ------------------------------------------------------------------------
     def text(self) -> str:
         c = self.c
+        extra = ", push_norms" if c.norms else ""
         self.emit(
-            f"def train_epochs(params, state, t, samples, lr, epochs, push, {_MATH_NAMES}, finite):"
+            "def train_epochs(params, state, t, samples, lr, epochs, push, "
+            f"{_MATH_NAMES}, finite{extra}):"
         )
         self.depth = 1
         self.emit(
@@ -474,6 +546,11 @@ class ScalarSource:
             "Pushes the loss after each epoch; returns (params, state, t, epochs done,",
             "non-finite).",
         )
+        if c.norms:
+            self.emit(
+                "Also pushes, after each epoch, a tuple of every layer's sum of squares of its",
+                "weight gradient as the update uses it.",
+            )
         if self.checked:
             self.emit("Stops after the first epoch that leaves a non-finite loss or parameter.")
         else:
@@ -490,8 +567,12 @@ class ScalarSource:
             self.emit_joined("[", self.state_vars, ", ", "] = state", brackets=None)
         if c.single_sample:
             self.emit(f"[({self.sample_vars})] = samples")
+            if c.norms and c.update == "online":
+                self.emit_joined("xx_1 = ", self.squares(list(self.names[0])), " + ")
         if c.update == "batch_mean":
             self.emit("n = len(samples)")
+            if c.norms:
+                self.emit("nn = n * n")
         # (repeat is a little faster than range where the epoch number is not needed)
         self.emit(
             "for epoch in range(epochs):" if self.checked else "for _ in repeat(None, epochs):"
@@ -540,19 +621,27 @@ class ScalarSource:
             self.emit("push(E)")
             self.check(first_epoch_too=False, done="epoch")
             self.backward_and_update()
+            if c.norms:
+                self.push_norms()
             return
         self.sample_pass(with_loss=True, train=True)
         self.emit("push(E)")
         self.check(first_epoch_too=False, done="epoch")
+        if c.norms:
+            self.push_norms()
         self.batch_update()
 
     def online_epoch(self) -> None:
         """Online with several samples: train on each in turn, then a loss-only pass."""
+        if self.c.norms:
+            self.norm_reset()
         self.emit(f"for {self.sample_vars} in samples:")
         self.depth += 1
         self.forward(with_loss=False, total=None)
         self.backward_and_update()
         self.depth -= 1
+        if self.c.norms:
+            self.push_norms()
         self.emit("# the loss after this epoch")
         self.sample_pass(with_loss=True, train=False)
         self.emit("push(E)")

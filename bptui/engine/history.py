@@ -8,12 +8,19 @@ checkpoint every K epochs and replay the rest; every epoch-to-epoch step goes th
 by stepping, or by replaying from a checkpoint). Once computed, history never changes; it
 grows only past its end, and `truncate` is the one way to discard (when the user switches the
 hidden-gradient order).
+
+Beside each loss, the history keeps each layer's weight-gradient norm in that epoch (the
+gradient as the update used it: `train(..., norms=True)`, 8 bytes a layer and an epoch) for
+the norms plot. A history restored from a session file (which keeps no norms) knows them from
+its first new epoch on; `fill_norms` works out the earlier ones by replaying from the
+checkpoints, exactly as the epochs ran.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -61,6 +68,10 @@ class History:
         # the optimizer's state at each epoch whose parameters are kept (none for plain SGD)
         self._moments: dict[int, Moments] = {1: moments or initial_moments(network, params)}
         self._losses: list[float] = []
+        self._layers = len(network.layers)
+        # each epoch's weight-gradient norms, layer after layer, from epoch `_norms_start` on
+        self._norms = array("d")
+        self._norms_start = 1
         self._recent: OrderedDict[int, Params] = OrderedDict()
         self._traces: OrderedDict[int, EpochTrace] = OrderedDict()
         self._lock = threading.RLock()
@@ -95,6 +106,35 @@ class History:
         """The loss after each completed epoch (a copy)."""
         with self._lock:
             return list(self._losses)
+
+    @property
+    def norms_start(self) -> int:
+        """The first epoch whose weight-gradient norms are known: 1, or after restoring a
+        session the first epoch run since (until `fill_norms`)."""
+        return self._norms_start
+
+    def norms(self, epochs: int | None = None) -> np.ndarray:
+        """Each layer's weight-gradient L2 norm (`TrainResult.norms`) in epochs `norms_start`
+        to `epochs` (all done when None): a copy, one row per epoch, one column per layer."""
+        return self.sampled_norms(epochs)[1]
+
+    def sampled_norms(
+        self, epochs: int | None = None, stride: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(epoch numbers, norms) of every `stride`-th epoch from `norms_start` to `epochs`
+        (all done when None), the last one always included: what a plot needs of a long
+        history, without copying the rest."""
+        with self._lock:
+            rows = len(self._norms) // self._layers
+            if epochs is not None:
+                rows = max(0, min(rows, epochs - self._norms_start + 1))
+            picked = np.arange(0, rows, max(1, stride))
+            if rows and picked[-1] != rows - 1:
+                picked = np.append(picked, rows - 1)
+            values = np.frombuffer(self._norms, dtype=np.float64, count=rows * self._layers)
+            result = values.reshape(rows, self._layers)[picked]  # (a copy)
+            del values  # release the buffer, so that the array can grow again
+            return picked + self._norms_start, result
 
     def loss_after(self, epoch: int) -> float | None:
         with self._lock:
@@ -242,10 +282,13 @@ class History:
                     count,
                     moments=moments,
                     steps=self.steps_before(start),
+                    norms=True,
                 )
                 self._measured(result)
                 with self._lock:
                     self._losses.extend(float(v) for v in result.losses)
+                    if result.norms is not None:
+                        self._norms.frombytes(result.norms.tobytes())
                     end = start + result.epochs
                     self._remember(end, result.params, result.moments)
             if progress is not None:
@@ -259,6 +302,46 @@ class History:
             if result.epochs < count:
                 break
         return min(goal, len(self._losses)) - base
+
+    def fill_norms(self, should_stop: Callable[[], bool] | None = None) -> bool:
+        """Work out the norms of the epochs before `norms_start` (a restored session's) by
+        replaying them from the checkpoints; returns whether all are known now (False when
+        `should_stop()` said stop, polled between chunks of a checkpoint interval)."""
+        from bptui.engine.train import train
+
+        with self._grow:  # the history does not grow meanwhile
+            with self._lock:
+                missing = self._norms_start - 1
+                switches = sorted(start for start, _ in self._networks if start > 1)
+                revision = self.revision
+            found = array("d")
+            epoch = 1
+            while epoch <= missing:
+                if should_stop is not None and should_stop():
+                    return False
+                # a chunk ends before the next checkpoint and before the next network switch
+                end = min(missing, epoch - 1 + self.every - (epoch - 1) % self.every)
+                end = min([end, *(start - 1 for start in switches if start > epoch)])
+                params, moments = self.state_at(epoch)
+                result = train(
+                    self.network_for(epoch),
+                    params,
+                    end - epoch + 1,
+                    moments=moments,
+                    steps=self.steps_before(epoch),
+                    norms=True,
+                )
+                if result.norms is None or result.epochs != end - epoch + 1:
+                    raise RuntimeError(f"replaying epochs {epoch} to {end} stopped early")
+                found.frombytes(result.norms.tobytes())
+                epoch = end + 1
+            with self._lock:
+                if self.revision != revision or self._norms_start != missing + 1:
+                    return False  # truncated meanwhile (another order chosen): not these
+                found.extend(self._norms)
+                self._norms = found
+                self._norms_start = 1
+            return True
 
     def switch(self, epoch: int, network: Network) -> None:
         """From `epoch` on, run with `network` (other settings, same shapes): the history after
@@ -278,6 +361,10 @@ class History:
             if self.nonfinite_epoch is not None and self.nonfinite_epoch > epochs:
                 self.nonfinite_epoch = None
             del self._losses[epochs:]
+            keep = max(0, epochs - (self._norms_start - 1))  # epochs of known norms kept
+            del self._norms[keep * self._layers :]
+            if keep == 0:
+                self._norms_start = epochs + 1
             self.revision += 1
             for table in (self._checkpoints, self._recent, self._traces, self._moments):
                 for epoch in [e for e in table if e > epochs + 1]:
@@ -321,6 +408,7 @@ class History:
         history._checkpoints = dict(checkpoints)
         history._moments = dict(moments)
         history._losses = list(losses)
+        history._norms_start = len(losses) + 1  # a session keeps no norms (`fill_norms`)
         history.nonfinite_epoch = nonfinite_epoch
         return history
 

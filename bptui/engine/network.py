@@ -164,6 +164,16 @@ class Network:
         """Names of the neurons that feed layer `layer` (0-based): the inputs for layer 0."""
         return self.input_names if layer == 0 else self.layers[layer - 1].names
 
+    def weight_range(self, layer: int) -> str:
+        """Layer `layer`'s weights (0-based layer) as a range of names: "w5–w8" ("w1" alone)."""
+        names = self.layers[layer].weight_names
+        first, last = names[0][0], names[-1][-1]
+        return first if first == last else f"{first}–{last}"
+
+    def layer_label(self, layer: int) -> str:
+        """ "layer 2 (w5–w8)": a layer (0-based) as reports and plots name it."""
+        return f"layer {layer + 1} ({self.weight_range(layer)})"
+
     def param(self, name: str) -> ParamRef:
         """The parameter called `name` (KeyError if there is none)."""
         return self._params_by_name[name]

@@ -4,6 +4,10 @@ The batch modes push all samples through each layer at once (one matrix product 
 direction per epoch); `online` loops over the samples. The maths is the operation objects'
 (`bptui.engine.ops`): an activation's `forward` and `derivative`, a loss's `terms` and
 `derivative`, an optimizer's `step`. Runs under the caller's `np.errstate(all="ignore")`.
+
+Given a `norms` array, the runner also appends, after each epoch, every layer's sum of squares
+of its weight gradient as the update used it (batch: the summed or averaged gradient; online:
+the per-sample gradients summed over the epoch), layer after layer.
 """
 
 from __future__ import annotations
@@ -20,8 +24,16 @@ from bptui.engine.updates import Moments
 class NumpyRunner:
     """Runs epochs from its current parameters (and optimizer state)."""
 
-    def __init__(self, network: Network, params: Params, moments: Moments, t: int) -> None:
+    def __init__(
+        self,
+        network: Network,
+        params: Params,
+        moments: Moments,
+        t: int,
+        norms: array | None = None,
+    ) -> None:
         self.network = network
+        self.norms = norms  # each epoch's squared weight-gradient norms, layer by layer
         self.weights = [np.array(w, dtype=np.float64) for w in params.weights]
         self.biases = [np.array(b, dtype=np.float64) for b in params.biases]
         self.layers = network.layers
@@ -130,6 +142,7 @@ class NumpyRunner:
                     return epoch, True
             delta = self.output_delta(nets[-1], outs[-1], self.targets)
             self.t += 1
+            squares = [0.0] * n_layers
             for layer in range(n_layers - 1, -1, -1):
                 below = x if layer == 0 else outs[layer - 1]
                 grad_w = delta.T @ below
@@ -145,7 +158,11 @@ class NumpyRunner:
                     grad_w /= count
                     if grad_b is not None:
                         grad_b = grad_b / count
+                if self.norms is not None:
+                    squares[layer] = _squares(grad_w)
                 self.step(layer, grad_w, grad_b)
+            if self.norms is not None:
+                self.norms.extend(squares)
         nets, outs = self.forward(x)
         loss = self.total_loss(nets[-1], outs[-1])
         if epochs:
@@ -157,7 +174,11 @@ class NumpyRunner:
         eager = self.network.hidden_gradients == "after_output_update"
         weights = self.weights
         deltas: list[np.ndarray] = [np.zeros(0)] * n_layers
+        # the norms: each layer's weight gradients summed over the epoch's samples
+        sums: list[np.ndarray] | None = None
         for epoch in range(epochs):
+            if self.norms is not None:
+                sums = [np.zeros_like(w) for w in weights]
             for x, t in zip(self.rows, self.target_rows, strict=True):
                 nets, outs = self.forward(x)
                 delta = self.output_delta(nets[-1], outs[-1], t)
@@ -168,10 +189,14 @@ class NumpyRunner:
                         delta = self.hidden_delta(g, layer, nets[layer], outs[layer])
                     deltas[layer] = delta
                     if eager:
-                        self.update_one(layer, delta, x if layer == 0 else outs[layer - 1])
+                        below = x if layer == 0 else outs[layer - 1]
+                        self.update_one(layer, delta, below, sums)
                 if not eager:
                     for layer in range(n_layers):
-                        self.update_one(layer, deltas[layer], x if layer == 0 else outs[layer - 1])
+                        below = x if layer == 0 else outs[layer - 1]
+                        self.update_one(layer, deltas[layer], below, sums)
+            if self.norms is not None and sums is not None:
+                self.norms.extend(_squares(s) for s in sums)
             nets, outs = self.forward(self.inputs)
             loss = self.total_loss(nets[-1], outs[-1])
             losses.append(loss)
@@ -179,10 +204,26 @@ class NumpyRunner:
                 return epoch + 1, True
         return epochs, False
 
-    def update_one(self, layer: int, delta: np.ndarray, below: np.ndarray) -> None:
+    def update_one(
+        self,
+        layer: int,
+        delta: np.ndarray,
+        below: np.ndarray,
+        sums: list[np.ndarray] | None = None,
+    ) -> None:
+        """One sample's update of `layer` (its weight gradient added to `sums`, if given)."""
         bias = self.biases[layer]
         grad_b = _bias_gradient(bias, delta) if self.train_biases and bias.size else None
-        self.step(layer, np.outer(delta, below), grad_b)
+        grad_w = np.outer(delta, below)
+        if sums is not None:
+            sums[layer] += grad_w
+        self.step(layer, grad_w, grad_b)
+
+
+def _squares(gradient: np.ndarray) -> float:
+    """The sum of squares of a gradient's entries (its squared L2 norm, unscaled: it
+    overflows to inf past ~1.3e154, as numpy.linalg.norm does)."""
+    return float(np.vdot(gradient, gradient))
 
 
 def _bias_gradient(bias: np.ndarray, delta: np.ndarray) -> np.ndarray | float:

@@ -36,6 +36,14 @@ count alone. The limit is process-wide while such a training runs (other threads
 get one thread then too); overlapping trainings in several threads share it, and the last one
 out restores the count the first one found.
 
+Gradient norms (`norms=True`): `TrainResult.norms[k][l]` is the L2 norm of layer l's weight
+gradient in epoch k+1, the gradient as the update uses it: batch_sum the summed gradient,
+batch_mean the averaged one, online the per-sample gradients summed over the epoch's samples
+(each taken where its own update was; biases left out). They cost extra work, so they are
+computed only when asked: the scalar backend then runs a variant of its generated code
+(`ScalarConfig.norms`), the numpy backend takes them from its gradient arrays. The training
+itself is the same arithmetic either way: parameters and losses come out bit for bit alike.
+
 Non-finite values: nothing here raises or warns on overflow (numpy runs under
 `np.errstate(all="ignore")`; the generated code calls `math.exp` only on arguments ≤ 0, never
 divides by a value that can be zero and never uses `**`). Training stops after the first epoch
@@ -100,6 +108,9 @@ class TrainResult:
     losses: np.ndarray  # shape (epochs,): the loss after each epoch (EpochResult.loss_after)
     seconds: float  # time of the training loop alone, its BLAS limit included (perf_counter)
     nonfinite_epoch: int | None  # 1-based epoch where a loss or parameter became non-finite
+    # shape (epochs, layers) when asked for (norms=True): each layer's weight-gradient L2 norm
+    # in each epoch, the gradient as the update uses it (see the module's docstring); else None
+    norms: np.ndarray | None = None
 
 
 def train(
@@ -112,6 +123,7 @@ def train(
     progress: Callable[[int, float], None] | None = None,
     progress_every: int = 1000,
     should_stop: Callable[[], bool] | None = None,
+    norms: bool = False,
 ) -> TrainResult:
     """Train `network` from `params` (the network's own when None) for `epochs` epochs; an
     optimizer with state starts from `moments` after `steps` steps (zeros and 0 when None).
@@ -119,7 +131,8 @@ def train(
     `progress(epochs_done, last_loss)` is called every `progress_every` epochs and
     `should_stop()` is polled at the same points; when it returns true, training stops and the
     result holds the epochs finished so far. Training also stops after the first epoch whose
-    loss or any parameter is non-finite (`TrainResult.nonfinite_epoch`).
+    loss or any parameter is non-finite (`TrainResult.nonfinite_epoch`). `norms`: also
+    compute every epoch's weight-gradient norms (`TrainResult.norms`; slower).
     """
     return train_with(
         network,
@@ -131,6 +144,7 @@ def train(
         progress=progress,
         progress_every=progress_every,
         should_stop=should_stop,
+        norms=norms,
     )
 
 
@@ -145,6 +159,7 @@ def train_with(
     progress: Callable[[int, float], None] | None = None,
     progress_every: int = 1000,
     should_stop: Callable[[], bool] | None = None,
+    norms: bool = False,
 ) -> TrainResult:
     """`train` on a chosen backend ("scalar" or "numpy"; None chooses by `backend_for`)."""
     if params is None:
@@ -161,10 +176,11 @@ def train_with(
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
 
+    squares = array("d") if norms else None  # each epoch's squared norms, layer by layer
     runner: _Runner | NumpyRunner = (
-        _ScalarRunner(network, params, moments, steps)
+        _ScalarRunner(network, params, moments, steps, squares)
         if backend == "scalar"
-        else NumpyRunner(network, params, moments, steps)
+        else NumpyRunner(network, params, moments, steps, squares)
     )
     blas: AbstractContextManager[None] = (
         _ONE_BLAS_THREAD if backend == "numpy" and one_blas_thread(network) else nullcontext()
@@ -201,7 +217,18 @@ def train_with(
         losses=np.frombuffer(losses, dtype=np.float64).copy(),
         seconds=seconds,
         nonfinite_epoch=done if nonfinite else None,
+        norms=None if squares is None else _norms(squares, done, len(network.layers)),
     )
+
+
+def _norms(squares: array, epochs: int, layers: int) -> np.ndarray:
+    """The norms, shape (epochs, layers), from the squared norms the runner appended (their
+    square roots taken in place: a long run's norms are not held twice)."""
+    values = np.frombuffer(squares, dtype=np.float64)
+    np.sqrt(values, out=values)
+    if values.size != epochs * layers:
+        raise AssertionError(f"{values.size} squared norms for {epochs} epochs of {layers} layers")
+    return values.reshape(epochs, layers)
 
 
 def backend_for(network: Network) -> str:
@@ -331,9 +358,18 @@ class _ScalarRunner(_Runner):
     takes over from the start of the block.
     """
 
-    def __init__(self, network: Network, params: Params, moments: Moments, t: int) -> None:
-        config = ScalarConfig.of(network)
+    def __init__(
+        self,
+        network: Network,
+        params: Params,
+        moments: Moments,
+        t: int,
+        norms: array | None = None,
+    ) -> None:
+        config = ScalarConfig.of(network, norms is not None)
         self.network = network
+        self.norms = norms  # where the norms variant appends each epoch's squared norms
+        self.extra: tuple[Callable[..., Any], ...] = () if norms is None else (norms.extend,)
         self.lagged = config.lagged
         self.fast = compiled(config, checked=False)
         self.checked = compiled(config, checked=True)
@@ -361,22 +397,31 @@ class _ScalarRunner(_Runner):
                 return done + finished, nonfinite
             size = min(self.block, epochs - done)
             mark = len(losses)
+            norms_mark = 0 if self.norms is None else len(self.norms)
             try:
                 flat, state, t, _, _ = self.call(self.fast, size, losses)
                 if _all_finite(*flat) and _finite_tail(losses, mark):
                     self.flat, self.state, self.t = flat, state, t
                     done += size
                     continue
-                del losses[mark:]
+                self.forget(losses, mark, norms_mark)
                 self.flat, self.state, self.t, finished, nonfinite = self.call(
                     self.checked, size, losses
                 )
             except (ArithmeticError, ValueError):
-                del losses[mark:]
-                self.fallback = NumpyRunner(self.network, self.params(), self.moments(), self.t)
+                self.forget(losses, mark, norms_mark)
+                self.fallback = NumpyRunner(
+                    self.network, self.params(), self.moments(), self.t, self.norms
+                )
                 continue
             return done + finished, nonfinite
         return done, False
+
+    def forget(self, losses: array, mark: int, norms_mark: int) -> None:
+        """Drop what a block pushed (it is replayed)."""
+        del losses[mark:]
+        if self.norms is not None:
+            del self.norms[norms_mark:]
 
     def call(
         self, function: Callable[..., tuple], epochs: int, losses: array
@@ -392,6 +437,7 @@ class _ScalarRunner(_Runner):
             losses.append,
             *_MATH,
             _all_finite,
+            *self.extra,
         )
         if self.lagged:
             del losses[mark]  # the loss before the block's first epoch

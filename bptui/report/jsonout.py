@@ -38,6 +38,16 @@ def jlist(values: Any) -> Any:
     return [jlist(row) for row in array] if array.ndim > 1 else [jnum(v) for v in array]
 
 
+def write_rows(out: TextIO, rows: np.ndarray, chunk: int = 4096) -> None:
+    """A 2-D array as a JSON list of lists of numbers, written `chunk` rows at a time (a long
+    training's per-epoch rows never sit in memory as one list of Python floats)."""
+    out.write("[")
+    for start in range(0, len(rows), chunk):
+        text = _dump(jlist(rows[start : start + chunk]))
+        out.write(("" if start == 0 else ", ") + text[1:-1])
+    out.write("]")
+
+
 def layers_json(network: Network, params: Params) -> list[dict[str, Any]]:
     """One entry per layer: weights[j][i] as in the file, one bias per neuron ([] for none)."""
     result = []

@@ -1,7 +1,9 @@
-"""`bptui train --format text`: the final loss, outputs beside targets, and the parameters."""
+"""`bptui train --format text`: the final loss, outputs beside targets, each layer's
+weight-gradient norm in the first and last epochs, and the parameters."""
 
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -36,6 +38,8 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
             ]
         table.add_row(*cells)
     console.print(table)
+    if result.norms is not None and len(result.norms):
+        console.print(norms_table(network, result.norms, precision))
     params = Table(title="Parameters after training", title_justify="left")
     for header in ("name", "from → to", "initial", "final"):
         params.add_column(header, justify="right" if header in ("initial", "final") else "left")
@@ -52,3 +56,25 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
     console.print(params)
     if network.n_params > 200:
         console.print(f"… and {network.n_params - 200:,} more (use --format json for all)")
+
+
+def norms_table(network: Network, norms: np.ndarray, precision: int) -> Table:
+    """Each layer's weight-gradient L2 norm in the first and the last epoch."""
+    table = Table(title="Weight-gradient norms (L2)", title_justify="left")
+    table.add_column("layer")
+    epochs = len(norms)
+    shown = [0] if epochs == 1 else [0, epochs - 1]
+    for k in shown:
+        table.add_column(f"epoch {k + 1:,}", justify="right")
+    for li in range(len(network.layers)):
+        table.add_row(
+            network.layer_label(li), *(_sci(float(norms[k, li]), precision) for k in shown)
+        )
+    return table
+
+
+def _sci(value: float, precision: int) -> str:
+    """A norm in scientific notation, `precision` significant digits at least 1 (nan, inf)."""
+    if not math.isfinite(value):
+        return num(value)
+    return f"{value:.{max(precision - 1, 0)}e}"
