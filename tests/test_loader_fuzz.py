@@ -290,9 +290,7 @@ def mutate(document: dict, path: tuple, kind: str, draw) -> None:
     elif kind == "retype":
         # a copy: RETYPED's lists and tables must not be changed by a later mutation (a shared
         # one made later examples depend on earlier ones, and could even hold itself)
-        parent[last] = copy.deepcopy(
-            draw(st.one_of(st.sampled_from(RETYPED), st.builds(huge_int)))
-        )
+        parent[last] = copy.deepcopy(draw(st.one_of(st.sampled_from(RETYPED), st.builds(huge_int))))
     elif kind == "nonfinite":
         parent[last] = draw(st.sampled_from([math.nan, math.inf, -math.inf, 10**400, 1e308]))
     elif kind in ("drop", "duplicate") and isinstance(value, list) and value:

@@ -16,7 +16,6 @@ Rows are numbered from 1, the header being row 1 (blank lines count, as an edito
 from __future__ import annotations
 
 import csv
-import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,6 +61,19 @@ class _TooManyCells(Exception):
         self.cells = cells
 
 
+def _split_lines(text: str) -> Iterator[str]:
+    """The lines of `text`, each with its "\n", one at a time (io.StringIO would hold a copy
+    of the whole text, four bytes a character)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 class _Lines:
     """The CSV's lines for csv.reader, counting the cells of the record being read (the commas
     outside quotes) so that a record of more than `most` cells is refused before csv.reader
@@ -69,7 +81,7 @@ class _Lines:
     field; for a quote in the middle of an unquoted field it can only count fewer commas."""
 
     def __init__(self, text: str, most: int) -> None:
-        self._lines = iter(io.StringIO(text, newline=""))
+        self._lines = _split_lines(text)
         self.most = most
         self._inside = False  # within a quoted field that goes on to the next line
         self._cells = 1
@@ -160,6 +172,8 @@ def _csv_problem(message: str) -> str:
         return 'a quoted cell is never closed (a " with no closing ")'
     if "expected after" in message:
         return "expected a comma after a quoted cell's closing \""
+    if "new-line character seen in unquoted field" in message:
+        return 'a line ends in a lone carriage return ("\\r"); expected "\\n" or "\\r\\n" line ends'
     if "field larger than field limit" in message:
         return f"a cell of over {csv.field_size_limit():,} characters"
     return f"not valid CSV ({one_line(message)})"
