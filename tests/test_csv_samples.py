@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import tracemalloc
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from bptui.cli import main
+from bptui.engine.csvfile import CsvError, parse_csv
 from bptui.engine.errors import BptuiError, NetworkFileError
 from bptui.engine.history import History
 from bptui.engine.loader import MAX_SAMPLES, load_network, preset_names, preset_text
@@ -502,6 +504,10 @@ def test_100001_rows_are_refused_fast(tmp_path: Path, capsys) -> None:
     process, 0.6 s as a process on this project's loaded two cores)."""
     net = many_rows(tmp_path, MAX_SAMPLES + 1)
     started = time.perf_counter()
+    with pytest.raises(NetworkFileError):  # (before `check` runs on 100,001 samples)
+        load_network(net)
+    assert time.perf_counter() - started < 5
+    started = time.perf_counter()
     result = in_process(capsys, "check", str(net))
     seconds = time.perf_counter() - started
     assert_one_line(
@@ -515,6 +521,21 @@ def test_100001_rows_are_refused_fast(tmp_path: Path, capsys) -> None:
     seconds = time.perf_counter() - started
     assert process.returncode == 2 and "over 100,000 rows of samples" in process.stderr
     assert seconds < 5, seconds
+
+
+def test_a_row_of_millions_of_cells_is_refused_before_csv_splits_it() -> None:
+    """A 10 MB row of 2.5 million cells is refused from its line alone: never made into 2.5
+    million strings (150 MB); the text and the line are all that is held."""
+    data = b"i1,i2,o1\n0,0,0\n" + b"0.5," * 2_500_000 + b"0\n"
+    tracemalloc.start()
+    try:
+        with pytest.raises(CsvError) as info:
+            parse_csv(data, MAX_SAMPLES, 8192)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(info.value) == "row 3: expected 3 cells (as the header has), found 2,500,001"
+    assert peak < 4 * len(data), f"{peak:,} bytes"
 
 
 def test_100000_rows_load(tmp_path: Path) -> None:
