@@ -8,6 +8,11 @@ failing test rather than as a swallowed exception.
 Layers given by `size` get their weights from `numpy.random.default_rng(seed)`: layer by layer,
 in file order, a matrix of U(−a, a) with a = sqrt(6 / (n_in + n_out)) (Glorot's uniform
 initialisation); their biases start at zero, one per neuron, unless `bias` or `biases` is given.
+
+`samples = { file = "NAME.csv" }` reads the samples from a CSV file (`bptui.engine.csvfile`):
+by column name when the file gives `input_names` (the inputs', then the output layer's names),
+else by position (the inputs, then the targets); every problem is a one-line error at
+`samples.file` naming the CSV file as given, the row and the column.
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ refused in one line, and a FIFO nobody writes to reads as empty instead of waiti
 Whether the bytes are a session or a network is decided by parsing them (`is_session`), never
 by looking for a word in them, and the bytes read are the bytes parsed: nothing is consumed by
 a first look.
+
+A network's `samples = { file = "NAME.csv" }` is read from the network file's folder (a
+preset's: the presets' package folder), through `read_limited` with the same rules and limit;
+a network given on standard input (`/dev/stdin`, `/dev/fd/N`) or through a pipe has no folder,
+and reads its CSV from the current directory.
 """
 
 from __future__ import annotations
