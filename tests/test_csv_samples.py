@@ -328,6 +328,18 @@ BAD_CSV = [
         "i1,i2,o1\r0,0,0\r",
         "row 1: a line ends in a lone carriage return",
     ),
+    (
+        "carriage-returns-many-rows",  # one "line" of 15,000 cells, were it not refused first
+        NAMED,
+        "i1,i2,o1\r" + "0,0,0\r" * 5000,
+        "row 1: a line ends in a lone carriage return",
+    ),
+    (
+        "a-carriage-return-in-row-3",
+        NAMED,
+        "i1,i2,o1\n0,0,0\n1,1\r,1\n",
+        "row 3: a line ends in a lone",
+    ),
     ("too-many-columns", NAMED, "," * 9000 + "\n", "row 1: over 8,192 columns"),
     (
         "a-long-row",

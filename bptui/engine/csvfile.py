@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bptui.engine.errors import one_line
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+LONE_CR = 'a line ends in a lone carriage return ("\\r"); expected "\\n" or "\\r\\n" line ends'
 
 
 class CsvError(Exception):
@@ -125,6 +129,10 @@ def parse_csv(data: bytes, max_rows: int, max_columns: int) -> CsvTable:
     if "\x00" in text:
         row = text.count("\n", 0, text.index("\x00")) + 1
         raise CsvError(f"row {row}: a NUL byte; expected text")
+    lone = _LONE_CR.search(text)
+    if lone is not None:  # (else a file of "\r" line ends would be one line of many cells)
+        row = text.count("\n", 0, lone.start()) + 1
+        raise CsvError(f"row {row}: {LONE_CR}")
     lines = _Lines(text, max_columns)
     reader = csv.reader(lines, strict=True)
     header: tuple[str, ...] | None = None
@@ -172,8 +180,8 @@ def _csv_problem(message: str) -> str:
         return 'a quoted cell is never closed (a " with no closing ")'
     if "expected after" in message:
         return "expected a comma after a quoted cell's closing \""
-    if "new-line character seen in unquoted field" in message:
-        return 'a line ends in a lone carriage return ("\\r"); expected "\\n" or "\\r\\n" line ends'
+    if "new-line character seen in unquoted field" in message:  # pragma: no cover
+        return LONE_CR
     if "field larger than field limit" in message:
         return f"a cell of over {csv.field_size_limit():,} characters"
     return f"not valid CSV ({one_line(message)})"
