@@ -53,11 +53,18 @@ def cases(folder: Path) -> list[tuple[str, list[str]]]:
         + ",\n".join([row] * 1000)
         + "]\n[[samples]]\ninputs = [0.1, 0.2]\ntargets = [0.5]\n"
     )
+    csv_net = folder / "many-rows.toml"
+    csv_net.write_text(
+        'input_names = ["i1", "i2"]\nsamples = { file = "many-rows.csv" }\n'
+        '[[layers]]\nactivation = "sigmoid"\nweights = [[0.1, 0.2]]\n'
+    )
+    (folder / "many-rows.csv").write_text("i1,i2,o1\n" + "0.123456789,0.987654321,0.5\n" * 100_001)
     dotted = folder / "dotted.toml"
     dotted.write_text("a" + ".a" * 100_000 + " = 1\n")
     return [
         ("100,001 samples (train)", ["train", str(many)]),
         ("100,001 samples as TOML, 5.6 MB (train)", ["train", str(many_toml)]),
+        ("100,001 CSV rows, samples = { file = ... }, 2.8 MB (train)", ["train", str(csv_net)]),
         ("1,001,000 weights written out in TOML, 9 MB (check)", ["check", str(written)]),
         ("a TOML key of 100,001 dotted parts (check)", ["check", str(dotted)]),
         ("/dev/zero (trace)", ["trace", "/dev/zero"]),

@@ -288,7 +288,9 @@ def mutate(document: dict, path: tuple, kind: str, draw) -> None:
         else:  # a list's element: rename a key inside it, if it is a table
             parent[last] = {new: value}
     elif kind == "retype":
-        parent[last] = draw(st.one_of(st.sampled_from(RETYPED), st.builds(huge_int)))
+        # a copy: RETYPED's lists and tables must not be changed by a later mutation (a shared
+        # one made later examples depend on earlier ones, and could even hold itself)
+        parent[last] = copy.deepcopy(draw(st.one_of(st.sampled_from(RETYPED), st.builds(huge_int))))
     elif kind == "nonfinite":
         parent[last] = draw(st.sampled_from([math.nan, math.inf, -math.inf, 10**400, 1e308]))
     elif kind in ("drop", "duplicate") and isinstance(value, list) and value:

@@ -8,6 +8,11 @@ failing test rather than as a swallowed exception.
 Layers given by `size` get their weights from `numpy.random.default_rng(seed)`: layer by layer,
 in file order, a matrix of U(−a, a) with a = sqrt(6 / (n_in + n_out)) (Glorot's uniform
 initialisation); their biases start at zero, one per neuron, unless `bias` or `biases` is given.
+
+`samples = { file = "NAME.csv" }` reads the samples from a CSV file (`bptui.engine.csvfile`):
+by column name when the file gives `input_names` (the inputs', then the output layer's names),
+else by position (the inputs, then the targets); every problem is a one-line error at
+`samples.file` naming the CSV file as given, the row and the column.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ import json
 import math
 import re
 import sys
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bptui.engine.csvfile import CsvError, CsvTable, first_bad_cell, parse_csv
 from bptui.engine.errors import NetworkFileError, one_line
 from bptui.engine.network import (
     HIDDEN_GRADIENTS,
@@ -73,8 +80,16 @@ PRESET_SUFFIX = ".toml"
 # Presets
 
 
+def presets_folder() -> Path:
+    """The presets' package folder: a preset's `samples = { file = ... }` is read from it."""
+    import bptui.presets
+
+    return Path(bptui.presets.__file__).parent
+
+
 def preset_names() -> list[str]:
-    """The built-in presets, `mazur` first."""
+    """The built-in presets, `mazur` first (the .toml files of the presets' folder; a preset's
+    CSV file beside them is no preset)."""
     files = resources.files("bptui.presets")
     names = sorted(
         entry.name[: -len(PRESET_SUFFIX)]
@@ -84,13 +99,44 @@ def preset_names() -> list[str]:
     return sorted(names, key=lambda name: (name != "mazur", name))
 
 
-def preset_text(name: str) -> str:
-    """The TOML source of a preset."""
+def preset_file_text(name: str) -> str:
+    """The preset's file as it is in the package (it may read its samples from a CSV file)."""
     return resources.files("bptui.presets").joinpath(name + PRESET_SUFFIX).read_text("utf-8")
 
 
+# A preset names its CSV file on one line of its own: `samples = { file = "NAME.csv" }`.
+_SAMPLES_FILE_LINE = re.compile(r"(?m)^samples[ \t]*=[ \t]*\{[^}\n]*\}[ \t]*(?:#.*)?\n?")
+
+
+def preset_text(name: str) -> str:
+    """The TOML source of a preset, self-contained: a preset that reads its samples from a CSV
+    file is given with them written out as [[samples]] tables (what `bptui presets NAME`
+    prints, to start a file of one's own from)."""
+    text = preset_file_text(name)
+    document = tomllib.loads(text)
+    samples = document.get("samples")
+    if not isinstance(samples, dict):
+        return text
+    network = parse_document(document, f"preset {name}", name, folder=presets_folder())
+    lines = _SAMPLES_FILE_LINE.findall(text)
+    if len(lines) != 1:  # pragma: no cover (the presets' own files, checked by the tests)
+        raise ValueError(f"preset {name}: expected one line `samples = {{ file = ... }}`")
+    note = f"# The samples of {samples['file']}, written out as [[samples]] tables below.\n"
+    written = "".join(
+        f"\n[[samples]]\ninputs = {_toml_list(x)}\ntargets = {_toml_list(t)}\n"
+        for x, t in zip(network.inputs, network.targets, strict=True)
+    )
+    return _SAMPLES_FILE_LINE.sub(lambda _: note, text, count=1).rstrip("\n") + "\n" + written
+
+
+def _toml_list(values: Any) -> str:
+    """Numbers as a TOML list, each as Python's shortest round-trip repr (so they read back the
+    same)."""
+    return "[" + ", ".join(repr(float(v)) for v in values) + "]"
+
+
 def preset_description(name: str) -> str:
-    document = tomllib.loads(preset_text(name))
+    document = tomllib.loads(preset_file_text(name))
     return str(document.get("description", ""))
 
 
@@ -115,7 +161,11 @@ def load_source(source) -> Network:
             source.name, "", f"holds over {MAX_NETWORK_BYTES // (1024 * 1024)} MB, the limit"
         )
     document = parse_bytes(source.data, source.name, source.suffix)
-    return parse_document(document, source=source.name, default_name=source.default_name)
+    # A file with no folder (standard input, a pipe) reads a CSV from the current directory.
+    folder = source.folder if source.folder is not None else Path()
+    return parse_document(
+        document, source=source.name, default_name=source.default_name, folder=folder
+    )
 
 
 def parse_bytes(data: bytes, source: str, suffix: str) -> dict[str, Any]:
@@ -504,8 +554,13 @@ class _Checker:
         return result
 
 
-def parse_document(document: dict[str, Any], source: str, default_name: str) -> Network:
-    """Check a parsed network document and build the `Network` it describes."""
+def parse_document(
+    document: dict[str, Any], source: str, default_name: str, folder: Path | None = None
+) -> Network:
+    """Check a parsed network document and build the `Network` it describes.
+
+    `folder` is where `samples = { file = "NAME.csv" }` is read from (a relative NAME); None
+    refuses such samples (a session holds its samples written out, never a file's name)."""
     c = _Checker(source)
     doc = c.table(document, "", TOP_KEYS, "a network")
     for required in ("layers", "samples"):
@@ -550,23 +605,26 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         raise c.fail("layers", "expected at least one layer, found an empty list")
     if len(raw_layers) > 64:
         raise c.fail("layers", f"{len(raw_layers)} layers is over the limit of 64")
-    raw_samples = c.array(
-        doc["samples"], "samples", "a list of samples ([[samples]] tables)", MAX_SAMPLES
-    )
-    if not raw_samples:
-        raise c.fail("samples", "expected at least one sample, found an empty list")
+    csv: _CsvSamples | None = None
+    sample_docs: list[dict[str, Any]] = []
+    if isinstance(doc["samples"], dict):
+        csv = _read_samples_file(c, doc["samples"], folder)
+    else:
+        raw_samples = c.array(doc["samples"], "samples", SAMPLES_EXPECTED, MAX_SAMPLES)
+        if not raw_samples:
+            raise c.fail("samples", "expected at least one sample, found an empty list")
+        sample_docs = [
+            c.table(sample, f"samples[{k}]", SAMPLE_KEYS, "a sample")
+            for k, sample in enumerate(raw_samples)
+        ]
 
     layer_docs = [
         c.table(layer, f"layers[{k}]", _layer_keys(layer), "a layer")
         for k, layer in enumerate(raw_layers)
     ]
-    sample_docs = [
-        c.table(sample, f"samples[{k}]", SAMPLE_KEYS, "a sample")
-        for k, sample in enumerate(raw_samples)
-    ]
 
     # The number of inputs: from input_names, the first layer's weights, or the samples.
-    n_inputs = _input_count(c, doc, layer_docs, sample_docs)
+    n_inputs = _input_count(c, doc, layer_docs, sample_docs, csv)
     sizes, activations, bias_kinds, options = [], [], [], []
     n_in, n_params = n_inputs, 0
     known = tuple(ACTIVATIONS)
@@ -664,16 +722,11 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
             biases.append(np.zeros(0))
         n_in = size
 
-    inputs, targets = [], []
-    for k, sample in enumerate(sample_docs):
-        key = f"samples[{k}]"
-        for required in ("inputs", "targets"):
-            if required not in sample:
-                raise c.fail(f"{key}.{required}", "missing; a sample needs inputs and targets")
-        inputs.append(c.vector(sample["inputs"], f"{key}.inputs", n_inputs, "one per input"))
-        target = c.vector(sample["targets"], f"{key}.targets", sizes[-1], "one per output")
-        _check_targets(c, loss, target, f"{key}.targets")
-        targets.append(target)
+    if csv is not None:
+        input_columns = _csv_columns(c, csv, names, "input_names" in doc)
+        inputs, targets = _csv_values(c, csv, input_columns, n_inputs, loss)
+    else:
+        inputs, targets = _sample_values(c, sample_docs, n_inputs, sizes[-1], loss)
 
     layers = make_layers(activations, sizes, bias_kinds, names, options)
     return Network(
@@ -686,12 +739,159 @@ def parse_document(document: dict[str, Any], source: str, default_name: str) -> 
         train_biases=train_biases,
         hidden_gradients=order,
         seed=seed,
-        inputs=np.array(inputs, dtype=np.float64),
-        targets=np.array(targets, dtype=np.float64),
+        inputs=inputs,
+        targets=targets,
         params=Params.of(weights, biases),
         optimizer=optimizer,
         optimizer_settings=optimizer_settings,
     )
+
+
+def _sample_values(
+    c: _Checker, sample_docs: list[dict[str, Any]], n_inputs: int, n_outputs: int, loss: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs and targets of [[samples]] tables."""
+    inputs, targets = [], []
+    for k, sample in enumerate(sample_docs):
+        key = f"samples[{k}]"
+        for required in ("inputs", "targets"):
+            if required not in sample:
+                raise c.fail(f"{key}.{required}", "missing; a sample needs inputs and targets")
+        inputs.append(c.vector(sample["inputs"], f"{key}.inputs", n_inputs, "one per input"))
+        target = c.vector(sample["targets"], f"{key}.targets", n_outputs, "one per output")
+        _check_targets(c, loss, target, f"{key}.targets")
+        targets.append(target)
+    return np.array(inputs, dtype=np.float64), np.array(targets, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Samples from a CSV file
+
+SAMPLES_EXPECTED = 'a list of samples ([[samples]] tables) or a table { file = "NAME.csv" }'
+FILE_KEY = "samples.file"
+MAX_COLUMNS = 2 * MAX_NEURONS  # the inputs and the outputs of the widest network
+
+
+@dataclass(frozen=True)
+class _CsvSamples:
+    name: str  # as the network file gives it (messages name it so)
+    table: CsvTable
+
+    def fail(self, c: _Checker, message: str) -> NetworkFileError:
+        return c.fail(FILE_KEY, f"{self.name}: {message}")
+
+
+def _read_samples_file(c: _Checker, raw: dict[str, Any], folder: Path | None) -> _CsvSamples:
+    """`samples = { file = "NAME.csv" }`: the CSV file read (relative to `folder`) and its
+    shape checked; its columns and numbers are checked once the network's are known."""
+    from bptui.engine.source import MAX_NETWORK_BYTES, read_limited
+
+    if "file" not in raw:
+        keys = ", ".join(_key_name(key) for key in list(raw)[:4]) or "none"
+        raise c.fail(
+            "samples",
+            "expected a list of samples ([[samples]] tables), found a table without file "
+            f'(keys: {keys}); a table names a CSV file: samples = {{ file = "NAME.csv" }}',
+        )
+    c.table(raw, "samples", {"file"}, 'the samples\' file ({ file = "NAME.csv" })')
+    given = c.string(raw["file"], FILE_KEY)
+    if folder is None:
+        raise c.fail(
+            FILE_KEY,
+            "expected the samples written out ([[samples]] tables): a saved network "
+            "never reads a CSV file",
+        )
+    if "\x00" in given:
+        raise c.fail(FILE_KEY, f'a file name cannot hold a NUL byte, found "{_shown(given)}"')
+    if not given.strip():
+        raise c.fail(FILE_KEY, "expected the name of a CSV file, found an empty string")
+    path = folder / given
+    try:
+        data = read_limited(path, MAX_NETWORK_BYTES, "CSV file")
+    except NetworkFileError as error:
+        detail = error.detail
+        if detail == "no such file" and str(path) != given:
+            detail += f" (looked for {path})"
+        raise c.fail(FILE_KEY, f"{given}: {detail}") from None
+    try:
+        table = parse_csv(data, MAX_SAMPLES, MAX_COLUMNS)
+    except CsvError as error:
+        raise c.fail(FILE_KEY, f"{given}: {error}") from None
+    return _CsvSamples(given, table)
+
+
+def _column_list(names: Any) -> str:
+    return ", ".join(_shown(name, 24) for name in names)
+
+
+def _csv_columns(c: _Checker, csv: _CsvSamples, names: list[list[str]], named: bool) -> list[int]:
+    """The column of each input, then of each output (the network's names when the file gives
+    input_names; else by position, the inputs first)."""
+    header = csv.table.header
+    n_inputs, n_outputs = len(names[0]), len(names[-1])
+    if not named:
+        if len(header) != n_inputs + n_outputs:
+            raise csv.fail(
+                c,
+                f"expected {n_inputs + n_outputs} columns ({n_inputs} input"
+                f"{'s' if n_inputs != 1 else ''}, then {n_outputs} target"
+                f"{'s' if n_outputs != 1 else ''}, by position as the file gives no "
+                f"input_names), found {len(header)}: {_column_list(header[:12])}"
+                + (", ..." if len(header) > 12 else ""),
+            )
+        return list(range(len(header)))
+    wanted = names[0] + names[-1]
+    missing = [name for name in wanted if name not in header]
+    extra = [name for name in header if name not in wanted]
+    problems = []
+    if missing:
+        problems.append(
+            f"no column {_column_list(missing[:8])}{', ...' if len(missing) > 8 else ''}"
+        )
+    if extra:
+        s = "s" if len(extra) > 1 else ""
+        problems.append(
+            f"column{s} {_column_list(extra[:8])}{', ...' if len(extra) > 8 else ''} "
+            f"{'are' if s else 'is'} not the network's"
+        )
+    if problems:
+        raise csv.fail(
+            c,
+            f"row {csv.table.header_row}: {'; '.join(problems)} (the columns are the "
+            f"inputs {_column_list(names[0][:8])}{', ...' if n_inputs > 8 else ''} and the "
+            f"outputs {_column_list(names[-1][:8])}{', ...' if n_outputs > 8 else ''})",
+        )
+    return [header.index(name) for name in wanted]
+
+
+def _csv_values(
+    c: _Checker, csv: _CsvSamples, columns: list[int], n_inputs: int, loss: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs and targets of a CSV's rows: every cell a finite number, the targets as the
+    loss wants them."""
+    table = csv.table
+    try:
+        values = np.array(
+            [[float(cell) for cell in cells] for _, cells in table.rows], dtype=np.float64
+        )
+        finite = bool(np.isfinite(values).all())
+    except ValueError:
+        finite = False
+    if not finite:
+        number, column, message = first_bad_cell(table)
+        raise csv.fail(c, f"row {number}, column {_shown(table.header[column])}: {message}")
+    inputs = values[:, columns[:n_inputs]]
+    targets = values[:, columns[n_inputs:]]
+    check = LOSSES[loss].check_targets
+    for (number, _), target in zip(table.rows, targets.tolist(), strict=True):
+        problem = check(target)
+        if problem is not None:
+            index, message = problem
+            where = f"row {number}"
+            if index is not None:
+                where += f", column {_shown(table.header[columns[n_inputs + index]])}"
+            raise csv.fail(c, f"{where}: {message}")
+    return np.ascontiguousarray(inputs), np.ascontiguousarray(targets)
 
 
 def _optimizer(c: _Checker, raw: Any) -> tuple[str, tuple]:
@@ -726,7 +926,9 @@ def _optimizer(c: _Checker, raw: Any) -> tuple[str, tuple]:
     return name, tuple(settings)
 
 
-def _input_count(c: _Checker, doc: dict, layers: list[dict], samples: list[dict]) -> int:
+def _input_count(
+    c: _Checker, doc: dict, layers: list[dict], samples: list[dict], csv: _CsvSamples | None
+) -> int:
     if "input_names" in doc:
         count = len(c.array(doc["input_names"], "input_names", "a list of names"))
         key = "input_names"
@@ -736,6 +938,17 @@ def _input_count(c: _Checker, doc: dict, layers: list[dict], samples: list[dict]
             raise c.fail("layers[0].weights", "expected at least one row, found an empty list")
         first = c.array(rows[0], "layers[0].weights[0]", "a list of numbers")
         count, key = len(first), "layers[0].weights[0]"
+    elif csv is not None:
+        # by position: the columns left of the outputs' (the last layer's size)
+        last = len(layers) - 1
+        outputs = _layer_size(c, layers[last], f"layers[{last}]", None)
+        count, key = len(csv.table.header) - outputs, FILE_KEY
+        if count < 1:
+            raise csv.fail(
+                c,
+                f"expected at least {outputs + 1} columns (the inputs, then {outputs} "
+                f"target{'s' if outputs != 1 else ''}), found {len(csv.table.header)}",
+            )
     else:
         inputs = samples[0].get("inputs")
         if inputs is None:
@@ -749,7 +962,9 @@ def _input_count(c: _Checker, doc: dict, layers: list[dict], samples: list[dict]
     return count
 
 
-def _layer_size(c: _Checker, layer: dict, key: str, n_in: int) -> int:
+def _layer_size(c: _Checker, layer: dict, key: str, n_in: int | None) -> int:
+    """The layer's number of neurons; its weights' rows checked to hold `n_in` numbers each
+    (unless None)."""
     if "weights" in layer and "size" in layer:
         raise c.fail(f"{key}.size", "give either weights or size, not both")
     if "weights" in layer:
@@ -760,7 +975,7 @@ def _layer_size(c: _Checker, layer: dict, key: str, n_in: int) -> int:
             raise c.fail(f"{key}.weights", "expected at least one row, found an empty list")
         for j, row in enumerate(rows):
             items = c.array(row, f"{key}.weights[{j}]", "a list of numbers")
-            if len(items) != n_in:
+            if n_in is not None and len(items) != n_in:
                 raise c.fail(
                     f"{key}.weights[{j}]",
                     f"expected {n_in} numbers (the size of the layer before), found {len(items)}",

@@ -10,6 +10,11 @@ refused in one line, and a FIFO nobody writes to reads as empty instead of waiti
 Whether the bytes are a session or a network is decided by parsing them (`is_session`), never
 by looking for a word in them, and the bytes read are the bytes parsed: nothing is consumed by
 a first look.
+
+A network's `samples = { file = "NAME.csv" }` is read from the network file's folder (a
+preset's: the presets' package folder), through `read_limited` with the same rules and limit;
+a network given on standard input (`/dev/stdin`, `/dev/fd/N`) or through a pipe has no folder,
+and reads its CSV from the current directory.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ class Source:
     suffix: str  # ".toml", ".json", ".bptui", "" (lower case)
     default_name: str  # a network's name when the file gives none: the file's stem
     preset: str | None = None
+    # where a network's `samples = { file = ... }` is read from: the file's folder, the presets'
+    # folder; None for standard input or a pipe, which have none (the current directory)
+    folder: Path | None = None
 
 
 def is_preset_name(spec: str) -> bool:
@@ -58,6 +66,11 @@ def read_limited(path: str | Path, limit: int, what: str = "network file") -> by
     """The bytes of a regular file or a pipe, refusing more than `limit` of them.
 
     Every problem is a one-line `NetworkFileError` naming the path."""
+    return read_file(path, limit, what)[0]
+
+
+def read_file(path: str | Path, limit: int, what: str = "network file") -> tuple[bytes, bool]:
+    """`read_limited`, and whether the bytes came from a pipe."""
     source = str(path)
     if "\x00" in source:
         raise NetworkFileError(source, "", "a file name cannot hold a NUL byte")
@@ -97,7 +110,7 @@ def read_limited(path: str | Path, limit: int, what: str = "network file") -> by
             total += len(chunk)
             if total > limit:
                 raise NetworkFileError(source, "", f"holds over {_size(limit)}, the limit")
-        return b"".join(chunks)
+        return b"".join(chunks), stat.S_ISFIFO(info.st_mode)
     except OSError as error:
         raise NetworkFileError(source, "", f"cannot be read: {_reason(error)}") from None
     finally:
@@ -120,7 +133,7 @@ def _kind(mode: int) -> str:
 
 def open_source(spec: str | Path, limit: int = MAX_NETWORK_BYTES) -> Source:
     """Read NET once: a preset by name, or a file (see the module's docstring)."""
-    from bptui.engine.loader import preset_names, preset_text
+    from bptui.engine.loader import preset_file_text, preset_names, presets_folder
 
     text = str(spec)
     if isinstance(spec, str) and is_preset_name(text):
@@ -132,17 +145,23 @@ def open_source(spec: str | Path, limit: int = MAX_NETWORK_BYTES) -> Source:
                 f"no such preset (presets: {', '.join(names)}); "
                 f"a file of that name is read as ./{text}",
             )
-        return Source(f"preset {text}", preset_text(text).encode("utf-8"), ".toml", text, text)
+        data = preset_file_text(text).encode("utf-8")
+        return Source(f"preset {text}", data, ".toml", text, text, presets_folder())
     path = Path(text)
     try:
-        data = read_limited(path, limit)
+        data, piped = read_file(path, limit)
     except NetworkFileError as error:
         if error.detail == "no such file":
             presets = ", ".join(preset_names())
             message = f"no such file or preset (presets: {presets})"
             raise NetworkFileError(text, "", message) from None
         raise
-    return Source(text, data, path.suffix.lower(), path.stem)
+    folder = None if piped or _STANDARD_STREAM.fullmatch(text) else path.parent
+    return Source(text, data, path.suffix.lower(), path.stem, folder=folder)
+
+
+# Standard input and the descriptors' names: a file given so has no folder of its own.
+_STANDARD_STREAM = re.compile(r"/dev/(?:stdin|fd/[0-9]+)|/proc/(?:self|[0-9]+)/fd/[0-9]+")
 
 
 _SESSION_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"format"\s*:\s*"bptui-session"\s*[,}]')
