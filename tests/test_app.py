@@ -433,18 +433,3 @@ async def test_a_restored_session_plots_the_norms_it_replays() -> None:
         assert screen.history.norms().tobytes() == original.norms().tobytes()
         xs, _ = plotted(screen.query_one(NormsPlot))[0]
         assert xs[0] == 1 and xs[-1] == 300
-
-
-def test_the_norms_key_is_everywhere_keys_are_listed() -> None:
-    """G is in the bindings (out of the footer), the help, the palette and README's table."""
-    from pathlib import Path
-
-    from bptui.app.commands import ACTIONS
-    from bptui.app.dialogs import KEYS
-
-    (binding,) = [b for b in DebuggerScreen.BINDINGS if getattr(b, "key", "") == "G"]
-    assert binding.action == "toggle_plot" and not binding.show
-    assert any(key == "G" for key, _ in KEYS)
-    assert any(action == "toggle_plot" for _, action, _ in ACTIONS)
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    assert "| `G` |" in readme

@@ -6,19 +6,11 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from bptui.app.keys import palette
 from bptui.engine.symbols import normalize
 
-ACTIONS = [
-    ("Run N epochs", "run", "train in the background; Esc stops"),
-    ("Go to an epoch, step or symbol", "goto", "3, 3:17, dE_total/dw1, 3 delta_o1"),
-    ("Open a network file or preset", "open_network", "a .toml/.json path or a preset name"),
-    ("Switch the hidden-gradient order", "switch_order", "before_update ↔ after_output_update"),
-    ("Toggle the finite-difference column", "toggle_fd", "in the parameter table"),
-    ("Compare the two hidden-gradient orders", "compare", "each hidden step in both orders"),
-    ("Switch the plot: loss / gradient norms", "toggle_plot", "each layer's weight-gradient norm"),
-    ("Unpin the chain panel", "unpin", "it follows the step again"),
-    ("Help: every key", "help", ""),
-]
+ACTIONS = palette()
+"""(title, action, help): every action the palette offers, from `bptui.app.keys.KEYS`."""
 
 
 class DebuggerCommands(Provider):

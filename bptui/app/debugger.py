@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ActiveBinding, Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from bptui.app.commands import DebuggerCommands
 from bptui.app.diagram import Highlights, preferred_height
+from bptui.app.keys import bindings
 from bptui.app.widgets.chain_panel import ChainPanel, ChainView
 from bptui.app.widgets.loss_plot import LossPlot, LossView
 from bptui.app.widgets.network_diagram import DiagramView, NetworkDiagram
@@ -79,60 +80,8 @@ class DebuggerScreen(Screen[None]):
 
     COMMANDS: ClassVar[set] = {DebuggerCommands}
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n,right,space", "next", "Next", priority=True),
-        Binding("p,left", "prev", "Prev", priority=True),
-        Binding("right_square_bracket", "next_phase", "Phase▶", priority=True),
-        Binding("left_square_bracket", "prev_phase", "◀Phase", priority=True, show=False),
-        Binding("1", "phase_start('forward')", "Forward", show=False),
-        Binding("2", "phase_start('error')", "Error", show=False),
-        Binding("3", "phase_start('backward')", "Backward", show=False),
-        Binding("4", "phase_start('update')", "Update", show=False),
-        Binding("home", "epoch_start", "Epoch start", show=False, priority=True),
-        Binding("end", "epoch_end", "Epoch end", show=False, priority=True),
-        Binding("right_curly_bracket", "next_sample", "Sample▶", show=False),
-        Binding("left_curly_bracket", "prev_sample", "◀Sample", show=False),
-        Binding("N", "next_epoch", "Epoch▶", show=False),
-        Binding("P", "prev_epoch", "◀Epoch", show=False),
-        Binding("g", "goto", "Go to"),
-        Binding("r", "run", "Run"),
-        Binding("c", "continue_run", "Continue", show=False),
-        Binding("b", "breakpoints", "Breakpoints"),
-        Binding("escape", "cancel_run", "Stop run", show=False),
-        Binding("u", "unpin", "Unpin", show=False),
-        Binding("f", "toggle_fd", "Finite diff.", show=False),
-        Binding("o", "switch_order", "Order", show=False),
-        Binding("v", "cycle_view", "View", show=False),
-        Binding("G", "toggle_plot", "Norms plot", show=False),
-        Binding("m", "compare", "Compare", show=False),
-        Binding("exclamation_mark", "goto_nonfinite", "Go to nan", show=False),
-        Binding("y", "toggle_why", "Why", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("ctrl+s", "save", "Save", show=False),
-    ]
-    """
-    | Key(s) | Description |
-    | :- | :- |
-    | n, →, space / p, ← | Next / previous step (they work whatever has focus). |
-    | ] / [ | Next / previous phase. |
-    | 1 2 3 4 | Start of this sample's forward, error, backward, update. |
-    | home / end | First / last step of the epoch. |
-    | } / { | Next / previous sample. |
-    | N / P | The same step in the next / previous epoch. |
-    | g | Go to an epoch, a step or a symbol. |
-    | r / escape | Run N epochs / stop the run. |
-    | c | Continue to the next breakpoint (up to N epochs). |
-    | b | The breakpoints panel. |
-    | u | Unpin the chain panel. |
-    | f | Show or hide the finite-difference columns. |
-    | o | Switch the hidden-gradient order. |
-    | v | At small sizes, switch the lower panel. |
-    | G | Switch the plot: loss / each layer's weight-gradient norm. |
-    | m | Compare the two hidden-gradient orders at this sample. |
-    | ! | Go to the first non-finite value a run met. |
-    | ? | Help. |
-    | ctrl+s | Save the session (a .bptui file). |
-    """
+    BINDINGS: ClassVar[list[BindingType]] = bindings()  # every key is in keys.py
+    """Built from `bptui.app.keys.KEYS`, as the footer, help, palette and README are."""
 
     DEFAULT_CSS = """
     DebuggerScreen { layout: vertical; }
@@ -376,6 +325,14 @@ class DebuggerScreen(Screen[None]):
         if cached is None or cached[0] != key:
             cached = self._breakdown_cache = (key, breakdown(*key))
         return cached[1]
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's, with this screen's keys first and in KEYS's order: the footer shows each
+        action by its first key, which would otherwise depend on the focused widget's own keys
+        (the table's ← and → coming first made the footer read `← Prev → Next` until `v`)."""
+        bindings = super().active_bindings
+        return dict(sorted(bindings.items(), key=lambda item: _KEY_ORDER.get(item[0], 1 << 30)))
 
     def _refresh_footer(self) -> None:
         """Re-check the footer's keys only when one of them changes state (the footer rebuilds
@@ -995,6 +952,16 @@ class DebuggerScreen(Screen[None]):
 
 DIALOG_ACTIONS = {"goto", "run", "continue_run", "save", "switch_order"}
 """The actions that ask a question in a dialog (keys typed after theirs are the dialog's)."""
+_KEY_ORDER = {
+    key.strip(): n
+    for n, key in enumerate(
+        key
+        for binding in DebuggerScreen.BINDINGS
+        if isinstance(binding, Binding)
+        for key in binding.key.split(",")
+    )
+}
+"""Each key of the screen's bindings and its place in them."""
 _DIALOG_KEYS = {
     key.strip(): binding.action
     for binding in DebuggerScreen.BINDINGS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,33 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-KEYS = [
-    ("n  →  space", "next step"),
-    ("p  ←", "previous step (across epochs too: time travel is exact)"),
-    ("]  [", "next / previous phase"),
-    ("1 2 3 4", "start of this sample's forward / error / backward / update"),
-    ("home  end", "first / last step of the epoch"),
-    ("}  {", "next / previous sample"),
-    ("N  P", "the same step in the next / previous epoch"),
-    (
-        "g",
-        "go to: an epoch (3), a step of it (3:17), a symbol (dE_total/dw1, delta_o1, "
-        "w5+), or both (3 ∂E_total/∂w1)",
-    ),
-    ("r", "run N epochs (asks; 10,000 by default); Esc stops a run"),
-    ("c", "continue to the next breakpoint (up to N epochs; asks)"),
-    ("b", "breakpoints: a gradient step (w5), E_total < x, nan, |grad| > x"),
-    ("!", "go to the first non-finite value a run stopped at"),
-    ("u", "unpin the chain panel (it follows the step again)"),
-    ("f", "show or hide the finite-difference columns"),
-    ("o", "switch the hidden-gradient order (before_update / after_output_update)"),
-    ("v", "at small sizes: switch the lower panel (table, chain rule, loss plot)"),
-    ("G", "switch the plot: the loss / each layer's weight-gradient norm (log scale)"),
-    ("m", "compare the two hidden-gradient orders, step by step, at this sample"),
-    ("ctrl+p", "the command palette: every action, and a parameter by name"),
-    ("?", "this help"),
-    ("q", "quit"),
-]
+from bptui.app.keys import described
 
 ABOUT = (
     "Select a parameter by its row in the table (Enter or a click), by clicking its label or "
@@ -46,6 +21,14 @@ ABOUT = (
     "show as ·; underlined values are those the current step uses; the current step's neuron "
     "or edge is shown in reverse."
 )
+
+
+def _marked(words: str, style: str) -> Text:
+    """README's `code` spans as styled text (the backticks dropped)."""
+    text = Text()
+    for i, part in enumerate(words.split("`")):
+        text.append(part, style if i % 2 else "")
+    return text
 
 
 class HelpScreen(ModalScreen[None]):
@@ -67,10 +50,11 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "bptui keys (Esc closes)"
-            keys = Text()
-            for key, what in KEYS:
-                keys.append(f"{key:<14}", "bold")
-                keys.append(f" {what}\n")
+            keys = Table.grid(padding=(0, 2))
+            keys.add_column(no_wrap=True)
+            keys.add_column()
+            for shown, what in described():
+                keys.add_row(_marked(shown.replace("`, `", "  "), "bold"), _marked(what, "bold"))
             yield Static(keys)
             yield Static("")
             yield Static(ABOUT)
