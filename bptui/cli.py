@@ -68,6 +68,12 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     )
     app.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
     app.add_argument("--precision", type=_precision, default=9, help="decimals shown (default 9)")
+    app.add_argument(
+        "--theme",
+        choices=("dark", "light"),
+        default="dark",
+        help="dark (default), or light: black on white, high contrast, for projectors",
+    )
     parsers["app"] = app
 
     trace = _Parser(prog="bptui trace", description="The worked example, step by step.")
@@ -216,7 +222,7 @@ def _run(args: list[str]) -> int:
     if command == "presets":
         return cmd_presets(options.name)
     if command == "app":
-        return cmd_app(options.net, options.precision)
+        return cmd_app(options.net, options.precision, options.theme)
     network = _load_for_command(options.net, command)
     if command == "trace":
         return cmd_trace(network, options.epochs, options.format, options.precision)
@@ -256,7 +262,7 @@ def cmd_presets(name: str | None) -> int:
     return 0
 
 
-def cmd_app(spec: str, precision: int) -> int:
+def cmd_app(spec: str, precision: int, theme: str = "dark") -> int:
     from bptui.engine.loader import load_source
     from bptui.engine.source import MAX_SESSION_BYTES, is_session, open_source
 
@@ -279,7 +285,11 @@ def cmd_app(spec: str, precision: int) -> int:
     from bptui.app.app import run_app
 
     return run_app(
-        network, precision, session=session, session_path=spec if session is not None else None
+        network,
+        precision,
+        session=session,
+        session_path=spec if session is not None else None,
+        theme=theme,
     )
 
 

@@ -35,7 +35,7 @@ from bptui.engine.steps import Kind, Step
 from bptui.engine.trace import EpochTrace
 from tests.netgen import networks as random_networks
 
-PRESETS = ("mazur", "mazur-2015", "xor", "tanh-2332", "relu-softmax")
+PRESETS = tuple(preset_names())
 
 
 def trace_of(network: Network) -> EpochTrace:

@@ -139,7 +139,7 @@ def check(app: BptuiApp, reference: Reference) -> None:
         expected = "batch update" if step.sample < 0 else f"sample {step.sample + 1}/"
         assert expected in status, status
     panel = screen.query_one(StepPanel)
-    assert panel.border_subtitle == step.phase
+    assert str(panel.border_subtitle).split(" · ")[0] == step.phase
     lines = panel.text().splitlines()
     assert lines[0] == step.symbol, (step, lines)
     assert lines[1] == f"  = {step.formula}", (step, lines)

@@ -80,7 +80,11 @@ async def test_the_footer_shows_every_footer_key_in_order_at_80_columns() -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         for _ in range(len(LOWER_VIEWS) + 1):
-            footer = screen_text(app).splitlines()[-1]
+            for _ in range(50):  # (the footer recomposes after a change of focus: wait)
+                footer = screen_text(app).splitlines()[-1]
+                if all(word in footer for word in expected):
+                    break
+                await pilot.pause(0.05)
             place = 0
             for word in expected:
                 found = footer.find(word, place)

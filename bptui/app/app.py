@@ -16,11 +16,10 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from bptui.app.debugger import DebuggerScreen
+from bptui.app.themes import LIGHT, THEMES
 from bptui.engine.history import History
 from bptui.engine.network import Network
 from bptui.engine.session import Session
-
-THEME = "textual-dark"
 
 
 class BptuiApp(App[None]):
@@ -37,8 +36,11 @@ class BptuiApp(App[None]):
         precision: int = 9,
         session: Session | None = None,
         session_path: str | None = None,
+        theme: str = "dark",
     ) -> None:
         super().__init__()
+        self.register_theme(LIGHT)
+        self._theme_name = THEMES[theme]
         if session is None:
             if network is None:
                 raise ValueError("a network or a session")
@@ -51,7 +53,7 @@ class BptuiApp(App[None]):
     """Where the report of an unexpected error went (None: there was none)."""
 
     def on_mount(self) -> None:
-        self.theme = THEME
+        self.theme = self._theme_name
         if not self.is_headless:
             # A terminal closed or a `kill` ends the app as `q` does: the terminal is restored.
             loop = asyncio.get_running_loop()
@@ -107,10 +109,11 @@ def run_app(
     precision: int = 9,
     session: Session | None = None,
     session_path: str | None = None,
+    theme: str = "dark",
 ) -> int:
     """Run the debugger; the exit status: 0 after q, 128 + N after signal N (SIGTERM,
     SIGHUP), EXIT_CRASH after an unexpected error (reported in one line on stderr)."""
-    app = BptuiApp(network, precision, session, session_path)
+    app = BptuiApp(network, precision, session, session_path, theme)
     app.run()
     if app.crash_report is not None or (app.return_code or 0) == 1:
         where = (

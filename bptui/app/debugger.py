@@ -51,6 +51,9 @@ COMPACT_WIDTH = 110
 COMPACT_HEIGHT = 34
 MIN_WIDTH = 60  # below this, or MIN_HEIGHT, only a message shows (README says so)
 MIN_HEIGHT = 20
+STEP_PANEL = 9  # the step panel's height, at least (its lines and border)
+MIN_TABLE = 8  # rows the parameter table keeps under a taller step panel
+FIT_STEPS = 2_000  # the steps measured to fit the step panel (a big net's first ones)
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
 PLOTS = ("loss", "norms")  # what the plot panel shows (G switches)
 STEPPING = {
@@ -223,7 +226,8 @@ class DebuggerScreen(Screen[None]):
         row = self.query_one("#diagram-row")
         if size.width >= COMPACT_WIDTH and size.height >= COMPACT_HEIGHT:
             # a big terminal gives the diagram room to spread (up to twice what it needs)
-            row.styles.height = max(9, min(2 * wanted, size.height * 2 // 5))
+            self._row_height = max(9, min(2 * wanted, size.height * 2 // 5))
+            row.styles.height = self._row_height
             self.query_one(LossPlot).styles.height = max(8, size.height // 5)
         else:
             row.styles.height = "1fr"
@@ -240,6 +244,7 @@ class DebuggerScreen(Screen[None]):
             )
         if too_small != was_too_small:
             self._refresh_footer()
+        self.call_after_refresh(self._fit_step_panel)  # (once the panel has its new width)
 
     @property
     def too_small(self) -> bool:
@@ -266,6 +271,7 @@ class DebuggerScreen(Screen[None]):
 
     def watch_explain(self) -> None:
         self.show()
+        self._fit_step_panel()
 
     def action_toggle_why(self) -> None:
         self.explain = not self.explain
@@ -293,10 +299,7 @@ class DebuggerScreen(Screen[None]):
             frame, done, self.history.loss_after(done), self.run_text, note
         )
         panel = self.query_one(StepPanel)
-        panel.words = (
-            why(frame.trace, step) if self.explain else "",
-            step_note(frame.trace.network, step.symbol) or "",
-        )
+        panel.words = self._words(frame)
         panel.frame = frame
         marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
         highlights = Highlights(
@@ -314,6 +317,47 @@ class DebuggerScreen(Screen[None]):
             self._rows_cache = {key: rows}
         self.query_one(ParamTable).view = TableView(frame, rows, selected, marked)
         self._refresh_footer()
+
+    def _words(self, frame: Frame) -> tuple[str, ...]:
+        """The lines of words under a step: why (unless `y` hid them) and the post's note."""
+        step = frame.step
+        return (
+            why(frame.trace, step) if self.explain else "",
+            step_note(frame.trace.network, step.symbol) or "",
+        )
+
+    _row_height = 11
+    _fitted: tuple = ()
+    """What the step panel's height was worked out for, and the lines it needs."""
+
+    def _fit_step_panel(self) -> None:
+        """Give the step panel the height its longest step needs (up to what leaves the table
+        eight rows), by a rule of the network, the width and the words shown, never of the
+        position: stepping back shows what was shown before. The steps measured are the first
+        epoch's, of its first sample (every kind of step is among them). Small terminals keep
+        a fixed panel; a step that outgrows a panel says how many lines more it has."""
+        panel = self.query_one(StepPanel)
+        if self.has_class("compact") or self.too_small:
+            if panel.styles.height is not None and self._fitted:
+                panel.styles.height = None  # the stylesheet's
+                self._fitted = ()
+            return
+        width = panel.content_size.width
+        if width < 8:
+            return
+        trace = self.history.trace(1)
+        key = (trace, width, self.explain, self.precision)
+        if not self._fitted or self._fitted[0] != key:
+            frames = [
+                Frame(trace, k) for k in range(min(len(trace), FIT_STEPS)) if trace[k].sample <= 0
+            ]
+            needed = max(len(panel.wrap(width, f, self._words(f))) for f in frames)
+            self._fitted = (key, needed)
+        lines = self._fitted[1]
+        room = self.app.size.height - 3 - self._row_height - MIN_TABLE
+        height = max(STEP_PANEL, min(lines + 2, room))
+        if panel.styles.height is None or panel.styles.height.value != height:
+            panel.styles.height = height
 
     def _breakdown(self, frame: Frame, selected: str | None) -> Breakdown | None:
         """The selected parameter's breakdown for the frame's sample (the same object while

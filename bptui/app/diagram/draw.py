@@ -303,6 +303,8 @@ def _draw_box(
     )
     canvas.put(x, top, f"({name})", name_style, owner=bias_owner)
     after = x + len(name) + 2
+    if not geometry.detail.lines:  # (the names alone)
+        return
     if layer == len(network.layers) - 1:
         target = float(frame.record.t[j])
         t_style = palette.used if f"t_{name}" in hl.uses else palette.pending

@@ -112,6 +112,8 @@ def box_width(
     from bptui.fmt import num
 
     longest = max(len(name) for name in names) + 2  # (h1)
+    if not detail.lines:
+        return longest
     vw = value_width(detail.precision)
     fixed = max((len(num(v, detail.precision)) for row in constants for v in row), default=vw)
     if column == 0:
@@ -159,6 +161,7 @@ DETAILS = tuple(
         (3, 3, True),
         (3, 1, True),
         (3, 1, False),
+        (3, 0, False),  # the names alone: every neuron still in its place
     )
 )
 MIN_CHANNEL = 12  # cells between two columns of boxes, at least

@@ -126,6 +126,29 @@ def wrap_formula(text: str, width: int) -> list[str]:
     return [text[k : k + width] for k in range(0, len(text), width)]
 
 
+def wrap_words(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells, broken between words (a word longer than a
+    line is cut where it must)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        while cell_len(word) > width:  # (cut only a word that no line could hold)
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:width])
+            word = word[width:]
+        joined = f"{current} {word}" if current else word
+        if cell_len(joined) <= width:
+            current = joined
+        else:
+            lines.append(current)
+            current = word
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
 def plain(lines: Sequence[Line]) -> str:
     """The lines' text (for tests)."""
     return "\n".join("".join(segment.text for segment in line) for line in lines)
@@ -140,6 +163,8 @@ class ChangedLines:
     _lines: tuple[Line, ...] = ()
     _drawn: tuple[Strip, ...] = ()
     _drawn_key: object = None
+    _shown_key: object = None
+    _shown_scrolled = True
 
     def line_style(self) -> Style:
         """The widget's text style and background (its `rich_style`), which walks the DOM:
@@ -154,6 +179,16 @@ class ChangedLines:
         self._line_style = None
         super().notify_style_update()
 
+    def _on_mount(self, event) -> None:
+        # (Textual calls each class's handler in turn: the widget's own on_mount as well)
+        self.app.theme_changed_signal.subscribe(self, self.theme_changed)
+
+    def theme_changed(self, theme: object) -> None:
+        """Draw the lines again on the new theme's background (a widget whose lines carry
+        colours of the theme draws them again itself)."""
+        self._line_style = None
+        self.show_lines(self._lines, self._shown_key, self._shown_scrolled)
+
     def line_width(self) -> int:
         """The width of a line (a ScrollView's scrollbar takes some)."""
         return self.content_size.width
@@ -162,6 +197,7 @@ class ChangedLines:
         """Draw `lines` (content lines, top to bottom; with scrolled=False, the lines on screen);
         `key` names what else the drawing depends on (scroll offset, size): when it changes,
         everything is repainted."""
+        self._shown_key, self._shown_scrolled = key, scrolled
         width = self.line_width()
         style = self.line_style()
         key = (key, width, style)

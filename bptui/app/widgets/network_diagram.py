@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import ClassVar
 
 from textual.events import Click
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.diagram import Canvas, Highlights, draw_network
+from bptui.app.diagram import Canvas, Highlights, Palette, draw_network
 from bptui.app.widgets.lines import ChangedLines
 from bptui.engine.view import Frame
+
+PALETTE_CLASSES = {
+    field.name: f"network-diagram--{field.name.replace('_', '-')}" for field in fields(Palette)
+}
+"""Each of the diagram's styles and the component class the theme gives it."""
 
 
 @dataclass(frozen=True)
@@ -27,12 +33,26 @@ class NetworkDiagram(ChangedLines, Widget):
 
     A step repaints only the lines of the diagram that change."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(PALETTE_CLASSES.values())
+
     DEFAULT_CSS = """
     NetworkDiagram {
         height: 1fr;
         border: round $primary;
         border-title-style: bold;
     }
+    NetworkDiagram > .network-diagram--name { text-style: bold; }
+    NetworkDiagram > .network-diagram--current { text-style: reverse bold; }
+    NetworkDiagram > .network-diagram--used { text-style: underline bold; }
+    NetworkDiagram > .network-diagram--pending { text-style: dim; }
+    NetworkDiagram > .network-diagram--edge { text-style: dim; }
+    NetworkDiagram > .network-diagram--edge-current { color: $text-warning; text-style: bold; }
+    NetworkDiagram > .network-diagram--edge-selected { text-style: bold; }
+    NetworkDiagram > .network-diagram--marked { color: $text-accent; text-style: bold; }
+    NetworkDiagram > .network-diagram--nonfinite { color: $text-error; text-style: reverse bold; }
+    NetworkDiagram > .network-diagram--backward { text-style: italic; }
+    NetworkDiagram > .network-diagram--positive { color: $text-success; }
+    NetworkDiagram > .network-diagram--negative { color: $text-error; }
     """
 
     class ParameterSelected(Message):
@@ -73,12 +93,42 @@ class NetworkDiagram(ChangedLines, Widget):
             self.show_lines([], key=size)
             return
         canvas = draw_network(
-            view.frame, size.width, size.height, self.precision, view.highlights, self._cache
+            view.frame,
+            size.width,
+            size.height,
+            self.precision,
+            view.highlights,
+            self._cache,
+            self._palette(),
         )
         previous = (self._canvas, self._rows) if self._canvas is not None else None
         self._canvas = canvas
         self._rows = canvas.to_segments(previous)
         self.show_lines(self._rows, key=size)
+
+    def _palette(self) -> Palette:
+        """The diagram's styles from the theme's component classes (looked up again when the
+        theme or the styles change)."""
+        palette = self.__dict__.get("_palette_cache")
+        if palette is None:
+            palette = self._palette_cache = Palette(
+                **{
+                    field: self.get_component_rich_style(name, partial=True)
+                    for field, name in PALETTE_CLASSES.items()
+                }
+            )
+        return palette
+
+    def notify_style_update(self) -> None:
+        self._palette_cache = None
+        super().notify_style_update()
+        if self.is_mounted:
+            self._draw()
+
+    def theme_changed(self, theme: object) -> None:
+        self._palette_cache = None
+        self._line_style = None
+        self._draw()
 
     def on_click(self, event: Click) -> None:
         canvas = self._canvas

@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bptui.app.widgets.lines import ChangedLines, Line
+from bptui.app.widgets.lines import ChangedLines, Line, wrap_words
 from bptui.engine.rows import ParamRows
 from bptui.engine.view import Frame
 from bptui.fmt import column, num
@@ -30,6 +30,20 @@ HEADER_STYLE = Style(bold=True, underline=True)
 SELECTED_STYLE = Style(reverse=True, bold=True)
 CURSOR_STYLE = Style(underline=True)
 PENDING_STYLE = Style(dim=True)
+SUMMARY_STYLE = Style(italic=True)
+SUMMARY_LINES = 2
+
+
+def _summary(text: str, width: int) -> tuple[str, ...]:
+    """The summary in SUMMARY_LINES lines of `width` (a last line that cannot hold the rest
+    ends in …); none for no text."""
+    if not text:
+        return ()
+    lines = wrap_words(text, max(1, width))
+    if len(lines) > SUMMARY_LINES:
+        last = " ".join(lines[SUMMARY_LINES - 1 :])
+        lines = [*lines[: SUMMARY_LINES - 1], last[: max(0, width - 1)] + "…"]
+    return tuple(lines) + ("",) * (SUMMARY_LINES - len(lines))
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ class _Layout:
     x: int  # the scroll offset
     y: int
     fd_in_columns: bool  # the finite-difference column is on screen
-    summary: str  # else the selected row's finite difference, on the last line
+    summary: tuple[str, ...]  # else the selected row's finite difference, on the last lines
 
 
 @dataclass(frozen=True)
@@ -116,13 +130,13 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
     # -- columns ----------------------------------------------------------------------------
     def _columns(self) -> list[tuple[str, str, int]]:
         """(key, title, width) of the columns that fit the table's width: the name, value,
-        gradient, step and new value always, then, while they fit, the optimizer's state,
-        from → to and the finite difference (what does not fit is on the line under the
-        table for the selected row)."""
+        gradient and new value always, then, while they fit, the update's size (before the
+        new value), the optimizer's state, from → to and the finite difference (what does not
+        fit is on the lines under the table, for the selected row)."""
         view = self.view
         w = self.precision + 4  # the widest `column` writes
         names = view.rows.network.param_refs if view is not None else ()
-        name_width = max((len(ref.name) for ref in names), default=4) + 1
+        name_width = max([5, *(len(ref.name) + 1 for ref in names)])
         wanted = [("name", " name", name_width), ("value", "value", w), ("grad", "∂E/∂·", w)]
         if view is not None and view.rows.trace.epoch.batch_grads is not None:
             wanted.append(("batch", "epoch ∂E/∂·", w))
@@ -130,8 +144,9 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         plain = network is None or (
             network.optimizer == "sgd" and not network.opt.decays(network.opt_settings)
         )
-        wanted += [("step", "η·∂E/∂·" if plain else "old − new", w), ("new", "new", w)]
-        optional: list[tuple[str, str, int]] = []
+        wanted.append(("new", "new", w))
+        # the update's size next (it is value − new, which the columns show already)
+        optional = [("step", "η·∂E/∂·" if plain else "old − new", w)]
         if network is not None:  # an optimizer's state after the update: Adam's m and v
             optional += [(f"slot{k}", f"{slot}_·", w) for k, slot in enumerate(network.opt.slots)]
         edge_width = max((len(ref.source) + len(ref.target) + 3 for ref in names), default=8)
@@ -145,7 +160,16 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
                 break
             wanted.append(extra)
             used += extra[2] + 1
+        if wanted[-1][0] == "step" or any(key == "step" for key, _, _ in wanted):
+            new = next(c for c in wanted if c[0] == "new")
+            wanted.remove(new)
+            wanted.insert(next(k for k, c in enumerate(wanted) if c[0] == "step") + 1, new)
         return wanted
+
+    def _summary_lines(self, columns: list[tuple[str, str, int]] | None = None) -> int:
+        """The lines kept under the rows for the selected row's from → to and finite difference
+        (always as many while their columns do not fit, so the table does not jump)."""
+        return 0 if self._fd_in_columns(columns) else SUMMARY_LINES
 
     def _fd_in_columns(self, columns: list[tuple[str, str, int]] | None = None) -> bool:
         """Are the finite difference and from → to among the columns shown?"""
@@ -156,8 +180,9 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         view = self.view
         if view is None:
             return
-        width = sum(w + 1 for _, _, w in self._columns()) + 30
-        size = Size(width, len(view.rows) + 1)
+        columns = self._columns()
+        width = sum(w + 1 for _, _, w in columns) - 1
+        size = Size(width, len(view.rows) + 1 + self._summary_lines(columns))
         if size != self.virtual_size:
             self.virtual_size = size
             self.call_after_refresh(self._follow_selected)  # once the new size is laid out
@@ -202,7 +227,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
     def _scroll_to_row(self, row: int) -> None:
         """Show `row` by a rule of the row alone (from the top while it fits), so that the
         same position always shows the same rows."""
-        height = max(1, self.scrollable_content_region.height - 2)
+        height = max(1, self.scrollable_content_region.height - 1 - self._summary_lines())
         self.scroll_to(y=0 if row < height else row - height // 2, animate=False)
 
     # -- drawing ----------------------------------------------------------------------------
@@ -233,7 +258,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             int(self.scroll_offset.x),
             int(self.scroll_offset.y),
             fd_in_columns,
-            self.fd_summary(fd_in_columns),
+            _summary(self.fd_summary(fd_in_columns), region.width),
         )
 
     def _line(self, y: int, layout: _Layout) -> Line:
@@ -242,8 +267,9 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             return ()
         if y == 0:
             return self._header(layout)
-        if layout.summary and y == layout.height - 1:
-            return (Segment(layout.summary, Style(italic=True)),)
+        below = y - (layout.height - len(layout.summary))
+        if 0 <= below < len(layout.summary):
+            return (Segment(layout.summary[below], SUMMARY_STYLE),)
         row_index = layout.y + y - 1
         if row_index >= len(view.rows):
             return ()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual.events import MouseScrollDown, MouseScrollUp
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines, Line, wrap_formula
+from bptui.app.widgets.lines import ChangedLines, Line, wrap_formula, wrap_words
 from bptui.engine.view import Frame
 from bptui.fmt import alt_numbers, num, numbers
 
@@ -44,11 +47,12 @@ class StepPanel(ChangedLines, Widget):
     precision: reactive[int] = reactive(9, repaint=False)
     """Decimals of the numbers."""
 
-    def watch_frame(self, frame: Frame | None) -> None:
-        # The title stays put (setting it repaints the whole panel); the status line says which
-        # step this is, and the first line names its symbol.
-        if frame is not None and self.border_subtitle != frame.step.phase:
-            self.border_subtitle = frame.step.phase
+    _top = 0
+    """The first line on show (the wheel scrolls a step whose lines outgrow the panel)."""
+    _lines: tuple[Line, ...] = ()
+
+    def watch_frame(self) -> None:
+        self._top = 0
         self._draw()
 
     def on_mount(self) -> None:
@@ -60,49 +64,117 @@ class StepPanel(ChangedLines, Widget):
     def on_resize(self) -> None:
         self._draw()
 
-    def _draw(self) -> None:
-        width = self.content_size.width
+    def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
+        self._scroll(2)
+        event.stop()
+
+    def on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
+        self._scroll(-2)
+        event.stop()
+
+    def _scroll(self, rows: int) -> None:
+        top = max(0, min(len(self.wrapped) - self.content_size.height, self._top + rows))
+        if top != self._top:
+            self._top = top
+            self._draw(again=False)
+
+    def _draw(self, again: bool = True) -> None:
+        width, height = self.content_size
         if width < 1 or not self.is_mounted:
             return
+        if again:
+            self.wrapped = self.wrap(width)
+        lines = self.wrapped
+        shown = lines[self._top : self._top + height]
+        # The subtitle names the phase, and says so when the step has more lines than the
+        # panel (the wheel scrolls them): nothing is cut without a word.
+        phase = self.frame.step.phase if self.frame is not None else ""
+        above, below = self._top, len(lines) - self._top - len(shown)
+        more = " ".join(
+            word
+            for word in (f"↑{above}" if above else "", f"↓{below} more" if below else "")
+            if word
+        )
+        subtitle = f"{phase} · {more}" if more else phase
+        if self.border_subtitle != subtitle:  # setting it repaints the whole panel
+            self.border_subtitle = subtitle
+        self.show_lines(shown, key=(self.content_size, self._top))
+
+    wrapped: ClassVar[list[Line]] = []  # (each panel sets its own in _draw)
+    """Every line of the step at the panel's width (those from `_top` on show)."""
+
+    def wrap(
+        self, width: int, frame: Frame | None = None, words: tuple[str, ...] | None = None
+    ) -> list[Line]:
+        """The step's lines at `width` (of the panel's frame and words, or those given):
+        formulas wrapped before an operator (the continued line indented), words between
+        words."""
         lines: list[Line] = []
-        for parts in self.logical_lines():
+        for parts in self.logical_lines(width, frame, words):
             if sum(cell_len(text) for text, _ in parts) <= width:
                 lines.append(tuple(Segment(text, style) for text, style in parts if text))
                 continue
-            # A long formula: the last piece wrapped before its operators, indented.
             *head, (body, style) = parts
+            if not head and style in (ITALIC, DIM_ITALIC):  # words
+                lines += [(Segment(piece, style),) for piece in wrap_words(body, width)]
+                continue
+            # A long formula: the last piece wrapped before its operators, indented.
             lead = sum(cell_len(text) for text, _ in head)
             pieces = wrap_formula(body, max(8, width - lead - 2))
             first = (*(Segment(text, s) for text, s in head if text), Segment(pieces[0], style))
             lines.append(first)
             indent = " " * (lead + 2)
             lines += [(Segment(indent), Segment(piece, style)) for piece in pieces[1:]]
-        self.show_lines(lines, key=self.content_size)
+        return lines
 
-    def logical_lines(self) -> list[list[tuple[str, Style | None]]]:
-        """The panel's lines before wrapping, as (text, style) pieces."""
-        frame = self.frame
+    def logical_lines(
+        self,
+        width: int | None = None,
+        frame: Frame | None = None,
+        words: tuple[str, ...] | None = None,
+    ) -> list[list[tuple[str, Style | None]]]:
+        """The panel's lines before wrapping, as (text, style) pieces. Given the `width`, the
+        numbers and the value share a line when they fit on one (`= 0.74 × 0.19 = 0.14`, as
+        the post writes it), and so do the delta rule's form and its numbers."""
+        frame = frame or self.frame
+        words = self.words if words is None else words
         if frame is None:
             return []
         step = frame.step
         p = self.precision
+
+        def fits(*texts: str) -> bool:
+            return width is not None and sum(cell_len(text) for text in texts) <= width
+
         lines: list[list[tuple[str, Style | None]]] = [
             [(step.symbol, BOLD)],
             [("  = ", None), (step.formula, None)],
         ]
         filled = numbers(step, p)
-        if filled != step.formula:
-            lines.append([("  = ", None), (filled, None)])
         value = num(step.value, p)
-        lines.append([("  = ", None), (value, BOLD_REVERSE if value in NON_FINITE else BOLD)])
+        value_style = BOLD_REVERSE if value in NON_FINITE else BOLD
+        if filled == step.formula:
+            lines.append([("  = ", None), (value, value_style)])
+        elif fits("  = ", filled, " = ", value):
+            lines.append([("  = ", None), (filled, None), (" = ", None), (value, value_style)])
+        else:
+            lines.append([("  = ", None), (filled, None)])
+            lines.append([("  = ", None), (value, value_style)])
         if step.alt_formula:
-            lines.append([(f"{step.alt_label}: ", DIM), (step.alt_formula, None)])
-            lines.append([("  = ", None), (alt_numbers(step, p), None)])
+            label = f"{step.alt_label}: "
+            filled = alt_numbers(step, p)
+            if fits(label, step.alt_formula, " = ", filled):
+                lines.append(
+                    [(label, DIM), (step.alt_formula, None), (" = ", None), (filled, None)]
+                )
+            else:
+                lines.append([(label, DIM), (step.alt_formula, None)])
+                lines.append([("  = ", None), (filled, None)])
         if step.note:
             lines.append([(step.note, ITALIC)])
-        for words in self.words:
-            if words:
-                lines.append([(words, DIM_ITALIC)])
+        for line in words:
+            if line:
+                lines.append([(line, DIM_ITALIC)])
         return lines
 
     def text(self) -> str:

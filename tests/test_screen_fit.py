@@ -1,0 +1,68 @@
+"""Nothing on the screen is cut without a word: every line of the step panel fits its width
+(formulas wrapped before an operator, words between words), a step with more lines than the
+panel says how many more (the wheel scrolls them), and the parameter table never needs a
+horizontal scrollbar (the columns that do not fit go to the lines under it)."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+
+from bptui.app.app import BptuiApp
+from bptui.app.debugger import DebuggerScreen
+from bptui.app.widgets.param_table import ParamTable
+from bptui.app.widgets.step_panel import StepPanel
+from bptui.engine.loader import load_network, parse_document
+from tests.netgen import document
+
+SIZES = [(80, 24), (120, 40), (200, 60)]
+
+
+def nets():
+    """Mazur, a 2-3-1 net with a bias per neuron (13 parameters) and a 2-4-3 net."""
+    one = document(7, "half_sse", "sigmoid", ["tanh"], [2, 3, 1], ["neuron", "neuron"],
+                   "online", "before_update", True, 2)  # fmt: skip
+    two = document(8, "half_sse", "sigmoid", ["sigmoid"], [2, 4, 3], ["shared", "shared"],
+                   "online", "before_update", False, 1)  # fmt: skip
+    return {
+        "mazur": load_network("mazur"),
+        "2-3-1": parse_document(one, "2-3-1", "2-3-1"),
+        "2-4-3": parse_document(two, "2-4-3", "2-4-3"),
+    }
+
+
+NETS = nets()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("name", list(NETS))
+async def test_every_step_is_whole_at_every_size(name: str, size: tuple[int, int]) -> None:
+    network = NETS[name]
+    assert name != "2-3-1" or network.n_params == 13
+    app = BptuiApp(network)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DebuggerScreen)
+        panel = screen.query_one(StepPanel)
+        table = screen.query_one(ParamTable)
+        steps = len(screen.history.trace(1))
+        for index in range(steps):
+            screen.go(1, index)
+            await pilot.pause()
+            width, height = panel.content_size
+            lines = panel.wrapped
+            where = f"{name} {size} step {index}"
+            for line in lines:
+                assert sum(cell_len(segment.text) for segment in line) <= width, where
+            text = " ".join("".join(s.text for s in line).strip() for line in lines)
+            for piece in panel.text().split():  # every word of the step is in the lines
+                assert piece in text, (where, piece)
+            hidden = len(lines) - height
+            subtitle = str(panel.border_subtitle)
+            if hidden > 0:
+                assert subtitle.endswith(f"↓{hidden} more"), (where, subtitle)
+            else:
+                assert "more" not in subtitle, (where, subtitle)
+            if table.display and size[0] >= 120:
+                assert table.virtual_size.width <= table.scrollable_content_region.width, where
