@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bptui.engine.breakdown import Node
-from bptui.engine.numtext import MINUS, column, fixed, full, num, number_tex
+from bptui.engine.numtext import MINUS, column, column_width, fixed, full, num, number_tex
 from bptui.engine.ops.terms import Prod, Sum, Term, Var
 from bptui.engine.steps import Step
 from bptui.engine.trace import EpochTrace
@@ -21,6 +21,7 @@ __all__ = [
     "alt_equation_tex",
     "alt_numbers",
     "column",
+    "column_width",
     "equation",
     "equation_tex",
     "fixed",

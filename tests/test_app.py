@@ -433,3 +433,96 @@ async def test_a_restored_session_plots_the_norms_it_replays() -> None:
         assert screen.history.norms().tobytes() == original.norms().tobytes()
         xs, _ = plotted(screen.query_one(NormsPlot))[0]
         assert xs[0] == 1 and xs[-1] == 300
+
+
+async def test_r_at_the_end_of_epoch_2_runs_10000_more_and_says_so() -> None:
+    """The trial's case: at the last step of epoch 2, `r` and Enter (10,000) ends on the last
+    step of epoch 10,002, and the question says where it starts."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.go(2, last_index())
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert "Run how many more epochs? (from epoch 3" in screen_text(app)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.position == (10_002, last_index())
+        assert "after epoch 10,002" in screen_text(app)
+
+
+async def test_y_hides_and_shows_the_why_line() -> None:
+    """The plain-words why is under the step until `y`; `y` again brings it back, and the
+    screen is then the one shown before."""
+    from bptui.app.widgets.step_panel import StepPanel
+    from bptui.engine.explain import why
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.go(1, index_of("∂E_total/∂w5"))
+        await pilot.pause()
+        line = why(screen.frame.trace, screen.frame.step)
+        assert line.startswith("E_total depends on w5 only through net_o1")
+        panel = screen.query_one(StepPanel)
+        assert line in panel.text()
+        before = screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert line not in panel.text() and "depends on w5" not in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert screen_text(app) == before
+
+
+LINEAR_HUGE_RATE = """
+name = "linear, learning rate 1e3"
+learning_rate = 1e3
+[[layers]]
+activation = "linear"
+weights = [[0.5, -0.25], [0.75, 0.1]]
+bias = 0.1
+[[layers]]
+activation = "linear"
+weights = [[0.3, 0.6], [-0.2, 0.4]]
+bias = 0.2
+[[samples]]
+inputs = [0.5, 1.0]
+targets = [0.2, 0.7]
+"""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)])
+async def test_huge_numbers_never_outgrow_their_column(tmp_path, size) -> None:
+    """A linear net at learning rate 1e3 explodes within a few epochs (its weights pass 200
+    in epoch 1, 5e10 in epoch 2, 6e35 in 3, 3e111 in 4, worked out by the engine): each table
+    cell stays within its column, and every number on the screen is in scientific notation
+    once it passes 1e6 (at most p + 1 digits)."""
+    import re
+
+    from bptui.app.widgets.param_table import ParamTable
+
+    path = tmp_path / "linear.toml"
+    path.write_text(LINEAR_HUGE_RATE)
+    app = BptuiApp(load_network(str(path)))
+    async with app.run_test(size=size) as pilot:
+        screen = debugger(app)
+        for epoch in (3, 4, 5):  # (starting from the weights after epochs 2, 3, 4)
+            screen.go(epoch, last_index("mazur"))
+            await pilot.pause()
+            values = [abs(v) for w in screen.frame.record.params.weights for v in w.ravel()]
+            assert 1e6 < max(values) < float("inf")  # (the case is what it says)
+            table = screen.query_one(ParamTable)
+            layout = table._layout()
+            for y in range(1, len(screen.history.network.param_refs) + 1):
+                if y >= layout.height - len(layout.summary):
+                    break
+                cells = "".join(segment.text for segment in table._line(y, layout))
+                for (_, _, width), cell in zip(layout.columns, cells.split(), strict=False):
+                    assert len(cell) <= width, (epoch, cells)
+            text = screen_text(app)
+            for number in re.findall(r"(?<![\w.])−?\d[\d.]*(?:e[+−-]?\d+)?", text):
+                digits = number.split("e")[0].replace("−", "").replace(".", "")
+                assert len(digits) <= 10, (epoch, number)  # (p + 1 digits at most)

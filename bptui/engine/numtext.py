@@ -43,21 +43,31 @@ def fixed(value: float, precision: int = 9) -> str:
     return num(value, precision, strip=False)
 
 
+def column_width(precision: int) -> int:
+    """The width of `column`'s text: a sign, a digit, the point and the decimals, and never
+    less than the widest scientific number (−2e+300)."""
+    return max(precision + 4, 7)
+
+
 def column(value: float, precision: int = 9) -> str:
     """Fixed-point with exactly `precision` decimals, never scientific below 1 (so that a
-    table's column lines up: −0.000007479), at most precision + 4 characters: a number too
-    big for that is written in scientific notation with as many digits as fit."""
+    table's column lines up: −0.000007479), at most `column_width(precision)` characters:
+    from 1e6 on (as `num`), or when the whole part leaves no room, in scientific notation with
+    as many digits as fit."""
     if not math.isfinite(value):
         return num(value, precision)
-    room = precision + 4
+    room = column_width(precision)
     text = f"{value:.{precision}f}"
-    if len(text) > room:  # fewer decimals while the whole part fits, else scientific
+    if abs(value) >= 1e6 or len(text) > room:
         whole = len(f"{value:.0f}")
-        if whole + 2 <= room:
+        if abs(value) < 1e6 and whole + 2 <= room:  # fewer decimals while the whole part fits
             text = f"{value:.{room - whole - 1}f}"
         else:
-            mantissa, exponent = f"{value:.{max(precision - 4, 0)}e}".split("e")
-            text = f"{mantissa}e{int(exponent):+d}"
+            for decimals in range(max(precision - 1, 0), -1, -1):
+                mantissa, exponent = f"{value:.{decimals}e}".split("e")
+                text = f"{mantissa}e{int(exponent):+d}"
+                if len(text) <= room:
+                    break
     return MINUS + text[1:] if text.startswith("-") else text
 
 

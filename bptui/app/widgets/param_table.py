@@ -23,7 +23,7 @@ from textual.strip import Strip
 from bptui.app.widgets.lines import ChangedLines, Line, wrap_words
 from bptui.engine.rows import ParamRows
 from bptui.engine.view import Frame
-from bptui.fmt import column, num
+from bptui.fmt import column, column_width, num
 
 PENDING = "·"
 HEADER_STYLE = Style(bold=True, underline=True)
@@ -134,7 +134,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         new value), the optimizer's state, from → to and the finite difference (what does not
         fit is on the lines under the table, for the selected row)."""
         view = self.view
-        w = self.precision + 4  # the widest `column` writes
+        w = column_width(self.precision)  # the widest `column` writes
         names = view.rows.network.param_refs if view is not None else ()
         name_width = max([5, *(len(ref.name) + 1 for ref in names)])
         wanted = [("name", " name", name_width), ("value", "value", w), ("grad", "∂E/∂·", w)]
@@ -313,7 +313,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         cells = {
             "name": ("▶" if selected else "●" if marked else " ") + row.name,
             "edge": row.edge,
-            "value": num(row.value, p),
+            "value": v if len(v := num(row.value, p)) <= column_width(p) else column(row.value, p),
             "grad": column(row.gradient, p) if grad_known else PENDING,
             "batch": PENDING,
             "step": column(row.step, p) if update_known else PENDING,
