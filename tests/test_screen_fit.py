@@ -66,3 +66,23 @@ async def test_every_step_is_whole_at_every_size(name: str, size: tuple[int, int
                 assert "more" not in subtitle, (where, subtitle)
             if table.display and size[0] >= 120:
                 assert table.virtual_size.width <= table.scrollable_content_region.width, where
+
+
+@pytest.mark.parametrize("size", [(60, 20), *SIZES], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_breakpoints_hint_is_whole(size: tuple[int, int]) -> None:
+    """The hint under the breakpoints dialog's input wraps: every word of it is on screen
+    (it was cut at every size)."""
+    from bptui.app.breakpoints_screen import HINT
+    from tests.screen import find, screen_text
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        text = screen_text(app)
+        column, row = find(text, "Add one:")
+        rows = text.splitlines()[row : row + 6]
+        shown = " ".join(line[column : column + 76].split("│")[0].strip() for line in rows)
+        for word in HINT.split():
+            assert word in shown, (word, shown)

@@ -16,8 +16,8 @@ from bptui.engine.errors import BptuiError
 from bptui.engine.network import Network
 
 HINT = (
-    "Add: w5 (its gradient step) · E_total < 0.01 · nan · |dE_total/dw5| > 0.1 · "
-    "|grad| > 1.   Enter or space toggles, d deletes, Esc closes."
+    "Add one: w5 (stop at its gradient step) · E_total < 0.01 · nan · |dE_total/dw5| > 0.1 "
+    "· |grad| > 1.\nIn the list, Enter or space turns one on or off, d deletes it; Esc closes."
 )
 
 
@@ -33,11 +33,12 @@ class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
     DEFAULT_CSS = """
     BreakpointsScreen { align: center middle; }
     BreakpointsScreen > Vertical {
-        width: 80; height: auto; max-height: 80%; border: round $primary;
+        width: 80; max-width: 100%; height: auto; max-height: 80%; border: round $primary;
         background: $surface; padding: 0 1;
     }
     BreakpointsScreen OptionList { height: auto; max-height: 12; }
-    BreakpointsScreen #error { color: $error; }
+    BreakpointsScreen Label { width: 1fr; }
+    BreakpointsScreen #error { color: $text-error; }
     """
 
     def __init__(self, network: Network, breakpoints: list[Breakpoint]) -> None:
