@@ -9,7 +9,7 @@ Each figure is measured and printed beside its target (nothing is asserted):
    press, the time from send-keys to the first capture of the screen that then stays still for
    150 ms (captures every 2 ms, with their attributes: `capture-pane -e`). The median for
    `bptui` (Mazur's net) against benchmarks/minimal_app.py (Header, Static, Footer); target
-   ratio <= 3. The same for `bptui benchmarks/net-16-32-32-10.json` at 160×50 against the
+   ratio <= 2. The same for `bptui benchmarks/net-16-32-32-10.json` at 160×50 against the
    minimal app at 160×50. The two programs run side by side in two terminals and are
    pressed in turn, so that the machine's slow spells (this VM has them) weigh on both.
 2. Start to the first complete frame: from launching the command in the tmux pane
@@ -17,7 +17,7 @@ Each figure is measured and printed beside its target (nothing is asserted):
    line, every label w1..w8 with its value, the step panel on net_h1 with its value, every row
    of the parameter table, the plot's axes, the footer; the minimal app: the Static and the
    footer). Median of 7 launches after one untimed warm-up, the programs launched in turn;
-   target: bptui <= 1.5 × the minimal app importing numpy. The panes' Pythons keep their
+   target: bptui <= 1.3 × the minimal app importing numpy. The panes' Pythons keep their
    bytecode in a temporary PYTHONPYCACHEPREFIX (filled by the warm-up), as an installed bptui
    has its .pyc files; the same figures without bytecode for bptui's modules (this sandbox's
    PYTHONDONTWRITEBYTECODE=1) are printed for reference.
@@ -398,17 +398,17 @@ MAZUR_WEIGHTS = {
     "w8": "0.55",
 }
 MAZUR_PARAMS = {**MAZUR_WEIGHTS, "b1": "0.35", "b2": "0.6"}
+FIRST_ROWS = {name: MAZUR_PARAMS[name] for name in ("w1", "w2", "w3", "w4")}  # (on show first)
 
 BPTUI_FIRST = all_of(
-    r"bptui · Mazur 2-2-2 · epoch 1 · FORWARD · step 1/51",  # the status line
-    *(rf"─{w} {re.escape(v)}─" for w, v in MAZUR_WEIGHTS.items()),  # the diagram's labels
+    r"bptui · Mazur 2-2-2 · epoch 1 · FORWARD · step 1 of 51",  # the status line
+    *(rf"(?<![\w.]){w} {re.escape(v)}(?!\d)" for w, v in MAZUR_WEIGHTS.items()),  # the labels
     r"Current step",
     r"│ net_h1 ",
     r"= 0\.3775 ",  # the step panel
-    *(rf"│.{p} +{re.escape(v)} " for p, v in MAZUR_PARAMS.items()),  # the table's rows
-    r"1e-?\d+┤",
-    r"└┬─",
-    r"^│.*│ +0\.00 ",  # the plot's axes and ticks
+    *(rf"│.{p} +{re.escape(v)} " for p, v in FIRST_ROWS.items()),  # the table's first rows
+    r"┤",
+    r"└┬",  # the plot's axes
     r"q Quit",  # the footer
 )
 MINIMAL_FIRST = all_of(r"^step=0 *$", r"n Next", r"q Quit")
@@ -455,19 +455,19 @@ def bench_keys(presses: int) -> None:
             statistics.median(ours),
             "minimal",
             statistics.median(ref),
-            3.0,
+            2.0,
         )
     )
     print(f"    bptui {spread(ours)}; minimal {spread(ref)}")
 
     net16_first = all_of(
-        r"bptui · 16-32-32-10 · epoch 1 · sample 1/4 · FORWARD · step 1/",
-        r"\(i1\) \S+ ",
-        r"\(o10\) → \S+",
+        r"bptui · 16-32-32-10 · epoch 1 · sample 1/4 · FORWARD · step 1 of ",
+        r"\(i1\)",
+        r"\(o10\)",
         r"Current step",
         r"│ net_h1_1 ",
         r"│▶w\d+ +\S+ +· ",
-        r"└┬─",
+        r"└┬",
         r"q Quit",
     )
     ours, ref = key_times_interleaved(
@@ -479,7 +479,7 @@ def bench_keys(presses: int) -> None:
             statistics.median(ours),
             "minimal",
             statistics.median(ref),
-            3.0,
+            2.0,
         )
     )
     print(f"    bptui {spread(ours)}; minimal {spread(ref)}")
@@ -541,7 +541,7 @@ def bench_start() -> None:
             statistics.median(ours),
             "minimal+numpy",
             statistics.median(ref),
-            1.5,
+            1.3,
         )
     )
     print(

@@ -225,8 +225,10 @@ class DebuggerScreen(Screen[None]):
         wanted = preferred_height(self.history.network) + 2  # and the border
         row = self.query_one("#diagram-row")
         if size.width >= COMPACT_WIDTH and size.height >= COMPACT_HEIGHT:
-            # a big terminal gives the diagram room to spread (up to twice what it needs)
-            self._row_height = max(9, min(2 * wanted, size.height * 2 // 5))
+            # A big terminal gives the diagram what it needs, up to half the height, and room
+            # to spread: up to twice what it needs within two fifths of the height.
+            spread = min(2 * wanted, size.height * 2 // 5)
+            self._row_height = max(9, min(max(wanted, spread), size.height // 2))
             row.styles.height = self._row_height
             self.query_one(LossPlot).styles.height = max(8, size.height // 5)
         else:
