@@ -29,9 +29,10 @@ class Tmux:
         env: dict[str, str] | None = None,
     ) -> None:
         self.name = f"bptui-{uuid.uuid4().hex[:8]}"
-        environment = {
-            k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL_THEME")
-        }
+        # COLUMNS and LINES go too: pytest-xdist's workers set them to 80 and 24, and Textual
+        # (shutil.get_terminal_size) takes them over the pane's own size.
+        dropped = ("NO_COLOR", "TEXTUAL_THEME", "COLUMNS", "LINES")
+        environment = {k: v for k, v in os.environ.items() if k not in dropped}
         environment.update(env or {})
         subprocess.run(
             [
