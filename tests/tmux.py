@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 BPTUI = str(Path(sys.executable).with_name("bptui"))
+ROOT = Path(__file__).resolve().parent.parent
 needs_tmux = pytest.mark.skipif(
     shutil.which("tmux") is None, reason="tmux is not installed on this machine"
 )
@@ -29,9 +30,14 @@ class Tmux:
         env: dict[str, str] | None = None,
     ) -> None:
         self.name = f"bptui-{uuid.uuid4().hex[:8]}"
-        environment = {
-            k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL_THEME")
-        }
+        # COLUMNS and LINES go too: pytest-xdist's workers set them to 80 and 24, and Textual
+        # (shutil.get_terminal_size) takes them over the pane's own size.
+        dropped = ("NO_COLOR", "TEXTUAL_THEME", "COLUMNS", "LINES")
+        environment = {k: v for k, v in os.environ.items() if k not in dropped}
+        # This checkout's bptui, not the one the venv's editable install points at (another
+        # worktree's: `bptui` and `python -m bptui` from elsewhere import that one).
+        path = [str(ROOT), *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
+        environment["PYTHONPATH"] = os.pathsep.join(path)
         environment.update(env or {})
         subprocess.run(
             [
