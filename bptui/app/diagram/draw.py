@@ -252,19 +252,41 @@ def draw_network(
 
 def _label(frame: Frame, layer: int, j: int, i: int, name: str, room: int, p: int) -> str:
     """The longest form of an edge's label that fits `room` cells: the weight, then its
-    gradient ∂ (backward) or its new value (update), at the diagram's precision, else at 3
-    decimals, else the weight alone, else the name."""
+    gradient ∂ (backward) or its new value (update), at the diagram's precision, else at
+    fewer decimals (3, 4, 5… while an update would read unchanged: `0.2→0.2`), else the
+    weight alone, else the name."""
     old, new = frame.weight(layer, j, i)
     gradient = frame.gradient(name)
     forms = []
-    for q in dict.fromkeys((p, min(p, 3))):
+    for q in _precisions(p):
         if new is not None:
-            forms.append(f"{name} {num(old, q)}→{num(new, q)}")
+            before, after = num(old, q), num(new, q)
+            if before != after or old == new:  # (an update never reads as none)
+                forms.append(f"{name} {before}→{after}")
         elif gradient is not None:
             forms.append(f"{name} {num(old, q)} ∂{num(gradient, q)}")
     forms += [f"{name} {num(old, q)}" for q in dict.fromkeys((p, min(p, 3)))]
     forms.append(name)
     return next((text for text in forms if len(text) <= room), name)
+
+
+BOX_ORDER = ("net", "out", "dout", "delta")
+BACKWARD_FIRST = ("delta", "out", "dout", "net")  # what a small box keeps in the backward pass
+
+
+def _box_lines(room: int, phase: str) -> tuple[str, ...]:
+    """The value lines a neuron's box shows in `room` lines: all four when they fit; else the
+    first ones in the forward and error phases, and from the backward phase on δ first, then
+    out (what the δ and the gradients are made of), in the box's order."""
+    if room >= len(BOX_ORDER) or phase in ("forward", "error"):
+        return BOX_ORDER[:room]
+    kept = set(BACKWARD_FIRST[:room])
+    return tuple(line for line in BOX_ORDER if line in kept)
+
+
+def _precisions(p: int) -> tuple[int, ...]:
+    """The decimals a label tries, most first: the diagram's, then 6 down to 3."""
+    return tuple(dict.fromkeys((p, *range(min(p, 6), min(p, 3) - 1, -1))))
 
 
 def _draw_box(
@@ -320,7 +342,7 @@ def _draw_box(
         "dout": ("∂E/∂out", frame.out_gradient(layer, j), f"∂E_total/∂out_{name}"),
         "delta": ("δ", frame.delta(layer, j), f"δ_{name}"),
     }
-    for k, line in enumerate(("net", "out", "dout", "delta")[: box.height - 1], start=1):
+    for k, line in enumerate(_box_lines(box.height - 1, frame.step.phase), start=1):
         label, value, symbol = rows[line]
         text = _value(value, p)
         if value is None:

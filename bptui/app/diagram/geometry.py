@@ -368,9 +368,10 @@ def _place(
     canvas_width: int,
     usable_height: int,
 ) -> Slot | None:
-    """The first free place of at least `width` cells for a label along its line (from a
-    fifth of the way towards the far end, on the line's row, then just above or below it),
-    stretched to the right while free, up to `most` cells."""
+    """A free place of at least `width` cells for a label along its line, stretched to the
+    right while free up to `most` cells: the first that holds all `most`, else the roomiest
+    (places tried from a fifth of the way towards the far end, then further along; on the
+    line's row, then just above or below it)."""
     by_column: dict[int, list[int]] = {}
     for cx, cy, _ in cells:
         by_column.setdefault(cx, []).append(cy)
@@ -378,8 +379,9 @@ def _place(
     if not columns:
         return None
     span = len(columns)
-    order = [round(span * f) for f in (0.2, 0.3, 0.1, 0.4, 0.5, 0.6, 0.05, 0.7, 0.8)]
-    for start in dict.fromkeys(max(0, min(span - 1, k)) for k in order):
+    fractions = (0.2, 0.3, 0.1, 0.4, 0.5, 0.6, 0.05, 0.7, 0.8, *(k / 20 for k in range(1, 19)))
+    best: Slot | None = None
+    for start in dict.fromkeys(max(0, min(span - 1, round(span * f))) for f in fractions):
         x = columns[start]
         row = sorted(by_column[x])[len(by_column[x]) // 2]
         for y in (row, row - 1, row + 1):
@@ -393,8 +395,11 @@ def _place(
                     and _free(x + room, y, 1, name, True, line_cells, taken, by_column)
                 ):
                     room += 1
-                return Slot(x, y, room)
-    return None
+                if room >= most:
+                    return Slot(x, y, room)
+                if best is None or room > best.width:
+                    best = Slot(x, y, room)
+    return best
 
 
 def _free(
