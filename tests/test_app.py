@@ -373,7 +373,7 @@ async def test_g_switches_the_plot_to_every_layers_gradient_norm() -> None:
         assert len(lines) == 6
         for k, (xs, ys) in enumerate(lines):
             assert xs == list(range(1, 41))
-            assert ys == [math.log10(v) for v in history[:, k]]
+            assert ys == pytest.approx([math.log10(v) for v in history[:, k]], rel=1e-12)
         labels = [label for label, *_ in norms.series]
         assert labels == [network.layer_label(k) for k in range(6)]
         for k, (_, color, *_) in enumerate(norms.series):
@@ -399,7 +399,9 @@ async def test_the_norms_plot_grows_with_the_epochs_stepped_through() -> None:
         await pilot.pause()
         history = screen.history.norms()
         assert len(history) == 1
-        assert plotted(norms) == [([1], [math.log10(v)]) for v in history[0]]
+        assert plotted(norms) == [
+            ([1], [pytest.approx(math.log10(v), rel=1e-12)]) for v in history[0]
+        ]
 
 
 async def test_the_palette_switches_the_plot() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
+import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -230,7 +231,8 @@ class DebuggerScreen(Screen[None]):
             spread = min(2 * wanted, size.height * 2 // 5)
             self._row_height = max(9, min(max(wanted, spread), size.height // 2))
             row.styles.height = self._row_height
-            self.query_one(LossPlot).styles.height = max(8, size.height // 5)
+            for plot in (self.query_one(LossPlot), self.query_one(NormsPlot)):
+                plot.styles.height = max(8, size.height // 5)
         else:
             row.styles.height = "1fr"
         self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
@@ -260,6 +262,13 @@ class DebuggerScreen(Screen[None]):
     @property
     def index(self) -> int:
         return self.position[1]
+
+    @property
+    def done(self) -> int:
+        """The epochs finished as of the position: those before this one, and this one once its
+        last step is reached (the status bar gives the loss after the last, the plot marks it)."""
+        last = self.index == len(self.history.trace(self.epoch)) - 1
+        return self.epoch if last else self.epoch - 1
 
     @property
     def frame(self) -> Frame:
@@ -295,7 +304,7 @@ class DebuggerScreen(Screen[None]):
         step = frame.step
         selected = self.pinned or frame.param
         self._plot()  # (first: it records the loss of an epoch whose last step is reached)
-        done = self.epoch if self.index == frame.total - 1 else self.epoch - 1
+        done = self.done
         note = loss_note(frame.trace.network, done) or ""
         self.query_one(StatusBar).show(
             frame, done, self.history.loss_after(done), self.run_text, note
@@ -394,31 +403,30 @@ class DebuggerScreen(Screen[None]):
 
     def _plot(self) -> None:
         """The losses up to the position: epochs before this one, and this one once its last
-        step is reached (so that a step back shows exactly what it showed before)."""
-        done = self.epoch - 1
-        if self.index == len(self.history.trace(self.epoch)) - 1:
-            done = self.epoch
-            if self.history.epochs_done < done:
-                # the epoch is complete: record its loss (a big net's in the background)
-                if self.history.seconds_to_params(done + 1) <= SYNC_SECONDS:
-                    self.history.params_at(done + 1)
-                else:
-                    self._record_loss(done)
-                    done -= 1
+        step is reached (so that a step back shows exactly what it showed before). The plot
+        marks the epoch whose loss the status bar gives."""
+        done = marked = self.done
+        if done == self.epoch and self.history.epochs_done < done:
+            # the epoch is complete: record its loss (a big net's in the background)
+            if self.history.seconds_to_params(done + 1) <= SYNC_SECONDS:
+                self.history.params_at(done + 1)
+            else:
+                self._record_loss(done)
+                done -= 1
         if self.running:
             done = self.history.epochs_done
         history = self.history
-        key = (history, history.revision, done, self.epoch, self.plot, history.norms_start)
+        key = (history, history.revision, done, marked, self.plot, history.norms_start)
         if key == self._plotted:
             return  # the same losses: no copy of a long history per step
         self._plotted = key
         if self.plot == "norms":
-            self._plot_norms(done)
+            self._plot_norms(done, marked)
             return
-        losses = self.history.losses[:done]
-        self.query_one(LossPlot).view = LossView(tuple(losses), self.epoch, self._initial_loss)
+        losses = np.array(self.history.losses[:done], dtype=float)
+        self.query_one(LossPlot).view = LossView(losses, marked, self._initial_loss)
 
-    def _plot_norms(self, done: int) -> None:
+    def _plot_norms(self, done: int, marked: int) -> None:
         """Each layer's weight-gradient norm in epochs 1 to `done` (of a long history, a sample
         of some 2,000 to 4,000 epochs, which the plot thins again to its width); a restored
         session's earlier norms are worked out first."""
@@ -434,7 +442,7 @@ class DebuggerScreen(Screen[None]):
                 self._fill_norms()
         network = history.network
         labels = tuple(network.layer_label(li) for li in range(len(network.layers)))
-        plot.view = NormsView(epochs, norms, labels, self.epoch, history.norms_start, note)
+        plot.view = NormsView(epochs, norms, labels, marked, history.norms_start, note)
 
     @work(thread=True, group="norms")
     def _fill_norms(self) -> None:
@@ -675,6 +683,14 @@ class DebuggerScreen(Screen[None]):
             self.plot = "norms"
             return
         self.plot = PLOTS[(PLOTS.index(self.plot) + 1) % len(PLOTS)]
+
+    def action_toggle_scale(self) -> None:
+        """Switch the plot showing between a log and a linear y axis (each plot keeps its own
+        scale across G; at small sizes, first bring the plot up if another panel is showing)."""
+        if self.has_class("compact") and self.lower_view != "plot":
+            self.lower_view = "plot"
+        plot = self.query_one(NormsPlot) if self.plot == "norms" else self.query_one(LossPlot)
+        plot.log_scale = not plot.log_scale
 
     def action_compare(self) -> None:
         network = self.history.network_for(self.epoch)

@@ -1,27 +1,48 @@
-"""The loss after each epoch, on a log scale, with a marker at the current epoch."""
+"""The loss after each epoch, on a log or a linear scale (`L` switches), with a marker on the
+epoch whose loss the status bar gives."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
+from bptui.app.widgets.plot_axes import (
+    DOTS_X,
+    DOTS_Y,
+    canvas,
+    envelope,
+    epoch_axis,
+    linear_axis,
+    log_axis,
+    scaled,
+    shift_for,
+    shifted,
+    snap,
+)
 
-@dataclass(frozen=True)
+# The colours, by names that plotext knows and that read on dark and light backgrounds alike.
+LINE = "blue"  # the curve
+MARKER = "red"  # the epoch whose loss the status bar gives
+
+
+@dataclass(frozen=True, eq=False)
 class LossView:
-    """The losses after epochs 1..n (0-based list) and the epoch shown."""
+    """The losses after epochs 1..n (0-based) and the epoch to mark."""
 
-    losses: tuple[float, ...]
-    epoch: int
+    losses: np.ndarray
+    marked: int  # the epoch whose loss the status bar gives (0: the initial loss)
     initial: float | None  # the loss before any training (epoch 0)
 
 
 class LossPlot(PlotextPlot):
-    """log10(loss) against the epoch. plotext 5.3.2's own log scale crashes on re-render, so
-    the widget plots log10 with labelled ticks; non-finite losses are left out; at most about
-    two points a column are drawn."""
+    """The loss against the epoch. On a log scale the widget plots log10 of the loss with
+    labelled ticks (plotext 5.3.2's own log scale crashes on re-render) and leaves out zero
+    and non-finite losses; on a linear scale it leaves out the non-finite ones. A long history
+    is drawn from each dot column's first, lowest, highest and last points: the same line."""
 
     DEFAULT_CSS = """
     LossPlot {
@@ -34,12 +55,16 @@ class LossPlot(PlotextPlot):
     view: reactive[LossView | None] = reactive(None)
     """The losses to plot."""
 
+    log_scale: reactive[bool] = reactive(True)
+    """Whether the y axis is log10 (else linear)."""
+
     _plotted_size = None
 
-    def on_mount(self) -> None:
-        self.border_title = "Loss after each epoch (log scale)"
-
     def watch_view(self) -> None:
+        self.replot()
+
+    def watch_log_scale(self, log_scale: bool) -> None:
+        self.border_title = f"Loss after each epoch ({'log' if log_scale else 'linear'} scale)"
         self.replot()
 
     def on_resize(self) -> None:
@@ -54,43 +79,44 @@ class LossPlot(PlotextPlot):
         view = self.view
         if view is None:
             return
-        self.border_subtitle = (
-            "epoch 0 only: finish an epoch, or r to run"
-            if len(view.losses) == 0
-            else f"epochs 0 to {len(view.losses):,}"
+        count = len(view.losses)
+        log = self.log_scale
+        # values[x]: the loss after epoch x (x = 0: before any)
+        initial = math.nan if view.initial is None else view.initial
+        values = np.concatenate(([initial], np.asarray(view.losses, dtype=float)))
+        keep, ys = scaled(values, log)
+        xs = np.flatnonzero(keep)
+        left_out = count + (view.initial is not None) - len(xs)
+        subtitle = (
+            "epoch 0 only: finish an epoch, or r to run" if count == 0 else f"epochs 0 to {count:,}"
         )
-        # y[x] is the loss after epoch x (x = 0: before any); thin by index first, at most
-        # about two points a column, then leave out the non-finite ones.
-        count = len(view.losses) + 1
-        stride = max(1, count // (2 * max(10, self.size.width)))
-        xs_all = [*range(0, count, stride)]
-        if xs_all[-1] != count - 1:
-            xs_all.append(count - 1)
-
-        def loss(x: int) -> float | None:
-            return view.initial if x == 0 else view.losses[x - 1]
-
-        shown = [(x, y) for x in xs_all if (y := loss(x)) is not None and _plottable(y)]
-        if not shown:
+        if left_out:
+            what = "zero or non-finite" if log else "non-finite"
+            subtitle += f" · {left_out:,} {what} left out"
+        self.border_subtitle = subtitle
+        if len(xs) == 0:
             self.refresh()
             return
-        xs = [x for x, _ in shown]
-        plt.xlim(0, max(1, xs[-1]))
-        ys = [math.log10(y) for _, y in shown]
-        plt.plot(xs, ys, marker="braille")
-        marker = view.epoch - 1
-        if 0 <= marker < count and (y := loss(marker)) is not None and _plottable(y):
-            plt.scatter([marker], [math.log10(y)], marker="●", color="red")
-        low, high = math.floor(min(ys)), math.ceil(max(ys))
-        if high == low:
-            high = low + 1
-        plt.ylim(low, high)
-        ticks = list(range(low, high + 1))
-        rows = max(2, self.size.height - 4)  # the rows of the plot area: one label per row
-        ticks = ticks[:: max(1, -(-len(ticks) // rows))]
-        plt.yticks(ticks, [f"1e{t}" for t in ticks])
+        shift = 0 if log else shift_for(ys)
+        ys = shifted(ys, shift)
+        low, high = float(ys.min()), float(ys.max())
+        rows = self.size.height - 3
+        y = log_axis(low, high, rows) if log else linear_axis(low, high, rows, shift)
+        columns, rows = canvas(self.size.width, self.size.height, y.labels)
+        if columns < 2 or rows < 1:
+            self.refresh()
+            return
+        x = epoch_axis(0, count, columns)
+        line_xs, line_ys = envelope(xs, ys, x.lim, columns)
+        plt.plot(line_xs, line_ys, marker="braille", color=LINE)
+        marked = view.marked
+        if 0 <= marked <= count and keep[marked]:
+            # where the curve draws that loss, at the marker's whole-cell resolution
+            value = float(ys[np.searchsorted(xs, marked)])
+            mx, my = snap(marked, x.lim, columns, DOTS_X), snap(value, y.lim, rows, DOTS_Y)
+            plt.scatter([mx], [my], marker="●", color=MARKER)
+        plt.xlim(*x.lim)
+        plt.ylim(*y.lim)
+        plt.xticks(x.ticks, x.labels)
+        plt.yticks(y.ticks, y.labels)
         self.refresh()
-
-
-def _plottable(loss: float) -> bool:
-    return math.isfinite(loss) and loss > 0

@@ -1,4 +1,5 @@
-"""Each layer's weight-gradient norm after each epoch, on a log scale: one line per layer.
+"""Each layer's weight-gradient norm after each epoch, on a log or a linear scale (`L`
+switches): one line per layer.
 
 It takes the loss plot's place (`G` switches between them). The lines are labelled in the
 border title, each label in its line's colour (a legend inside the plot would cover most of
@@ -7,15 +8,29 @@ its eight rows).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-# Colours that plotext and Textual's markup both know by name, one per layer (cycled).
+from bptui.app.widgets.plot_axes import (
+    DOTS_X,
+    canvas,
+    envelope,
+    epoch_axis,
+    linear_axis,
+    log_axis,
+    scaled,
+    shift_for,
+    shifted,
+    snap,
+)
+
+# The colours, by names that plotext and Textual's markup both know: one per layer (cycled),
+# and the line at the epoch whose loss the status bar gives.
 COLORS = ("red", "green", "blue", "yellow", "magenta", "cyan", "orange")
+MARKER = "gray"
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,15 +41,17 @@ class NormsView:
     epochs: np.ndarray  # epoch numbers, increasing
     norms: np.ndarray  # shape (len(epochs), layers)
     labels: tuple[str, ...]
-    epoch: int  # the epoch shown (a vertical line marks it when its norms are known)
+    marked: int  # the epoch whose loss the status bar gives (a vertical line marks it)
     start: int  # the first epoch whose norms are known (1 unless a restored session's)
     note: str = ""  # a word on what is still being worked out
 
 
 class NormsPlot(PlotextPlot):
-    """log10(norm) of each layer against the epoch (plotext's own log scale crashes on
-    re-render, so the widget plots log10 with labelled ticks, as the loss plot does). Zero and
-    non-finite norms are left out."""
+    """Each layer's norm against the epoch. On a log scale the widget plots log10 of the norm
+    with labelled ticks (plotext's own log scale crashes on re-render, as for the loss plot)
+    and leaves out zero and non-finite norms; on a linear scale it leaves out the non-finite
+    ones. A long history is drawn from each dot column's first, lowest, highest and last
+    points of each line."""
 
     DEFAULT_CSS = """
     NormsPlot {
@@ -47,15 +64,18 @@ class NormsPlot(PlotextPlot):
     view: reactive[NormsView | None] = reactive(None)
     """The norms to plot."""
 
+    log_scale: reactive[bool] = reactive(True)
+    """Whether the y axis is log10 (else linear)."""
+
     series: tuple[tuple[str, str, list[int], list[float]], ...] = ()
-    """What the last replot drew: (label, colour, epochs, log10 norms) per layer."""
+    """What the last replot drew: (label, colour, epochs, norms as plotted) per layer."""
 
     _plotted_size = None
 
-    def on_mount(self) -> None:
-        self.border_title = "Gradient norm per layer (log)"
-
     def watch_view(self) -> None:
+        self.replot()
+
+    def watch_log_scale(self) -> None:
         self.replot()
 
     def on_resize(self) -> None:
@@ -69,57 +89,56 @@ class NormsPlot(PlotextPlot):
         plt.clear_figure()
         self.series = ()
         view = self.view
+        log = self.log_scale
+        scale = "log" if log else "linear"
         if view is None:
+            self.border_title = f"Gradient norm per layer ({scale})"
             return
         legend = " ".join(f"[{color(k)}]━{k + 1}[/]" for k in range(len(view.labels)))
-        self.border_title = f"Gradient norm per layer (log): {legend}"
+        self.border_title = f"Gradient norm per layer ({scale}): {legend}"
         count = len(view.epochs)
         if count == 0:
             self.border_subtitle = view.note or "no epoch finished yet: finish one, or r to run"
         else:
             first, last = int(view.epochs[0]), int(view.epochs[-1])
             self.border_subtitle = view.note or f"epochs {first:,} to {last:,}"
-        # at most about two points a column (the last one always), then leave out the zero
-        # and non-finite ones
-        picked = list(range(0, count, max(1, count // (2 * max(10, self.size.width)))))
-        if picked and picked[-1] != count - 1:
-            picked.append(count - 1)
-        epochs = view.epochs[picked].tolist()
-        series = []
-        for k, label in enumerate(view.labels):
-            column = view.norms[picked, k].tolist()
-            points = [
-                (int(x), math.log10(y))
-                for x, y in zip(epochs, column, strict=True)
-                if _plottable(y)
-            ]
-            series.append((label, color(k), [x for x, _ in points], [y for _, y in points]))
-        self.series = tuple(series)
-        ys = [y for *_, values in series for y in values]
-        if not ys:
+        # each layer's plottable norms (log10 of the positive finite ones, or the finite ones)
+        lines = []
+        for k in range(len(view.labels)):
+            keep, values = scaled(np.asarray(view.norms[:, k], dtype=float), log)
+            lines.append((view.epochs[keep], values))
+        everything = np.concatenate([values for _, values in lines]) if lines else np.array([])
+        if everything.size == 0:
             self.refresh()
             return
-        plt.xlim(min(1, int(view.epochs[0])), max(2, int(view.epochs[-1])))
-        for _, line_color, xs, values in series:
+        shift = 0 if log else shift_for(everything)
+        if shift:
+            everything = shifted(everything, shift)
+            lines = [(epochs, shifted(values, shift)) for epochs, values in lines]
+        low, high = float(everything.min()), float(everything.max())
+        rows = self.size.height - 3
+        y = log_axis(low, high, rows) if log else linear_axis(low, high, rows, shift)
+        columns, rows = canvas(self.size.width, self.size.height, y.labels)
+        if columns < 2 or rows < 1:
+            self.refresh()
+            return
+        x = epoch_axis(min(1, int(view.epochs[0])), int(view.epochs[-1]), columns)
+        series = []
+        for k, (epochs, values) in enumerate(lines):
+            xs, ys = envelope(epochs, values, x.lim, columns)
+            series.append((view.labels[k], color(k), xs, ys))
             if xs:
-                plt.plot(xs, values, marker="braille", color=line_color)
-        if view.start <= view.epoch <= int(view.epochs[-1]):
-            plt.vline(view.epoch, "gray")  # the epoch shown
-        low, high = math.floor(min(ys)), math.ceil(max(ys))
-        if high == low:
-            high = low + 1
-        plt.ylim(low, high)
-        ticks = list(range(low, high + 1))
-        rows = max(2, self.size.height - 4)  # the rows of the plot area: one label per row
-        ticks = ticks[:: max(1, -(-len(ticks) // rows))]
-        plt.yticks(ticks, [f"1e{t}" for t in ticks])
+                plt.plot(xs, ys, marker="braille", color=color(k))
+        self.series = tuple(series)
+        if view.start <= view.marked <= int(view.epochs[-1]):
+            plt.vline(snap(view.marked, x.lim, columns, DOTS_X), MARKER)
+        plt.xlim(*x.lim)
+        plt.ylim(*y.lim)
+        plt.xticks(x.ticks, x.labels)
+        plt.yticks(y.ticks, y.labels)
         self.refresh()
 
 
 def color(layer: int) -> str:
     """The colour of layer `layer`'s line (0-based)."""
     return COLORS[layer % len(COLORS)]
-
-
-def _plottable(norm: float) -> bool:
-    return math.isfinite(norm) and norm > 0
