@@ -1,0 +1,552 @@
+"""The optimizers (bptui/engine/ops/optimizers.py) against an independent implementation.
+
+`reference_run` below is this file's own full training loop, written from torch.optim's
+documented algorithms (SGD with momentum, dampening 0 and optional Nesterov; Adam; AdamW; RMSprop
+without centering or momentum) and the chain rule, in plain numpy: its own forward pass, loss,
+backward pass and optimizer step, none of it the engine's. It covers three activation/loss
+pairs (sigmoid + half_sse, tanh + mse, relu hidden + softmax/cross_entropy), every optimizer with
+and without weight decay (adamw's decoupled), and every update mode, over 20 epochs. The
+engine's `train_with` (both backends), 20 chained `compute_epoch` calls (with their state, step
+counts and every traced optimizer stage) and the `bptui trace --format json` command must agree
+with it to 1e-12 relative (max|a − b| / max|b| per array, as tests/test_train.py compares).
+
+The random weights, inputs and targets come from numpy generators seeded with SEED (set
+BPTUI_OPT_SEED to try another; a failure names the seed it ran with).
+
+If PyTorch is importable, `test_torch_optim_agrees` compares the engine with torch.optim
+directly (torch is not a dependency: the test skips without it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bptui.cli import main
+from bptui.engine.errors import NetworkFileError
+from bptui.engine.loader import parse_document
+from bptui.engine.network import Network
+from bptui.engine.passes import compute_epoch
+from bptui.engine.steps import Phase
+from bptui.engine.trace import EpochTrace
+from bptui.engine.train import BACKENDS, train_with
+from bptui.engine.updates import initial_moments
+from tests.test_train import assert_array_close, assert_losses_close
+
+SEED = int(os.environ.get("BPTUI_OPT_SEED", "20260601"))
+EPOCHS = 20
+UPDATES = ("online", "batch_sum", "batch_mean")
+
+# (optimizer, its settings as a network file gives them, learning rate)
+CONFIGS: list[tuple[str, dict[str, Any], float]] = [
+    ("sgd", {}, 0.5),
+    ("sgd", {"weight_decay": 0.05}, 0.5),
+    ("momentum", {}, 0.2),
+    ("momentum", {"momentum": 0.5, "weight_decay": 0.05}, 0.2),
+    ("nesterov", {}, 0.2),
+    ("nesterov", {"momentum": 0.8, "weight_decay": 0.05}, 0.2),
+    ("adam", {}, 0.05),
+    ("adam", {"betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.05}, 0.05),
+    ("adamw", {}, 0.05),
+    ("adamw", {"betas": [0.85, 0.995], "weight_decay": 0.1}, 0.05),
+    ("rmsprop", {}, 0.02),
+    ("rmsprop", {"alpha": 0.9, "eps": 1e-6, "weight_decay": 0.05}, 0.02),
+]
+CONFIG_IDS = [
+    name + ("-" + "-".join(f"{k}{v}" for k, v in settings.items()) if settings else "")
+    for name, settings, _ in CONFIGS
+]
+
+# (hidden activation, output activation, loss, bias kinds of the two layers, train_biases). The
+# softmax layer has a bias per neuron: a shared one's gradient Σ(out − t) is 0 but for rounding,
+# which Adam and RMSprop would scale up to steps of ±η (the same in torch), and no test can
+# compare noise to 1e-12.
+NETS: dict[str, tuple[str, str, str, tuple[str, str], bool]] = {
+    "sigmoid-half_sse": ("sigmoid", "sigmoid", "half_sse", ("shared", "shared"), False),
+    "tanh-mse": ("tanh", "tanh", "mse", ("neuron", "neuron"), True),
+    "relu-softmax-cross_entropy": ("relu", "softmax", "cross_entropy", ("shared", "neuron"), True),
+}
+
+# The engine's names for each optimizer's per-parameter state (its documented `slots`), and the
+# torch.optim state they are: momentum_buffer, exp_avg, exp_avg_sq, square_avg.
+SLOTS = {
+    "sgd": {},
+    "momentum": {"v": "buffer"},
+    "nesterov": {"v": "buffer"},
+    "adam": {"m": "m", "v": "v"},
+    "adamw": {"m": "m", "v": "v"},
+    "rmsprop": {"v": "v"},
+}
+
+
+def document(
+    net: str,
+    optimizer: str,
+    settings: dict[str, Any],
+    learning_rate: float,
+    update: str,
+    seed: int = SEED,
+) -> dict[str, Any]:
+    """A 3-4-2 network of 3 samples with seeded random numbers, as a network file holds it."""
+    hidden, output, loss, bias_kinds, train_biases = NETS[net]
+    rng = np.random.default_rng([seed, list(NETS).index(net)])
+    layers = []
+    n_in = 3
+    for size, activation, kind in zip((4, 2), (hidden, output), bias_kinds, strict=True):
+        layer: dict[str, Any] = {
+            "activation": activation,
+            "weights": rng.uniform(-0.8, 0.8, (size, n_in)).tolist(),
+        }
+        if kind == "shared":
+            layer["bias"] = float(rng.uniform(-0.5, 0.5))
+        elif kind == "neuron":
+            layer["biases"] = rng.uniform(-0.5, 0.5, size).tolist()
+        layers.append(layer)
+        n_in = size
+    samples = []
+    for _ in range(3):
+        if loss == "cross_entropy":
+            target = rng.dirichlet(np.ones(2)).tolist()
+        elif output == "sigmoid":
+            target = rng.uniform(0.05, 0.95, 2).tolist()
+        else:
+            target = rng.uniform(-0.9, 0.9, 2).tolist()
+        samples.append({"inputs": rng.uniform(-1, 1, 3).tolist(), "targets": target})
+    return {
+        "name": f"{net} {optimizer}",
+        "learning_rate": learning_rate,
+        "loss": loss,
+        "update": update,
+        "train_biases": train_biases,
+        "optimizer": {"name": optimizer, **settings},
+        "layers": layers,
+        "samples": samples,
+    }
+
+
+def load(doc: dict[str, Any]) -> Network:
+    return parse_document(doc, source="test", default_name="test")
+
+
+# ---------------------------------------------------------------------------------------------
+# The independent implementation
+
+
+def activate(name: str, net: np.ndarray) -> np.ndarray:
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-net))
+    if name == "tanh":
+        return np.tanh(net)
+    if name == "relu":
+        return np.where(net > 0.0, net, 0.0)
+    if name == "linear":
+        return net.copy()
+    assert name == "softmax", name
+    e = np.exp(net - np.max(net))
+    return e / np.sum(e)
+
+
+def activation_derivative(name: str, net: np.ndarray, out: np.ndarray) -> np.ndarray:
+    if name == "sigmoid":
+        return out * (1.0 - out)
+    if name == "tanh":
+        return 1.0 - out**2
+    if name == "relu":
+        return np.where(net > 0.0, 1.0, 0.0)
+    assert name == "linear", name
+    return np.ones_like(net)
+
+
+def sample_loss(loss: str, net: np.ndarray, out: np.ndarray, t: np.ndarray) -> float:
+    if loss == "half_sse":
+        return float(0.5 * np.sum((t - out) ** 2))
+    if loss == "mse":
+        return float(np.sum((t - out) ** 2) / t.size)
+    assert loss == "cross_entropy", loss
+    shifted = net - np.max(net)
+    log_softmax = shifted - np.log(np.sum(np.exp(shifted)))
+    return float(-np.sum(t * log_softmax))
+
+
+@dataclass
+class Model:
+    """The network as the file gives it: one weight matrix and bias vector per layer (a shared
+    bias is a vector of one, no bias an empty one), each parameter with its name."""
+
+    activations: list[str]
+    bias_kinds: list[str]
+    loss: str
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    train_biases: bool
+    inputs: np.ndarray
+    targets: np.ndarray
+    update: str
+    weight_names: list[list[list[str]]] = field(default_factory=list)
+    bias_names: list[list[str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> Model:
+        layers = doc["layers"]
+        kinds = [
+            "shared" if "bias" in layer else "neuron" if "biases" in layer else "none"
+            for layer in layers
+        ]
+        biases = [
+            np.array([layer["bias"]] if "bias" in layer else layer.get("biases", []), dtype=float)
+            for layer in layers
+        ]
+        model = cls(
+            activations=[layer["activation"] for layer in layers],
+            bias_kinds=kinds,
+            loss=doc["loss"],
+            weights=[np.array(layer["weights"], dtype=float) for layer in layers],
+            biases=biases,
+            train_biases=doc["train_biases"],
+            inputs=np.array([s["inputs"] for s in doc["samples"]], dtype=float),
+            targets=np.array([s["targets"] for s in doc["samples"]], dtype=float),
+            update=doc["update"],
+        )
+        # Mazur's names (one hidden layer): w1, w2, ... layer by layer, row by row; a shared
+        # bias b<layer>, a per-neuron one b_<neuron> (h1.., o1..).
+        number = 0
+        for li, w in enumerate(model.weights):
+            rows = []
+            for _ in range(w.shape[0]):
+                rows.append([f"w{number + i + 1}" for i in range(w.shape[1])])
+                number += w.shape[1]
+            model.weight_names.append(rows)
+            prefix = "o" if li == len(layers) - 1 else "h"
+            if kinds[li] == "shared":
+                model.bias_names.append([f"b{li + 1}"])
+            elif kinds[li] == "neuron":
+                model.bias_names.append([f"b_{prefix}{j + 1}" for j in range(w.shape[0])])
+            else:
+                model.bias_names.append([])
+        return model
+
+    def forward(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        nets, outs, a = [], [], x
+        for w, b, activation in zip(self.weights, self.biases, self.activations, strict=True):
+            net = w @ a + (b if b.size else 0.0)  # a shared bias broadcasts
+            a = activate(activation, net)
+            nets.append(net)
+            outs.append(a)
+        return nets, outs
+
+    def gradients(self, s: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """∂E/∂W and ∂E/∂b of sample s at the current parameters (the chain rule)."""
+        x, t = self.inputs[s], self.targets[s]
+        nets, outs = self.forward(x)
+        last = len(self.weights) - 1
+        if self.loss == "cross_entropy":
+            delta = outs[last] - t  # softmax with cross-entropy
+        else:
+            n = t.size
+            de_dout = outs[last] - t if self.loss == "half_sse" else 2.0 * (outs[last] - t) / n
+            delta = de_dout * activation_derivative(self.activations[last], nets[last], outs[last])
+        grad_w: list[np.ndarray] = [np.zeros(0)] * (last + 1)
+        grad_b: list[np.ndarray] = [np.zeros(0)] * (last + 1)
+        for li in range(last, -1, -1):
+            below = x if li == 0 else outs[li - 1]
+            grad_w[li] = np.outer(delta, below)
+            kind = self.bias_kinds[li]
+            grad_b[li] = (
+                np.array([np.sum(delta)])
+                if kind == "shared"
+                else delta.copy()
+                if kind == "neuron"
+                else np.zeros(0)
+            )
+            if li:
+                back = self.weights[li].T @ delta
+                delta = back * activation_derivative(
+                    self.activations[li - 1], nets[li - 1], outs[li - 1]
+                )
+        return grad_w, grad_b
+
+    def total_loss(self) -> float:
+        total = 0.0
+        for s in range(len(self.inputs)):
+            nets, outs = self.forward(self.inputs[s])
+            total += sample_loss(self.loss, nets[-1], outs[-1], self.targets[s])
+        return total
+
+    def trained(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(parameter array, its names) of every trained array (weights, then biases)."""
+        arrays = [(w, np.array(names)) for w, names in zip(self.weights, self.weight_names)]
+        if self.train_biases:
+            arrays += [
+                (b, np.array(names, dtype=object))
+                for b, names in zip(self.biases, self.bias_names)
+                if b.size
+            ]
+        return arrays
+
+
+class TorchOptimizer:
+    """torch.optim's update rules, from its documentation, one parameter array at a time.
+
+    Settings default as bptui documents (torch's, but weight_decay 0 everywhere and momentum 0.9
+    for momentum and nesterov). `stages` keeps, per parameter name, every intermediate value
+    under the name bptui's trace shows it by: g (after L2 decay), shrink (adamw), v (momentum
+    buffer; Adam's and RMSprop's second moment), n (Nesterov's direction), m, m_hat, v_hat, new.
+    """
+
+    def __init__(self, name: str, settings: dict[str, Any], lr: float) -> None:
+        self.name = name
+        self.lr = lr
+        self.weight_decay = float(settings.get("weight_decay", 0.0))
+        self.momentum = float(settings.get("momentum", 0.9))
+        self.beta1, self.beta2 = settings.get("betas", (0.9, 0.999))
+        self.eps = float(settings.get("eps", 1e-8))
+        self.alpha = float(settings.get("alpha", 0.99))
+        self.state: dict[int, dict[str, np.ndarray]] = {}
+
+    def step(self, t: int, key: int, p: np.ndarray, grad: np.ndarray) -> dict[str, np.ndarray]:
+        """Update `p` in place (optimizer step t, parameter array `key`); returns the stages."""
+        lr, wd = self.lr, self.weight_decay
+        g = grad
+        stages: dict[str, np.ndarray] = {}
+        state = self.state.setdefault(key, {})
+        if self.name in ("sgd", "momentum", "nesterov"):
+            # g ← g + λθ; b ← g on the first step, μb + g after; g ← g + μb (nesterov) or b
+            if wd != 0.0:
+                g = g + wd * p
+                stages["g"] = g
+            if self.name != "sgd":
+                mu = self.momentum
+                buffer = g.copy() if "buffer" not in state else mu * state["buffer"] + g
+                state["buffer"] = buffer
+                stages["v"] = buffer
+                if self.name == "nesterov":
+                    g = g + mu * buffer
+                    stages["n"] = g
+                else:
+                    g = buffer
+            new = p - lr * g
+        elif self.name in ("adam", "adamw"):
+            if self.name == "adamw":  # θ ← θ − γλθ, then Adam with the plain gradient
+                if wd != 0.0:
+                    p[...] = p - lr * wd * p
+                    stages["shrink"] = p.copy()
+            elif wd != 0.0:
+                g = g + wd * p
+                stages["g"] = g
+            m = self.beta1 * state.get("m", 0.0) + (1.0 - self.beta1) * g
+            v = self.beta2 * state.get("v", 0.0) + (1.0 - self.beta2) * g**2
+            state["m"], state["v"] = m, v
+            m_hat = m / (1.0 - self.beta1**t)
+            v_hat = v / (1.0 - self.beta2**t)
+            stages.update(m=m, v=v, m_hat=m_hat, v_hat=v_hat)
+            new = p - lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        else:
+            assert self.name == "rmsprop", self.name
+            if wd != 0.0:
+                g = g + wd * p
+                stages["g"] = g
+            v = self.alpha * state.get("v", 0.0) + (1.0 - self.alpha) * g**2
+            state["v"] = v
+            stages["v"] = v
+            new = p - lr * g / (np.sqrt(v) + self.eps)
+        p[...] = new
+        stages["new"] = new.copy()
+        return stages
+
+
+@dataclass
+class Run:
+    """The reference's record of a training run."""
+
+    weights: list[list[np.ndarray]]  # after each epoch
+    biases: list[list[np.ndarray]]
+    losses: list[float]
+    state: list[dict[tuple[str, int], np.ndarray]]  # after each epoch: (slot, array) → values
+    stages: list[dict[tuple[str, str], float]]  # per optimizer step: (param, stage) → value
+    steps: int
+
+
+def reference_run(doc: dict[str, Any], epochs: int = EPOCHS) -> Run:
+    """Train the network of `doc` for `epochs` epochs with this file's implementation."""
+    model = Model.of(doc)
+    settings = {k: v for k, v in doc["optimizer"].items() if k != "name"}
+    opt = TorchOptimizer(doc["optimizer"]["name"], settings, doc["learning_rate"])
+    n = len(model.inputs)
+    run = Run([], [], [], [], [], 0)
+    t = 0
+
+    def step(grad_w: list[np.ndarray], grad_b: list[np.ndarray]) -> None:
+        nonlocal t
+        t += 1
+        grads = [*grad_w, *(g for g in grad_b if g.size)] if model.train_biases else grad_w
+        record: dict[tuple[str, str], float] = {}
+        for key, ((p, names), g) in enumerate(zip(model.trained(), grads, strict=True)):
+            for stage, values in opt.step(t, key, p, g).items():
+                for name, value in zip(names.ravel(), values.ravel(), strict=True):
+                    record[(str(name), stage)] = float(value)
+        run.stages.append(record)
+
+    for _ in range(epochs):
+        if model.update == "online":
+            for s in range(n):
+                step(*model.gradients(s))
+        else:
+            per_sample = [model.gradients(s) for s in range(n)]
+            grad_w = [per_sample[0][0][li] for li in range(len(model.weights))]
+            grad_b = [per_sample[0][1][li] for li in range(len(model.weights))]
+            for g_w, g_b in per_sample[1:]:
+                grad_w = [a + b for a, b in zip(grad_w, g_w, strict=True)]
+                grad_b = [a + b for a, b in zip(grad_b, g_b, strict=True)]
+            if model.update == "batch_mean":
+                grad_w = [g / n for g in grad_w]
+                grad_b = [g / n for g in grad_b]
+            step(grad_w, grad_b)
+        run.weights.append([w.copy() for w in model.weights])
+        run.biases.append([b.copy() for b in model.biases])
+        run.losses.append(model.total_loss())
+        run.state.append(
+            {(slot, key): values.copy() for key, state in opt.state.items()
+             for slot, values in state.items()}
+        )  # fmt: skip
+    run.steps = t
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing
+
+
+def assert_params_match(weights, biases, run: Run, epoch: int, what: str) -> None:
+    """The engine's parameters after 1-based `epoch` against the reference's."""
+    for li, (a, b) in enumerate(zip(weights, run.weights[epoch - 1], strict=True)):
+        assert_array_close(a, b, f"{what}: epoch {epoch}, layer {li + 1} weights (seed {SEED})")
+    for li, (a, b) in enumerate(zip(biases, run.biases[epoch - 1], strict=True)):
+        assert_array_close(a, b, f"{what}: epoch {epoch}, layer {li + 1} biases (seed {SEED})")
+
+
+def assert_state_matches(network: Network, moments, run: Run, epoch: int, what: str) -> None:
+    """The engine's optimizer state (one Params per slot) against the reference's."""
+    opt = network.optimizer
+    assert network.opt.slots == tuple(SLOTS[opt]), f"{opt} keeps {network.opt.slots}"
+    assert len(moments) == len(SLOTS[opt])
+    state = run.state[epoch - 1]
+    n_layers = len(network.layers)
+    for slot, params in zip(SLOTS[opt], moments, strict=True):
+        ours = SLOTS[opt][slot]
+        key = 0
+        for li in range(n_layers):
+            assert_array_close(params.weights[li], state[(ours, key)], f"{what}: {slot} of W{li}")
+            key += 1
+        for li in range(n_layers):
+            bias = params.biases[li]
+            if network.train_biases and network.params.biases[li].size:
+                assert_array_close(bias, state[(ours, key)], f"{what}: {slot} of b{li}")
+                key += 1
+            else:
+                assert bias.size == 0, f"{what}: an untrained bias keeps state {bias}"
+
+
+CASES = [
+    pytest.param(config, net, update, id=f"{CONFIG_IDS[c]}-{net}-{update}")
+    for c, config in enumerate(CONFIGS)
+    for net in NETS
+    for update in UPDATES
+]
+
+
+def case_document(config: tuple[str, dict[str, Any], float], net: str, update: str) -> dict:
+    name, settings, learning_rate = config
+    return document(net, name, settings, learning_rate, update)
+
+
+# ---------------------------------------------------------------------------------------------
+# train_with, compute_epoch and the trace against the reference
+
+
+def test_the_seed() -> None:
+    print(f"BPTUI_OPT_SEED={SEED}")
+
+
+@pytest.mark.parametrize(("config", "net", "update"), CASES)
+def test_train_with_matches_the_independent_implementation(
+    config: tuple[str, dict[str, Any], float], net: str, update: str
+) -> None:
+    doc = case_document(config, net, update)
+    run = reference_run(doc)
+    network = load(doc)
+    assert run.steps == EPOCHS * (3 if update == "online" else 1)
+    for backend in BACKENDS:
+        result = train_with(network, None, EPOCHS, backend=backend)
+        what = f"train_with {backend}"
+        assert result.epochs == EPOCHS and result.nonfinite_epoch is None
+        assert result.steps == run.steps, f"{what}: {result.steps} steps, not {run.steps}"
+        assert_params_match(result.params.weights, result.params.biases, run, EPOCHS, what)
+        assert_losses_close(result.losses, np.array(run.losses))
+        assert_state_matches(network, result.moments, run, EPOCHS, what)
+
+
+def stage_of(symbol: str, param: str) -> str:
+    """The reference's stage name of a traced optimizer step about `param`."""
+    if symbol == param + "⁺":
+        return "new"
+    if symbol == param + "′":
+        return "shrink"
+    prefix = symbol[: -len(param)]
+    assert symbol.endswith(param) and prefix.endswith("_"), symbol
+    return {"g_": "g", "v_": "v", "n_": "n", "m_": "m", "m̂_": "m_hat", "v̂_": "v_hat"}[prefix]
+
+
+def assert_stages_match(trace: EpochTrace, run: Run, first_step: int, what: str) -> None:
+    """Every traced optimizer stage of the epoch against the reference's value, stage by stage
+    and step by step; and the same set of stages (none missing, none extra)."""
+    traced: dict[tuple[int, str], list[tuple[float, float]]] = {}
+    left: dict[int, dict[tuple[str, str], float]] = {}
+    for block in trace.blocks:
+        if block.phase is not Phase.UPDATE:
+            continue
+        step_number = first_step + max(block.sample, 0)  # online: one step per sample
+        expected = left.setdefault(step_number, dict(run.stages[step_number]))
+        for k in range(block.start, block.start + block.count):
+            step = trace[k]
+            assert step.param is not None, step.symbol
+            stage = stage_of(step.symbol, step.param)
+            value = expected.pop((step.param, stage), None)
+            assert value is not None, f"{what}: {step.symbol} is not a stage of the reference"
+            traced.setdefault((step_number, stage), []).append((step.value, value))
+    assert sorted(left) == list(range(first_step, first_step + len(left))), sorted(left)
+    for step_number, missing in left.items():
+        assert not missing, f"{what}: not traced in step {step_number + 1}: {sorted(missing)}"
+    for (step_number, stage), pairs in traced.items():
+        ours, theirs = np.array(pairs).T
+        assert_array_close(ours, theirs, f"{what}: {stage} at step {step_number + 1}")
+
+
+@pytest.mark.parametrize(("config", "net", "update"), CASES)
+def test_traced_epochs_match_the_independent_implementation(
+    config: tuple[str, dict[str, Any], float], net: str, update: str
+) -> None:
+    """20 chained compute_epoch calls: parameters, loss, state and steps after each epoch; and
+    in epochs 1, 2 and 20 every optimizer stage the trace shows (g, m, v, m̂, v̂, p⁺...)."""
+    doc = case_document(config, net, update)
+    run = reference_run(doc)
+    network = load(doc)
+    per_epoch = network.n_samples if update == "online" else 1
+    params, moments, steps = network.params, None, 0
+    for number in range(1, EPOCHS + 1):
+        epoch = compute_epoch(network, params, moments, steps)
+        what = f"compute_epoch {number}"
+        assert epoch.steps_before == steps and epoch.steps_after == number * per_epoch
+        assert_params_match(epoch.params_after.weights, epoch.params_after.biases, run, number, what)
+        assert_losses_close(np.array([epoch.loss_after]), np.array([run.losses[number - 1]]))
+        assert_state_matches(network, epoch.moments_after, run, number, what)
+        if number in (1, 2, EPOCHS):
+            trace = EpochTrace(epoch, number)
+            assert_stages_match(trace, run, steps, f"trace of epoch {number}")
+        params, moments, steps = epoch.params_after, epoch.moments_after, epoch.steps_after
