@@ -20,8 +20,8 @@ directly (torch is not a dependency: the test skips without it).
 from __future__ import annotations
 
 import json
-import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ import pytest
 from bptui.cli import main
 from bptui.engine.errors import NetworkFileError
 from bptui.engine.loader import parse_document
-from bptui.engine.network import Network
+from bptui.engine.network import Network, Params
 from bptui.engine.passes import compute_epoch
 from bptui.engine.steps import Phase
 from bptui.engine.trace import EpochTrace
@@ -241,8 +241,14 @@ class Model:
             outs.append(a)
         return nets, outs
 
-    def gradients(self, s: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """∂E/∂W and ∂E/∂b of sample s at the current parameters (the chain rule)."""
+    def gradients(
+        self, s: int, eager: Callable[[int, np.ndarray, np.ndarray], None] | None = None
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """∂E/∂W and ∂E/∂b of sample s at the current parameters (the chain rule).
+
+        `eager(layer, grad_w, grad_b)`, if given, is called as soon as a layer's gradients are
+        known, before the layer below back-propagates through its weights: an update it makes
+        there is the post's `after_output_update` order."""
         x, t = self.inputs[s], self.targets[s]
         nets, outs = self.forward(x)
         last = len(self.weights) - 1
@@ -265,6 +271,8 @@ class Model:
                 if kind == "neuron"
                 else np.zeros(0)
             )
+            if eager is not None:
+                eager(li, grad_w[li], grad_b[li])
             if li:
                 back = self.weights[li].T @ delta
                 delta = back * activation_derivative(
@@ -281,11 +289,12 @@ class Model:
 
     def trained(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(parameter array, its names) of every trained array (weights, then biases)."""
-        arrays = [(w, np.array(names)) for w, names in zip(self.weights, self.weight_names)]
+        pairs = zip(self.weights, self.weight_names, strict=True)
+        arrays = [(w, np.array(names)) for w, names in pairs]
         if self.train_biases:
             arrays += [
                 (b, np.array(names, dtype=object))
-                for b, names in zip(self.biases, self.bias_names)
+                for b, names in zip(self.biases, self.bias_names, strict=True)
                 if b.size
             ]
         return arrays
@@ -393,8 +402,27 @@ def reference_run(doc: dict[str, Any], epochs: int = EPOCHS) -> Run:
                     record[(str(name), stage)] = float(value)
         run.stages.append(record)
 
+    def eager_step(li: int, grad_w: np.ndarray, grad_b: np.ndarray) -> None:
+        """Plain SGD's step of one layer, at once (after_output_update: only SGD may)."""
+        assert opt.name == "sgd"
+        record = run.stages[-1]
+        arrays = [(li, model.weights[li], grad_w, model.weight_names[li])]
+        if model.train_biases and grad_b.size:
+            key = len(model.weights) + sum(b.size > 0 for b in model.biases[:li])
+            arrays.append((key, model.biases[li], grad_b, model.bias_names[li]))
+        for key, p, g, names in arrays:
+            for stage, values in opt.step(t, key, p, g).items():
+                for name, value in zip(np.ravel(names), values.ravel(), strict=True):
+                    record[(str(name), stage)] = float(value)
+
+    eager = doc.get("hidden_gradients") == "after_output_update"
     for _ in range(epochs):
-        if model.update == "online":
+        if model.update == "online" and eager:
+            for s in range(n):
+                t += 1
+                run.stages.append({})
+                model.gradients(s, eager_step)
+        elif model.update == "online":
             for s in range(n):
                 step(*model.gradients(s))
         else:
@@ -423,11 +451,11 @@ def reference_run(doc: dict[str, Any], epochs: int = EPOCHS) -> Run:
 # Comparing
 
 
-def assert_params_match(weights, biases, run: Run, epoch: int, what: str) -> None:
+def assert_params_match(params: Params, run: Run, epoch: int, what: str) -> None:
     """The engine's parameters after 1-based `epoch` against the reference's."""
-    for li, (a, b) in enumerate(zip(weights, run.weights[epoch - 1], strict=True)):
+    for li, (a, b) in enumerate(zip(params.weights, run.weights[epoch - 1], strict=True)):
         assert_array_close(a, b, f"{what}: epoch {epoch}, layer {li + 1} weights (seed {SEED})")
-    for li, (a, b) in enumerate(zip(biases, run.biases[epoch - 1], strict=True)):
+    for li, (a, b) in enumerate(zip(params.biases, run.biases[epoch - 1], strict=True)):
         assert_array_close(a, b, f"{what}: epoch {epoch}, layer {li + 1} biases (seed {SEED})")
 
 
@@ -487,7 +515,7 @@ def test_train_with_matches_the_independent_implementation(
         what = f"train_with {backend}"
         assert result.epochs == EPOCHS and result.nonfinite_epoch is None
         assert result.steps == run.steps, f"{what}: {result.steps} steps, not {run.steps}"
-        assert_params_match(result.params.weights, result.params.biases, run, EPOCHS, what)
+        assert_params_match(result.params, run, EPOCHS, what)
         assert_losses_close(result.losses, np.array(run.losses))
         assert_state_matches(network, result.moments, run, EPOCHS, what)
 
@@ -543,10 +571,255 @@ def test_traced_epochs_match_the_independent_implementation(
         epoch = compute_epoch(network, params, moments, steps)
         what = f"compute_epoch {number}"
         assert epoch.steps_before == steps and epoch.steps_after == number * per_epoch
-        assert_params_match(epoch.params_after.weights, epoch.params_after.biases, run, number, what)
+        assert_params_match(epoch.params_after, run, number, what)
         assert_losses_close(np.array([epoch.loss_after]), np.array([run.losses[number - 1]]))
         assert_state_matches(network, epoch.moments_after, run, number, what)
         if number in (1, 2, EPOCHS):
             trace = EpochTrace(epoch, number)
             assert_stages_match(trace, run, steps, f"trace of epoch {number}")
         params, moments, steps = epoch.params_after, epoch.moments_after, epoch.steps_after
+
+
+def test_after_output_update_with_weight_decay() -> None:
+    """The post's order (each layer updated before the layer below back-propagates through
+    it) with SGD's weight decay: both backends and the trace as the reference."""
+    doc = document("sigmoid-half_sse", "sgd", {"weight_decay": 0.1}, 0.5, "online")
+    doc["hidden_gradients"] = "after_output_update"
+    doc["train_biases"] = True
+    run = reference_run(doc)
+    network = load(doc)
+    for backend in BACKENDS:
+        result = train_with(network, None, EPOCHS, backend=backend)
+        what = f"train_with {backend}"
+        assert_params_match(result.params, run, EPOCHS, what)
+        assert_losses_close(result.losses, np.array(run.losses))
+        assert result.steps == run.steps
+    params, moments, steps = network.params, None, 0
+    for number in range(1, EPOCHS + 1):
+        epoch = compute_epoch(network, params, moments, steps)
+        what = f"compute_epoch {number}"
+        assert_params_match(epoch.params_after, run, number, what)
+        if number in (1, EPOCHS):
+            assert_stages_match(EpochTrace(epoch, number), run, steps, f"trace of epoch {number}")
+        params, moments, steps = epoch.params_after, epoch.moments_after, epoch.steps_after
+
+
+# ---------------------------------------------------------------------------------------------
+# The commands
+
+
+@pytest.fixture
+def bptui(capsys: pytest.CaptureFixture[str]):
+    """`bptui ARGS` through `bptui.cli.main` in this process: (status, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def json_layers(run: Run, model: Model, epoch: int) -> list[dict[str, Any]]:
+    """The reference's parameters after `epoch` as `--format json` writes them (a shared
+    bias once per neuron)."""
+    layers = []
+    for li, (w, b) in enumerate(zip(run.weights[epoch - 1], run.biases[epoch - 1], strict=True)):
+        biases = np.repeat(b, w.shape[0]) if model.bias_kinds[li] == "shared" else b
+        layers.append({"weights": w, "biases": biases})
+    return layers
+
+
+def assert_json_layers_close(actual: list[dict], expected: list[dict], what: str) -> None:
+    assert len(actual) == len(expected), what
+    for li, (a, b) in enumerate(zip(actual, expected, strict=True)):
+        for key in ("weights", "biases"):
+            assert_array_close(np.array(a[key]), np.array(b[key]), f"{what}: {key} {li + 1}")
+
+
+CLI_CASES = [
+    pytest.param(config, UPDATES[c % 3], list(NETS)[(c // 3) % 3], id=f"{CONFIG_IDS[c]}")
+    for c, config in enumerate(CONFIGS)
+]
+
+
+@pytest.mark.parametrize(("config", "update", "net"), CLI_CASES)
+def test_trace_json_matches_the_independent_implementation(
+    config: tuple[str, dict[str, Any], float], update: str, net: str, bptui, tmp_path: Path
+) -> None:
+    """`bptui trace --epochs 20 --format json`: the parameters and loss after every epoch, and
+    the last epoch's optimizer steps, against the reference; `bptui train --epochs 20` ends
+    where the trace does."""
+    doc = case_document(config, net, update)
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(doc))
+    run = reference_run(doc)
+    model = Model.of(doc)
+    code, out, err = bptui("trace", str(path), "--epochs", str(EPOCHS), "--format", "json")
+    assert code == 0, err
+    epochs = json.loads(out)["epochs"]
+    assert [e["epoch"] for e in epochs] == list(range(1, EPOCHS + 1))
+    for e in epochs:
+        number = e["epoch"]
+        what = f"trace epoch {number} (seed {SEED})"
+        assert_json_layers_close(e["layers_after"], json_layers(run, model, number), what)
+        assert_losses_close(np.array([e["loss_after"]]), np.array([run.losses[number - 1]]))
+    # the last epoch's optimizer steps, by symbol
+    last = epochs[-1]
+    updates = [(-1, step) for step in last["steps"]] + [
+        (s, step)
+        for s, sample in enumerate(last["samples"])
+        for step in sample["steps"]
+        if step["phase"] == "update"
+    ]
+    first_step = run.steps - (3 if update == "online" else 1)
+    assert updates
+    for s, step in updates:
+        (param,) = step["concerns"]
+        expected = run.stages[first_step + max(s, 0)][(param, stage_of(step["symbol"], param))]
+        assert_array_close(np.array(step["value"]), np.array(expected), step["symbol"])
+
+    code, out, err = bptui("train", str(path), "--epochs", str(EPOCHS), "--format", "json")
+    assert code == 0, err
+    trained = json.loads(out)
+    assert trained["epochs"] == EPOCHS
+    assert_json_layers_close(trained["layers"], last["layers_after"], "train vs trace")
+    assert_losses_close(np.array([trained["loss"]]), np.array([last["loss_after"]]))
+
+
+@pytest.mark.parametrize("epochs", [1, 7])
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_train_epochs_agrees_with_as_many_traced_epochs(
+    config: tuple[str, dict[str, Any], float], epochs: int, bptui, tmp_path: Path
+) -> None:
+    """`train --epochs N` against N traced epochs, online (steps that count across epochs)."""
+    doc = case_document(config, "tanh-mse", "online")
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(doc))
+    code, out, err = bptui("train", str(path), "--epochs", str(epochs), "--format", "json")
+    assert code == 0, err
+    trained = json.loads(out)
+    code, out, err = bptui("trace", str(path), "--epochs", str(epochs), "--format", "json")
+    assert code == 0, err
+    last = json.loads(out)["epochs"][-1]
+    assert_json_layers_close(trained["layers"], last["layers_after"], "train vs trace")
+    assert_losses_close(np.array([trained["loss"]]), np.array([last["loss_after"]]))
+
+
+# ---------------------------------------------------------------------------------------------
+# State
+
+
+@pytest.mark.parametrize("update", UPDATES)
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_untrained_biases_keep_no_state(
+    config: tuple[str, dict[str, Any], float], update: str
+) -> None:
+    """With train_biases = false no bias gets a slot, a stage or a step (adamw's decoupled decay
+    included): the biases end as they began, bit for bit, in every backend and the trace."""
+    doc = case_document(config, "tanh-mse", update)
+    doc["train_biases"] = False
+    doc["layers"][1]["bias"] = doc["layers"][1].pop("biases")[0]  # one shared, one per neuron
+    network = load(doc)
+    biases = network.params.biases
+    assert [b.size for b in biases] == [4, 1]
+
+    def assert_no_bias_state(moments, what: str) -> None:
+        assert len(moments) == len(network.opt.slots), what
+        for slot in moments:
+            assert [b.size for b in slot.biases] == [0, 0], what
+            assert [w.shape for w in slot.weights] == [(4, 3), (2, 4)], what
+
+    assert_no_bias_state(initial_moments(network), "initial_moments")
+    for backend in BACKENDS:
+        result = train_with(network, None, 5, backend=backend)
+        assert Params(result.params.biases, ()).equals(Params(biases, ()))
+        assert_no_bias_state(result.moments, backend)
+    params, moments, steps = network.params, None, 0
+    for number in range(1, 4):
+        epoch = compute_epoch(network, params, moments, steps)
+        assert Params(epoch.params_after.biases, ()).equals(Params(biases, ()))
+        assert_no_bias_state(epoch.moments_after, f"epoch {number}")
+        about = {step.param for step in EpochTrace(epoch, number) if step.phase is Phase.UPDATE}
+        assert about == {f"w{k}" for k in range(1, 21)}
+        params, moments, steps = epoch.params_after, epoch.moments_after, epoch.steps_after
+
+
+# ---------------------------------------------------------------------------------------------
+# What the loader refuses
+
+
+def refusal(doc: dict[str, Any]) -> str:
+    with pytest.raises(NetworkFileError) as caught:
+        load(doc)
+    message = str(caught.value)
+    assert "\n" not in message and message.isprintable(), message
+    return message
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "nesterov", "adam", "adamw", "rmsprop"])
+def test_after_output_update_is_refused_with_another_optimizer(
+    optimizer: str, bptui, tmp_path: Path
+) -> None:
+    doc = document("sigmoid-half_sse", optimizer, {}, 0.1, "online")
+    doc["hidden_gradients"] = "after_output_update"
+    message = refusal(doc)
+    assert message.startswith("test: hidden_gradients: ") and f'"{optimizer}"' in message
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(doc))
+    for command in ("trace", "train", "check"):
+        code, out, err = bptui(command, str(path))
+        assert code == 2 and out == ""
+        assert err.count("\n") == 1 and "hidden_gradients" in err, err
+
+
+BAD_SETTINGS = [
+    ("adam", {"eps": -1e-8}, "optimizer.eps"),
+    ("rmsprop", {"eps": -1.0}, "optimizer.eps"),
+    ("adam", {"betas": [1.0, 0.999]}, "optimizer.betas[0]"),
+    ("adamw", {"betas": [0.9, 1.5]}, "optimizer.betas[1]"),
+    ("adam", {"betas": [-0.1, 0.999]}, "optimizer.betas[0]"),
+    ("adam", {"betas": [0.9]}, "optimizer.betas"),
+    ("adam", {"betas": 0.9}, "optimizer.betas"),
+    ("adam", {"weight_decay": -0.01}, "optimizer.weight_decay"),
+    ("momentum", {"momentum": -0.5}, "optimizer.momentum"),
+    ("nesterov", {"momentum": 0}, "optimizer.momentum"),
+    ("nesterov", {"momentum": 0.0}, "optimizer.momentum"),
+    ("rmsprop", {"alpha": -0.5}, "optimizer.alpha"),
+    ("sgd", {"momentum": 0.9}, "optimizer.momentum"),  # a key sgd does not take
+    ("adam", {"alpha": 0.9}, "optimizer.alpha"),
+    ("adam", {"beta1": 0.9}, "optimizer.beta1"),
+    ("adam", {"eps": "small"}, "optimizer.eps"),
+    ("adam", {"eps": True}, "optimizer.eps"),
+    ("lbfgs", {}, "optimizer.name"),
+    ("Adam", {}, "optimizer.name"),
+]
+
+
+@pytest.mark.parametrize(("name", "settings", "key"), BAD_SETTINGS)
+def test_bad_optimizer_settings_are_refused_in_one_line(
+    name: str, settings: dict[str, Any], key: str
+) -> None:
+    doc = document("tanh-mse", name, settings, 0.1, "online")
+    assert refusal(doc).startswith(f"test: {key}: ")
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "key"),
+    [(42, "optimizer"), ({}, "optimizer.name"), ({"name": 3}, "optimizer.name")],
+)
+def test_a_malformed_optimizer_table_is_refused(optimizer: Any, key: str) -> None:
+    doc = document("tanh-mse", "sgd", {}, 0.1, "online")
+    doc["optimizer"] = optimizer
+    assert refusal(doc).startswith(f"test: {key}: ")
+
+
+def test_a_bad_setting_from_the_command_line(bptui, tmp_path: Path) -> None:
+    path = tmp_path / "net.toml"
+    path.write_text(
+        '[optimizer]\nname = "adam"\neps = -1e-8\n\n[[layers]]\nactivation = "sigmoid"\n'
+        "weights = [[0.1]]\n\n[[samples]]\ninputs = [1.0]\ntargets = [0.5]\n"
+    )
+    code, out, err = bptui("train", str(path))
+    assert code == 2 and out == ""
+    assert err == f"bptui: {path}: optimizer.eps: expected a number ≥ 0, found -1e-08\n"
