@@ -823,3 +823,101 @@ def test_a_bad_setting_from_the_command_line(bptui, tmp_path: Path) -> None:
     code, out, err = bptui("train", str(path))
     assert code == 2 and out == ""
     assert err == f"bptui: {path}: optimizer.eps: expected a number ≥ 0, found -1e-08\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# torch.optim itself, when it is there
+
+TORCH_RTOL = 1e-12
+
+
+def torch_run(doc: dict[str, Any], epochs: int = EPOCHS) -> tuple[list, list]:
+    """Train the network of `doc` with torch's autograd and torch.optim (float64)."""
+    import torch
+
+    model = Model.of(doc)
+    f64 = torch.float64
+    weights = [torch.tensor(w, dtype=f64, requires_grad=True) for w in model.weights]
+    biases = [
+        torch.tensor(b, dtype=f64, requires_grad=model.train_biases and b.size > 0)
+        for b in model.biases
+    ]
+    trained = weights + [b for b in biases if b.requires_grad]
+    name, lr = doc["optimizer"]["name"], doc["learning_rate"]
+    s = {k: v for k, v in doc["optimizer"].items() if k != "name"}
+    wd = s.get("weight_decay", 0.0)
+    if name in ("sgd", "momentum", "nesterov"):
+        mu = 0.0 if name == "sgd" else s.get("momentum", 0.9)
+        opt: Any = torch.optim.SGD(
+            trained, lr=lr, momentum=mu, nesterov=name == "nesterov", weight_decay=wd
+        )
+    elif name in ("adam", "adamw"):
+        kind = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+        opt = kind(
+            trained,
+            lr=lr,
+            betas=tuple(s.get("betas", (0.9, 0.999))),
+            eps=s.get("eps", 1e-8),
+            weight_decay=wd,
+        )
+    else:
+        opt = torch.optim.RMSprop(
+            trained, lr=lr, alpha=s.get("alpha", 0.99), eps=s.get("eps", 1e-8), weight_decay=wd
+        )
+    functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
+    inputs = torch.tensor(model.inputs, dtype=f64)
+    targets = torch.tensor(model.targets, dtype=f64)
+
+    def loss_of(s: int) -> Any:
+        a, t = inputs[s], targets[s]
+        net = a
+        for w, b, activation in zip(weights, biases, model.activations, strict=True):
+            net = w @ a + b if b.numel() else w @ a
+            a = torch.softmax(net, 0) if activation == "softmax" else functions[activation](net)
+        if model.loss == "half_sse":
+            return 0.5 * torch.sum((t - a) ** 2)
+        if model.loss == "mse":
+            return torch.sum((t - a) ** 2) / t.numel()
+        return -torch.sum(t * torch.log_softmax(net, 0))
+
+    n = len(model.inputs)
+    for _ in range(epochs):
+        if model.update == "online":
+            for s in range(n):
+                opt.zero_grad()
+                loss_of(s).backward()
+                opt.step()
+        else:
+            opt.zero_grad()
+            total = sum((loss_of(s) for s in range(1, n)), loss_of(0))
+            (total / n if model.update == "batch_mean" else total).backward()
+            opt.step()
+    return (
+        [w.detach().numpy().copy() for w in weights],
+        [b.detach().numpy().copy() for b in biases],
+    )
+
+
+def test_torch_optim_agrees() -> None:
+    """Every optimizer case against torch.optim itself (torch's autograd for the gradients),
+    when PyTorch is importable; it is no dependency of bptui, so this usually skips. The
+    largest relative difference over all cases is printed (run with -s to see it)."""
+    try:
+        import torch
+    except ImportError:
+        pytest.skip("PyTorch is not installed (no dependency of bptui; install it to compare)")
+    worst = 0.0
+    for case in CASES:
+        config, net, update = case.values
+        doc = case_document(config, net, update)
+        weights, biases = torch_run(doc)
+        network = load(doc)
+        result = train_with(network, None, EPOCHS, backend="scalar")
+        for ours, theirs in zip(
+            (*result.params.weights, *result.params.biases), (*weights, *biases), strict=True
+        ):
+            if theirs.size:
+                error = float(np.max(np.abs(ours - theirs))) / float(np.max(np.abs(theirs)))
+                worst = max(worst, error)
+                assert error <= TORCH_RTOL, f"{case.id}: relative error {error:.3g} (seed {SEED})"
+    print(f"torch {torch.__version__}: largest relative difference {worst:.3g}")
