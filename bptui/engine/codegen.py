@@ -72,6 +72,10 @@ class ScalarConfig:
     optimizer: str = "sgd"
     optimizer_settings: Settings = ()
     learning_rate_power_of_two: bool = False  # (η·δ)·x is then η·(δ·x) exactly
+    # The operation objects the names stand for, compared by identity: one registered under a
+    # name already in use (bptui.engine.ops) gets code of its own, not the cached code of the
+    # one it replaced.
+    ops: tuple[object, ...] = ()
 
     @classmethod
     def of(cls, network: Network) -> ScalarConfig:
@@ -89,6 +93,7 @@ class ScalarConfig:
             optimizer=network.optimizer,
             optimizer_settings=tuple(sorted(network.opt_settings.items())),
             learning_rate_power_of_two=math.frexp(network.learning_rate)[0] == 0.5,
+            ops=(*(layer.op for layer in network.layers), network.loss_op, network.opt),
         )
         config.check()
         return config
