@@ -8,10 +8,14 @@ pairs (sigmoid + half_sse, tanh + mse, relu hidden + softmax/cross_entropy), eve
 and without weight decay (adamw's decoupled), and every update mode, over 20 epochs. The
 engine's `train_with` (both backends), 20 chained `compute_epoch` calls (with their state, step
 counts and every traced optimizer stage) and the `bptui trace --format json` command must agree
-with it to 1e-12 relative (max|a − b| / max|b| per array, as tests/test_train.py compares).
+with it to 1e-12 relative (max|a − b| / max|b|, as tests/test_train.py compares, over each
+layer's weights and biases together, each optimizer slot's the same way, and each traced stage's
+values of one step). The learning rates keep the runs well-conditioned: started one ulp away,
+the engine's own 20 epochs move by 5e-15 at most with the default seed (momentum at η = 0.2
+moved 2e-12 with one seed of 30 tried: no implementation can be held to 1e-12 then).
 
 The random weights, inputs and targets come from numpy generators seeded with SEED (set
-BPTUI_OPT_SEED to try another; a failure names the seed it ran with).
+BPTUI_OPS_SEED to try another; a failure names the seed it ran with).
 
 If PyTorch is importable, `test_torch_optim_agrees` compares the engine with torch.optim
 directly (torch is not a dependency: the test skips without it).
@@ -20,7 +24,6 @@ directly (torch is not a dependency: the test skips without it).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,9 +41,10 @@ from bptui.engine.steps import Phase
 from bptui.engine.trace import EpochTrace
 from bptui.engine.train import BACKENDS, train_with
 from bptui.engine.updates import initial_moments
+from tests.seeds import OPS_SEED
 from tests.test_train import assert_array_close, assert_losses_close
 
-SEED = int(os.environ.get("BPTUI_OPT_SEED", "20260601"))
+SEED = OPS_SEED
 EPOCHS = 20
 UPDATES = ("online", "batch_sum", "batch_mean")
 
@@ -48,10 +52,10 @@ UPDATES = ("online", "batch_sum", "batch_mean")
 CONFIGS: list[tuple[str, dict[str, Any], float]] = [
     ("sgd", {}, 0.5),
     ("sgd", {"weight_decay": 0.05}, 0.5),
-    ("momentum", {}, 0.2),
+    ("momentum", {}, 0.1),
     ("momentum", {"momentum": 0.5, "weight_decay": 0.05}, 0.2),
-    ("nesterov", {}, 0.2),
-    ("nesterov", {"momentum": 0.8, "weight_decay": 0.05}, 0.2),
+    ("nesterov", {}, 0.1),
+    ("nesterov", {"momentum": 0.8, "weight_decay": 0.05}, 0.1),
     ("adam", {}, 0.05),
     ("adam", {"betas": [0.8, 0.99], "eps": 1e-6, "weight_decay": 0.05}, 0.05),
     ("adamw", {}, 0.05),
@@ -451,16 +455,34 @@ def reference_run(doc: dict[str, Any], epochs: int = EPOCHS) -> Run:
 # Comparing
 
 
+def assert_layers_close(
+    weights: tuple[np.ndarray, ...] | list[np.ndarray],
+    biases: tuple[np.ndarray, ...] | list[np.ndarray],
+    expected_weights: list[np.ndarray],
+    expected_biases: list[np.ndarray],
+    what: str,
+) -> None:
+    """Layer by layer, its weights and biases as one array, to RTOL relative (max|a − b| /
+    max|b|): a layer's shared bias alone, one number that may pass near 0 in training, would
+    measure its error against itself."""
+    assert len(weights) == len(biases) == len(expected_weights) == len(expected_biases), what
+    for li in range(len(weights)):
+        assert weights[li].shape == expected_weights[li].shape, what
+        assert biases[li].shape == expected_biases[li].shape, f"{what}: layer {li + 1} biases"
+        actual = np.concatenate([weights[li].ravel(), biases[li]])
+        expected = np.concatenate([expected_weights[li].ravel(), expected_biases[li]])
+        assert_array_close(actual, expected, f"{what}: layer {li + 1} (seed {SEED})")
+
+
 def assert_params_match(params: Params, run: Run, epoch: int, what: str) -> None:
     """The engine's parameters after 1-based `epoch` against the reference's."""
-    for li, (a, b) in enumerate(zip(params.weights, run.weights[epoch - 1], strict=True)):
-        assert_array_close(a, b, f"{what}: epoch {epoch}, layer {li + 1} weights (seed {SEED})")
-    for li, (a, b) in enumerate(zip(params.biases, run.biases[epoch - 1], strict=True)):
-        assert_array_close(a, b, f"{what}: epoch {epoch}, layer {li + 1} biases (seed {SEED})")
+    expected_w, expected_b = run.weights[epoch - 1], run.biases[epoch - 1]
+    assert_layers_close(params.weights, params.biases, expected_w, expected_b, f"{what}, {epoch}")
 
 
 def assert_state_matches(network: Network, moments, run: Run, epoch: int, what: str) -> None:
-    """The engine's optimizer state (one Params per slot) against the reference's."""
+    """The engine's optimizer state (one Params per slot) against the reference's; untrained
+    biases keep none (empty arrays)."""
     opt = network.optimizer
     assert network.opt.slots == tuple(SLOTS[opt]), f"{opt} keeps {network.opt.slots}"
     assert len(moments) == len(SLOTS[opt])
@@ -468,17 +490,15 @@ def assert_state_matches(network: Network, moments, run: Run, epoch: int, what: 
     n_layers = len(network.layers)
     for slot, params in zip(SLOTS[opt], moments, strict=True):
         ours = SLOTS[opt][slot]
-        key = 0
+        weights = [state[(ours, li)] for li in range(n_layers)]
+        biases, key = [], n_layers
         for li in range(n_layers):
-            assert_array_close(params.weights[li], state[(ours, key)], f"{what}: {slot} of W{li}")
-            key += 1
-        for li in range(n_layers):
-            bias = params.biases[li]
             if network.train_biases and network.params.biases[li].size:
-                assert_array_close(bias, state[(ours, key)], f"{what}: {slot} of b{li}")
+                biases.append(state[(ours, key)])
                 key += 1
             else:
-                assert bias.size == 0, f"{what}: an untrained bias keeps state {bias}"
+                biases.append(np.zeros(0))
+        assert_layers_close(params.weights, params.biases, weights, biases, f"{what}: {slot}")
 
 
 CASES = [
@@ -498,10 +518,6 @@ def case_document(config: tuple[str, dict[str, Any], float], net: str, update: s
 # train_with, compute_epoch and the trace against the reference
 
 
-def test_the_seed() -> None:
-    print(f"BPTUI_OPT_SEED={SEED}")
-
-
 @pytest.mark.parametrize(("config", "net", "update"), CASES)
 def test_train_with_matches_the_independent_implementation(
     config: tuple[str, dict[str, Any], float], net: str, update: str
@@ -512,7 +528,7 @@ def test_train_with_matches_the_independent_implementation(
     assert run.steps == EPOCHS * (3 if update == "online" else 1)
     for backend in BACKENDS:
         result = train_with(network, None, EPOCHS, backend=backend)
-        what = f"train_with {backend}"
+        what = f"train_with {backend} (seed {SEED})"
         assert result.epochs == EPOCHS and result.nonfinite_epoch is None
         assert result.steps == run.steps, f"{what}: {result.steps} steps, not {run.steps}"
         assert_params_match(result.params, run, EPOCHS, what)
@@ -569,14 +585,14 @@ def test_traced_epochs_match_the_independent_implementation(
     params, moments, steps = network.params, None, 0
     for number in range(1, EPOCHS + 1):
         epoch = compute_epoch(network, params, moments, steps)
-        what = f"compute_epoch {number}"
+        what = f"compute_epoch {number} (seed {SEED})"
         assert epoch.steps_before == steps and epoch.steps_after == number * per_epoch
         assert_params_match(epoch.params_after, run, number, what)
         assert_losses_close(np.array([epoch.loss_after]), np.array([run.losses[number - 1]]))
         assert_state_matches(network, epoch.moments_after, run, number, what)
         if number in (1, 2, EPOCHS):
             trace = EpochTrace(epoch, number)
-            assert_stages_match(trace, run, steps, f"trace of epoch {number}")
+            assert_stages_match(trace, run, steps, f"trace of epoch {number} (seed {SEED})")
         params, moments, steps = epoch.params_after, epoch.moments_after, epoch.steps_after
 
 
@@ -590,17 +606,18 @@ def test_after_output_update_with_weight_decay() -> None:
     network = load(doc)
     for backend in BACKENDS:
         result = train_with(network, None, EPOCHS, backend=backend)
-        what = f"train_with {backend}"
+        what = f"train_with {backend} (seed {SEED})"
         assert_params_match(result.params, run, EPOCHS, what)
         assert_losses_close(result.losses, np.array(run.losses))
         assert result.steps == run.steps
     params, moments, steps = network.params, None, 0
     for number in range(1, EPOCHS + 1):
         epoch = compute_epoch(network, params, moments, steps)
-        what = f"compute_epoch {number}"
+        what = f"compute_epoch {number} (seed {SEED})"
         assert_params_match(epoch.params_after, run, number, what)
         if number in (1, EPOCHS):
-            assert_stages_match(EpochTrace(epoch, number), run, steps, f"trace of epoch {number}")
+            trace = EpochTrace(epoch, number)
+            assert_stages_match(trace, run, steps, f"trace of epoch {number} (seed {SEED})")
         params, moments, steps = epoch.params_after, epoch.moments_after, epoch.steps_after
 
 
@@ -631,10 +648,16 @@ def json_layers(run: Run, model: Model, epoch: int) -> list[dict[str, Any]]:
 
 
 def assert_json_layers_close(actual: list[dict], expected: list[dict], what: str) -> None:
-    assert len(actual) == len(expected), what
-    for li, (a, b) in enumerate(zip(actual, expected, strict=True)):
-        for key in ("weights", "biases"):
-            assert_array_close(np.array(a[key]), np.array(b[key]), f"{what}: {key} {li + 1}")
+    def arrays(layers: list[dict], key: str) -> list[np.ndarray]:
+        return [np.array(layer[key], dtype=float) for layer in layers]
+
+    assert_layers_close(
+        arrays(actual, "weights"),
+        arrays(actual, "biases"),
+        arrays(expected, "weights"),
+        arrays(expected, "biases"),
+        what,
+    )
 
 
 CLI_CASES = [
@@ -674,10 +697,15 @@ def test_trace_json_matches_the_independent_implementation(
     ]
     first_step = run.steps - (3 if update == "online" else 1)
     assert updates
+    pairs: dict[tuple[int, str], list[tuple[float, float]]] = {}
     for s, step in updates:
         (param,) = step["concerns"]
-        expected = run.stages[first_step + max(s, 0)][(param, stage_of(step["symbol"], param))]
-        assert_array_close(np.array(step["value"]), np.array(expected), step["symbol"])
+        stage = stage_of(step["symbol"], param)
+        expected = run.stages[first_step + max(s, 0)][(param, stage)]
+        pairs.setdefault((s, stage), []).append((step["value"], expected))
+    for (s, stage), values in pairs.items():  # each stage's values as one array, per step
+        ours, theirs = np.array(values).T
+        assert_array_close(ours, theirs, f"{stage} in the last epoch's step {s} (seed {SEED})")
 
     code, out, err = bptui("train", str(path), "--epochs", str(EPOCHS), "--format", "json")
     assert code == 0, err
