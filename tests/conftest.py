@@ -19,11 +19,11 @@ settings.load_profile("bptui")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    from tests.seeds import FUZZ_SEED, WALK_SEED
+    from tests.seeds import FUZZ_SEED, OPS_SEED, WALK_SEED
 
     return [
         f"bptui seeds: BPTUI_FUZZ_SEED={FUZZ_SEED} BPTUI_WALK_SEED={WALK_SEED} "
-        "(set them to replay another run)"
+        f"BPTUI_OPS_SEED={OPS_SEED} (set them to replay another run)"
     ]
 
 

@@ -11,3 +11,5 @@ FUZZ_EVENTS = int(os.environ.get("BPTUI_FUZZ_EVENTS", "2000"))
 """tests/test_fuzz_keys.py: how many events the slow stage's fuzzing sends per network."""
 WALK_SEED = int(os.environ.get("BPTUI_WALK_SEED", "20260530"))
 """tests/test_time_travel.py: the random walks."""
+OPS_SEED = int(os.environ.get("BPTUI_OPS_SEED", "20260601"))
+"""tests/test_optimizers.py, test_activations.py, test_ops_extension.py: the random networks."""

@@ -81,6 +81,10 @@ class ScalarConfig:
     optimizer_settings: Settings = ()
     learning_rate_power_of_two: bool = False  # (η·δ)·x is then η·(δ·x) exactly
     norms: bool = False  # also push each layer's squared weight-gradient norm every epoch
+    # The operation objects the names stand for, compared by identity: one registered under a
+    # name already in use (bptui.engine.ops) gets code of its own, not the cached code of the
+    # one it replaced.
+    ops: tuple[object, ...] = ()
 
     @classmethod
     def of(cls, network: Network, norms: bool = False) -> ScalarConfig:
@@ -99,6 +103,7 @@ class ScalarConfig:
             optimizer_settings=tuple(sorted(network.opt_settings.items())),
             learning_rate_power_of_two=math.frexp(network.learning_rate)[0] == 0.5,
             norms=norms,
+            ops=(*(layer.op for layer in network.layers), network.loss_op, network.opt),
         )
         config.check()
         return config
@@ -398,16 +403,28 @@ class ScalarSource:
                 else:
                     self.emit(f"{b} -= lr * {self.bias_gradient(layer, j)}")
 
-    def sample_gradients(self) -> list[tuple[str, str]]:
-        """(parameter, this sample's gradient as an expression), every trained parameter."""
+    def eager_update(self, layer: int) -> None:
+        """after_output_update: one layer's update, before the layer below uses its weights."""
+        if self.c.plain_sgd:
+            self.online_update(layer)
+            return
+        self.emit(f"# update, layer {layer + 1} ({self.opt.name})")
+        for p, g in self.sample_gradients(only=layer):
+            slots = {slot: f"{slot}_{p}" for slot in self.opt.slots}
+            self.emit(*self.opt.code(self.opt_settings, p, g, slots))
+
+    def sample_gradients(self, only: int | None = None) -> list[tuple[str, str]]:
+        """(parameter, this sample's gradient as an expression), every trained parameter (of
+        layer `only`, if given)."""
+        layers = range(self.n_layers) if only is None else [only]
         gradients = []
-        for layer in range(self.n_layers):
+        for layer in layers:
             for j in range(self.c.sizes[layer]):
                 name = self.neuron(layer, j)
                 for i, w in enumerate(self.weights[layer][j]):
                     gradients.append((w, f"d_{name} * {self.source(layer, i)}"))
         if self.c.train_biases:
-            for layer in range(self.n_layers):
+            for layer in layers:
                 for j, b in enumerate(self.bias_params[layer]):
                     gradients.append((b, self.bias_gradient(layer, j)))
         return gradients
@@ -436,11 +453,14 @@ class ScalarSource:
         """One sample's backward pass; online, its update too; batch, its gradients added."""
         top = self.n_layers - 1
         if self.c.update == "online" and self.c.hidden_gradients == "after_output_update":
+            if not self.c.plain_sgd:  # SGD with weight decay: its step, a layer at a time
+                self.emit(f"# optimizer step ({self.opt.name})", "t += 1")
+                self.emit(*self.opt.code_step_setup(self.opt_settings))
             self.output_deltas()
-            self.online_update(top)
+            self.eager_update(top)
             for layer in range(top - 1, -1, -1):
                 self.hidden_deltas(layer)
-                self.online_update(layer)
+                self.eager_update(layer)
         else:
             self.output_deltas()
             for layer in range(top - 1, -1, -1):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bptui.engine.network import Network, Params
+from bptui.engine.network import Layer, Network, Params
 from bptui.engine.passes import compute_sample
 
 STEP = 1e-4
@@ -53,7 +53,15 @@ def relative_error(a: np.ndarray, n: np.ndarray) -> np.ndarray:
         return np.abs(a - n) / scale
 
 
-def _activate(name: str, net: np.ndarray) -> np.ndarray:
+def _activate(layer: Layer, net: np.ndarray) -> np.ndarray:
+    """The layer's activation of `net` (longdouble), by this module's own formulas.
+
+    An activation it has no formula for (one a user registered) falls back to the activation
+    object's own `forward`: then the check leans on that code, and on its precision (numpy
+    keeps longdouble through its ufuncs; a `forward` that casts to float64 makes the finite
+    differences coarser).
+    """
+    name = layer.activation
     if name == "sigmoid":
         e = np.exp(-np.abs(net))
         return np.where(net >= 0, 1 / (1 + e), e / (1 + e))
@@ -63,13 +71,57 @@ def _activate(name: str, net: np.ndarray) -> np.ndarray:
         return np.maximum(net, 0)
     if name == "linear":
         return net
-    shifted = net - np.max(net)
-    e = np.exp(shifted)
-    return e / np.sum(e)
+    if name == "softmax":
+        shifted = net - np.max(net)
+        e = np.exp(shifted)
+        return e / np.sum(e)
+    if name == "leaky_relu":
+        return np.where(net > 0, net, np.longdouble(layer.p["alpha"]) * net)
+    if name == "elu":
+        return np.where(
+            net > 0, net, np.longdouble(layer.p["alpha"]) * np.expm1(np.minimum(net, 0))
+        )
+    if name == "softplus":
+        return _softplus(net)
+    if name == "gelu":  # x·Φ(x), Φ(x) = erfc(−x/√2)/2
+        return net * (_erfc(-net / np.sqrt(np.longdouble(2))) / 2)
+    return layer.op.forward(net, layer.p)
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+_SQRT_PI = np.sqrt(4 * np.arctan(np.longdouble(1)))
+
+
+def _erfc(x: np.ndarray) -> np.ndarray:
+    """erfc(x) in longdouble (numpy has no erf; math.erf is float64 only), to about its
+    epsilon: below |x| = 3 as 1 − erf(x), erf(x) = 2/√π·e^(−x²)·Σ 2ⁿx^(2n+1)/(2n+1)!!
+    (positive terms, no cancellation); above, erfc(|x|) by its continued fraction
+    e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), and erfc(−x) = 2 − erfc(x)."""
+    x = np.asarray(x, dtype=np.longdouble)
+    z = np.abs(x)
+    near = z < 3
+    # the series where |x| < 3
+    s = np.where(near, x, 0)
+    term = s.copy()
+    total = s.copy()
+    for n in range(1, 100):  # converged by n = 70 for |x| < 3
+        term = term * (2 * s * s) / (2 * n + 1)
+        total = total + term
+        if np.all(np.abs(term) <= np.abs(total) * 1e-21):
+            break
+    erf_near = 2 / _SQRT_PI * np.exp(-s * s) * total
+    if near.all():
+        return 1 - erf_near
+    # the continued fraction where |x| ≥ 3 (60 terms: converged to epsilon from 3 on)
+    c = np.where(near, 3, z)
+    fraction = c.copy()
+    for k in range(60, 0, -1):
+        fraction = c + np.longdouble(k) / 2 / fraction
+    tail = np.exp(-c * c) / (_SQRT_PI * fraction)
+    return np.where(near, 1 - erf_near, np.where(x > 0, tail, 2 - tail))
 
 
 def sample_loss(network: Network, flat: np.ndarray, shapes: Params, sample: int) -> np.longdouble:
@@ -88,7 +140,7 @@ def sample_loss(network: Network, flat: np.ndarray, shapes: Params, sample: int)
     net = a
     for layer, w, b in zip(network.layers, weights, biases, strict=True):
         net = w @ a + (b if b.size else 0)
-        a = _activate(layer.activation, net)
+        a = _activate(layer, net)
     loss = network.loss
     n = a.shape[0]
     if loss == "half_sse":
@@ -99,9 +151,12 @@ def sample_loss(network: Network, flat: np.ndarray, shapes: Params, sample: int)
         return np.sum((t - a) ** 2) / n
     if loss == "bce":
         return np.sum(t * _softplus(-net) + (1 - t) * _softplus(net))
-    shifted = net - np.max(net)
-    log_p = shifted - np.log(np.sum(np.exp(shifted)))
-    return -np.sum(np.where(t == 0, 0, t * log_p))
+    if loss == "cross_entropy":
+        shifted = net - np.max(net)
+        log_p = shifted - np.log(np.sum(np.exp(shifted)))
+        return -np.sum(np.where(t == 0, 0, t * log_p))
+    # a loss registered by a user: its own `terms` (as `_activate` falls back)
+    return np.sum(network.loss_op.terms(net, a, t))
 
 
 def numeric_gradient(

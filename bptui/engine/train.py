@@ -72,7 +72,7 @@ import numpy as np
 from bptui.engine.codegen import MATH, ScalarConfig, compiled, scalar_source
 from bptui.engine.network import Network, Params
 from bptui.engine.numpy_backend import NumpyRunner
-from bptui.engine.updates import Moments, initial_moments
+from bptui.engine.updates import Moments, initial_moments, steps_per_epoch
 
 __all__ = ["BACKENDS", "TrainResult", "backend_for", "scalar_source", "train", "train_with"]
 
@@ -371,6 +371,8 @@ class _ScalarRunner(_Runner):
         self.norms = norms  # where the norms variant appends each epoch's squared norms
         self.extra: tuple[Callable[..., Any], ...] = () if norms is None else (norms.extend,)
         self.lagged = config.lagged
+        # plain SGD's generated code keeps no step count (nothing reads it): `call` counts
+        self.uncounted = steps_per_epoch(network) if config.plain_sgd else 0
         self.fast = compiled(config, checked=False)
         self.checked = compiled(config, checked=True)
         self.template = params
@@ -441,6 +443,9 @@ class _ScalarRunner(_Runner):
         )
         if self.lagged:
             del losses[mark]  # the loss before the block's first epoch
+        if self.uncounted:
+            flat, state, t, done, nonfinite = result
+            result = (flat, state, t + done * self.uncounted, done, nonfinite)
         return result
 
     def params(self) -> Params:
