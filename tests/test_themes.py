@@ -68,3 +68,15 @@ async def test_the_diagram_takes_its_colours_from_the_theme() -> None:
         assert dark.edge_current.color.triplet.hex.lower() == (
             app.theme_variables["text-warning"].lower()
         )
+
+
+def test_the_norms_plot_lines_read_on_white() -> None:
+    """On the light theme each layer's line has a dark colour of its own (yellow and cyan on
+    white were all but invisible), each at least 4.5:1 against white."""
+    from bptui.app.widgets.norms_plot import LIGHT_COLORS, color
+
+    colors = [color(k, dark=False) for k in range(len(LIGHT_COLORS))]
+    assert len(set(colors)) == len(colors)
+    for rgb in colors:
+        assert isinstance(rgb, tuple)
+        assert contrast("#{:02X}{:02X}{:02X}".format(*rgb), "#FFFFFF") >= 4.5, rgb

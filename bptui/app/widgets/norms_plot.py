@@ -27,9 +27,19 @@ from bptui.app.widgets.plot_axes import (
     snap,
 )
 
-# The colours, by names that plotext and Textual's markup both know: one per layer (cycled),
-# and the line at the epoch whose loss the status bar gives.
+# The colours: one per layer (cycled), by names that plotext and Textual's markup both know on
+# a dark theme, and dark ones that read on white on a light theme (a projector's); and the line
+# at the epoch whose loss the status bar gives.
 COLORS = ("red", "green", "blue", "yellow", "magenta", "cyan", "orange")
+LIGHT_COLORS = (
+    (176, 0, 32),
+    (10, 90, 26),
+    (0, 48, 122),
+    (115, 63, 0),
+    (140, 0, 80),
+    (0, 90, 100),
+    (75, 29, 122),
+)
 MARKER = "gray"
 
 
@@ -67,7 +77,7 @@ class NormsPlot(PlotextPlot):
     log_scale: reactive[bool] = reactive(True)
     """Whether the y axis is log10 (else linear)."""
 
-    series: tuple[tuple[str, str, list[int], list[float]], ...] = ()
+    series: tuple[tuple[str, str | tuple[int, int, int], list[int], list[float]], ...] = ()
     """What the last replot drew: (label, colour, epochs, norms as plotted) per layer."""
 
     _plotted_size = None
@@ -82,6 +92,11 @@ class NormsPlot(PlotextPlot):
         if self.size != self._plotted_size:
             self.replot()
 
+    def on_mount(self) -> None:
+        # (PlotextPlot's own on_mount follows the theme's background; the lines' colours are
+        # this widget's: a light theme has its own)
+        self.app.theme_changed_signal.subscribe(self, lambda _: self.replot())
+
     def replot(self) -> None:
         self._plotted_size = self.size
         plt = self.plt
@@ -94,7 +109,8 @@ class NormsPlot(PlotextPlot):
         if view is None:
             self.border_title = f"Gradient norm per layer ({scale})"
             return
-        legend = " ".join(f"[{color(k)}]━{k + 1}[/]" for k in range(len(view.labels)))
+        dark = self.app.current_theme.dark
+        legend = " ".join(f"[{markup(color(k, dark))}]━{k + 1}[/]" for k in range(len(view.labels)))
         self.border_title = f"Gradient norm per layer ({scale}): {legend}"
         count = len(view.epochs)
         if count == 0:
@@ -126,9 +142,9 @@ class NormsPlot(PlotextPlot):
         series = []
         for k, (epochs, values) in enumerate(lines):
             xs, ys = envelope(epochs, values, x.lim, columns)
-            series.append((view.labels[k], color(k), xs, ys))
+            series.append((view.labels[k], color(k, dark), xs, ys))
             if xs:
-                plt.plot(xs, ys, marker="braille", color=color(k))
+                plt.plot(xs, ys, marker="braille", color=color(k, dark))
         self.series = tuple(series)
         if view.start <= view.marked <= int(view.epochs[-1]):
             plt.vline(snap(view.marked, x.lim, columns, DOTS_X), MARKER)
@@ -139,6 +155,12 @@ class NormsPlot(PlotextPlot):
         self.refresh()
 
 
-def color(layer: int) -> str:
-    """The colour of layer `layer`'s line (0-based)."""
-    return COLORS[layer % len(COLORS)]
+def color(layer: int, dark: bool = True) -> str | tuple[int, int, int]:
+    """The colour of layer `layer`'s line (0-based) on a dark or a light theme."""
+    colors = COLORS if dark else LIGHT_COLORS
+    return colors[layer % len(colors)]
+
+
+def markup(color: str | tuple[int, int, int]) -> str:
+    """A colour as Textual's markup writes it."""
+    return color if isinstance(color, str) else "rgb({},{},{})".format(*color)
