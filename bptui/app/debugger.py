@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 from textual import on, work
@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import ActiveBinding, Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
@@ -45,6 +46,7 @@ from bptui.engine.trace import EpochTrace
 from bptui.engine.view import Frame
 from bptui.fmt import num
 
+W = TypeVar("W", bound=Widget)
 MAX_EPOCHS = 10_000_000
 SYNC_SECONDS = 0.05  # work expected to take longer runs in the background (Esc stops it)
 Place = int | Callable[[EpochTrace], int]
@@ -158,6 +160,7 @@ class DebuggerScreen(Screen[None]):
         self._last_plot = 0.0
         self._nonfinite_at: tuple[int, int] | None = None
         self._footer_state: tuple = ()
+        self._widgets = {}
         self._plotted: tuple = ()
         self._filling_norms = False  # a restored session's norms are being worked out
         self._breakdown_cache: tuple[tuple, Breakdown] | None = None
@@ -208,11 +211,11 @@ class DebuggerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         for widget in (
-            self.query_one(StatusBar),
-            self.query_one(NetworkDiagram),
-            self.query_one(StepPanel),
-            self.query_one(ChainPanel),
-            self.query_one(ParamTable),
+            self.widget(StatusBar),
+            self.widget(NetworkDiagram),
+            self.widget(StepPanel),
+            self.widget(ChainPanel),
+            self.widget(ParamTable),
         ):
             widget.precision = self.precision
         self._apply_size()
@@ -231,7 +234,7 @@ class DebuggerScreen(Screen[None]):
             spread = min(2 * wanted, size.height * 2 // 5)
             self._row_height = max(9, min(max(wanted, spread), size.height // 2))
             row.styles.height = self._row_height
-            for plot in (self.query_one(LossPlot), self.query_one(NormsPlot)):
+            for plot in (self.widget(LossPlot), self.widget(NormsPlot)):
                 plot.styles.height = max(8, size.height // 5)
         else:
             row.styles.height = "1fr"
@@ -249,6 +252,13 @@ class DebuggerScreen(Screen[None]):
         if too_small != was_too_small:
             self._refresh_footer()
         self.call_after_refresh(self._fit_step_panel)  # (once the panel has its new width)
+
+    def widget(self, kind: type[W]) -> W:
+        """The screen's one widget of a kind (looked up once: a step asks for each)."""
+        found = self._widgets.get(kind)
+        if found is None:
+            found = self._widgets[kind] = self.query_one(kind)
+        return found  # type: ignore[return-value]
 
     @property
     def too_small(self) -> bool:
@@ -306,19 +316,17 @@ class DebuggerScreen(Screen[None]):
         self._plot()  # (first: it records the loss of an epoch whose last step is reached)
         done = self.done
         note = loss_note(frame.trace.network, done) or ""
-        self.query_one(StatusBar).show(
-            frame, done, self.history.loss_after(done), self.run_text, note
-        )
-        panel = self.query_one(StepPanel)
+        self.widget(StatusBar).show(frame, done, self.history.loss_after(done), self.run_text, note)
+        panel = self.widget(StepPanel)
         panel.words = self._words(frame)
         panel.frame = frame
         marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
         highlights = Highlights(
             frozenset(step.concerns), frozenset(step.uses), marked=marked, selected=selected
         )
-        self.query_one(NetworkDiagram).view = DiagramView(frame, highlights)
+        self.widget(NetworkDiagram).view = DiagramView(frame, highlights)
         b = self._breakdown(frame, selected)
-        self.query_one(ChainPanel).view = ChainView(
+        self.widget(ChainPanel).view = ChainView(
             frame, b, self.pinned is not None, frozenset(self.expanded)
         )
         key = (self.epoch, frame.sample)
@@ -326,7 +334,7 @@ class DebuggerScreen(Screen[None]):
         if rows is None or rows.trace is not frame.trace:
             rows = ParamRows(frame.trace, frame.sample)
             self._rows_cache = {key: rows}
-        self.query_one(ParamTable).view = TableView(frame, rows, selected, marked)
+        self.widget(ParamTable).view = TableView(frame, rows, selected, marked)
         self._refresh_footer()
 
     def _words(self, frame: Frame) -> tuple[str, ...]:
@@ -338,6 +346,7 @@ class DebuggerScreen(Screen[None]):
         )
 
     _row_height = 11
+    _widgets: dict[type, Widget]
     _fitted: tuple = ()
     """What the step panel's height was worked out for, and the lines it needs."""
 
@@ -347,7 +356,7 @@ class DebuggerScreen(Screen[None]):
         position: stepping back shows what was shown before. The steps measured are the first
         epoch's, of its first sample (every kind of step is among them). Small terminals keep
         a fixed panel; a step that outgrows a panel says how many lines more it has."""
-        panel = self.query_one(StepPanel)
+        panel = self.widget(StepPanel)
         if self.has_class("compact") or self.too_small:
             if panel.styles.height is not None and self._fitted:
                 panel.styles.height = None  # the stylesheet's
@@ -424,14 +433,14 @@ class DebuggerScreen(Screen[None]):
             self._plot_norms(done, marked)
             return
         losses = np.array(self.history.losses[:done], dtype=float)
-        self.query_one(LossPlot).view = LossView(losses, marked, self._initial_loss)
+        self.widget(LossPlot).view = LossView(losses, marked, self._initial_loss)
 
     def _plot_norms(self, done: int, marked: int) -> None:
         """Each layer's weight-gradient norm in epochs 1 to `done` (of a long history, a sample
         of some 2,000 to 4,000 epochs, which the plot thins again to its width); a restored
         session's earlier norms are worked out first."""
         history = self.history
-        plot = self.query_one(NormsPlot)
+        plot = self.widget(NormsPlot)
         known = max(0, done - history.norms_start + 1)
         epochs, norms = history.sampled_norms(done, max(1, known // 2000))
         note = ""
@@ -497,7 +506,7 @@ class DebuggerScreen(Screen[None]):
         self.running = True
         self._travel_place = place
         self._travel_shown = 0.0
-        self.query_one(StatusBar).set_run_text(f"going to epoch {epoch:,}… (Esc stops)")
+        self.widget(StatusBar).set_run_text(f"going to epoch {epoch:,}… (Esc stops)")
         self._travel_work(epoch)
 
     @work(thread=True, exclusive=True, group="run")
@@ -525,7 +534,7 @@ class DebuggerScreen(Screen[None]):
 
     def _travel_progress(self, epoch: int, done: int, needed: int) -> None:
         if self.running:
-            self.query_one(StatusBar).set_run_text(
+            self.widget(StatusBar).set_run_text(
                 f"going to epoch {epoch:,}: {done:,} of {needed:,} epochs computed (Esc stops)"
             )
 
@@ -668,7 +677,7 @@ class DebuggerScreen(Screen[None]):
         self.pinned = None
 
     def action_toggle_fd(self) -> None:
-        table = self.query_one(ParamTable)
+        table = self.widget(ParamTable)
         table.show_fd = not table.show_fd
 
     def action_cycle_view(self) -> None:
@@ -689,7 +698,7 @@ class DebuggerScreen(Screen[None]):
         scale across G; at small sizes, first bring the plot up if another panel is showing)."""
         if self.has_class("compact") and self.lower_view != "plot":
             self.lower_view = "plot"
-        plot = self.query_one(NormsPlot) if self.plot == "norms" else self.query_one(LossPlot)
+        plot = self.widget(NormsPlot) if self.plot == "norms" else self.widget(LossPlot)
         plot.log_scale = not plot.log_scale
 
     def action_compare(self) -> None:
@@ -803,7 +812,7 @@ class DebuggerScreen(Screen[None]):
         self.running = True
         self._run_goal = self._first_epoch_to_run() + count - 1
         self.run_text = f"running {count:,} more epochs, to epoch {self._run_goal:,}… (Esc stops)"
-        self.query_one(StatusBar).set_run_text(self.run_text)
+        self.widget(StatusBar).set_run_text(self.run_text)
         return self._run(count)
 
     @work(thread=True, exclusive=True, group="run")
@@ -855,7 +864,7 @@ class DebuggerScreen(Screen[None]):
         self.run_text = (
             f"running: {done:,} of {needed:,} epochs done · loss {num(loss, 9)} (Esc stops)"
         )
-        self.query_one(StatusBar).set_run_text(self.run_text)
+        self.widget(StatusBar).set_run_text(self.run_text)
         self._plot()
 
     def _finish_run(self, cancelled: bool, hit: tuple[int, int] | None = None) -> None:

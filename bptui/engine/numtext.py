@@ -10,10 +10,12 @@ for columns; `full(x)` is the shortest text that reads back as the same float64.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 MINUS = "−"
 
 
+@lru_cache(maxsize=16_384)  # (a step shows the same numbers as the one before it, mostly)
 def num(value: float, precision: int = 9, strip: bool = True) -> str:
     """A number to `precision` decimals (significant digits when tiny)."""
     if math.isnan(value):

@@ -197,28 +197,26 @@ def draw_network(
     canvas.chars = [row[:] for row in base.chars]
     canvas.owners = [row[:] for row in base.owners]
 
-    # Which edge looks how: the current one bright, the selected bold, the rest dim.
+    # Which edge looks how: the current one bright, the selected bold, the rest dim (a
+    # collapsed layer's unlabelled edges by their weight's sign). The lines' styles depend on
+    # that alone: they are worked out once per look and copied.
     current = next((e for e in geometry.edges if e.name in hl.concerns), None)
     collapsed = any(box.unit is None for box in geometry.boxes)
-    olds = [w.tolist() for w in frame.record.params.weights]
-    edge_style: dict[str, Style] = {}
-    for edge in geometry.edges:
-        if edge.name in hl.concerns:
-            style = palette.edge_current
-        elif edge.name == hl.selected:
-            style = palette.edge_selected
-        elif collapsed and edge.slot is None:
-            weight = olds[edge.layer][edge.target][edge.source]
-            style = palette.positive if weight >= 0 else palette.negative
-        else:
-            style = palette.edge
-        edge_style[edge.name] = style
-    rank = {palette.edge_current: 3, palette.edge_selected: 2}
-    for (x, y), names in base.users.items():
-        if 0 <= x < canvas.width and 0 <= y < canvas.height:
-            canvas.styles[y][x] = max(
-                (edge_style[name] for name in names), key=lambda s: rank.get(s, 0)
-            )
+    signs: tuple[bool, ...] = ()
+    if collapsed:
+        olds = [w.tolist() for w in frame.record.params.weights]
+        signs = tuple(
+            olds[e.layer][e.target][e.source] >= 0 for e in geometry.edges if e.slot is None
+        )
+    concerned = tuple(e.name for e in geometry.edges if e.name in hl.concerns)
+    key = (id(base), concerned, hl.selected, signs, palette)
+    styles = _LINE_STYLES.get(key)
+    if styles is None:
+        styles = _line_styles(geometry, base, concerned, hl.selected, signs, palette)
+        if len(_LINE_STYLES) > 256:
+            _LINE_STYLES.clear()
+        _LINE_STYLES[key] = styles
+    canvas.styles = [row[:] for row in styles]
 
     # Labels on their slots.
     for edge in geometry.edges:
@@ -248,6 +246,39 @@ def draw_network(
     if geometry.bias_row is not None:
         _draw_biases(canvas, frame, geometry, hl, palette)
     return canvas
+
+
+_LINE_STYLES: dict[tuple, list[list[Style | None]]] = {}
+"""The lines' styles by look: (base, the current edges, the selected one, signs, palette)."""
+
+
+def _line_styles(
+    geometry: Geometry,
+    base,
+    concerned: tuple[str, ...],
+    selected: str | None,
+    signs: tuple[bool, ...],
+    palette: Palette,
+) -> list[list[Style | None]]:
+    """Every cell's style from the edges drawn through it (the brightest wins)."""
+    sign = iter(signs)
+    edge_style: dict[str, Style] = {}
+    for edge in geometry.edges:
+        if edge.name in concerned:
+            style = palette.edge_current
+        elif edge.name == selected:
+            style = palette.edge_selected
+        elif signs and edge.slot is None:
+            style = palette.positive if next(sign) else palette.negative
+        else:
+            style = palette.edge
+        edge_style[edge.name] = style
+    rank = {palette.edge_current: 3, palette.edge_selected: 2}
+    styles: list[list[Style | None]] = [[None] * geometry.width for _ in range(geometry.height)]
+    for (x, y), names in base.users.items():
+        if 0 <= x < geometry.width and 0 <= y < geometry.height:
+            styles[y][x] = max((edge_style[name] for name in names), key=lambda s: rank.get(s, 0))
+    return styles
 
 
 def _label(frame: Frame, layer: int, j: int, i: int, name: str, room: int, p: int) -> str:
