@@ -75,6 +75,21 @@ class Optimizer:
         Elementwise, on arrays of any shape (the caller holds np.errstate)."""
         raise NotImplementedError
 
+    def train_step(
+        self,
+        s: Settings,
+        lr: float,
+        t: int,
+        p: np.ndarray,
+        grad: np.ndarray,
+        state: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """`step` for training, where no stage is kept: (the new parameter, the new state),
+        the same numbers to the bit. It may update `p` and the state's arrays in place and
+        return them (`grad` it leaves alone); this default returns `step`'s new arrays."""
+        new, new_state, _ = self.step(s, lr, t, p, grad, state)
+        return new, new_state
+
     # -- the trace -----------------------------------------------------------------------
     def stage_sym(self, stage: str, param: str) -> Sym:
         return {
@@ -233,6 +248,32 @@ class Adam(Optimizer):
         stages.update(m=m, v=v, m_hat=m / bc1, v_hat=v / bc2)
         denominator = np.sqrt(v) / math.sqrt(bc2) + s["eps"]
         return p - (lr / bc1) * (m / denominator), {"m": m, "v": v}, stages
+
+    def train_step(self, s, lr, t, p, grad, state):
+        """`step`'s operations in its order, each in place where `step` makes a new array
+        (x *= a rounds as a * x does; a + b as b + a), into one scratch array: the same bits,
+        without the stages m̂ and v̂ or a temporary per operation."""
+        beta1, beta2 = s["betas"]
+        if self.shrinks(s):
+            p *= 1.0 - lr * s["weight_decay"]
+        g = grad + s["weight_decay"] * p if self.decays(s) else grad
+        m, v = state["m"], state["v"]
+        scratch = np.multiply(g, 1.0 - beta1)  # (1 − β1)·g
+        m *= beta1
+        m += scratch  # m = β1·m + (1 − β1)·g
+        np.multiply(g, g, out=scratch)
+        scratch *= 1.0 - beta2
+        v *= beta2
+        v += scratch  # v = β2·v + (1 − β2)·g²
+        bc1 = 1.0 - beta1**t
+        bc2 = 1.0 - beta2**t
+        np.sqrt(v, out=scratch)
+        scratch /= math.sqrt(bc2)
+        scratch += s["eps"]  # √v/√(1 − β2^t) + ε
+        np.divide(m, scratch, out=scratch)
+        scratch *= lr / bc1
+        p -= scratch
+        return p, state
 
     def stage_formula(self, stage, s, v):
         beta1, beta2 = s["betas"]
