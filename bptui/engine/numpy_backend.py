@@ -3,8 +3,7 @@
 The batch modes push all samples through each layer at once (one matrix product per layer and
 direction per epoch); `online` loops over the samples. The maths is the operation objects'
 (`bptui.engine.ops`): an activation's `forward` and `derivative`, a loss's `terms` and
-`derivative`, an optimizer's `train_step` (its `step` without the traced stages, in place where
-the optimizer has it so: Adam's). Runs under the caller's `np.errstate(all="ignore")`.
+`derivative`, an optimizer's `step`. Runs under the caller's `np.errstate(all="ignore")`.
 """
 
 from __future__ import annotations
@@ -96,7 +95,8 @@ class NumpyRunner:
         return not (math.isfinite(loss) and all(bool(np.all(np.isfinite(p))) for p in trained))
 
     def step(self, li: int, grad_w: np.ndarray, grad_b) -> None:
-        """Layer li's update from its gradients (an optimizer step counted by the caller)."""
+        """Layer li's update from its gradients (an optimizer step counted by the caller):
+        the optimizer's `train_step`, its `step` without the traced stages (Adam's in place)."""
         if self.plain_sgd:
             self.weights[li] -= self.lr * grad_w
             if grad_b is not None:
