@@ -142,13 +142,16 @@ def _lit(value: float) -> str:
     return repr(float(value))
 
 
-def bias_correction_one_from(beta: float) -> int:
-    """A step t from which 1 − β^t (`1.0 - beta ** t`) is exactly 1.0, at every later step too.
+def bias_correction_one_from(beta: float) -> int | None:
+    """A step t from which 1 − β^t (`1.0 - beta ** t`) is exactly 1.0, at every later step too
+    (None for a β outside [0, 1), which the loader refuses).
 
     1.0 − x rounds to 1.0 once x ≤ 2⁻⁵⁴; asking β^t ≤ 2⁻⁵⁶ of the first such t leaves room for
     pow's rounding at every later t, whose exact β^t is smaller still."""
     limit = 2.0**-56
-    if beta <= 0.0:
+    if not 0.0 <= beta < 1.0:
+        return None
+    if beta == 0.0:
         return 1
     t = max(1, math.ceil(math.log(limit) / math.log(beta)))
     while beta**t > limit:
@@ -341,7 +344,8 @@ class Adam(Optimizer):
         """Once both bias corrections 1 − β^t are exactly 1.0 (after some 37,400 steps for
         β2 = 0.999), η/(1 − β1^t) is η and √v/√(1 − β2^t) is √v to the bit: the step needs no
         setup and one division a parameter less."""
-        return max(bias_correction_one_from(beta) for beta in s["betas"])
+        steps = [bias_correction_one_from(beta) for beta in s["betas"]]
+        return None if None in steps else max(t for t in steps if t is not None)
 
     def code_steady(self, s, p, g, slot):
         m, v = slot["m"], slot["v"]
