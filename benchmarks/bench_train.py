@@ -5,12 +5,22 @@ the two sides of a ratio are timed in turn)
 
 1. Mazur's 2-2-2 net, 100,000 epochs: `train` against a plain scalar Python loop of the same
    algorithm, written by hand below (target: ratio <= 1.0).
+   1a. The same net with `[optimizer] name = "adam"` (torch's defaults: β = (0.9, 0.999),
+   ε = 1e-8; the net's η = 0.5): `train` against a hand-written scalar Adam loop doing the same
+   arithmetic (target: ratio <= 1.0).
 2. A 32-64-64-10 net (tanh, tanh, sigmoid; half_sse; batch_mean; 256 samples), 200 epochs:
    `train` (its numpy backend) against PyTorch eager on the CPU in float64 with one thread,
    with the same algorithm written out by hand (forward and backward as matrix products;
    autograd is timed too, for reference). Skipped when torch cannot be imported; torch is no
    dependency of bptui: install it in a venv of its own, with bptui, to measure it.
    Target: ratio <= 1.0.
+   2a. The same net with Adam (torch's defaults, η = 0.001 as torch.optim.Adam's default lr):
+   `train` against the same hand-written forward and backward in torch, each epoch's gradients
+   handed to torch.optim.Adam (its default, single-tensor implementation on the CPU; its fused
+   one and autograd are timed too, for reference). Target: ratio <= 1.0.
+   Every line checks that both sides computed the same numbers: Mazur's SGD its last loss, the
+   Adam lines every epoch's loss and the final weights (target: 1e-9 relative), the SGD torch
+   line the final weights.
    1 and 2 are measured twice: unloaded (after waiting up to --wait-idle seconds, 20 by
    default, for the machine to be idle) and loaded, with one busy process beside them (a
    child Python running `while True: pass`, started before and killed after). Each phase
@@ -46,7 +56,7 @@ from pathlib import Path
 import numpy as np
 
 from bptui.engine import train as train_module
-from bptui.engine.loader import load_network, parse_document
+from bptui.engine.loader import load_network, parse_bytes, parse_document, preset_text
 from bptui.engine.network import Network
 from bptui.engine.passes import compute_epoch
 from bptui.engine.trace import EpochTrace
@@ -73,6 +83,25 @@ def best_of_both(ours: Callable[[], float], theirs: Callable[[], float]) -> tupl
 def ratio_line(label: str, ours: str, theirs: str, ratio: float, target: float) -> str:
     verdict = "ok" if ratio <= target else "OVER TARGET"
     return f"{label}: {ours}, {theirs}, ratio {ratio:.2f} (target <= {target:.1f}) {verdict}"
+
+
+AGREEMENT = 1e-9  # the most relative difference allowed between the two sides' numbers
+
+
+def relative_difference(ours: np.ndarray, theirs: np.ndarray) -> float:
+    """The largest |ours − theirs| / max(|ours|, |theirs|), elementwise (0 where both are 0)."""
+    ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+    scale = np.maximum(np.abs(ours), np.abs(theirs))
+    difference = np.abs(ours - theirs)
+    return float(np.max(np.where(scale > 0.0, difference / np.where(scale > 0.0, scale, 1.0), 0.0)))
+
+
+def agreement_text(losses: float, weights: float, last: float) -> str:
+    verdict = "ok" if max(losses, weights) <= AGREEMENT else "DISAGREE"
+    return (
+        f"; every epoch's loss agrees to {losses:.1e}, final weights to {weights:.1e} "
+        f"(last loss {last:.6g}; target <= {AGREEMENT:.0e}) {verdict}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,19 +170,161 @@ def bench_mazur() -> None:
     )
 
 
+def _sigmoid(x: float) -> float:
+    """The stable sigmoid, as the engine computes it."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def mazur_adam_network() -> Network:
+    """Mazur's preset with `[optimizer] name = "adam"` added (torch's defaults)."""
+    text = preset_text("mazur") + '\n[optimizer]\nname = "adam"\n'
+    document = parse_bytes(text.encode("utf-8"), "mazur-adam.toml", ".toml")
+    return parse_document(document, source="mazur-adam.toml", default_name="mazur-adam")
+
+
+def mazur_adam_loop(epochs: int) -> tuple[list[float], list[float], float]:
+    """Mazur's 2-2-2 net trained online with Adam (torch.optim.Adam's arithmetic), by hand.
+
+    The arithmetic is the generated code's, operation for operation, as it must be for the two
+    sides to agree: Adam's normalised step (m / √v) turns a last-bit difference in a gradient
+    near zero into a step of η's size, so at η = 0.5 any other rounding (1/(1 + e^−x) for a
+    negative x rather than e^x/(1 + e^x), −(t − out)·out·(1 − out) rather than
+    (out − t)·(out·(1 − out))) ends in other weights. Hence the stable sigmoid with its branch.
+    (The loss reaches exactly 0 after some 3,000 epochs: both outputs round to their targets;
+    the rest of the run does the same arithmetic on zero gradients.)
+    Returns the loss after each epoch, the final weights w1..w8 and the loop's time.
+    """
+    w1, w2, w3, w4 = 0.15, 0.20, 0.25, 0.30
+    w5, w6, w7, w8 = 0.40, 0.45, 0.50, 0.55
+    m1 = m2 = m3 = m4 = m5 = m6 = m7 = m8 = 0.0  # first moments
+    v1 = v2 = v3 = v4 = v5 = v6 = v7 = v8 = 0.0  # second moments
+    b1, b2 = 0.35, 0.60
+    i1, i2 = 0.05, 0.10
+    t1, t2 = 0.01, 0.99
+    lr = 0.5
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    c1, c2 = 1.0 - beta1, 1.0 - beta2
+    losses = []
+    start = time.perf_counter()
+    for step in range(1, epochs + 1):
+        net = w1 * i1 + w2 * i2 + b1
+        if net >= 0.0:
+            out_h1 = 1.0 / (1.0 + math.exp(-net))
+        else:
+            e = math.exp(net)
+            out_h1 = e / (1.0 + e)
+        net = w3 * i1 + w4 * i2 + b1
+        if net >= 0.0:
+            out_h2 = 1.0 / (1.0 + math.exp(-net))
+        else:
+            e = math.exp(net)
+            out_h2 = e / (1.0 + e)
+        net = w5 * out_h1 + w6 * out_h2 + b2
+        if net >= 0.0:
+            out_o1 = 1.0 / (1.0 + math.exp(-net))
+        else:
+            e = math.exp(net)
+            out_o1 = e / (1.0 + e)
+        net = w7 * out_h1 + w8 * out_h2 + b2
+        if net >= 0.0:
+            out_o2 = 1.0 / (1.0 + math.exp(-net))
+        else:
+            e = math.exp(net)
+            out_o2 = e / (1.0 + e)
+        r1 = out_o1 - t1
+        r2 = out_o2 - t2
+        losses.append(0.5 * (r1 * r1 + r2 * r2))
+        d_o1 = r1 * (out_o1 * (1.0 - out_o1))
+        d_o2 = r2 * (out_o2 * (1.0 - out_o2))
+        d_h1 = (d_o1 * w5 + d_o2 * w7) * (out_h1 * (1.0 - out_h1))
+        d_h2 = (d_o1 * w6 + d_o2 * w8) * (out_h2 * (1.0 - out_h2))
+        step_size = lr / (1.0 - beta1**step)
+        root_bc2 = math.sqrt(1.0 - beta2**step)
+        g = d_h1 * i1
+        m1 = beta1 * m1 + c1 * g
+        v1 = beta2 * v1 + c2 * (g * g)
+        w1 -= step_size * (m1 / (math.sqrt(v1) / root_bc2 + eps))
+        g = d_h1 * i2
+        m2 = beta1 * m2 + c1 * g
+        v2 = beta2 * v2 + c2 * (g * g)
+        w2 -= step_size * (m2 / (math.sqrt(v2) / root_bc2 + eps))
+        g = d_h2 * i1
+        m3 = beta1 * m3 + c1 * g
+        v3 = beta2 * v3 + c2 * (g * g)
+        w3 -= step_size * (m3 / (math.sqrt(v3) / root_bc2 + eps))
+        g = d_h2 * i2
+        m4 = beta1 * m4 + c1 * g
+        v4 = beta2 * v4 + c2 * (g * g)
+        w4 -= step_size * (m4 / (math.sqrt(v4) / root_bc2 + eps))
+        g = d_o1 * out_h1
+        m5 = beta1 * m5 + c1 * g
+        v5 = beta2 * v5 + c2 * (g * g)
+        w5 -= step_size * (m5 / (math.sqrt(v5) / root_bc2 + eps))
+        g = d_o1 * out_h2
+        m6 = beta1 * m6 + c1 * g
+        v6 = beta2 * v6 + c2 * (g * g)
+        w6 -= step_size * (m6 / (math.sqrt(v6) / root_bc2 + eps))
+        g = d_o2 * out_h1
+        m7 = beta1 * m7 + c1 * g
+        v7 = beta2 * v7 + c2 * (g * g)
+        w7 -= step_size * (m7 / (math.sqrt(v7) / root_bc2 + eps))
+        g = d_o2 * out_h2
+        m8 = beta1 * m8 + c1 * g
+        v8 = beta2 * v8 + c2 * (g * g)
+        w8 -= step_size * (m8 / (math.sqrt(v8) / root_bc2 + eps))
+    # the loss after the last epoch
+    out_h1 = _sigmoid(w1 * i1 + w2 * i2 + b1)
+    out_h2 = _sigmoid(w3 * i1 + w4 * i2 + b1)
+    r1 = _sigmoid(w5 * out_h1 + w6 * out_h2 + b2) - t1
+    r2 = _sigmoid(w7 * out_h1 + w8 * out_h2 + b2) - t2
+    losses.append(0.5 * (r1 * r1 + r2 * r2))
+    seconds = time.perf_counter() - start
+    return losses[1:], [w1, w2, w3, w4, w5, w6, w7, w8], seconds
+
+
+def bench_mazur_adam() -> None:
+    epochs = 100_000
+    network = mazur_adam_network()
+    losses, weights, _ = mazur_adam_loop(epochs)
+    result = train(network, epochs=epochs)
+    ours_weights = np.concatenate([w.ravel() for w in result.params.weights])
+    agree = agreement_text(
+        relative_difference(result.losses, np.array(losses)),
+        relative_difference(ours_weights, np.array(weights)),
+        float(result.losses[-1]),
+    )
+    ours, theirs = best_of_both(
+        lambda: train(network, epochs=epochs).seconds, lambda: mazur_adam_loop(epochs)[2]
+    )
+    print(
+        ratio_line(
+            "mazur adam 100k epochs",
+            f"train {ours:.3f} s ({ours / epochs * 1e6:.2f} us/epoch)",
+            f"scalar Adam loop {theirs:.3f} s ({theirs / epochs * 1e6:.2f} us/epoch)",
+            ours / theirs,
+            1.0,
+        )
+        + agree
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # 2. A bigger net: train (numpy) against PyTorch
 
 
-def big_network() -> Network:
-    """32-64-64-10, tanh/tanh/sigmoid, half_sse, batch_mean, 256 samples, all seeded."""
+def big_network(optimizer: str = "sgd") -> Network:
+    """32-64-64-10, tanh/tanh/sigmoid, half_sse, batch_mean, 256 samples, all seeded; η = 0.5
+    for SGD, torch.optim.Adam's default 0.001 for Adam (torch's default settings)."""
     rng = np.random.default_rng(32)
     inputs = rng.standard_normal((256, 32))
     targets = np.zeros((256, 10))
     targets[np.arange(256), rng.integers(0, 10, size=256)] = 1.0
     document = {
         "name": "bench 32-64-64-10",
-        "learning_rate": 0.5,
+        "learning_rate": 0.5 if optimizer == "sgd" else 0.001,
         "loss": "half_sse",
         "update": "batch_mean",
         "seed": 0,
@@ -167,6 +338,8 @@ def big_network() -> Network:
             for x, t in zip(inputs, targets, strict=True)
         ],
     }
+    if optimizer != "sgd":
+        document["optimizer"] = {"name": optimizer}
     return parse_document(document, source="bench", default_name="bench")
 
 
@@ -239,6 +412,60 @@ def torch_autograd(network: Network, epochs: int) -> float:
     return time.perf_counter() - start
 
 
+def torch_adam(
+    network: Network, epochs: int, fused: bool = False, autograd: bool = False
+) -> tuple[list[float], list[np.ndarray], float]:
+    """The same batch_mean training with torch.optim.Adam (torch's defaults but the net's η):
+    the gradients from the hand-written backward pass of `torch_manual`, or from autograd.
+    `fused`: torch's fused CPU kernel rather than its default single-tensor loop.
+    Returns the loss after each epoch, the final weights and the time."""
+    import torch
+
+    torch.set_num_threads(1)
+    grad = autograd
+    weights = [
+        torch.tensor(w, dtype=torch.float64, requires_grad=grad) for w in network.params.weights
+    ]
+    biases = [
+        torch.tensor(b, dtype=torch.float64, requires_grad=grad) for b in network.params.biases
+    ]
+    optimizer = torch.optim.Adam(
+        [*weights, *biases], lr=network.learning_rate, fused=True if fused else None
+    )
+    x = torch.tensor(network.inputs, dtype=torch.float64)
+    t = torch.tensor(network.targets, dtype=torch.float64)
+    count = x.shape[0]
+    activations = [torch.tanh, torch.tanh, torch.sigmoid]
+    losses = []
+    start = time.perf_counter()
+    for epoch in range(epochs + 1):
+        with torch.set_grad_enabled(grad and epoch < epochs):
+            outs = [x]
+            for w, b, f in zip(weights, biases, activations, strict=True):
+                outs.append(f(outs[-1] @ w.T + b))
+            out = outs[-1]
+            loss = 0.5 * ((t - out) ** 2).sum()
+        if epoch:
+            losses.append(loss.detach())  # the loss after the epoch before
+        if epoch == epochs:
+            break
+        if autograd:
+            optimizer.zero_grad()
+            (loss / count).backward()
+        else:
+            with torch.no_grad():
+                delta = (out - t) * (out * (1.0 - out))
+                for k in range(len(weights) - 1, -1, -1):
+                    below = outs[k]
+                    weights[k].grad = (delta.T @ below) / count
+                    biases[k].grad = delta.sum(dim=0) / count
+                    if k > 0:
+                        delta = (delta @ weights[k]) * (1.0 - below * below)
+        optimizer.step()
+    seconds = time.perf_counter() - start
+    return [float(loss) for loss in losses], [w.detach().numpy() for w in weights], seconds
+
+
 def bench_big() -> None:
     network = big_network()
     epochs = 200
@@ -280,6 +507,48 @@ def bench_big() -> None:
     print(
         f"    (torch autograd: {autograd:.3f} s ({autograd / epochs * 1e6:.0f} us/epoch), "
         f"ratio {ours / autograd:.2f})"
+    )
+
+
+def bench_big_adam() -> None:
+    network = big_network("adam")
+    epochs = 200
+    label = "32-64-64-10 batch_mean 256 samples 200 epochs adam"
+    try:
+        import torch
+    except ImportError:
+        ours = best(lambda: train(network, epochs=epochs).seconds)
+        print(f"{label}: train (numpy) {ours:.3f} s; torch not importable, comparison skipped")
+        return
+    result = train(network, epochs=epochs)
+    losses, weights, _ = torch_adam(network, epochs)
+    agree = agreement_text(
+        relative_difference(result.losses, np.array(losses)),
+        max(relative_difference(a, b) for a, b in zip(result.params.weights, weights, strict=True)),
+        float(result.losses[-1]),
+    )
+    ours, theirs = best_of_both(
+        lambda: train(network, epochs=epochs).seconds, lambda: torch_adam(network, epochs)[2]
+    )
+    print(
+        ratio_line(
+            label,
+            f"train (numpy) {ours:.3f} s ({ours / epochs * 1e6:.0f} us/epoch)",
+            f"torch {torch.__version__} eager float64 1 thread, manual backward, "
+            f"torch.optim.Adam {theirs:.3f} s ({theirs / epochs * 1e6:.0f} us/epoch)",
+            ours / theirs,
+            1.0,
+        )
+        + agree
+    )
+    fused_losses, _, _ = torch_adam(network, epochs, fused=True)
+    fused = best(lambda: torch_adam(network, epochs, fused=True)[2])
+    autograd = best(lambda: torch_adam(network, epochs, autograd=True)[2])
+    print(
+        f"    (torch.optim.Adam(fused=True): {fused:.3f} s ({fused / epochs * 1e6:.0f} us/epoch), "
+        f"ratio {ours / fused:.2f}, losses agree to "
+        f"{relative_difference(result.losses, np.array(fused_losses)):.1e}; with autograd: "
+        f"{autograd:.3f} s ({autograd / epochs * 1e6:.0f} us/epoch), ratio {ours / autograd:.2f})"
     )
 
 
@@ -457,10 +726,14 @@ def main() -> None:
     print(f"bptui engine: {Path(train_module.__file__).parent}")
     with phase("unloaded", wait_idle(option("--wait-idle", 20.0))):
         bench_mazur()
+        bench_mazur_adam()
         bench_big()
+        bench_big_adam()
     with busy_process() as pid, phase("loaded", f"a busy process beside, pid {pid}"):
         bench_mazur()
+        bench_mazur_adam()
         bench_big()
+        bench_big_adam()
     bench_trace()
 
 

@@ -12,10 +12,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, seed, settings
 from hypothesis import strategies as st
 
+from bptui.engine import codegen
 from bptui.engine import train as train_module
 from bptui.engine.loader import load_network, parse_document, preset_names
 from bptui.engine.network import BIAS_KINDS, Network, Params
 from bptui.engine.ops import ACTIVATIONS as ACTIVATION_OPS
+from bptui.engine.ops import OPTIMIZERS
 from bptui.engine.passes import compute_epoch, forward
 from bptui.engine.train import (
     BACKENDS,
@@ -28,6 +30,7 @@ from bptui.engine.train import (
     train,
     train_with,
 )
+from bptui.engine.updates import Moments, steps_per_epoch
 from tests.reference import AFTER_TRAINING
 
 ACTIVATIONS = tuple(ACTIVATION_OPS)
@@ -48,14 +51,21 @@ class Reference:
     nonfinite_epoch: int | None
 
 
-def reference(network: Network, epochs: int, params: Params | None = None) -> Reference:
-    """`epochs` compute_epoch calls, stopping after the first non-finite epoch."""
+def reference(
+    network: Network,
+    epochs: int,
+    params: Params | None = None,
+    moments: Moments | None = None,
+    steps: int = 0,
+) -> Reference:
+    """`epochs` compute_epoch calls (each from the optimizer's state and step count the one
+    before left), stopping after the first non-finite epoch."""
     current = network.params if params is None else params
     losses = []
     with np.errstate(all="ignore"):
         for k in range(epochs):
-            result = compute_epoch(network, current)
-            current = result.params_after
+            result = compute_epoch(network, current, moments, steps)
+            current, moments, steps = result.params_after, result.moments_after, result.steps_after
             losses.append(result.loss_after)
             if not (math.isfinite(result.loss_after) and current.is_finite()):
                 return Reference(current, np.array(losses), k + 1)
@@ -386,6 +396,118 @@ def test_nonfinite_frozen_bias_stops_after_one_epoch() -> None:
     params = Params.of(list(network.params.weights), [np.array([np.nan]), np.array([0.6])])
     result = train(network, params, epochs=100)
     assert result.epochs == 1 and result.nonfinite_epoch == 1
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adamw"])
+def test_nonfinite_parameters_stop_every_optimizer_alike(optimizer: str) -> None:
+    """A weight that weight decay drives to −inf while its sigmoid keeps the loss finite: both
+    backends stop after that epoch, whichever optimizer replaces or updates the arrays."""
+    document = {
+        "learning_rate": 10.0,
+        "loss": "half_sse",
+        "update": "online",
+        "layers": [{"activation": "sigmoid", "weights": [[0.5]]}],
+        "samples": [{"inputs": [1.0], "targets": [1.0]}],
+        "optimizer": {"name": optimizer, "weight_decay": 10.0 if optimizer != "adamw" else 0.5},
+    }
+    network = parse_document(document, source="decaying", default_name="decaying")
+    ref = reference(network, 2000)
+    assert ref.nonfinite_epoch is not None and math.isfinite(ref.losses[-1])
+    for backend in BACKENDS:
+        assert_matches(train_with(network, None, 2000, backend=backend), ref)
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_train_step_is_step_to_the_bit(optimizer: str) -> None:
+    """The numpy backend's `train_step` (in place for Adam) against the traced `step`: the same
+    bits (NaN's sign and payload aside), the gradient untouched, on numbers of every size."""
+    opt = OPTIMIZERS[optimizer]
+    rng = np.random.default_rng(7)
+
+    def numbers(shape: tuple[int, ...]) -> np.ndarray:
+        values = rng.standard_normal(shape) * 10.0 ** rng.integers(-320, 300, shape)
+        values.flat[0] = rng.choice([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324])
+        return values
+
+    def same(a: np.ndarray, b: np.ndarray) -> bool:
+        nan = np.isnan(a)
+        return bool(np.array_equal(nan, np.isnan(b))) and a[~nan].tobytes() == b[~nan].tobytes()
+
+    for weight_decay in (0.0, 0.01):
+        settings = {**opt.settings, "weight_decay": weight_decay}
+        for t in (1, 2, 1000, 10**6):  # (Adam's bias corrections are exactly 1.0 at 10⁶)
+            for shape in ((5, 3), (4,), (1,)):
+                p, grad = numbers(shape), numbers(shape)
+                state = {slot: numbers(shape) for slot in opt.slots}
+                state = {k: np.abs(v) if k == "v" else v for k, v in state.items()}
+                copies = p.copy(), grad.copy(), {k: v.copy() for k, v in state.items()}
+                with np.errstate(all="ignore"):
+                    new, new_state, _ = opt.step(settings, 0.3, t, p, grad, state)
+                    fast, fast_state = opt.train_step(settings, 0.3, t, *copies)
+                assert same(new, fast), (weight_decay, t, shape)
+                assert all(same(new_state[k], fast_state[k]) for k in opt.slots)
+                assert copies[1].tobytes() == grad.tobytes()
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw"])
+@pytest.mark.parametrize("update", ["online", "batch_mean"])
+def test_adam_across_its_steady_step_matches_compute_epoch(optimizer: str, update: str) -> None:
+    """From `steady_from` on, Adam's bias corrections are exactly 1.0 and the generated code
+    leaves them out: a run crossing that step, from a state some steps before it, matches."""
+    network = dataclasses.replace(
+        load_network("xor"),
+        optimizer=optimizer,
+        optimizer_settings=(("weight_decay", 0.01),),
+        update=update,
+        learning_rate=0.05,
+    )
+    steady = network.opt.steady_from(network.opt_settings)
+    assert steady is not None and 37_000 < steady < 40_000  # β2 = 0.999
+    warm = train_with(network, None, 30, backend="numpy")  # a state that is not all zeros
+    steps = steady - 5
+    epochs = 10
+    ref = reference(network, epochs, warm.params, warm.moments, steps)
+    for backend in BACKENDS:
+        result = train_with(
+            network, warm.params, epochs, backend=backend, moments=warm.moments, steps=steps
+        )
+        assert_matches(result, ref)
+        assert result.steps == steps + epochs * steps_per_epoch(network)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw"])
+def test_adam_steady_code_changes_no_bit(monkeypatch: pytest.MonkeyPatch, optimizer: str) -> None:
+    """The generated code's steady branch (no bias corrections) gives the bits of the code
+    without it, across the step where it starts and well before it would matter."""
+    network = dataclasses.replace(
+        load_network("xor"),
+        optimizer=optimizer,
+        optimizer_settings=(("weight_decay", 0.01),),
+        learning_rate=0.05,
+    )
+    warm = train_with(network, None, 30, backend="numpy")
+    steady = network.opt.steady_from(network.opt_settings)
+    assert steady is not None
+
+    def run() -> TrainResult:
+        return train_with(
+            network, warm.params, 10, backend="scalar", moments=warm.moments, steps=steady - 5
+        )
+
+    with_steady = run()
+    try:
+        monkeypatch.setattr(type(network.opt), "steady_from", lambda self, s: None)
+        codegen.compiled.cache_clear()
+        without = run()
+    finally:
+        monkeypatch.undo()
+        codegen.compiled.cache_clear()
+    for a, b in [
+        (with_steady.losses, without.losses),
+        (with_steady.params.flat(), without.params.flat()),
+        *((m.flat(), n.flat()) for m, n in zip(with_steady.moments, without.moments, strict=True)),
+    ]:
+        assert a.tobytes() == b.tobytes()
 
 
 @pytest.mark.parametrize("calls_before_failing", [0, 5, 1000])

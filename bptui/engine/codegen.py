@@ -373,12 +373,27 @@ class ScalarSource:
         return f"d_{self.neuron(layer, j)}"
 
     def optimizer_step(self, gradients: list[tuple[str, str]]) -> None:
-        """One optimizer step: `t += 1`, its setup, then each (parameter, gradient)'s lines."""
+        """One optimizer step: `t += 1`, its setup, then each (parameter, gradient)'s lines;
+        from the optimizer's `steady_from` step on (Adam's bias corrections exactly 1.0), its
+        `code_steady` lines instead, which need no setup."""
+        s = self.opt_settings
         self.emit(f"# optimizer step ({self.opt.name})", "t += 1")
-        self.emit(*self.opt.code_step_setup(self.opt_settings))
+        steady = self.opt.steady_from(s)
+        if steady is not None:
+            self.emit(f"if t >= {steady}:")
+            self.depth += 1
+            for p, g in gradients:
+                slots = {slot: f"{slot}_{p}" for slot in self.opt.slots}
+                self.emit(*self.opt.code_steady(s, p, g, slots))
+            self.depth -= 1
+            self.emit("else:")
+            self.depth += 1
+        self.emit(*self.opt.code_step_setup(s))
         for p, g in gradients:
             slots = {slot: f"{slot}_{p}" for slot in self.opt.slots}
-            self.emit(*self.opt.code(self.opt_settings, p, g, slots))
+            self.emit(*self.opt.code(s, p, g, slots))
+        if steady is not None:
+            self.depth -= 1
 
     def online_update(self, layer: int) -> None:
         """Plain SGD: w −= η·(δ·input). With η a power of two, as Mazur's 0.5, (η·δ)·input is

@@ -45,7 +45,6 @@ class NumpyRunner:
         self.loss = network.loss_op
         self.fused = network.fused_output is not None
         self.train_biases = network.train_biases
-        self.trained = [*self.weights, *(self.biases if network.train_biases else [])]
         self.opt = network.opt
         self.settings = network.opt_settings
         self.plain_sgd = network.optimizer == "sgd" and not self.opt.decays(self.settings)
@@ -100,24 +99,27 @@ class NumpyRunner:
         return g * layer.op.derivative(net, out, layer.p)
 
     def nonfinite(self, loss: float) -> bool:
-        total = loss + sum(float(np.sum(p)) for p in self.trained)
+        # the arrays of now: an optimizer's step may have replaced them
+        trained = [*self.weights, *(self.biases if self.train_biases else [])]
+        total = loss + sum(float(np.sum(p)) for p in trained)
         if math.isfinite(total):
             return False
-        return not (math.isfinite(loss) and all(bool(np.all(np.isfinite(p))) for p in self.trained))
+        return not (math.isfinite(loss) and all(bool(np.all(np.isfinite(p))) for p in trained))
 
     def step(self, li: int, grad_w: np.ndarray, grad_b) -> None:
-        """Layer li's update from its gradients (an optimizer step counted by the caller)."""
+        """Layer li's update from its gradients (an optimizer step counted by the caller):
+        the optimizer's `train_step`, its `step` without the traced stages (Adam's in place)."""
         if self.plain_sgd:
             self.weights[li] -= self.lr * grad_w
             if grad_b is not None:
                 self.biases[li] -= self.lr * grad_b
             return
-        self.weights[li], self.state_w[li], _ = self.opt.step(
+        self.weights[li], self.state_w[li] = self.opt.train_step(
             self.settings, self.lr, self.t, self.weights[li], grad_w, self.state_w[li]
         )
         if grad_b is not None:
             gradient = np.asarray(grad_b, dtype=np.float64).reshape(self.biases[li].shape)
-            self.biases[li], self.state_b[li], _ = self.opt.step(
+            self.biases[li], self.state_b[li] = self.opt.train_step(
                 self.settings, self.lr, self.t, self.biases[li], gradient, self.state_b[li]
             )
 

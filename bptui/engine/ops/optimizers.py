@@ -75,6 +75,21 @@ class Optimizer:
         Elementwise, on arrays of any shape (the caller holds np.errstate)."""
         raise NotImplementedError
 
+    def train_step(
+        self,
+        s: Settings,
+        lr: float,
+        t: int,
+        p: np.ndarray,
+        grad: np.ndarray,
+        state: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """`step` for training, where no stage is kept: (the new parameter, the new state),
+        the same numbers to the bit. It may update `p` and the state's arrays in place and
+        return them (`grad` it leaves alone); this default returns `step`'s new arrays."""
+        new, new_state, _ = self.step(s, lr, t, p, grad, state)
+        return new, new_state
+
     # -- the trace -----------------------------------------------------------------------
     def stage_sym(self, stage: str, param: str) -> Sym:
         return {
@@ -107,6 +122,15 @@ class Optimizer:
         """Lines run once per optimizer step, before every parameter's (t is the local `t`)."""
         return []
 
+    def steady_from(self, s: Settings) -> int | None:
+        """A step t from which, at every later step too, `code_steady` computes what the setup
+        and `code` do, to the bit, without the setup (None: never)."""
+        return None
+
+    def code_steady(self, s: Settings, p: str, g: str, slot: Mapping[str, str]) -> list[str]:
+        """`code` for the steps from `steady_from` on (no setup has run)."""
+        raise NotImplementedError
+
 
 def setting(symbol: str, value: float) -> Var:
     tex = {"λ": r"\lambda", "μ": r"\mu", "β1": r"\beta_1", "β2": r"\beta_2", "ε": r"\varepsilon",
@@ -116,6 +140,23 @@ def setting(symbol: str, value: float) -> Var:
 
 def _lit(value: float) -> str:
     return repr(float(value))
+
+
+def bias_correction_one_from(beta: float) -> int | None:
+    """A step t from which 1 − β^t (`1.0 - beta ** t`) is exactly 1.0, at every later step too
+    (None for a β outside [0, 1), which the loader refuses).
+
+    1.0 − x rounds to 1.0 once x ≤ 2⁻⁵⁴; asking β^t ≤ 2⁻⁵⁶ of the first such t leaves room for
+    pow's rounding at every later t, whose exact β^t is smaller still."""
+    limit = 2.0**-56
+    if not 0.0 <= beta < 1.0:
+        return None
+    if beta == 0.0:
+        return 1
+    t = max(1, math.ceil(math.log(limit) / math.log(beta)))
+    while beta**t > limit:
+        t += 1
+    return t
 
 
 def _decayed(s: Settings, p: str, g: str) -> str:
@@ -234,6 +275,33 @@ class Adam(Optimizer):
         denominator = np.sqrt(v) / math.sqrt(bc2) + s["eps"]
         return p - (lr / bc1) * (m / denominator), {"m": m, "v": v}, stages
 
+    def train_step(self, s, lr, t, p, grad, state):
+        """`step`'s operations in its order, each in place where `step` makes a new array
+        (x *= a rounds as a * x does; a + b as b + a), into one scratch array: the same bits,
+        without the stages m̂ and v̂ or a temporary per operation."""
+        beta1, beta2 = s["betas"]
+        if self.shrinks(s):
+            p *= 1.0 - lr * s["weight_decay"]
+        g = grad + s["weight_decay"] * p if self.decays(s) else grad
+        m, v = state["m"], state["v"]
+        scratch = np.multiply(g, 1.0 - beta1)  # (1 − β1)·g
+        m *= beta1
+        m += scratch  # m = β1·m + (1 − β1)·g
+        np.multiply(g, g, out=scratch)
+        scratch *= 1.0 - beta2
+        v *= beta2
+        v += scratch  # v = β2·v + (1 − β2)·g²
+        bc1 = 1.0 - beta1**t
+        bc2 = 1.0 - beta2**t
+        np.sqrt(v, out=scratch)
+        if bc2 != 1.0:  # (x / 1.0 is x)
+            scratch /= math.sqrt(bc2)
+        scratch += s["eps"]  # √v/√(1 − β2^t) + ε
+        np.divide(m, scratch, out=scratch)
+        scratch *= lr / bc1
+        p -= scratch
+        return p, state
+
     def stage_formula(self, stage, s, v):
         beta1, beta2 = s["betas"]
         b1, b2 = setting("β1", beta1), setting("β2", beta2)
@@ -266,6 +334,28 @@ class Adam(Optimizer):
         ]
 
     def code(self, s, p, g, slot):
+        m, v = slot["m"], slot["v"]
+        return [
+            *self._code_moments(s, p, g, slot),
+            f"{p} -= step_size * ({m} / (sqrt({v}) / root_bc2 + {_lit(s['eps'])}))",
+        ]
+
+    def steady_from(self, s):
+        """Once both bias corrections 1 − β^t are exactly 1.0 (after some 37,400 steps for
+        β2 = 0.999), η/(1 − β1^t) is η and √v/√(1 − β2^t) is √v to the bit: the step needs no
+        setup and one division a parameter less."""
+        steps = [bias_correction_one_from(beta) for beta in s["betas"]]
+        return None if None in steps else max(t for t in steps if t is not None)
+
+    def code_steady(self, s, p, g, slot):
+        m, v = slot["m"], slot["v"]
+        return [
+            *self._code_moments(s, p, g, slot),
+            f"{p} -= lr * ({m} / (sqrt({v}) + {_lit(s['eps'])}))",
+        ]
+
+    def _code_moments(self, s, p, g, slot):
+        """The shrink (adamw), the gradient and the new m and v."""
         beta1, beta2 = s["betas"]
         m, v = slot["m"], slot["v"]
         lines = []
@@ -275,7 +365,6 @@ class Adam(Optimizer):
             f"g_ = {_decayed(s, p, g) if self.decays(s) else g}",
             f"{m} = {_lit(beta1)} * {m} + {_lit(1.0 - beta1)} * g_",
             f"{v} = {_lit(beta2)} * {v} + {_lit(1.0 - beta2)} * (g_ * g_)",
-            f"{p} -= step_size * ({m} / (sqrt({v}) / root_bc2 + {_lit(s['eps'])}))",
         ]
         return lines
 
