@@ -198,9 +198,9 @@ async def test_switching_the_order_asks_and_keeps_earlier_epochs() -> None:
         assert screen.history.network_for(1).hidden_gradients == "before_update"
         assert screen.history.loss_after(1) == loss_1
         await pilot.press("p")  # epoch 1 keeps its order: every gradient before any update
-        assert "all gradients from the original weights" in screen_text(app)
+        assert "all gradients before any update" in screen_text(app)
         await pilot.press("n")
-        assert "hidden gradients from the updated w⁺" in screen_text(app)
+        assert "hidden gradients through the updated w⁺" in screen_text(app)
 
 
 async def test_help_screen_opens_and_closes() -> None:

@@ -12,12 +12,15 @@ import pytest
 
 from bptui.app.app import BptuiApp
 from bptui.engine.loader import load_network
-from tests.reference import MAZUR, show
+from tests.reference import show
 from tests.screen import index_of, phase_start, svg_text
 
 NETS = Path(__file__).parent / "nets"
 TWO_FOUR_THREE = str(NETS / "two-four-three.toml")
 END_OF_BACKWARD = ["4", "p"]  # the update phase's first step, then one back
+WEIGHTS = {"w1": "0.15", "w2": "0.2", "w3": "0.25", "w4": "0.3",
+           "w5": "0.4", "w6": "0.45", "w7": "0.5", "w8": "0.55"}  # fmt: skip
+"""The post's starting weights, as the diagram writes them."""
 
 
 class RecordingApp(BptuiApp):
@@ -40,43 +43,47 @@ def diagram_of(text: str) -> str:
 
 
 def test_mazur_backward_at_80x24(snap_compare) -> None:
-    """The last backward step of Mazur's epoch 1 at 80×24: the compact layout, the diagram
-    above the step panel. You should see each of w1…w8 on its own edge with its value; the
-    edges are braille lines from the right of one neuron to the left of the other, crossing
-    between i1/i2 and h1/h2 and between h1/h2 and o1/o2; the current step's edge (w1) and
-    both its neurons (i1, h1) in reverse; the step panel on ∂E_total/∂w1 = 0.000438568."""
+    """The last backward step of Mazur's epoch 1 (∂E_total/∂w4) at 80×24: the compact layout,
+    the diagram above the step panel. You should see each of w1…w8 on its own edge with its
+    value, the crossing edges' labels with their gradients too (w2 0.2 ∂0.000877135, w7 0.5
+    ∂−0.02260254); the edges are braille lines from the right of one neuron to the left of the
+    other, crossing between the columns; every box shows out and δ (δ_o1 0.138498562); the
+    current edge i2→h2 (w4) bright and both its neurons in reverse; the step panel on
+    ∂E_total/∂w4 = 0.000995425."""
     app = RecordingApp(load_network("mazur"))
     assert snap_compare(app, press=END_OF_BACKWARD, terminal_size=(80, 24))
     diagram = diagram_of(app.text)
     for name in ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"):
         assert f"{name} " in diagram
-    assert show("∂E_total/∂w1") in app.text
+    for symbol in ("δ_o1", "δ_o2", "δ_h1", "δ_h2", "∂E_total/∂w2", "∂E_total/∂w7"):
+        assert show(symbol) in diagram, symbol
+    assert show("∂E_total/∂w4") in app.text
 
 
 def test_mazur_backward_at_120x40(snap_compare) -> None:
     """At 120×40 each neuron's box shows net, out, ∂E/∂out and δ under its name; each edge
     shows its weight and its gradient (∂) beside it: w5 0.4 ∂0.082167041, w1 0.15
-    ∂0.000438568; the output neurons' δ 0.138498562 and δ −0.038098236, the targets after
-    the arrows (→ 0.01, → 0.99); the chain panel pinned to nothing, following w1."""
+    ∂0.000438568; the output neurons' δ 0.138498562 and δ −0.038098237, the targets after
+    the arrows (→ 0.01, → 0.99); the chain panel following w4."""
     app = RecordingApp(load_network("mazur"))
     assert snap_compare(app, press=END_OF_BACKWARD, terminal_size=(120, 40))
     diagram = diagram_of(app.text)
     for symbol in ("δ_o1", "δ_o2", "∂E_total/∂out_o1", "out_h1", "net_o2"):
         assert show(symbol) in diagram, symbol
     for w in ("w5", "w8"):
-        assert f"{w} {MAZUR[w]:g} ∂{show(f'∂E_total/∂{w}')}" in diagram, w
+        assert f"{w} {WEIGHTS[w]} ∂{show(f'∂E_total/∂{w}')}" in diagram, w
 
 
 def test_mazur_backward_at_200x60(snap_compare) -> None:
     """At 200×60 the diagram takes the room: every edge's label is its weight and gradient
-    at 9 decimals (w1 0.15 ∂0.000438568 … w8 0.55 ∂−0.190954 style), the boxes spread apart,
-    the plot and table taller; nothing is cut."""
+    at 9 decimals (w1 0.15 ∂0.000438568 … w8 0.55 ∂−0.022740242), the boxes spread apart,
+    δ and ∂E/∂out under every neuron, the plot and table taller; nothing is cut."""
     app = RecordingApp(load_network("mazur"))
     assert snap_compare(app, press=END_OF_BACKWARD, terminal_size=(200, 60))
     diagram = diagram_of(app.text)
     for k in range(1, 9):
         w = f"w{k}"
-        assert f"{w} {MAZUR[w]:g} ∂{show(f'∂E_total/∂{w}')}" in diagram, w
+        assert f"{w} {WEIGHTS[w]} ∂{show(f'∂E_total/∂{w}')}" in diagram, w
     for symbol in ("δ_o1", "δ_o2", "δ_h1", "δ_h2"):
         assert show(symbol) in diagram, symbol
 

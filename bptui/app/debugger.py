@@ -55,7 +55,7 @@ COMPACT_HEIGHT = 34
 MIN_WIDTH = 60  # below this, or MIN_HEIGHT, only a message shows (README says so)
 MIN_HEIGHT = 20
 STEP_PANEL = 9  # the step panel's height, at least (its lines and border)
-MIN_TABLE = 8  # rows the parameter table keeps under a taller step panel
+MIN_TABLE = 10  # rows the parameter table keeps under a taller step panel (5 parameters)
 FIT_STEPS = 2_000  # the steps measured to fit the step panel (a big net's first ones)
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
 PLOTS = ("loss", "norms")  # what the plot panel shows (G switches)
@@ -352,10 +352,11 @@ class DebuggerScreen(Screen[None]):
 
     def _fit_step_panel(self) -> None:
         """Give the step panel the height its longest step needs (up to what leaves the table
-        eight rows), by a rule of the network, the width and the words shown, never of the
-        position: stepping back shows what was shown before. The steps measured are the first
-        epoch's, of its first sample (every kind of step is among them). Small terminals keep
-        a fixed panel; a step that outgrows a panel says how many lines more it has."""
+        MIN_TABLE rows under the status's lines), by a rule of the network, the width and the
+        words shown, never of the step: stepping back shows what was shown before. The steps
+        measured are the first epoch's, of its first sample (every kind of step is among
+        them). Small terminals keep a fixed panel; a step that outgrows a panel says how many
+        lines more it has."""
         panel = self.widget(StepPanel)
         if self.has_class("compact") or self.too_small:
             if panel.styles.height is not None and self._fitted:
@@ -374,10 +375,14 @@ class DebuggerScreen(Screen[None]):
             needed = max(len(panel.wrap(width, f, self._words(f))) for f in frames)
             self._fitted = (key, needed)
         lines = self._fitted[1]
-        room = self.app.size.height - 3 - self._row_height - MIN_TABLE
+        status = len(self.widget(StatusBar).layout(self.app.size.width))
+        room = self.app.size.height - status - 1 - self._row_height - MIN_TABLE
         height = max(STEP_PANEL, min(lines + 2, room))
         if panel.styles.height is None or panel.styles.height.value != height:
             panel.styles.height = height
+
+    def on_status_bar_resized(self) -> None:
+        self.call_after_refresh(self._fit_step_panel)  # (the table gives or takes the rows)
 
     def _breakdown(self, frame: Frame, selected: str | None) -> Breakdown | None:
         """The selected parameter's breakdown for the frame's sample (the same object while

@@ -14,3 +14,4 @@ def clear_caches() -> None:
     geometry._layout.cache_clear()
     geometry._line.cache_clear()
     draw._BASES.clear()
+    draw._LINE_STYLES.clear()

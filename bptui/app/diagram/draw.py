@@ -210,12 +210,14 @@ def draw_network(
         )
     concerned = tuple(e.name for e in geometry.edges if e.name in hl.concerns)
     key = (id(base), concerned, hl.selected, signs, palette)
-    styles = _LINE_STYLES.get(key)
-    if styles is None:
+    cached = _LINE_STYLES.get(key)
+    if cached is not None and cached[0] is base:  # (an id is only unique while it lives)
+        styles = cached[1]
+    else:
         styles = _line_styles(geometry, base, concerned, hl.selected, signs, palette)
         if len(_LINE_STYLES) > 256:
             _LINE_STYLES.clear()
-        _LINE_STYLES[key] = styles
+        _LINE_STYLES[key] = (base, styles)
     canvas.styles = [row[:] for row in styles]
 
     # Labels on their slots.
@@ -248,8 +250,9 @@ def draw_network(
     return canvas
 
 
-_LINE_STYLES: dict[tuple, list[list[Style | None]]] = {}
-"""The lines' styles by look: (base, the current edges, the selected one, signs, palette)."""
+_LINE_STYLES: dict[tuple, tuple[object, list[list[Style | None]]]] = {}
+"""The lines' styles by look: (base's id, the current edges, the selected one, signs,
+palette) → (the base, the styles), the base kept to tell it from a later one of the same id."""
 
 
 def _line_styles(

@@ -128,6 +128,15 @@ class ChainPanel(ChangedLines, Widget):
     def _draw(self) -> None:
         height = self.content_size.height
         shown = self._content[self._top : self._top + height]
+        # Lines above or below the panel are counted in its subtitle (the wheel scrolls them).
+        above, below = self._top, max(0, len(self._content) - self._top - height)
+        subtitle = " ".join(
+            word
+            for word in (f"↑{above}" if above else "", f"↓{below} more" if below else "")
+            if word
+        )
+        if self.border_subtitle != subtitle:  # (setting it repaints the whole panel)
+            self.border_subtitle = subtitle
         self.show_lines(shown, key=(self.content_size, self._top), scrolled=False)
 
     def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:

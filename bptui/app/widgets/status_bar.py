@@ -6,6 +6,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -107,7 +108,15 @@ class StatusBar(ChangedLines, Widget):
         lines = self.layout(width)
         if len(lines) != self.size.height:
             self.refresh(layout=True)
+            self.post_message(self.Resized(len(lines)))
         self.show_lines(lines, key=self.content_size)
+
+    class Resized(Message):
+        """The status takes another number of lines (the screen gives them or takes them)."""
+
+        def __init__(self, lines: int) -> None:
+            super().__init__()
+            self.lines = lines
 
     def rows(self) -> list[list[tuple[str, str]]]:
         """The lines as (words, style) items, joined by ` · `."""
@@ -143,9 +152,9 @@ class StatusBar(ChangedLines, Widget):
         else:
             after = "no epoch finished yet"
         order = (
-            "all gradients from the original weights"
+            "all gradients before any update"
             if network.hidden_gradients == "before_update"
-            else "hidden gradients from the updated w⁺ (the post's code)"
+            else "hidden gradients through the updated w⁺ (the post's code)"
         )
         second: list[tuple[str, str]] = [(f"{this}: {shown}", ""), (after, ""), (order, "dim")]
         rows = [parts, second]

@@ -170,8 +170,8 @@ class StepPanel(ChangedLines, Widget):
             else:
                 lines.append([(label, DIM), (step.alt_formula, None)])
                 lines.append([("  = ", None), (filled, None)])
-        if step.note:
-            lines.append([(step.note, ITALIC)])
+        if step.note and not any(_same_start(step.note, line) for line in words):
+            lines.append([(step.note, ITALIC)])  # (unless the why says it again, and more)
         for line in words:
             if line:
                 lines.append([(line, DIM_ITALIC)])
@@ -180,3 +180,8 @@ class StepPanel(ChangedLines, Widget):
     def text(self) -> str:
         """The panel's text, unwrapped (for tests)."""
         return "\n".join("".join(text for text, _ in parts) for parts in self.logical_lines())
+
+
+def _same_start(note: str, words: str, count: int = 5) -> bool:
+    """Do the two begin with the same `count` words (the why restating a step's note)?"""
+    return bool(words) and note.split()[:count] == words.split()[:count]
