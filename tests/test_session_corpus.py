@@ -214,7 +214,7 @@ def field_cases() -> list[Case]:
     everything_but = EVERYWHERE + NOT_NULL + NOT_STRING + NOT_BOOL + NOT_LIST
     # the top level
     add("mazur", ("format",), ['"bptui-sessionx"', "1", *EVERYWHERE, *NOT_NULL, *NOT_LIST])
-    add("mazur", ("version",), ["0", "-1", "2", "1e12", "1.0", *everything_but])
+    add("mazur", ("version",), ["0", "-1", "3", "1e12", "1.0", *everything_but])
     for key in ("network", "settings", "position", "history"):
         add("mazur", (key,), ["1", *NOT_NULL, *NOT_STRING, *NOT_BOOL, *NOT_LIST, HUGE, "NaN"])
     add("mazur", ("network", "learning_rate"), ['"fast"', "0", "-1", "Infinity", "1e400", HUGE])

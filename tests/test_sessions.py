@@ -121,7 +121,7 @@ def _bad_sessions(tmp_path: Path) -> dict[str, Path]:
     files["truncated"].write_bytes(data[: len(data) // 2])
     files["corrupt"] = tmp_path / "corrupt.bptui"
     files["corrupt"].write_bytes(b"\x00\xff garbage")
-    newer = dict(document, version=2)
+    newer = dict(document, version=3)
     files["newer"] = tmp_path / "newer.bptui"
     files["newer"].write_text(json.dumps(newer))
     broken = dict(document, history=dict(document["history"], checkpoints={"1": [0.1]}))
@@ -140,7 +140,7 @@ def test_corrupt_truncated_and_newer_sessions_exit_2_with_one_line(tmp_path: Pat
         assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
         assert str(path) in result.stderr
         stderr[kind] = result.stderr
-    assert "version 2" in stderr["newer"]
+    assert "version 3" in stderr["newer"]
 
 
 @pytest.mark.parametrize("command", ["trace", "train", "check"])

@@ -209,3 +209,35 @@ def test_the_smallest_usable_terminal(snap_compare) -> None:
     app = app_for()
     assert snap_compare(app, press=["n"] * index_of("out_h1"), terminal_size=(60, 20))
     holds(app.text, "out_h1", show("out_h1"))
+
+
+def test_predict_mode_asks(snap_compare) -> None:
+    """t at out_h1: the question at the bottom with the numbers to work with
+    (out_h1 = 1/(1 + e^(−0.3775)) = ?), the step panel's value a ?, out_h1 not yet in the
+    diagram (out ·), the status bar's score line."""
+    app = app_for()
+    assert snap_compare(app, press=["n", "t"], terminal_size=(120, 40))
+    holds(app.text, "out_h1 = 1/(1 + e^(−0.3775)) = ?", "predict mode (t ends it)")
+    assert show("out_h1") not in app.text
+
+
+def test_predict_mode_right(snap_compare) -> None:
+    """0.5933 typed for out_h1: ✓ right, the value shown, 1 of 1 right this epoch."""
+    app = app_for()
+    assert snap_compare(app, press=["n", "t", *"0.5933", "enter"], terminal_size=(120, 40))
+    holds(app.text, "✓ right: you said 0.5933", show("out_h1"), "1 of 1 right this epoch")
+
+
+def test_predict_mode_wrong(snap_compare) -> None:
+    """0.6 typed for out_h1: ✗, the value 0.593269992 beside the numbers that make it."""
+    app = app_for()
+    assert snap_compare(app, press=["n", "t", *"0.6", "enter"], terminal_size=(120, 40))
+    holds(app.text, f"✗ you said 0.6; it is {show('out_h1')}", "0 of 1 right this epoch")
+
+
+def test_predict_mode_epoch_summary(snap_compare) -> None:
+    """At the epoch's last step (w8⁺), answered right: the summary of the epoch appears,
+    1 of 1 right, update 1/1."""
+    app = app_for()
+    assert snap_compare(app, press=["end", "t", *show("w8⁺"), "enter"], terminal_size=(120, 40))
+    holds(app.text, "epoch 1: 1 of 1 right", "update 1/1")

@@ -62,3 +62,21 @@ def test_keys_typed_fast_after_g_reach_the_dialog(tmux: Tmux) -> None:
     assert "out_o2" in screen and "OUT" not in screen
     assert "step 8 of" in screen, screen
     assert "all gradients before any update" in screen  # the order never switched
+
+
+def test_predict_mode_right_and_wrong_in_a_real_terminal(tmux: Tmux) -> None:
+    """Predict mode in the real program: t asks for net_h1 with its numbers; 0.3775 is right;
+    then `n0.6` and Enter typed in one breath: the 0.6 is out_h1's answer (never the keys of
+    the screen beneath), wrong, and the value 0.593269992 is shown beside it."""
+    tmux.settle()
+    tmux.keys("t")
+    screen = tmux.settle()
+    assert "net_h1 = 0.15·0.05 + 0.2·0.1 + 0.35 = ?" in screen
+    tmux.keys("0.3775", "Enter")
+    screen = tmux.settle()
+    assert "✓ right: you said 0.3775" in screen
+    tmux.keys("n0.6", "Enter")
+    screen = tmux.settle()
+    assert "step 2 of 51" in screen, screen
+    assert "✗ you said 0.6; it is 0.593269992" in screen, screen
+    assert "1 of 2 right this epoch" in screen

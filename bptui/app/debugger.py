@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import numpy as np
 from textual import on, work
@@ -40,11 +40,15 @@ from bptui.engine.explain import why
 from bptui.engine.goto import GotoError, parse_count, parse_target, resolve
 from bptui.engine.history import History
 from bptui.engine.nonfinite import first_nonfinite_step
+from bptui.engine.predict import Answer, NotANumber, agrees, judge, read_number, scores
 from bptui.engine.rows import ParamRows
 from bptui.engine.session import Session
 from bptui.engine.trace import EpochTrace
 from bptui.engine.view import Frame
-from bptui.fmt import num
+from bptui.fmt import num, numbers
+
+if TYPE_CHECKING:
+    from bptui.app.dialogs import AskScreen
 
 W = TypeVar("W", bound=Widget)
 MAX_EPOCHS = 10_000_000
@@ -170,6 +174,12 @@ class DebuggerScreen(Screen[None]):
         """The user's breakpoints (kept across steps, runs and epochs)."""
         self._answers: dict[str, str] = {}  # each question's last answer, offered again
         self._typed: list[tuple[str, str | None]] | None = None  # keys for a coming dialog
+        self.predicting = False
+        """Predict mode (t): each step asks for its value before showing it."""
+        self.predictions: dict[tuple[int, int], Answer] = {}
+        """Predict mode's answers by (epoch, step index): a step answered never asks again."""
+        self._asking: tuple[int, int] | None = None  # the step predict mode is asking for
+        self._dialog: AskScreen | None = None  # the question open, if any
 
     @classmethod
     def from_session(cls, session: Session, path: str | None = None) -> DebuggerScreen:
@@ -182,6 +192,11 @@ class DebuggerScreen(Screen[None]):
         screen.set_reactive(
             DebuggerScreen.position, (session.epoch, min(session.index, length - 1))
         )
+        screen.predicting = session.predict
+        for epoch, index, text in session.answers:
+            value = session.history.trace(epoch)[index].value
+            result = "skipped" if not text else judge(text, value)
+            screen.predictions[(epoch, index)] = Answer(epoch, index, text, result)
         return screen
 
     def to_session(self) -> Session:
@@ -193,6 +208,8 @@ class DebuggerScreen(Screen[None]):
             list(self.breakpoints),
             self.precision,
             self.run_text,
+            self.predicting,
+            [(a.epoch, a.index, a.answer) for a in self.predictions.values()],
         )
 
     def compose(self) -> ComposeResult:
@@ -282,7 +299,26 @@ class DebuggerScreen(Screen[None]):
 
     @property
     def frame(self) -> Frame:
-        return Frame(self.history.trace(self.epoch), self.index)
+        epoch, index = self.position
+        return Frame(self.history.trace(epoch), index, hidden=self._hides(epoch, index))
+
+    def _hides(self, epoch: int, index: int) -> bool:
+        """Predict mode: the step's value waits for the learner's answer."""
+        return self.predicting and not self.running and (epoch, index) not in self.predictions
+
+    def validate_position(self, position: tuple[int, int]) -> tuple[int, int]:
+        """(Called as the position is set, before its watcher: in predict mode a key's move
+        may arrive at a question, and the keys typed after it are its answer's, even those
+        Textual hands the screen before the watcher runs.)"""
+        if (
+            self._typed is None
+            and self._asking is None
+            and self.is_mounted
+            and self._hides(*position)
+            and position != self.position
+        ):
+            self._typed = []
+        return position
 
     def watch_position(self) -> None:
         self.show()
@@ -316,9 +352,12 @@ class DebuggerScreen(Screen[None]):
         self._plot()  # (first: it records the loss of an epoch whose last step is reached)
         done = self.done
         note = loss_note(frame.trace.network, done) or ""
-        self.widget(StatusBar).show(frame, done, self.history.loss_after(done), self.run_text, note)
+        self.widget(StatusBar).show(
+            frame, done, self.history.loss_after(done), self.run_text, note, self._score_line()
+        )
         panel = self.widget(StepPanel)
         panel.words = self._words(frame)
+        panel.verdict = self._verdict(frame)
         panel.frame = frame
         marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
         highlights = Highlights(
@@ -336,13 +375,19 @@ class DebuggerScreen(Screen[None]):
             self._rows_cache = {key: rows}
         self.widget(ParamTable).view = TableView(frame, rows, selected, marked)
         self._refresh_footer()
+        if frame.hidden and self._asking is None and not self.too_small:
+            self._asking = self.position
+            if self._typed is None:
+                self._typed = []  # keys typed from now on are the answer's
+            self.call_after_refresh(self._ask_prediction)
 
     def _words(self, frame: Frame) -> tuple[str, ...]:
-        """The lines of words under a step: why (unless `y` hid them) and the post's note."""
+        """The lines of words under a step: why (unless `y` hid them) and the post's note
+        (not while predict mode hides the value: the note names the post's number)."""
         step = frame.step
         return (
             why(frame.trace, step) if self.explain else "",
-            step_note(frame.trace.network, step.symbol) or "",
+            "" if frame.hidden else step_note(frame.trace.network, step.symbol) or "",
         )
 
     _row_height = 11
@@ -367,12 +412,16 @@ class DebuggerScreen(Screen[None]):
         if width < 8:
             return
         trace = self.history.trace(1)
-        key = (trace, width, self.explain, self.precision)
+        key = (trace, width, self.explain, self.precision, self.predicting)
         if not self._fitted or self._fitted[0] != key:
             frames = [
                 Frame(trace, k) for k in range(min(len(trace), FIT_STEPS)) if trace[k].sample <= 0
             ]
-            needed = max(len(panel.wrap(width, f, self._words(f))) for f in frames)
+            verdict = "✗ you said 0.000000000; it is 0.000000000, from the numbers above"
+            needed = max(
+                len(panel.wrap(width, f, self._words(f), verdict if self.predicting else ""))
+                for f in frames
+            )
             self._fitted = (key, needed)
         lines = self._fitted[1]
         status = len(self.widget(StatusBar).layout(self.app.size.width))
@@ -380,6 +429,77 @@ class DebuggerScreen(Screen[None]):
         height = max(STEP_PANEL, min(lines + 2, room))
         if panel.styles.height is None or panel.styles.height.value != height:
             panel.styles.height = height
+
+    # -- predict mode -----------------------------------------------------------------------
+    def action_toggle_predict(self) -> None:
+        self.predicting = not self.predicting  # (the status bar says so, with the score)
+        self._fitted = ()  # (a verdict line may come under each step)
+        self.show()
+        self._fit_step_panel()
+
+    def _ask_prediction(self) -> None:
+        place = self._asking
+        if place is None or place != self.position or not self.frame.hidden:
+            self._asking = None
+            if self._typed is not None and not self._typed:
+                self._typed = None
+            return
+        step = self.frame.step
+        filled = numbers(step, self.precision)
+        self.ask(
+            f"{step.symbol} = {filled} = ?\nYour value (Enter checks it; Esc skips the step):",
+            "",
+            lambda answer: self._prediction_answer(place, answer),
+            bottom=True,  # (the panels above keep their numbers in view)
+        )
+
+    def _prediction_answer(self, place: tuple[int, int], answer: str | None) -> None:
+        self._asking = None
+        epoch, index = place
+        value = self.history.trace(epoch)[index].value
+        if answer is None or not answer.strip():
+            self.predictions[place] = Answer(epoch, index, "", "skipped")
+        else:
+            try:
+                typed = read_number(answer)
+            except NotANumber as error:
+                self.notify(str(error), title="not a number", severity="error")
+                if place == self.position:
+                    self.show()  # (asks again)
+                return
+            result = "right" if agrees(typed, value) else "wrong"
+            self.predictions[place] = Answer(epoch, index, answer.strip(), result)
+        if place == self.position:
+            self.show()
+        trace = self.history.trace(epoch)
+        if index == len(trace) - 1:
+            self.notify(self._score_line(epoch, done=True), title=f"epoch {epoch}", timeout=8)
+
+    def _verdict(self, frame: Frame) -> str:
+        answer = self.predictions.get((frame.epoch, frame.index))
+        if answer is None:
+            return ""
+        if answer.result == "skipped":
+            return "predict: skipped"
+        shown = num(frame.step.value, self.precision)
+        if answer.result == "right":
+            return f"✓ right: you said {answer.answer} ({shown})"
+        return f"✗ you said {answer.answer}; it is {shown}, from the numbers above"
+
+    def _score_line(self, epoch: int | None = None, done: bool = False) -> str:
+        """Predict mode's score for an epoch, per phase (right / answered)."""
+        if not self.predicting and not done:
+            return ""
+        epoch = self.epoch if epoch is None else epoch
+        trace = self.history.trace(epoch)
+        answers = [a for (e, _), a in self.predictions.items() if e == epoch]
+        tally = scores(answers, {a.index: str(trace[a.index].phase) for a in answers})
+        right = sum(r for r, _ in tally.values())
+        answered = sum(n for _, n in tally.values())
+        parts = ", ".join(f"{phase} {r}/{n}" for phase, (r, n) in tally.items())
+        if done:
+            return f"epoch {epoch}: {right} of {answered} right ({parts})"
+        return f"predict mode (t ends it): {right} of {answered} right this epoch · {parts}"
 
     def on_status_bar_resized(self) -> None:
         self.call_after_refresh(self._fit_step_panel)  # (the table gives or takes the rows)
@@ -727,14 +847,21 @@ class DebuggerScreen(Screen[None]):
 
         self.app.push_screen(HelpScreen())
 
-    def ask(self, question: str, default: str, then) -> None:
+    def ask(self, question: str, default: str, then, bottom: bool = False) -> None:
         """Ask `question` in a dialog (the answer starts as `default`); `then(answer)`, None
         if the user pressed Esc. (The dialogs are imported at their first use: start-up does
         without them.)"""
         from bptui.app.dialogs import AskScreen
 
         typed, self._typed = self._typed or [], None
-        self.app.push_screen(AskScreen(question, default, typed=typed), then)
+        dialog = AskScreen(question, default, typed=typed, bottom=bottom)
+        self._dialog = dialog
+
+        def answered(answer: str | None) -> None:
+            self._dialog = None
+            then(answer)
+
+        self.app.push_screen(dialog, answered)
 
     def on_key(self, event) -> None:
         """Keys typed between a key that opens a dialog and the dialog's appearing belong to
@@ -744,6 +871,11 @@ class DebuggerScreen(Screen[None]):
             event.stop()
             event.prevent_default()
             self._typed.append((event.key, event.character))
+            return
+        if self._dialog is not None:  # typed before the dialog came up, handed to the screen
+            event.stop()
+            event.prevent_default()
+            self._dialog.type_ahead(event.key, event.character)
             return
         if _DIALOG_KEYS.get(event.key) in DIALOG_ACTIONS:
             self._typed = []  # the action asks; until then the keys are the dialog's

@@ -70,12 +70,14 @@ class AskScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     AskScreen { align: center middle; }
+    AskScreen.bottom { align: center bottom; }
+    AskScreen.bottom > Vertical { margin-bottom: 1; }
     AskScreen > Vertical {
         width: 70; height: auto; border: round $primary; background: $surface;
         padding: 0 1;
     }
     AskScreen Label { width: 100%; }
-    AskScreen .error { color: $error; }
+    AskScreen #hint { color: $text-error; }
     """
 
     def __init__(
@@ -84,8 +86,9 @@ class AskScreen(ModalScreen[str | None]):
         default: str = "",
         hint: str = "",
         typed: list[tuple[str, str | None]] | None = None,
+        bottom: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(classes="bottom" if bottom else None)
         self.question = question
         self.default = default
         self.hint = hint
@@ -95,7 +98,9 @@ class AskScreen(ModalScreen[str | None]):
         with Vertical():
             yield Label(self.question)
             yield Input(value=self.default, id="answer")
-            yield Label(self.hint, classes="error", id="hint")
+            hint = Label(self.hint, id="hint")
+            hint.display = bool(self.hint)
+            yield hint
 
     def on_mount(self) -> None:
         self._apply_typed()
@@ -121,6 +126,13 @@ class AskScreen(ModalScreen[str | None]):
                 text += character
         field.value = text
         field.cursor_position = len(text)
+
+    def type_ahead(self, key: str, character: str | None) -> None:
+        """A key typed before this dialog came up that reached the screen beneath: it is this
+        dialog's, as if typed into it."""
+        self._typed.append((key, character))
+        if self.is_mounted:
+            self._apply_typed()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)

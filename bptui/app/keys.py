@@ -87,6 +87,11 @@ KEYS: tuple[Key, ...] = (
     Key("y", "toggle_why", "Why",
         "show or hide the plain-words why under each step", "`y`",
         palette="Show or hide why each step is computed so"),
+    Key("t", "toggle_predict", "Predict",
+        "predict mode, to test yourself: each step asks for its value before showing it "
+        "(right to the digits you type, at least 3 significant; Esc skips a step), with a score "
+        "per phase in the status bar and a summary at the epoch's end", "`t`",
+        palette="Predict mode: test yourself"),
     Key("question_mark", "help", "Help", "help", "`?`", footer=True, palette="Help: every key"),
     Key("", "open_network", "", "a network file (.toml, .json) or a preset's name",
         palette="Open a network file or preset"),

@@ -52,6 +52,9 @@ class Session:
     breakpoints: list[Breakpoint] = field(default_factory=list)
     precision: int = 9
     message: str = ""  # the status line's run message ("after epoch N: loss …")
+    predict: bool = False  # predict mode on
+    answers: list[tuple[int, int, str]] = field(default_factory=list)
+    """Predict mode's answers: (epoch, step index, the text typed; "" for a step skipped)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,9 +134,10 @@ def session_document(session: Session) -> dict[str, Any]:
     if epoch > end:
         network = next(net for start, net in reversed(networks) if start <= end)
         epoch, index = end, min(index, step_count(network) - 1)
-    return {
+    predicted = session.predict or bool(session.answers)
+    document: dict[str, Any] = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": VERSION if predicted else 1,  # (a file bptui 1 reads, unless it holds more)
         "network": network_document(first),
         "settings": {
             "precision": session.precision,
@@ -162,6 +166,16 @@ def session_document(session: Session) -> dict[str, Any]:
             **_moments_document(first, state["moments"]),
         },
     }
+    if predicted:
+        document["predict"] = {
+            "on": session.predict,
+            "answers": [
+                {"epoch": e, "index": k, "answer": text}
+                for e, k, text in session.answers
+                if e <= end  # (no answer for an epoch the file holds no history of)
+            ],
+        }
+    return document
 
 
 def _moments_document(network: Network, moments: dict) -> dict[str, Any]:

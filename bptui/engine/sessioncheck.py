@@ -71,6 +71,9 @@ SETTINGS_KEYS = {"precision", "orders"}
 POSITION_KEYS = {"epoch", "index"}
 HISTORY_KEYS = {"every", "checkpoints", "losses", "nonfinite_epoch", "moments"}
 BREAKPOINT_KEYS = {"kind", "param", "threshold", "enabled"}
+PREDICT_KEYS = {"on", "answers"}
+ANSWER_KEYS = {"epoch", "index", "answer"}
+MAX_ANSWERS = 100_000
 EPOCH_KEY = re.compile(r"[1-9][0-9]{0,19}")  # canonical: no sign, no leading zero, no space
 
 
@@ -274,7 +277,11 @@ def check_session(document: Any, name: str) -> Session:
             f"a version {version} session; this bptui reads version {VERSION} (upgrade bptui)",
         )
     c.whole(version, "version", 1, VERSION)
-    doc = c.section(document, "", TOP_KEYS, "a bptui session")
+    allowed = TOP_KEYS | {"predict"} if version >= 2 else TOP_KEYS
+    doc = c.table(document, "", allowed, "a bptui session")
+    for key in sorted(TOP_KEYS):
+        if key not in doc:
+            raise c.fail(key, f"missing; a bptui session holds {', '.join(sorted(TOP_KEYS))}")
 
     network = parse_document(doc["network"], source=f"{name}: network", default_name="session")
     every, checkpoints, losses, nonfinite, moments = _history(c, doc["history"], network)
@@ -299,7 +306,8 @@ def check_session(document: Any, name: str) -> Session:
         )
     c.one_line_text(message, "message")
     breakpoints = _breakpoints(c, doc["breakpoints"], network)
-    return Session(history, epoch, index, pinned, breakpoints, precision, message)
+    predict, answers = _predict(c, doc.get("predict"), history, len(losses) + 1)
+    return Session(history, epoch, index, pinned, breakpoints, precision, message, predict, answers)
 
 
 def _history(
@@ -441,6 +449,46 @@ def _orders(
             (start, replace(network, hidden_gradients=order, param_refs=network.param_refs))
         )
     return networks
+
+
+def _predict(
+    c: _SessionChecker, value: Any, history: History, end: int
+) -> tuple[bool, list[tuple[int, int, str]]]:
+    """Predict mode's table: on or off, and the answers (each a number as typed, or "" for
+    a step skipped), each at a step of an epoch the history holds."""
+    from bptui.engine.predict import MAX_TYPED, NotANumber, read_number
+    from bptui.engine.trace import step_count
+
+    if value is None:
+        return False, []
+    table = c.section(value, "predict", PREDICT_KEYS, "predict mode's table")
+    on = c.boolean(table["on"], "predict.on")
+    entries = c.array(table["answers"], "predict.answers", "a list of answers", MAX_ANSWERS)
+    answers: list[tuple[int, int, str]] = []
+    seen: set[tuple[int, int]] = set()
+    for k, entry in enumerate(entries):
+        key = f"predict.answers[{k}]"
+        item = c.section(entry, key, ANSWER_KEYS, "an answer")
+        epoch = c.whole(item["epoch"], f"{key}.epoch", 1, end)
+        steps = step_count(history.network_for(epoch))
+        index = c.whole(item["index"], f"{key}.index", 0, steps - 1)
+        text = c.string(item["answer"], f"{key}.answer")
+        if len(text) > MAX_TYPED:
+            raise c.fail(
+                f"{key}.answer", f"expected at most {MAX_TYPED} characters, found {len(text):,}"
+            )
+        if text:
+            try:
+                read_number(text)
+            except NotANumber as error:
+                raise c.fail(
+                    f"{key}.answer", f'expected a number or "" (skipped): {error}'
+                ) from None
+        if (epoch, index) in seen:
+            raise c.fail(key, f"a second answer for epoch {epoch:,}, step {index + 1:,}")
+        seen.add((epoch, index))
+        answers.append((epoch, index, text))
+    return on, answers
 
 
 def _breakpoints(c: _SessionChecker, value: Any, network: Network) -> list[Breakpoint]:

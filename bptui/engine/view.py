@@ -19,6 +19,12 @@ from bptui.engine.trace import EpochTrace, gradient_place, update_place, update_
 class Frame:
     trace: EpochTrace
     index: int
+    hidden: bool = False  # predict mode: the current step's value is not shown yet
+
+    @property
+    def shown_index(self) -> int:
+        """The last step whose value is shown: this one, or the one before while hidden."""
+        return self.index - 1 if self.hidden else self.index
 
     @property
     def epoch(self) -> int:
@@ -53,7 +59,7 @@ class Frame:
         index = self.trace.index_of(
             self.sample if sample is None else sample, kind, layer, unit, rep
         )
-        return index is not None and index <= self.index
+        return index is not None and index <= self.shown_index
 
     def neuron(self, layer: int, unit: int) -> tuple[float | None, float | None]:
         """(net, out) of a neuron of `layer` (0-based; -1 for the inputs), None if ahead."""

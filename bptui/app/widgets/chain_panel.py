@@ -105,7 +105,7 @@ class ChainPanel(ChangedLines, Widget):
         reached (which decides every number shown and the line kept in view), the pin, the
         open δs, the precision and the size."""
         b = view.breakdown
-        reached = 0 if b is None else bisect_right(self._steps_of(b), view.frame.index)
+        reached = 0 if b is None else bisect_right(self._steps_of(b), view.frame.shown_index)
         return (
             view.frame.trace,
             reached,
@@ -197,7 +197,7 @@ class ChainPanel(ChangedLines, Widget):
             self.border_title = title
         frame = view.frame
         trace = frame.trace
-        position = frame.index  # step indices are the epoch's, so this compares directly
+        position = frame.shown_index  # (step indices are the epoch's: compared directly)
         p = self.precision
         text = LineBuilder()
         width = max(20, self.content_size.width - 1)

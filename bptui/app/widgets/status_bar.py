@@ -48,6 +48,7 @@ class StatusBar(ChangedLines, Widget):
         self.last_loss: float | None = None
         self.run_text = ""
         self.note = ""
+        self.predict = ""  # predict mode's score line
 
     def show(
         self,
@@ -56,19 +57,20 @@ class StatusBar(ChangedLines, Widget):
         last_loss: float | None,
         run_text: str,
         note: str = "",
+        predict: str = "",
     ) -> None:
         """Show the position `frame`, the loss after the `done` epochs finished as of it (None
         before the first), a run's progress or result ("after epoch N: loss …, outputs …")
         and a note on the post's own number for that loss."""
         lines = len(self.rows())
         self.frame, self.done, self.last_loss = frame, done, last_loss
-        self.run_text, self.note = run_text, note
+        self.run_text, self.note, self.predict = run_text, note, predict
         if len(self.rows()) != lines:
             self.refresh(layout=True)  # a line comes or goes
         self._draw()
 
     def set_run_text(self, run_text: str) -> None:
-        self.show(self.frame, self.done, self.last_loss, run_text, self.note)
+        self.show(self.frame, self.done, self.last_loss, run_text, self.note, self.predict)
 
     def watch_precision(self) -> None:
         self._draw()
@@ -160,6 +162,8 @@ class StatusBar(ChangedLines, Widget):
         rows = [parts, second]
         if self.note:
             rows.append([(self.note, "italic")])
+        if self.predict:
+            rows.append([(self.predict, "bold")])
         if self.run_text:
             rows.append([(self.run_text, "bold")])
         return rows

@@ -44,6 +44,8 @@ class StepPanel(ChangedLines, Widget):
     words: tuple[str, ...] = ()
     """Lines of words under the step: why it is computed so, what the post prints there (set
     before `frame`, which redraws)."""
+    verdict: str = ""
+    """Predict mode's word on the learner's answer for this step (set before `frame`)."""
     precision: reactive[int] = reactive(9, repaint=False)
     """Decimals of the numbers."""
 
@@ -104,18 +106,22 @@ class StepPanel(ChangedLines, Widget):
     """Every line of the step at the panel's width (those from `_top` on show)."""
 
     def wrap(
-        self, width: int, frame: Frame | None = None, words: tuple[str, ...] | None = None
+        self,
+        width: int,
+        frame: Frame | None = None,
+        words: tuple[str, ...] | None = None,
+        verdict: str | None = None,
     ) -> list[Line]:
         """The step's lines at `width` (of the panel's frame and words, or those given):
         formulas wrapped before an operator (the continued line indented), words between
         words."""
         lines: list[Line] = []
-        for parts in self.logical_lines(width, frame, words):
+        for parts in self.logical_lines(width, frame, words, verdict):
             if sum(cell_len(text) for text, _ in parts) <= width:
                 lines.append(tuple(Segment(text, style) for text, style in parts if text))
                 continue
             *head, (body, style) = parts
-            if not head and style in (ITALIC, DIM_ITALIC):  # words
+            if not head and style in (ITALIC, DIM_ITALIC, BOLD):  # words
                 lines += [(Segment(piece, style),) for piece in wrap_words(body, width)]
                 continue
             # A long formula: the last piece wrapped before its operators, indented.
@@ -132,10 +138,12 @@ class StepPanel(ChangedLines, Widget):
         width: int | None = None,
         frame: Frame | None = None,
         words: tuple[str, ...] | None = None,
+        verdict: str | None = None,
     ) -> list[list[tuple[str, Style | None]]]:
         """The panel's lines before wrapping, as (text, style) pieces. Given the `width`, the
         numbers and the value share a line when they fit on one (`= 0.74 × 0.19 = 0.14`, as
         the post writes it), and so do the delta rule's form and its numbers."""
+        verdict = (self.verdict if frame is None else "") if verdict is None else verdict
         frame = frame or self.frame
         words = self.words if words is None else words
         if frame is None:
@@ -151,8 +159,8 @@ class StepPanel(ChangedLines, Widget):
             [("  = ", None), (step.formula, None)],
         ]
         filled = numbers(step, p)
-        value = num(step.value, p)
-        value_style = BOLD_REVERSE if value in NON_FINITE else BOLD
+        value = "?" if frame.hidden else num(step.value, p)  # (predict mode: yours first)
+        value_style = BOLD_REVERSE if value in NON_FINITE or frame.hidden else BOLD
         if filled == step.formula:
             lines.append([("  = ", None), (value, value_style)])
         elif fits("  = ", filled, " = ", value):
@@ -170,6 +178,8 @@ class StepPanel(ChangedLines, Widget):
             else:
                 lines.append([(label, DIM), (step.alt_formula, None)])
                 lines.append([("  = ", None), (filled, None)])
+        if verdict and not frame.hidden:
+            lines.append([(verdict, BOLD)])
         if step.note and not any(_same_start(step.note, line) for line in words):
             lines.append([(step.note, ITALIC)])  # (unless the why says it again, and more)
         for line in words:
