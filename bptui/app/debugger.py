@@ -59,7 +59,8 @@ COMPACT_HEIGHT = 34
 MIN_WIDTH = 60  # below this, or MIN_HEIGHT, only a message shows (README says so)
 MIN_HEIGHT = 20
 STEP_PANEL = 9  # the step panel's height, at least (its lines and border)
-MIN_TABLE = 10  # rows the parameter table keeps under a taller step panel (5 parameters)
+MIN_TABLE = 8  # rows the parameter table keeps under a taller step panel, at the least
+STATUS_MOST = 4  # the status's lines with a note and a run's result
 FIT_STEPS = 2_000  # the steps measured to fit the step panel (a big net's first ones)
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
 PLOTS = ("loss", "norms")  # what the plot panel shows (G switches)
@@ -424,8 +425,9 @@ class DebuggerScreen(Screen[None]):
             )
             self._fitted = (key, needed)
         lines = self._fitted[1]
-        status = len(self.widget(StatusBar).layout(self.app.size.width))
-        room = self.app.size.height - status - 1 - self._row_height - MIN_TABLE
+        # (as if the status had its most lines: the panel never follows the status's height,
+        # which changes with the position; the table takes what the status leaves)
+        room = self.app.size.height - STATUS_MOST - 1 - self._row_height - MIN_TABLE
         height = max(STEP_PANEL, min(lines + 2, room))
         if panel.styles.height is None or panel.styles.height.value != height:
             panel.styles.height = height
@@ -500,9 +502,6 @@ class DebuggerScreen(Screen[None]):
         if done:
             return f"epoch {epoch}: {right} of {answered} right ({parts})"
         return f"predict mode (t ends it): {right} of {answered} right this epoch · {parts}"
-
-    def on_status_bar_resized(self) -> None:
-        self.call_after_refresh(self._fit_step_panel)  # (the table gives or takes the rows)
 
     def _breakdown(self, frame: Frame, selected: str | None) -> Breakdown | None:
         """The selected parameter's breakdown for the frame's sample (the same object while

@@ -51,13 +51,13 @@ def loss_note(network: Network, epoch: int) -> str | None:
         if described:
             return (
                 "the post prints 0.291027924: its code updated w5..w8 before the hidden "
-                "gradients (preset mazur-2015); the order its text describes gives this"
+                "gradients (preset mazur-2015)"
             )
         return "the post prints 0.291027924, this order's (its code's) loss"
     if epoch == 10_000:
         return (
-            "the post's 0.0000351085 is E_total computed during epoch 10,000, before its "
-            "update, in the order its text describes (3.510854812e-05)"
+            "the post's 0.0000351085 is E_total during epoch 10,000, before its update "
+            "(3.510854812e-05)"
         )
     return None
 

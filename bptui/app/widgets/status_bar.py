@@ -6,7 +6,6 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -110,15 +109,7 @@ class StatusBar(ChangedLines, Widget):
         lines = self.layout(width)
         if len(lines) != self.size.height:
             self.refresh(layout=True)
-            self.post_message(self.Resized(len(lines)))
         self.show_lines(lines, key=self.content_size)
-
-    class Resized(Message):
-        """The status takes another number of lines (the screen gives them or takes them)."""
-
-        def __init__(self, lines: int) -> None:
-            super().__init__()
-            self.lines = lines
 
     def rows(self) -> list[list[tuple[str, str]]]:
         """The lines as (words, style) items, joined by ` · `."""

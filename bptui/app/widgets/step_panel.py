@@ -83,6 +83,10 @@ class StepPanel(ChangedLines, Widget):
     def _draw(self, again: bool = True) -> None:
         width, height = self.content_size
         if width < 1 or not self.is_mounted:
+            # (hidden: the subtitle still names the phase, whoever reads it)
+            phase = str(self.frame.step.phase) if self.frame is not None else ""
+            if self.is_mounted and self.border_subtitle != phase:
+                self.border_subtitle = phase
             return
         if again:
             self.wrapped = self.wrap(width)
