@@ -80,3 +80,28 @@ def test_predict_mode_right_and_wrong_in_a_real_terminal(tmux: Tmux) -> None:
     assert "step 2 of 51" in screen, screen
     assert "✗ you said 0.6; it is 0.593269992" in screen, screen
     assert "1 of 2 right this epoch" in screen
+
+
+def test_edit_w5_then_undo_in_a_real_terminal(tmux: Tmux) -> None:
+    """At net_o1, `e` and `w5 = 0.3`: net_o1 becomes 0.3·out_h1 + 0.45·out_h2 + 0.6, worked
+    out here (1.046578968); ctrl+z gives back the very screen shown before, character for
+    character."""
+    import math
+
+    tmux.settle()
+    tmux.keys("g", "net_o1", "Enter")
+    before = tmux.settle()
+    assert "net_o1" in before and "1.105905967" in before
+    tmux.keys("e")
+    tmux.settle()
+    tmux.keys("C-u")  # (alone: Textual's Input acts on a key binding after the typed text)
+    tmux.settle()
+    tmux.keys("w5 = 0.3", "Enter")
+    after = tmux.settle()
+    out_h1 = 1 / (1 + math.exp(-(0.15 * 0.05 + 0.2 * 0.1 + 0.35)))
+    out_h2 = 1 / (1 + math.exp(-(0.25 * 0.05 + 0.3 * 0.1 + 0.35)))
+    net_o1 = 0.3 * out_h1 + 0.45 * out_h2 + 0.6
+    assert f"{net_o1:.9f}" in after, after
+    tmux.keys("C-z")
+    time.sleep(4.5)  # (the messages that say what was changed and undone go after 4 s)
+    assert tmux.settle(still=1.0) == before

@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -60,6 +61,13 @@ class BptuiApp(App[None]):
             for signum in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(signum, self.exit, None, 128 + signum)
         self.push_screen(DebuggerScreen.from_session(self.session, self.session_path))
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys come here in the order typed, before the priority bindings act on them: the
+        # debugger is told first (see DebuggerScreen.key_arriving).
+        if isinstance(event, events.Key) and isinstance(self.screen, DebuggerScreen):
+            self.screen.key_arriving(event)
+        await super().on_event(event)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's hook for an unhandled exception (the app then exits, restoring the

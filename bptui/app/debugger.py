@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import numpy as np
@@ -35,14 +36,16 @@ from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
 from bptui.engine.breakdown import Breakdown, breakdown
 from bptui.engine.breakpoints import Breakpoint, find_stop
+from bptui.engine.edits import EditError, apply_edit, network_toml, parse_edit
 from bptui.engine.errata import loss_note, step_note
+from bptui.engine.errors import BptuiError
 from bptui.engine.explain import why
 from bptui.engine.goto import GotoError, parse_count, parse_target, resolve
-from bptui.engine.history import History
+from bptui.engine.history import History, HistoryState
 from bptui.engine.nonfinite import first_nonfinite_step
 from bptui.engine.predict import Answer, NotANumber, agrees, judge, read_number, scores
 from bptui.engine.rows import ParamRows
-from bptui.engine.session import Session
+from bptui.engine.session import Session, network_document, write_text_atomically
 from bptui.engine.trace import EpochTrace
 from bptui.engine.view import Frame
 from bptui.fmt import num, numbers
@@ -61,10 +64,13 @@ MIN_HEIGHT = 20
 STEP_PANEL = 9  # the step panel's height, at least (its lines and border)
 MIN_TABLE = 8  # rows the parameter table keeps under a taller step panel, at the least
 STATUS_MOST = 4  # the status's lines with a note and a run's result
-FIT_STEPS = 2_000  # the steps measured to fit the step panel (a big net's first ones)
+FIT_STEPS = 40  # steps of a unit measured to fit the step panel (see _fit_indices)
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
 PLOTS = ("loss", "norms")  # what the plot panel shows (G switches)
 STEPPING = {
+    "edit",
+    "undo",
+    "redo",
     "next",
     "prev",
     "next_phase",
@@ -181,6 +187,9 @@ class DebuggerScreen(Screen[None]):
         """Predict mode's answers by (epoch, step index): a step answered never asks again."""
         self._asking: tuple[int, int] | None = None  # the step predict mode is asking for
         self._dialog: AskScreen | None = None  # the question open, if any
+        self._opening_key: object = None  # the key whose dialog the typed keys wait for
+        self._undo: list[Undo] = []
+        self._redo: list[Undo] = []
 
     @classmethod
     def from_session(cls, session: Session, path: str | None = None) -> DebuggerScreen:
@@ -400,9 +409,10 @@ class DebuggerScreen(Screen[None]):
         """Give the step panel the height its longest step needs (up to what leaves the table
         MIN_TABLE rows under the status's lines), by a rule of the network, the width and the
         words shown, never of the step: stepping back shows what was shown before. The steps
-        measured are the first epoch's, of its first sample (every kind of step is among
-        them). Small terminals keep a fixed panel; a step that outgrows a panel says how many
-        lines more it has."""
+        measured are the first epoch's, of its first sample: the first and last neuron of each
+        block of like steps (every kind of step is among them, and a big net's few hundred
+        stand for its millions). Small terminals keep a fixed panel; a step that outgrows a
+        panel says how many lines more it has."""
         panel = self.widget(StepPanel)
         if self.has_class("compact") or self.too_small:
             if panel.styles.height is not None and self._fitted:
@@ -413,11 +423,11 @@ class DebuggerScreen(Screen[None]):
         if width < 8:
             return
         trace = self.history.trace(1)
-        key = (trace, width, self.explain, self.precision, self.predicting)
+        # (by the network, not the trace: an edited weight changes a few digits, not the
+        # width a step needs, and measuring again would cost a big net's edit 0.2 s)
+        key = (trace.network, width, self.explain, self.precision, self.predicting)
         if not self._fitted or self._fitted[0] != key:
-            frames = [
-                Frame(trace, k) for k in range(min(len(trace), FIT_STEPS)) if trace[k].sample <= 0
-            ]
+            frames = [Frame(trace, k) for k in _fit_indices(trace)]
             verdict = "✗ you said 0.000000000; it is 0.000000000, from the numbers above"
             needed = max(
                 len(panel.wrap(width, f, self._words(f), verdict if self.predicting else ""))
@@ -431,6 +441,140 @@ class DebuggerScreen(Screen[None]):
         height = max(STEP_PANEL, min(lines + 2, room))
         if panel.styles.height is None or panel.styles.height.value != height:
             panel.styles.height = height
+
+    # -- edits ------------------------------------------------------------------------------
+    def action_edit(self, what: str = "param") -> None:
+        """Ask for a number to change, offering the selected parameter (or an input, a target,
+        the learning rate) with its value at the start of this epoch."""
+        network = self.history.network_for(self.epoch)
+        sample = self.frame.sample
+        if what == "input":
+            name = network.input_names[0]
+            offer = f"{name} = {network.inputs[sample][0]!r}"
+        elif what == "target":
+            name = network.layers[-1].names[0]
+            offer = f"t_{name} = {network.targets[sample][0]!r}"
+        elif what == "learning_rate":
+            offer = f"eta = {network.learning_rate!r}"
+        else:
+            name = self._edited_param()
+            ref = network.param(name)
+            value = self.history.params_at(self.epoch).flat()[ref.flat_index]
+            offer = f"{name} = {float(value)!r}"
+        many = f" (sample {sample + 1}; s2.i1 = … for another)" if network.n_samples > 1 else ""
+        self.ask(
+            f"Change, from the start of epoch {self.epoch:,}: a weight or bias (w5 = 0.3), an "
+            f"input (i1 = 0.2), a target (t_o1 = 0.5) or eta{many}",
+            offer,
+            self._edit_answer,
+        )
+
+    def _edited_param(self) -> str:
+        """The parameter `e` offers: the table's selected row, the chain panel's (a clicked
+        edge or a chosen row pins it)."""
+        return self.pinned or self.frame.param or self.history.network.param_refs[0].name
+
+    def _edit_answer(self, answer: str | None) -> None:
+        if not answer or not answer.strip():
+            return
+        network = self.history.network_for(self.epoch)
+        try:
+            edit = parse_edit(network, answer, self.frame.sample)
+            params, changed = apply_edit(
+                network, self.history.params_at(self.epoch), edit, network_document
+            )
+        except EditError as error:
+            self.notify(str(error), title="nothing changed", severity="error")
+            return
+        if self.history.epochs_done >= self.epoch:
+            self.ask(
+                f"Change {edit.describe()} from epoch {self.epoch:,} on? The history after "
+                f"the start of epoch {self.epoch:,} is replaced (ctrl+z brings it back). (y/n)",
+                "y",
+                lambda yes: self._edit_confirmed(yes, edit, params, changed),
+            )
+            return
+        self._edit_confirmed("y", edit, params, changed)
+
+    def _edit_confirmed(self, yes: str | None, edit, params, changed) -> None:
+        if not yes or yes.strip().lower() not in ("y", "yes"):
+            return
+        self._undo.append(self._undo_point(edit.describe()))
+        self._redo.clear()
+        self.history.edit(self.epoch, params=params, network=changed)
+        self.predictions = {p: a for p, a in self.predictions.items() if p[0] < self.epoch}
+        self._after_history_change()
+        self.notify(f"{edit.describe()} from epoch {self.epoch:,} (ctrl+z undoes)", timeout=4)
+
+    def _undo_point(self, label: str) -> Undo:
+        return Undo(self.history.snapshot(), self.position, dict(self.predictions), label)
+
+    def _after_history_change(self) -> None:
+        """The history changed under the screen: everything cached from it goes."""
+        self._rows_cache.clear()
+        self._breakdown_cache = None
+        self._plotted = ()
+        self._initial_loss = self.history.initial_loss()
+        self.go(self.epoch, self.index)
+        self.show()
+        self._fit_step_panel()
+
+    def action_undo(self) -> None:
+        self._travel_edits(self._undo, self._redo, "undone")
+
+    def action_redo(self) -> None:
+        self._travel_edits(self._redo, self._undo, "redone")
+
+    def _travel_edits(self, source: list[Undo], other: list[Undo], done: str) -> None:
+        if not source:
+            self.notify(f"nothing to be {done}", severity="warning", timeout=3)
+            return
+        step = source.pop()
+        other.append(self._undo_point(step.label))
+        self.history.restore(step.state)
+        self.predictions = dict(step.predictions)
+        self.position = step.position
+        self._after_history_change()
+        self.notify(f"{step.label}: {done}", timeout=3)
+
+    def action_save_network(self) -> None:
+        """Write the network as it runs at the start of this epoch (with its edits) as TOML."""
+        default = f"{_slug(self.history.network.name)}-epoch-{self.epoch}.toml"
+        self.ask(
+            "Save the network (its numbers at the start of this epoch) as a TOML file:",
+            self._answers.get("save_network", default),
+            self._save_network_answer,
+        )
+
+    def _save_network_answer(self, answer: str | None, replace_ok: bool = False) -> None:
+        if not answer or not answer.strip():
+            return
+        path = Path(answer.strip()).expanduser()
+        self._answers["save_network"] = answer.strip()
+        if path.exists() and not replace_ok:
+            kind = "a network file" if _is_network_file(path) else "not a network file"
+            self.ask(
+                f"{path} exists ({kind}): replace it? (y/n)",
+                "n",
+                lambda yes: (
+                    yes is not None
+                    and yes.strip().lower() in ("y", "yes")
+                    and self._save_network_answer(answer, replace_ok=True)
+                ),
+            )
+            return
+        network = self.history.network_for(self.epoch)
+        document = network_document(replace(network, params=self.history.params_at(self.epoch)))
+        text = network_toml(
+            document,
+            f"{network.name}: saved by bptui from the start of epoch {self.epoch:,}",
+        )
+        try:
+            write_text_atomically(path, text)
+        except BptuiError as error:
+            self.notify(str(error), title="not saved", severity="error")
+            return
+        self.notify(f"saved {path}", timeout=4)
 
     # -- predict mode -----------------------------------------------------------------------
     def action_toggle_predict(self) -> None:
@@ -866,6 +1010,10 @@ class DebuggerScreen(Screen[None]):
         """Keys typed between a key that opens a dialog and the dialog's appearing belong to
         the dialog (typed fast, `g out_o2` must not switch the order with its `o`): Textual
         hands the screen every key already typed before the first one's action runs."""
+        if event is self._opening_key:
+            self._opening_key = None  # (the key that opens the dialog: its binding acts)
+            self.call_after_refresh(self._stop_typing_ahead)
+            return
         if self._typed is not None:
             event.stop()
             event.prevent_default()
@@ -879,6 +1027,18 @@ class DebuggerScreen(Screen[None]):
         if _DIALOG_KEYS.get(event.key) in DIALOG_ACTIONS:
             self._typed = []  # the action asks; until then the keys are the dialog's
             self.call_after_refresh(self._stop_typing_ahead)
+
+    def key_arriving(self, event) -> None:
+        """The app has a key, before its priority bindings act (`n`, `p`, arrows, space): if it
+        opens a dialog, the keys after it are the dialog's from now on, even priority ones
+        typed straight after it (`g net_o1` must never step with its `n`)."""
+        if (
+            self._typed is None
+            and self._dialog is None
+            and _DIALOG_KEYS.get(event.key) in DIALOG_ACTIONS
+        ):
+            self._typed = []
+            self._opening_key = event
 
     def _stop_typing_ahead(self) -> None:
         """The key's action opened no dialog (a warning instead): keys are the screen's again."""
@@ -1157,7 +1317,7 @@ class DebuggerScreen(Screen[None]):
         self.show()
 
 
-DIALOG_ACTIONS = {"goto", "run", "continue_run", "save", "switch_order"}
+DIALOG_ACTIONS = {"goto", "run", "continue_run", "save", "switch_order", "edit", "save_network"}
 """The actions that ask a question in a dialog (keys typed after theirs are the dialog's)."""
 _KEY_ORDER = {
     key.strip(): n
@@ -1175,6 +1335,39 @@ _DIALOG_KEYS = {
     if isinstance(binding, Binding)
     for key in binding.key.split(",")
 }
+
+
+@dataclass(frozen=True)
+class Undo:
+    """What an edit (or its undoing) replaced: the history, the position, the answers."""
+
+    state: HistoryState
+    position: tuple[int, int]
+    predictions: dict
+    label: str
+
+
+def _fit_indices(trace: EpochTrace) -> list[int]:
+    """Steps that stand for all of an epoch's in width: in each block of the first sample (and
+    the batch update), the first and the last unit's first FIT_STEPS steps."""
+    indices: set[int] = set()
+    for block in trace.blocks:
+        if block.sample > 0:
+            continue
+        for unit in {0, block.units - 1}:
+            start = block.start + unit * block.unit_size
+            indices.update(range(start, start + min(block.unit_size, FIT_STEPS)))
+    return sorted(indices)
+
+
+def _is_network_file(path: Path) -> bool:
+    from bptui.engine.loader import load_network
+
+    try:
+        load_network(str(path))
+    except BptuiError:
+        return False
+    return True
 
 
 def _slug(name: str) -> str:

@@ -87,6 +87,23 @@ KEYS: tuple[Key, ...] = (
     Key("y", "toggle_why", "Why",
         "show or hide the plain-words why under each step", "`y`",
         palette="Show or hide why each step is computed so"),
+    Key("e", "edit", "Edit",
+        "change a number and see everything follow: the selected weight or bias (or the table's "
+        "cursor row), an input, a target or eta (`w5 = 0.3`, `i1 = 0.2`, `t_o1 = 0.5`, "
+        "`eta = 0.4`); the epoch recomputes at once, the history after its start is replaced "
+        "(asks when there is one)", "`e`", palette="Change a weight or bias"),
+    Key("", "edit('input')", "", "an input of this sample (i1 = 0.2)",
+        palette="Change an input"),
+    Key("", "edit('target')", "", "a target of this sample (t_o1 = 0.5)",
+        palette="Change a target"),
+    Key("", "edit('learning_rate')", "", "the learning rate (eta = 0.4)",
+        palette="Change the learning rate"),
+    Key("ctrl+z", "undo", "Undo", "undo / redo an edit, exactly back to what was shown",
+        "`ctrl+z` / `ctrl+y`", palette="Undo an edit"),
+    Key("ctrl+y", "redo", "Redo", "", "`ctrl+y`", palette="Redo an edit"),
+    Key("w", "save_network", "Save net",
+        "save the network as it runs at the start of this epoch (with its edits) as a TOML "
+        "file `bptui` opens", "`w`", palette="Save the network as a TOML file"),
     Key("t", "toggle_predict", "Predict",
         "predict mode, to test yourself: each step asks for its value before showing it "
         "(right to the digits you type, at least 3 significant; Esc skips a step), with a score "

@@ -23,6 +23,7 @@ import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -49,6 +50,19 @@ def checkpoint_interval(network: Network) -> int:
     by_time = REPLAY_BUDGET // work
     by_memory = -(-network.n_params * 8 * 1000 // CHECKPOINT_BYTES_PER_1000)
     return int(np.clip(max(by_time, by_memory), 1, 1000))
+
+
+@dataclass(frozen=True)
+class HistoryState:
+    """A history's contents at one moment (`History.snapshot`)."""
+
+    networks: list[tuple[int, Network]]
+    checkpoints: dict[int, Params]
+    moments: dict[int, Moments]
+    losses: list[float]
+    norms: array
+    norms_start: int
+    nonfinite_epoch: int | None
 
 
 class History:
@@ -196,6 +210,7 @@ class History:
             if cached is not None:
                 self._traces.move_to_end(epoch)
                 return cached
+            revision = self.revision
         params, moments = self.state_at(epoch)
         started = time.perf_counter()
         epoch_result = compute_epoch(
@@ -204,7 +219,8 @@ class History:
         result = EpochTrace(epoch_result, epoch)
         self._trace_seconds = time.perf_counter() - started
         with self._lock:
-            if epoch <= self.epochs_done + 1:
+            # (not when the history changed meanwhile: an edit, an undo, another order)
+            if epoch <= self.epochs_done + 1 and self.revision == revision:
                 self._traces[epoch] = result
                 while len(self._traces) > self._trace_cache_size:
                     self._traces.popitem(last=False)
@@ -354,6 +370,50 @@ class History:
             self._traces.pop(epoch, None)
             self._networks = [(s, n) for s, n in self._networks if s < epoch]
             self._networks.append((epoch, network))
+
+    def edit(
+        self, epoch: int, params: Params | None = None, network: Network | None = None
+    ) -> None:
+        """From the start of `epoch` on, run with other parameters (an edited weight) or another
+        network (an edited input, target or learning rate; same shapes): the history after the
+        start of `epoch` is discarded, and every later order switch with it."""
+        old_params, moments = self.state_at(epoch)
+        with self._lock:
+            self._checkpoints[epoch] = params if params is not None else old_params
+            self._moments[epoch] = moments
+            self.truncate(epoch - 1)
+            self._traces.pop(epoch, None)
+            self._recent.pop(epoch, None)
+            current = self.network_for(epoch)
+            self._networks = [(s, n) for s, n in self._networks if s < epoch]
+            self._networks.append((epoch, network if network is not None else current))
+
+    def snapshot(self) -> HistoryState:
+        """Everything the history holds, to `restore` it exactly (undo)."""
+        with self._lock:
+            return HistoryState(
+                list(self._networks),
+                dict(self._checkpoints),
+                dict(self._moments),
+                list(self._losses),
+                array("d", self._norms),
+                self._norms_start,
+                self.nonfinite_epoch,
+            )
+
+    def restore(self, state: HistoryState) -> None:
+        """Back to a `snapshot`, bit for bit (what was computed since is forgotten)."""
+        with self._lock:
+            self._networks = list(state.networks)
+            self._checkpoints = dict(state.checkpoints)
+            self._moments = dict(state.moments)
+            self._losses = list(state.losses)
+            self._norms = array("d", state.norms)
+            self._norms_start = state.norms_start
+            self.nonfinite_epoch = state.nonfinite_epoch
+            self._recent.clear()
+            self._traces.clear()
+            self.revision += 1
 
     def truncate(self, epochs: int) -> None:
         """Keep the first `epochs` completed epochs only (and everything they start)."""

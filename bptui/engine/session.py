@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bptui.engine.breakpoints import Breakpoint
 from bptui.engine.errors import BptuiError, one_line
 from bptui.engine.history import History
@@ -134,7 +136,17 @@ def session_document(session: Session) -> dict[str, Any]:
     if epoch > end:
         network = next(net for start, net in reversed(networks) if start <= end)
         epoch, index = end, min(index, step_count(network) - 1)
-    predicted = session.predict or bool(session.answers)
+    changed = [
+        {
+            "epoch": start,
+            "learning_rate": net.learning_rate,
+            "inputs": [[float(v) for v in x] for x in net.inputs],
+            "targets": [[float(v) for v in y] for y in net.targets],
+        }
+        for start, net in networks[1:]
+        if not _same_values(net, first)
+    ]
+    predicted = session.predict or bool(session.answers) or bool(changed)
     document: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION if predicted else 1,  # (a file bptui 1 reads, unless it holds more)
@@ -166,7 +178,9 @@ def session_document(session: Session) -> dict[str, Any]:
             **_moments_document(first, state["moments"]),
         },
     }
-    if predicted:
+    if changed:
+        document["edits"] = changed  # (the values edited from an epoch on: version 2)
+    if session.predict or session.answers:
         document["predict"] = {
             "on": session.predict,
             "answers": [
@@ -176,6 +190,15 @@ def session_document(session: Session) -> dict[str, Any]:
             ],
         }
     return document
+
+
+def _same_values(network: Network, other: Network) -> bool:
+    """Do two networks of one history agree in what an edit can change?"""
+    return (
+        network.learning_rate == other.learning_rate
+        and np.array_equal(network.inputs, other.inputs)
+        and np.array_equal(network.targets, other.targets)
+    )
 
 
 def _moments_document(network: Network, moments: dict) -> dict[str, Any]:
@@ -206,6 +229,16 @@ def save_session(session: Session, path: str | Path) -> Path:
     if existing is False:
         raise BptuiError(f"{shown}: exists and is not a bptui session; not replaced")
     text = json.dumps(session_document(session), ensure_ascii=False, allow_nan=False)
+    return write_text_atomically(target, text)
+
+
+def write_text_atomically(target: Path, text: str) -> Path:
+    """Write `text` (UTF-8) to `target` through a temporary file in its directory, replaced
+    over it at once: a failing write leaves an existing file whole and no temporary. Every
+    failure is a one-line BptuiError."""
+    shown = _path_text(target)
+    if "\x00" in str(target):
+        raise BptuiError(f"{shown}: cannot be written: a file name cannot hold a NUL byte")
     directory = target.parent  # Path("x").parent is Path(".")
     _remove_stale_temporaries(directory, target.name)
     try:

@@ -277,7 +277,7 @@ def check_session(document: Any, name: str) -> Session:
             f"a version {version} session; this bptui reads version {VERSION} (upgrade bptui)",
         )
     c.whole(version, "version", 1, VERSION)
-    allowed = TOP_KEYS | {"predict"} if version >= 2 else TOP_KEYS
+    allowed = TOP_KEYS | {"predict", "edits"} if version >= 2 else TOP_KEYS
     doc = c.table(document, "", allowed, "a bptui session")
     for key in sorted(TOP_KEYS):
         if key not in doc:
@@ -288,6 +288,7 @@ def check_session(document: Any, name: str) -> Session:
     settings = c.section(doc["settings"], "settings", SETTINGS_KEYS, "settings")
     precision = c.whole(settings["precision"], "settings.precision", 0, MAX_PRECISION)
     networks = _orders(c, settings["orders"], network, checkpoints, len(losses) + 1)
+    networks = _edits(c, doc.get("edits"), networks, doc["network"], name)
     history = History.from_state(networks, every, checkpoints, losses, nonfinite, moments)
 
     position = c.section(doc["position"], "position", POSITION_KEYS, "position")
@@ -449,6 +450,62 @@ def _orders(
             (start, replace(network, hidden_gradients=order, param_refs=network.param_refs))
         )
     return networks
+
+
+EDIT_KEYS = {"epoch", "learning_rate", "inputs", "targets"}
+
+
+def _edits(
+    c: _SessionChecker,
+    value: Any,
+    networks: list[tuple[int, Network]],
+    document: dict[str, Any],
+    name: str,
+) -> list[tuple[int, Network]]:
+    """The values edited from an epoch on (learning rate, inputs, targets), each at the start
+    of an order's network, checked as the loader checks a network file's."""
+    if value is None:
+        return networks
+    entries = c.array(value, "edits", "a list of edits", len(networks))
+    starts = {start: k for k, (start, _) in enumerate(networks)}
+    result = list(networks)
+    last = 1
+    for k, entry in enumerate(entries):
+        key = f"edits[{k}]"
+        item = c.section(entry, key, EDIT_KEYS, "an edit")
+        epoch = c.whole(item["epoch"], f"{key}.epoch", last + 1, max(starts))
+        if epoch not in starts:
+            raise c.fail(f"{key}.epoch", f"epoch {epoch:,} starts no network of settings.orders")
+        last = epoch
+        changed = dict(document)
+        changed["learning_rate"] = item["learning_rate"]
+        changed["samples"] = [
+            {"inputs": x, "targets": y}
+            for x, y in zip(
+                c.array(item["inputs"], f"{key}.inputs", "the inputs of every sample"),
+                c.array(item["targets"], f"{key}.targets", "the targets of every sample"),
+                strict=False,
+            )
+        ]
+        start, base = networks[starts[epoch]]
+        edited = parse_document(changed, source=f"{name}: {key}", default_name="session")
+        if (edited.n_samples, edited.inputs.shape, edited.targets.shape) != (
+            base.n_samples,
+            base.inputs.shape,
+            base.targets.shape,
+        ):
+            raise c.fail(key, "expected the samples of the session's network, in number and size")
+        result[starts[epoch]] = (
+            start,
+            replace(
+                base,
+                learning_rate=edited.learning_rate,
+                inputs=edited.inputs,
+                targets=edited.targets,
+                param_refs=base.param_refs,
+            ),
+        )
+    return result
 
 
 def _predict(

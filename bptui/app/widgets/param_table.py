@@ -135,8 +135,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         fit is on the lines under the table, for the selected row)."""
         view = self.view
         w = column_width(self.precision)  # the widest `column` writes
-        names = view.rows.network.param_refs if view is not None else ()
-        name_width = max([5, *(len(ref.name) + 1 for ref in names)])
+        name_width, edge_width = self._name_widths()
         wanted = [("name", " name", name_width), ("value", "value", w), ("grad", "∂E/∂·", w)]
         if view is not None and view.rows.trace.epoch.batch_grads is not None:
             wanted.append(("batch", "epoch ∂E/∂·", w))
@@ -149,7 +148,6 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         optional = [("step", "η·∂E/∂·" if plain else "old − new", w)]
         if network is not None:  # an optimizer's state after the update: Adam's m and v
             optional += [(f"slot{k}", f"{slot}_·", w) for k, slot in enumerate(network.opt.slots)]
-        edge_width = max((len(ref.source) + len(ref.target) + 3 for ref in names), default=8)
         optional.append(("edge", "from → to", min(edge_width, 24)))
         if self.show_fd:
             optional += [("fd", "finite diff.", w), ("err", "rel. err", 8)]
@@ -165,6 +163,18 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             wanted.remove(new)
             wanted.insert(next(k for k, c in enumerate(wanted) if c[0] == "step") + 1, new)
         return wanted
+
+    def _name_widths(self) -> tuple[int, int]:
+        """The widths of the name and from → to columns (worked out once per network: a big
+        net has tens of thousands of names)."""
+        network = self.view.rows.network if self.view is not None else None
+        cached = self.__dict__.get("_widths")
+        if cached is None or cached[0] is not network:
+            names = network.param_refs if network is not None else ()
+            name_width = max([5, *(len(ref.name) + 1 for ref in names)])
+            edge_width = max((len(ref.source) + len(ref.target) + 3 for ref in names), default=8)
+            cached = self._widths = (network, name_width, edge_width)
+        return cached[1], cached[2]
 
     def _summary_lines(self, columns: list[tuple[str, str, int]] | None = None) -> int:
         """The lines kept under the rows for the selected row's from → to and finite difference
