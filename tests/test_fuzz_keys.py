@@ -74,8 +74,11 @@ BINDINGS = [
     "exclamation_mark",
     "question_mark",
     "ctrl+s",
+    "e",
+    "E",
+    "S",
 ]
-OTHER = [*"aehijklstwxyz0579.-+", "enter", "tab", "escape", "ctrl+p"]
+OTHER = [*"ahijklstwxyz0579.-+", "enter", "tab", "escape", "ctrl+p"]
 # The steppers are the commonest: a user mostly steps.
 WEIGHTS = {"n": 30, "p": 15, "right_square_bracket": 6, "left_square_bracket": 4}
 
