@@ -19,6 +19,7 @@ from textual.widgets import Input
 
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
+from bptui.app.dialogs import AskScreen
 from bptui.engine import atomic
 from bptui.engine.history import History
 from bptui.engine.loader import load_network
@@ -44,7 +45,7 @@ async def export(pilot, key: str, path: str | None = None, *answers: str) -> str
     `answers` (the replace question); the name the dialog offered."""
     app = pilot.app
     await pilot.press(key)
-    await pilot.pause()
+    await until(pilot, lambda: isinstance(app.screen, AskScreen))
     field = app.screen.query_one(Input)
     offered = field.value
     if path is not None:
@@ -52,6 +53,7 @@ async def export(pilot, key: str, path: str | None = None, *answers: str) -> str
     await pilot.press("enter")
     await pilot.pause()
     for text in answers:
+        await until(pilot, lambda: "replace it?" in getattr(app.screen, "question", ""))
         app.screen.query_one(Input).value = text
         await pilot.press("enter")
         await pilot.pause()
@@ -185,11 +187,10 @@ async def test_S_writes_the_screen_as_svg(tmp_path: Path, monkeypatch, via: str)
             await pilot.press("ctrl+p")
             await pilot.pause()
             app.screen.query_one(Input).value = "Export the screen as SVG"
-            await pilot.pause(0.3)
+            await until(pilot, lambda: _first_hit(app).startswith("Export the screen as SVG"))
             await pilot.press("enter")
-            await pilot.pause(0.3)
-            field = app.screen.query_one(Input)
-            offered = field.value
+            await until(pilot, lambda: isinstance(app.screen, AskScreen))
+            offered = app.screen.query_one(Input).value
             await pilot.press("enter")
             await pilot.pause()
         assert app.is_running
@@ -198,6 +199,24 @@ async def test_S_writes_the_screen_as_svg(tmp_path: Path, monkeypatch, via: str)
     ET.fromstring(svg)  # (it parses)
     assert svg_text(svg) == shown
     assert "step 8 of" in shown
+
+
+async def until(pilot, condition, seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"waited {seconds} s")
+
+
+def _first_hit(app: BptuiApp) -> str:
+    """The palette's first offer (or "")."""
+    from textual.command import CommandList
+
+    found = app.screen.query(CommandList)
+    if not found or found.first().option_count == 0:
+        return ""
+    return str(found.first().get_option_at_index(0).prompt)
 
 
 # -- names, runs, replacing --------------------------------------------------------------------
