@@ -334,7 +334,13 @@ def cmd_serve(spec: str, host_text: str, port: int, precision: int, theme: str) 
 
     from bptui.engine.loader import load_source
     from bptui.engine.session import session_from_source
-    from bptui.engine.source import MAX_SESSION_BYTES, is_preset_name, is_session, open_source
+    from bptui.engine.source import (
+        MAX_SESSION_BYTES,
+        STANDARD_STREAM,
+        is_preset_name,
+        is_session,
+        open_source,
+    )
     from bptui.serve import is_loopback, parse_host, serve
 
     host = parse_host(host_text)
@@ -345,9 +351,10 @@ def cmd_serve(spec: str, host_text: str, port: int, precision: int, theme: str) 
         load_source(source)
     net = spec  # a preset's name
     if not is_preset_name(spec):
-        # (by its real path: /dev/stdin redirected from a file is that file, which each
-        # debugger opens again; its own /dev/stdin would be textual-serve's pipe)
-        net = os.path.realpath(spec)
+        # By its absolute path; /dev/stdin (or /dev/fd/N) redirected from a file by that
+        # file's real path: each debugger's own /dev/stdin would be textual-serve's pipe. (A
+        # link elsewhere keeps its own folder, which a samples CSV file is relative to.)
+        net = os.path.realpath(spec) if STANDARD_STREAM.fullmatch(spec) else os.path.abspath(spec)
         try:
             regular = stat.S_ISREG(os.stat(net).st_mode)
         except OSError:
