@@ -191,8 +191,9 @@ def _server_class():
                 await runner.cleanup()
                 # (asyncio's message repeats the address: the reason alone, by its errno)
                 reason = os.strerror(error.errno) if error.errno else str(error)
+                address = f"[{self.host}]" if ":" in self.host else self.host
                 raise BptuiError(
-                    f"cannot listen on {url(self.host, self.port)[7:]}: {one_line(reason)}"
+                    f"cannot listen on {address}:{self.port}: {one_line(reason)}"
                 ) from None
             received: list[int] = []
             stop = asyncio.Event()
