@@ -13,8 +13,8 @@ from pathlib import Path
 from bptui.engine.atomic import path_text, regular_file_or_none, write_atomic
 from bptui.engine.errors import BptuiError, one_line
 
-SETTLE_SECONDS = 0.02
-SETTLE_TRIES = 50  # (a second at most)
+SETTLE_SECONDS = 0.05
+SETTLE_TRIES = 20  # (a second at most)
 RUNNING = "a run is going: wait for it to end (or Esc stops it), then export"
 
 
@@ -58,17 +58,27 @@ class ExportActions:
             what,
         )
 
-    def action_export_svg(self, tries: int = 0) -> None:
+    def action_export_svg(self, tries: int = 0, previous: str | None = None) -> None:
+        """The screen as it is when the key is pressed. From the palette, as it shows again
+        once the palette has gone: the palette holds the screen's updates back a moment
+        (Textual's delay_update) and the footer is rebuilt after it, so the picture is taken
+        once two taken SETTLE_SECONDS apart agree (at most SETTLE_TRIES times)."""
+        screen = self._screen()
+        app = screen.app
+        busy = app.screen is not screen or getattr(app, "_batch_count", 0)
+        if tries == 0 and not busy:
+            self._ask_svg(app.export_screenshot())  # now, before a dialog covers the screen
+            return
+        svg = None if busy else app.export_screenshot()
+        if (svg is None or svg != previous) and tries < SETTLE_TRIES:
+            screen.set_timer(SETTLE_SECONDS, lambda: self.action_export_svg(tries + 1, svg))
+            return
+        self._ask_svg(svg or previous or app.export_screenshot())
+
+    def _ask_svg(self, svg: str) -> None:
         from bptui.report.exports import svg_name
 
         screen = self._screen()
-        app = screen.app
-        if (app.screen is not screen or getattr(app, "_batch_count", 0)) and tries < SETTLE_TRIES:
-            # From the palette: it is closing, and holds the screen's updates back a moment
-            # (Textual's delay_update); the picture is of the debugger as it shows again.
-            screen.set_timer(SETTLE_SECONDS, lambda: self.action_export_svg(tries + 1))
-            return
-        svg = app.export_screenshot()  # now, before a dialog covers the screen
         epoch, index = screen.position
         self._ask_path(
             "Export the screen as SVG to:",
