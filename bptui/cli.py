@@ -1,4 +1,5 @@
-"""The `bptui` command: the app, and `trace`, `train`, `check` and `presets` without a screen.
+"""The `bptui` command: the app, `trace`, `train`, `check` and `presets` without a screen, and
+`serve` (the app in a browser).
 
 Every user error (a bad file, a bad argument, a limit) ends in one line on stderr and exit
 status 2; `check` exits 1 when a gradient disagrees with finite differences, and `trace` and
@@ -18,9 +19,11 @@ from typing import NoReturn
 
 from bptui.engine.errors import BptuiError
 
-COMMANDS = ("trace", "train", "check", "presets")
+COMMANDS = ("trace", "train", "check", "presets", "serve")
 MAX_TRACE_EPOCHS = 1_000
 MAX_TRAIN_EPOCHS = 10_000_000
+DEFAULT_PORT = 8000
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"  # what textual-serve runs the app with
 MIN_PRECISION = 2  # fewer decimals would show Mazur's 0.15 as 0 (`0·0 + 0·0 + 0 = 0`)
 
 
@@ -56,6 +59,16 @@ def _precision(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, found {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, found {value}")
+    return value
+
+
 NET_HELP = "a .toml or .json network file, or a preset name (default: mazur)"
 
 
@@ -64,7 +77,8 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     app = _Parser(
         prog="bptui",
         description="A terminal step-through debugger for "
-        "backpropagation. Commands: trace, train, check, presets (bptui COMMAND --help).",
+        "backpropagation. Commands: trace, train, check, presets, serve "
+        "(bptui COMMAND --help).",
     )
     app.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
     app.add_argument("--precision", type=_precision, default=9, help="decimals shown (default 9)")
@@ -115,6 +129,23 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     )
     presets.add_argument("name", nargs="?", metavar="NAME")
     parsers["presets"] = presets
+
+    serve = _Parser(
+        prog="bptui serve",
+        description="The debugger in a web browser: each browser tab that opens the address "
+        "gets a debugger of its own on NET. Ctrl+C stops the server.",
+    )
+    serve.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every "
+        "machine that can reach this one)",
+    )
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    serve.add_argument("--precision", type=_precision, default=9, help="decimals shown")
+    serve.add_argument("--theme", choices=("dark", "light"), default="dark")
+    parsers["serve"] = serve
     return parsers
 
 
@@ -223,6 +254,8 @@ def _run(args: list[str]) -> int:
         return cmd_presets(options.name)
     if command == "app":
         return cmd_app(options.net, options.precision, options.theme)
+    if command == "serve":
+        return cmd_serve(options.net, options.host, options.port, options.precision, options.theme)
     network = _load_for_command(options.net, command)
     if command == "trace":
         return cmd_trace(network, options.epochs, options.format, options.precision)
@@ -276,8 +309,9 @@ def cmd_app(spec: str, precision: int, theme: str = "dark") -> int:
     else:
         session = None
         network = load_source(source)
+    served = os.environ.get("TEXTUAL_DRIVER") == WEB_DRIVER  # in a browser (bptui serve)
     for name, stream in (("input", sys.stdin), ("output", sys.stdout)):
-        if stream is None or not stream.isatty():
+        if not served and (stream is None or not stream.isatty()):
             raise BptuiError(
                 f"the debugger needs a terminal, and standard {name} is not one "
                 "(bptui trace and bptui train work without a screen)"
@@ -291,6 +325,52 @@ def cmd_app(spec: str, precision: int, theme: str = "dark") -> int:
         session_path=spec if session is not None else None,
         theme=theme,
     )
+
+
+def cmd_serve(spec: str, host_text: str, port: int, precision: int, theme: str) -> int:
+    """Serve the debugger on NET in browsers (see bptui.serve); NET is checked first, as the
+    app checks it, and must be a file that each browser's debugger can read again."""
+    import stat
+
+    from bptui.engine.loader import load_source
+    from bptui.engine.session import session_from_source
+    from bptui.engine.source import (
+        MAX_SESSION_BYTES,
+        STANDARD_STREAM,
+        is_preset_name,
+        is_session,
+        open_source,
+    )
+    from bptui.serve import is_loopback, parse_host, serve
+
+    host = parse_host(host_text)
+    source = open_source(spec, limit=MAX_SESSION_BYTES)
+    if is_session(source):
+        session_from_source(source)
+    else:
+        load_source(source)
+    net = spec  # a preset's name
+    if not is_preset_name(spec):
+        # By its absolute path; /dev/stdin (or /dev/fd/N) redirected from a file by that
+        # file's real path: each debugger's own /dev/stdin would be textual-serve's pipe. (A
+        # link elsewhere keeps its own folder, which a samples CSV file is relative to.)
+        net = os.path.realpath(spec) if STANDARD_STREAM.fullmatch(spec) else os.path.abspath(spec)
+        try:
+            regular = stat.S_ISREG(os.stat(net).st_mode)
+        except OSError:
+            regular = False
+        if not regular:
+            raise BptuiError(
+                f"{spec}: cannot be served: each browser's debugger reads NET again, and this "
+                "is not a regular file (save it to a file first)"
+            )
+    if not is_loopback(host):
+        _say(
+            f"warning: listening on {host}, not only on this machine: anyone who can reach "
+            f"port {port} can use the debugger, and save and export files as this user"
+        )
+
+    return serve(net, host, port, precision, theme)
 
 
 def _epoch_traces(network, epochs: int) -> Iterator:

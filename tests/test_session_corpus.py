@@ -782,12 +782,12 @@ def test_dev_full_as_target(tmp_path: Path) -> None:
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
 def test_a_full_disk(tmp_path: Path, monkeypatch) -> None:
     """The temporary file's writes go to /dev/full, which answers every write with ENOSPC."""
-    from bptui.engine import session as session_module
+    from bptui.engine import atomic as atomic_module
 
     def on_a_full_disk(directory: Path, name: str) -> tuple[int, str]:
         return os.open("/dev/full", os.O_WRONLY), str(tmp_path / f".{name}.1.00000000.tmp")
 
-    monkeypatch.setattr(session_module, "_new_temporary", on_a_full_disk)
+    monkeypatch.setattr(atomic_module, "_new_temporary", on_a_full_disk)
     message = _save_refused(tmp_path / "s.bptui")
     assert message == f"{tmp_path / 's.bptui'}: cannot be written: No space left on device"
     assert list(tmp_path.iterdir()) == []

@@ -60,6 +60,14 @@ class BptuiApp(App[None]):
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(signum, self.exit, None, 128 + signum)
+        if self.is_web:
+            # In a browser (bptui serve): should the server die without quitting this
+            # debugger (kill -9), end as after a closed terminal rather than stay, orphaned.
+            parent = os.getppid()
+            self.set_interval(
+                PARENT_CHECK_SECONDS,
+                lambda: os.getppid() == parent or self.exit(None, 128 + signal.SIGHUP),
+            )
         self.push_screen(DebuggerScreen.from_session(self.session, self.session_path))
 
     async def on_event(self, event: events.Event) -> None:
@@ -77,6 +85,7 @@ class BptuiApp(App[None]):
         super()._handle_exception(error)
 
 
+PARENT_CHECK_SECONDS = 1.0
 EXIT_CRASH = 70  # an unexpected error in bptui itself (BSD's EX_SOFTWARE)
 
 

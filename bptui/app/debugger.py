@@ -26,6 +26,7 @@ from textual.worker import Worker
 
 from bptui.app.commands import DebuggerCommands
 from bptui.app.diagram import Highlights, preferred_height
+from bptui.app.export import ExportActions
 from bptui.app.keys import bindings
 from bptui.app.widgets.chain_panel import ChainPanel, ChainView
 from bptui.app.widgets.loss_plot import LossPlot, LossView
@@ -92,7 +93,7 @@ STEPPING = {
 }
 
 
-class DebuggerScreen(Screen[None]):
+class DebuggerScreen(ExportActions, Screen[None]):
     """Step through backprop one operation, phase, sample or epoch at a time, both ways."""
 
     COMMANDS: ClassVar[set] = {DebuggerCommands}
@@ -1317,7 +1318,18 @@ class DebuggerScreen(Screen[None]):
         self.show()
 
 
-DIALOG_ACTIONS = {"goto", "run", "continue_run", "save", "switch_order", "edit", "save_network"}
+DIALOG_ACTIONS = {
+    "goto",
+    "run",
+    "continue_run",
+    "save",
+    "switch_order",
+    "edit",
+    "save_network",
+    "export_markdown",
+    "export_csv",
+    "export_svg",
+}
 """The actions that ask a question in a dialog (keys typed after theirs are the dialog's)."""
 _KEY_ORDER = {
     key.strip(): n

@@ -68,6 +68,17 @@ KEYS: tuple[Key, ...] = (
         palette="Compare the two hidden-gradient orders"),
     Key("ctrl+s", "save", "Save", "save the session (a `.bptui` file)", "`ctrl+s`",
         footer=True, palette="Save the session"),
+    Key("M", "export_markdown", "Export .md",
+        "export this epoch as Markdown with LaTeX, exactly as `bptui trace --format markdown` "
+        "writes it (asks for the file: `NET-epoch-N.md` by default)", "`M`",
+        palette="Export this epoch as Markdown"),
+    Key("E", "export_csv", "Export .csv",
+        "export the loss after every epoch known (epoch 0: before training) and each layer's "
+        "weight-gradient norm as CSV (`NET-loss.csv`)", "`E`",
+        palette="Export the loss history as CSV"),
+    Key("S", "export_svg", "Export .svg",
+        "export the screen as an SVG picture (`NET-epoch-N-step-K.svg`)", "`S`",
+        palette="Export the screen as SVG"),
     Key("u", "unpin", "Unpin",
         "unpin the chain panel (choosing a table row, or clicking a weight's label or line in "
         "the diagram, pins it)", "`u`", palette="Unpin the chain panel"),

@@ -20,23 +20,17 @@ Opening checks the whole document before anything uses it: see `bptui.engine.ses
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import math
-import os
-import re
-import secrets
-import stat
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bptui.engine.atomic import regular_file_or_none, write_atomic
 from bptui.engine.breakpoints import Breakpoint
-from bptui.engine.errors import BptuiError, one_line
+from bptui.engine.errors import BptuiError
 from bptui.engine.history import History
 from bptui.engine.network import Network
 from bptui.engine.passes import bias_vector
@@ -214,128 +208,24 @@ def _moments_document(network: Network, moments: dict) -> dict[str, Any]:
 
 
 def save_session(session: Session, path: str | Path) -> Path:
-    """Write the session atomically; refuse to replace a file that is not a session. Every
-    failure is a one-line BptuiError (see the module's docstring)."""
+    """Write the session atomically (`bptui.engine.atomic`); refuse to replace a file that is
+    not a session. Every failure is a one-line BptuiError (see the module's docstring)."""
+    text = json.dumps(session_document(session), ensure_ascii=False, allow_nan=False)
+    return write_atomic(path, text, _replaceable_session)
+
+
+def _replaceable_session(target: Path, shown: str) -> None:
+    """Only a session (or nothing) is replaced by a save."""
     from bptui.engine.source import session_on_disk
 
-    target = Path(path)
-    shown = _path_text(target)
-    if "\x00" in str(target):
-        raise BptuiError(f"{shown}: cannot be written: a file name cannot hold a NUL byte")
-    try:
-        existing = session_on_disk(target)
-    except (OSError, ValueError) as error:
-        raise _save_error(shown, error) from None
-    if existing is False:
+    if session_on_disk(target) is False:
         raise BptuiError(f"{shown}: exists and is not a bptui session; not replaced")
-    text = json.dumps(session_document(session), ensure_ascii=False, allow_nan=False)
-    return write_text_atomically(target, text)
 
 
 def write_text_atomically(target: Path, text: str) -> Path:
-    """Write `text` (UTF-8) to `target` through a temporary file in its directory, replaced
-    over it at once: a failing write leaves an existing file whole and no temporary. Every
-    failure is a one-line BptuiError."""
-    shown = _path_text(target)
-    if "\x00" in str(target):
-        raise BptuiError(f"{shown}: cannot be written: a file name cannot hold a NUL byte")
-    directory = target.parent  # Path("x").parent is Path(".")
-    _remove_stale_temporaries(directory, target.name)
-    try:
-        handle, temporary = _new_temporary(directory, target.name)
-    except (OSError, ValueError) as error:
-        raise _save_error(shown, error) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except (OSError, ValueError) as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise _save_error(shown, error) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    return target
-
-
-# A temporary file is `.NAME.<pid>.<8 hex digits>.tmp`; earlier versions wrote
-# `.NAME.<8 of [a-z0-9_]>.tmp` (tempfile.mkstemp), without the pid.
-_TEMPORARY = re.compile(r"([1-9][0-9]{0,9})\.[0-9a-f]{8}")
-_OLD_TEMPORARY = re.compile(r"[a-z0-9_]{8}")
-OLD_TEMPORARY_AGE = 3600.0  # seconds after which an old-format temporary is stale
-
-
-def _new_temporary(directory: Path, name: str) -> tuple[int, str]:
-    """Create `.NAME.<pid>.<random>.tmp` in `directory`, mode 0666 less the umask (as any file
-    the user writes): the descriptor and the path."""
-    for _ in range(100):
-        path = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOCTTY
-            return os.open(path, flags, 0o666), path
-        except FileExistsError:
-            continue
-    raise FileExistsError(errno.EEXIST, "no free temporary file name")
-
-
-def _remove_stale_temporaries(directory: Path, name: str) -> None:
-    """Remove what saves of this target killed halfway left behind: temporaries whose writer is
-    no longer running, and old-format ones (no pid) over an hour old. A live process's
-    temporary is never touched; a directory that cannot be listed is left alone."""
-    prefix, suffix = f".{name}.", ".tmp"
-    now = time.time()
-    with contextlib.suppress(OSError, ValueError), os.scandir(directory) as entries:
-        for entry in entries:
-            if not (entry.name.startswith(prefix) and entry.name.endswith(suffix)):
-                continue
-            middle = entry.name[len(prefix) : -len(suffix)]
-            match = _TEMPORARY.fullmatch(middle)
-            with contextlib.suppress(OSError):
-                info = entry.stat(follow_symlinks=False)
-                if not stat.S_ISREG(info.st_mode):
-                    continue
-                if match is not None:
-                    stale = not _running(int(match.group(1)))
-                else:
-                    stale = (
-                        _OLD_TEMPORARY.fullmatch(middle) is not None
-                        and now - info.st_mtime > OLD_TEMPORARY_AGE
-                    )
-                if stale:
-                    os.unlink(entry.path)
-
-
-def _running(pid: int) -> bool:
-    """Whether a process `pid` exists (one of another user's counts: it may be saving)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (OSError, OverflowError):
-        return True  # (EPERM: it exists; anything else: assume it does)
-    return True
-
-
-def _path_text(path: Path) -> str:
-    """A path as a message shows it: one line, the middle of a very long one left out."""
-    text = one_line(str(path))
-    return text if len(text) <= 200 else f"{text[:100]}...{text[-97:]}"
-
-
-def _save_error(shown: str, error: OSError | ValueError) -> BptuiError:
-    if isinstance(error, OSError):
-        reason = error.strerror or (os.strerror(error.errno) if error.errno else "error")
-    elif isinstance(error, UnicodeError):
-        reason = "the name cannot be encoded"
-    else:
-        reason = "invalid name"
-    return BptuiError(f"{shown}: cannot be written: {one_line(reason)}")
+    """Write `text` to `target` atomically, over nothing or a regular file (the caller asks
+    before replacing one); every failure is a one-line BptuiError."""
+    return write_atomic(target, text, regular_file_or_none)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -156,12 +156,12 @@ def open_source(spec: str | Path, limit: int = MAX_NETWORK_BYTES) -> Source:
             message = f"no such file or preset (presets: {presets})"
             raise NetworkFileError(text, "", message) from None
         raise
-    folder = None if piped or _STANDARD_STREAM.fullmatch(text) else path.parent
+    folder = None if piped or STANDARD_STREAM.fullmatch(text) else path.parent
     return Source(text, data, path.suffix.lower(), path.stem, folder=folder)
 
 
 # Standard input and the descriptors' names: a file given so has no folder of its own.
-_STANDARD_STREAM = re.compile(r"/dev/(?:stdin|fd/[0-9]+)|/proc/(?:self|[0-9]+)/fd/[0-9]+")
+STANDARD_STREAM = re.compile(r"/dev/(?:stdin|fd/[0-9]+)|/proc/(?:self|[0-9]+)/fd/[0-9]+")
 
 
 _SESSION_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"format"\s*:\s*"bptui-session"\s*[,}]')

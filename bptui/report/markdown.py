@@ -28,36 +28,53 @@ def write_trace(
 ) -> tuple[int, Step] | None:
     """Write the Markdown document; returns (epoch, step) of the first non-finite value."""
     first: tuple[int, Step] | None = None
-    out.write(f"# Backpropagation, step by step: {network.name}\n\n{describe(network)}\n")
+    write_header(out, network)
     for trace in traces:
-        previous: tuple[int, str] | None = None
-        for step in trace.eager_steps():
-            if first is None and not math.isfinite(step.value):
-                first = (trace.number, step)
-            if step.sample >= 0 and (previous is None or previous[0] != step.sample):
-                out.write(f"\n## {sample_heading(trace, step.sample, precision)}\n")
-            if previous != (step.sample, step.phase):
-                title = PHASE_TITLES[step.phase]
-                if step.sample < 0:
-                    title += " (once for the epoch)"
-                out.write(f"\n### {title}\n\n")
-            previous = (step.sample, step.phase)
-            _write_step(out, step, precision)
-            nxt = step.index + 1
-            if (
-                step.phase == "update"
-                and step.sample >= 0
-                and (nxt >= len(trace) or trace.sample_of(nxt) != step.sample)
-            ):
-                _write_summary(out, trace, step.sample, precision)
-        if network.update != "online":
-            for s in range(network.n_samples):
-                _write_summary(out, trace, s, precision)
-        loss = trace.epoch.loss_after
-        out.write(
-            f"\n**Epoch {trace.number} done:** $E_{{total}}$ summed over the samples, "
-            f"after the update: {_math(number_tex(num(loss, precision)))}\n"
-        )
+        found = write_epoch(out, network, trace, precision)
+        first = first or found
+    return first
+
+
+def write_header(out: TextIO, network: Network) -> None:
+    """The document's title and the network's one-line description."""
+    out.write(f"# Backpropagation, step by step: {network.name}\n\n{describe(network)}\n")
+
+
+def write_epoch(
+    out: TextIO, network: Network, trace: EpochTrace, precision: int
+) -> tuple[int, Step] | None:
+    """One epoch's section, from its first sample's heading to its "Epoch N done" line (the
+    app's Markdown export writes the header and this); returns (epoch, step) of its first
+    non-finite value."""
+    first: tuple[int, Step] | None = None
+    previous: tuple[int, str] | None = None
+    for step in trace.eager_steps():
+        if first is None and not math.isfinite(step.value):
+            first = (trace.number, step)
+        if step.sample >= 0 and (previous is None or previous[0] != step.sample):
+            out.write(f"\n## {sample_heading(trace, step.sample, precision)}\n")
+        if previous != (step.sample, step.phase):
+            title = PHASE_TITLES[step.phase]
+            if step.sample < 0:
+                title += " (once for the epoch)"
+            out.write(f"\n### {title}\n\n")
+        previous = (step.sample, step.phase)
+        _write_step(out, step, precision)
+        nxt = step.index + 1
+        if (
+            step.phase == "update"
+            and step.sample >= 0
+            and (nxt >= len(trace) or trace.sample_of(nxt) != step.sample)
+        ):
+            _write_summary(out, trace, step.sample, precision)
+    if network.update != "online":
+        for s in range(network.n_samples):
+            _write_summary(out, trace, s, precision)
+    loss = trace.epoch.loss_after
+    out.write(
+        f"\n**Epoch {trace.number} done:** $E_{{total}}$ summed over the samples, "
+        f"after the update: {_math(number_tex(num(loss, precision)))}\n"
+    )
     return first
 
 
