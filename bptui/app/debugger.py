@@ -404,6 +404,7 @@ class DebuggerScreen(ExportActions, Screen[None]):
     _row_height = 11
     _widgets: dict[type, Widget]
     _fitted: tuple = ()
+    _last_arrived: object = None
     """What the step panel's height was worked out for, and the lines it needs."""
 
     def _fit_step_panel(self) -> None:
@@ -426,16 +427,16 @@ class DebuggerScreen(ExportActions, Screen[None]):
         trace = self.history.trace(1)
         # (by the network, not the trace: an edited weight changes a few digits, not the
         # width a step needs, and measuring again would cost a big net's edit 0.2 s)
-        key = (trace.network, width, self.explain, self.precision, self.predicting)
-        if not self._fitted or self._fitted[0] != key:
+        key = (width, self.explain, self.precision, self.predicting)
+        if not self._fitted or self._fitted[0] is not trace.network or self._fitted[1] != key:
             frames = [Frame(trace, k) for k in _fit_indices(trace)]
             verdict = "✗ you said 0.000000000; it is 0.000000000, from the numbers above"
             needed = max(
                 len(panel.wrap(width, f, self._words(f), verdict if self.predicting else ""))
                 for f in frames
             )
-            self._fitted = (key, needed)
-        lines = self._fitted[1]
+            self._fitted = (trace.network, key, needed)
+        lines = self._fitted[2]
         # (as if the status had its most lines: the panel never follows the status's height,
         # which changes with the position; the table takes what the status leaves)
         room = self.app.size.height - STATUS_MOST - 1 - self._row_height - MIN_TABLE
@@ -1032,7 +1033,11 @@ class DebuggerScreen(ExportActions, Screen[None]):
     def key_arriving(self, event) -> None:
         """The app has a key, before its priority bindings act (`n`, `p`, arrows, space): if it
         opens a dialog, the keys after it are the dialog's from now on, even priority ones
-        typed straight after it (`g net_o1` must never step with its `n`)."""
+        typed straight after it (`g net_o1` must never step with its `n`). A key the screen
+        leaves alone bubbles up to the app and arrives here again: it is told once."""
+        if event is self._last_arrived:
+            return
+        self._last_arrived = event
         if (
             self._typed is None
             and self._dialog is None
