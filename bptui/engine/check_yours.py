@@ -474,9 +474,8 @@ class _Walk:
             earlier = trace[k]
             if k in given or earlier.symbol in made:
                 continue
-            value, spread = self._recompute(earlier)
-            if value != earlier.value or spread > 0:
-                self.env[earlier.symbol] = (value, spread)
+            if self._affected(earlier):
+                self.env[earlier.symbol] = self._evaluate(earlier.expr)
 
     def _inputs(self, trace: EpochTrace, step: Step) -> tuple[Input, ...]:
         here = step.sample + 1 if step.sample >= 0 else None
@@ -493,22 +492,38 @@ class _Walk:
             if symbol in seen:
                 continue
             seen.add(symbol)
+            summed = _summed_symbol(symbol)
             if symbol in mine:
                 row = mine[symbol]
                 inputs.append(Input(symbol, leaf.value, row.status, row.text))
+            elif summed is not None and step.sample < 0:
+                inputs.append(self._summed_input(trace, symbol, summed, leaf.value))
             elif symbol in defined:
                 inputs.append(Input(symbol, leaf.value, NOT_GIVEN))
             else:
                 inputs.append(Input(symbol, leaf.value, FIXED))
         return tuple(inputs)
 
+    def _summed_input(self, trace: EpochTrace, symbol: str, each: str, value: float) -> Input:
+        """A batch update's Σ ∂E_total/∂w (or mean): from the samples' gradients the learner
+        gave (matching if they all did and all matched)."""
+        rows = [row for row in self.rows if row.epoch == trace.number and row.symbol == each]
+        if any(row.status != MATCH for row in rows):
+            status = DIFFERS
+        elif rows and len(rows) == self.network.n_samples:
+            status = MATCH
+        else:
+            status = NOT_GIVEN
+        texts = " + ".join(row.text for row in rows) if rows else None
+        return Input(symbol, value, status, texts)
+
     # -- after the first divergence -------------------------------------------------------------
     def _advance(self, trace: EpochTrace, step: Step, given: Given | None) -> None:
         if (trace.number, step.sample) != self.place:
             self._roll()
             self.place = (trace.number, step.sample)
-        value, spread = self._recompute(step)
-        affected = value != step.value or spread > 0
+        affected = self._affected(step)
+        value, spread = self._evaluate(step.expr) if affected else (step.value, 0.0)
         if given is None:
             if affected:
                 self.env[step.symbol] = (value, spread)
@@ -599,15 +614,12 @@ class _Walk:
         summed = self._summed(symbol)
         return summed[1] if summed is not None else 0.0
 
-    def _recompute(self, step: Step) -> tuple[float, float]:
-        """The step's value from the learner's numbers (bptui's, exactly, when none of its
-        inputs, in either of its forms, differ) and how uncertain it is."""
+    def _affected(self, step: Step) -> bool:
+        """Does an input of the step, in either of its forms, differ on the learner's side?"""
         leaves = {leaf.sym.text for leaf in step.expr.leaves()}
         if step.alt is not None:
             leaves |= {leaf.sym.text for leaf in step.alt.leaves()}
-        if not any(s in self.env or self._summed(s) is not None for s in leaves):
-            return step.value, 0.0
-        return self._evaluate(step.expr)
+        return any(s in self.env or self._summed(s) is not None for s in leaves)
 
     def _shifted(self, symbol: str, width: float) -> Callable[[Var], float]:
         return lambda var: self.value_of(var, {symbol: width})
@@ -626,6 +638,14 @@ class _Walk:
         except NotEvaluable:
             return math.nan, math.inf
         return value, spread if math.isfinite(spread) else math.inf
+
+
+def _summed_symbol(symbol: str) -> str | None:
+    """∂E_total/∂w5 for a batch update's `Σ ∂E_total/∂w5` or `mean ∂E_total/∂w5`, else None."""
+    for prefix in ("Σ ", "mean "):
+        if symbol.startswith(prefix):
+            return symbol[len(prefix) :]
+    return None
 
 
 def _sample_symbols(trace: EpochTrace, step: Step) -> set[str]:
@@ -825,7 +845,7 @@ def _updated_weight(search: _Search, step: Step, value_of) -> list[tuple[str, st
         index = search.trace.index_at(step.sample, update_place(network, name))
         if index is None:
             return []
-        new = search.trace[index].value
+        new = evaluate(search.trace[index].expr, value_of)  # (from the learner's gradient)
         return [
             (
                 "updated_weight",

@@ -22,6 +22,7 @@ from bptui.engine.check_yours import (
     Report,
     Row,
 )
+from bptui.engine.network import Network
 from bptui.engine.yours import MAX_DIGITS, MIN_DIGITS
 from bptui.fmt import num
 from bptui.report.common import describe
@@ -64,12 +65,13 @@ def _note(row: Row, first: Divergence | None) -> str:
 
 
 def print_compare(report: Report, precision: int) -> None:
-    console = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 120)
-    console.print(Text(describe(report.network), style="bold"))
+    console = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 160)
+    _print(console, Text(describe(report.network), style="bold"))
     epochs = "epoch 1" if report.epochs == 1 else f"epochs 1 to {report.epochs}"
-    console.print(
+    _print(
+        console,
         f"Your numbers: {report.source}, {len(report.rows):,} of them ({epochs}); a number "
-        f"matches {tolerance_text(report)}."
+        f"matches {tolerance_text(report)}.",
     )
     table = Table(box=None, padding=(0, 1), show_edge=False)
     for header, justify in (
@@ -98,26 +100,42 @@ def print_compare(report: Report, precision: int) -> None:
     _print(console, table)
     console.print()
     if report.first is None:
-        console.print(f"Every one of your {len(report.rows):,} numbers matches bptui's.")
+        _print(console, f"Every one of your {len(report.rows):,} numbers matches bptui's.")
         return
-    print_divergence(console, report.first, precision)
+    print_divergence(console, report, precision)
     console.print()
     differs, follows = report.count(DIFFERS), report.count(FOLLOWS)
     summary = f"{differs + follows:,} of {len(report.rows):,} numbers differ"
     if follows:
         summary += f" ({follows:,} of them follow from the earlier error)"
-    console.print(summary + ".")
+    _print(console, summary + ".")
 
 
-def print_divergence(console: Console, first: Divergence, precision: int) -> None:
+def role(network: Network, symbol: str) -> str:
+    """What a quantity that is no step is: a parameter, an input, a target..."""
+    if symbol == "η":
+        return "the learning rate"
+    if symbol in network.input_names:
+        return "an input"
+    if symbol.startswith("t_"):
+        return "a target"
+    if any(ref.name == symbol for ref in network.param_refs):
+        return "a parameter"
+    return "not a step"
+
+
+def print_divergence(console: Console, report: Report, precision: int) -> None:
+    first = report.first
+    assert first is not None
     row = first.row
     sample = "the batch update" if row.sample is None else f"sample {row.sample}"
-    console.print(
+    _print(
+        console,
         Text(
             f"First divergence: epoch {row.epoch}, {sample}, step {row.step}: {row.symbol} "
             f"(in the debugger: g {row.epoch}:{row.step})",
             style="bold",
-        )
+        ),
     )
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="italic", no_wrap=True)
@@ -129,7 +147,7 @@ def print_divergence(console: Console, first: Divergence, precision: int) -> Non
         label = "inputs" if k == 0 else ""
         value = f"{given.symbol} = {num(given.ours, precision)}"
         if given.status == FIXED:
-            mark = Text(f"{value}   (the network's)")
+            mark = Text(f"{value}   ({role(report.network, given.symbol)})")
         elif given.status == NOT_GIVEN:
             mark = Text(f"{value}   not given")
         elif given.status == MATCH:
@@ -152,7 +170,7 @@ def print_divergence(console: Console, first: Divergence, precision: int) -> Non
 
 
 def _print(console: Console, renderable) -> None:
-    """A table without the spaces rich pads its last column's lines with."""
+    """`console.print`, without the spaces rich pads a table's or a wrapped line's ends with."""
     with console.capture() as capture:
         console.print(renderable)
     console.file.write("\n".join(line.rstrip() for line in capture.get().split("\n")))
