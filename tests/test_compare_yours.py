@@ -673,6 +673,31 @@ def test_a_batch_updates_inputs_are_the_samples_gradients(tmp_path: Path, run) -
     assert first["where"] == "every input you gave matches bptui's: the mistake is in this step"
 
 
+def test_the_learners_numbers_are_followed_so_far_only(
+    tmp_path: Path, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_WALK steps after the first divergence, numbers are compared with bptui's only
+    (a big net's epochs have millions of steps)."""
+    from bptui.engine import check_yours
+
+    monkeypatch.setattr(check_yours, "MAX_WALK", 5)
+    entries = Learner(MAZUR, "sign").run(epochs=2)
+    yours = write_yours(tmp_path / "yours.json", entries, "json", 9)
+    code, report = compare_json(run, "mazur", yours, "--epochs", "2")
+    assert code == 1
+    assert report["first"]["step"] == 12
+    assert report["cut"] == {"epoch": 1, "step": 18}
+    rows = [(row["epoch"], row["step"], row["status"]) for row in report["rows"]]
+    assert (1, 14, "follows") in rows and (1, 16, "follows") in rows
+    assert all(status != "follows" for epoch, step, status in rows if (epoch, step) >= (1, 18))
+    assert (1, 19, "differs") in rows and (2, 1, "differs") in rows
+    code, out, _ = run("compare", str(yours), "--epochs", "2")
+    assert out.splitlines()[-1] == (
+        "From epoch 1, step 18 on, your numbers were compared with bptui's only: following "
+        "your own further (5 steps after the first divergence) would take too long."
+    )
+
+
 def test_no_recognisable_cause(tmp_path: Path, run) -> None:
     yours = tmp_path / "yours.json"
     yours.write_text('{"net_h1": 0.3775, "out_h1": 0.61}', encoding="utf-8")
@@ -688,7 +713,10 @@ def test_the_json_report(tmp_path: Path, run) -> None:
     yours = write_yours(tmp_path / "yours.json", entries, "json", None)
     code, report = compare_json(run, "mazur", yours, "--epochs", "2")
     assert code == 1
-    assert set(report) == {"network", "yours", "epochs", "tolerance", "summary", "rows", "first"}
+    assert set(report) == {
+        "network", "yours", "epochs", "tolerance", "summary", "rows", "first", "cut"
+    }  # fmt: skip
+    assert report["cut"] is None
     assert report["tolerance"] == "digits" and report["epochs"] == 2
     row = report["rows"][0]
     assert set(row) == {"epoch", "sample", "step", "symbol", "written", "yours", "bptui",

@@ -50,6 +50,7 @@ MAX_SEARCH = 2_000  # steps before a differing one, in its sample, searched for 
 MAX_TARGETS = 50  # ...of which the nearest this many, each alone
 MAX_ROW_CAUSES = 200  # later differing rows whose cause is looked for before them too
 MAX_LOCAL_CAUSES = 10_000  # ...and at the step itself only
+MAX_WALK = 1_000_000  # steps recomputed from the learner's numbers (some 20 s), at most
 COMMON_RATES = (1.0, 0.5, 0.3, 0.25, 0.2, 0.1, 0.05, 0.01, 0.005, 0.001, 0.0001)
 
 
@@ -175,6 +176,9 @@ class Report:
     epochs: int
     rows: tuple[Row, ...]
     first: Divergence | None
+    # (epoch, index) of the step from which later numbers were compared with bptui's only, the
+    # learner's own not being followed further (over MAX_WALK steps after the divergence)
+    cut: tuple[int, int] | None = None
 
     @property
     def all_match(self) -> bool:
@@ -249,7 +253,7 @@ def resolve(trace: EpochTrace, given: Given) -> int:
     written = given.symbol
     ascii_written = written.isascii()
     shown = ascii_symbol if ascii_written else (lambda s: s)
-    params = {ref.name: ref for ref in network.param_refs}
+    params = network.params_by_name
     base = symbol[:-1] if symbol.endswith("⁺") else symbol
     if symbol in params:
         ref = params[symbol]
@@ -361,6 +365,7 @@ def compare_yours(
         epochs if epochs is not None else last_epoch,
         tuple(walk.rows),
         walk.first,
+        walk.cut,
     )
 
 
@@ -380,6 +385,8 @@ class _Walk:
     _traces: dict[int, EpochTrace] = field(default_factory=dict)
     _state: tuple = ()
     causes_left: int = MAX_LOCAL_CAUSES
+    walked: int = 0  # steps recomputed from the learner's numbers
+    cut: tuple[int, int] | None = None  # (epoch, index) where that stopped (MAX_WALK)
 
     def trace(self, number: int) -> EpochTrace:
         """Epoch `number`'s trace (computed in order; only the latest kept)."""
@@ -399,17 +406,19 @@ class _Walk:
     # -- one epoch ------------------------------------------------------------------------------
     def epoch(self, trace: EpochTrace, rows: list[tuple[int, Given]], stop: int) -> None:
         pending = list(rows)
-        if self.first is None:
+        if self.first is None or self.cut is not None:
             while pending:
                 index, given = pending.pop(0)
                 step = trace[index]
                 tolerance = self.tolerance(given, step.value)
                 if agrees(given.value, step.value, tolerance):
                     self.rows.append(self._row(trace, step, given, tolerance, MATCH))
-                    continue
-                self._diverge(trace, step, given, tolerance)
-                start = index + 1
-                break
+                elif self.first is not None:  # (past the cut: bptui's numbers only)
+                    self.rows.append(self._row(trace, step, given, tolerance, DIFFERS))
+                else:
+                    self._diverge(trace, step, given, tolerance)
+                    start = index + 1
+                    break
             else:
                 return
         else:
@@ -417,6 +426,11 @@ class _Walk:
             self.sums = {}
         wanted = dict(pending)
         for k in range(start, stop):
+            if self.walked == MAX_WALK:
+                self.cut = (trace.number, k)
+                self.epoch(trace, [(i, g) for i, g in pending if i >= k], stop)
+                return
+            self.walked += 1
             self._advance(trace, trace[k], wanted.get(k))
 
     def _row(self, trace, step: Step, given: Given, tolerance: float, status: str, **extra) -> Row:

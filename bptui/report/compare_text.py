@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bptui.engine import check_yours
 from bptui.engine.check_yours import (
     DIFFERS,
     FIXED,
@@ -109,6 +110,14 @@ def print_compare(report: Report, precision: int) -> None:
     if follows:
         summary += f" ({follows:,} of them follow from the earlier error)"
     _print(console, summary + ".")
+    if report.cut is not None:
+        epoch, index = report.cut
+        _print(
+            console,
+            f"From epoch {epoch}, step {index + 1} on, your numbers were compared with bptui's "
+            f"only: following your own further ({check_yours.MAX_WALK:,} steps after the first "
+            "divergence) would take too long.",
+        )
 
 
 def role(network: Network, symbol: str) -> str:
@@ -238,4 +247,5 @@ def compare_json(report: Report) -> dict[str, Any]:
         },
         "rows": [_row_json(row) for row in report.rows],
         "first": divergence,
+        "cut": None if report.cut is None else {"epoch": report.cut[0], "step": report.cut[1] + 1},
     }
