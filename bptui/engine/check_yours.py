@@ -29,6 +29,7 @@ digits written is the cause.
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -216,7 +217,7 @@ def ascii_symbol(symbol: str) -> str:
 
 def _family(network: Network) -> Iterator[str]:
     """Every symbol a step of `network` may have (some have no step: a fused output's ∂E/∂out,
-    an untrained bias's gradient)."""
+    an untrained bias's gradient), the paths ∂E_M/∂out_X (a layer's size squared) last."""
     yield "E_total"
     last = len(network.layers) - 1
     for li, layer in enumerate(network.layers):
@@ -225,20 +226,27 @@ def _family(network: Network) -> Iterator[str]:
             yield f"∂out_{name}/∂net_{name}"
             if li == last:
                 yield f"E_{name}"
-            else:
-                for above in network.layers[li + 1].names:
-                    yield f"∂E_{above}/∂out_{name}"
     for ref in network.param_refs:
         yield from (f"∂E_total/∂{ref.name}", f"{ref.name}⁺")
         if ref.kind == "weight":
             yield f"∂net_{ref.target}/∂{ref.name}"
+    for li in range(last):
+        for name in network.layers[li].names:
+            for above in network.layers[li + 1].names:
+                yield f"∂E_{above}/∂out_{name}"
+
+
+MAX_SUGGESTION_POOL = 500_000  # symbols looked through for the closest (a big net has 50M)
 
 
 def suggestions(trace: EpochTrace, symbol: str, most: int = 3) -> list[str]:
-    """The steps' symbols closest to `symbol` (in ASCII if it was written in ASCII)."""
+    """The steps' symbols closest to `symbol` (of the first MAX_SUGGESTION_POOL a network's
+    steps may have, those of about its length and first letter)."""
     wanted = symbol
     pool = [
-        s for s in _family(trace.network) if abs(len(s) - len(wanted)) <= 4 and s[:1] == wanted[:1]
+        s
+        for s in itertools.islice(_family(trace.network), MAX_SUGGESTION_POOL)
+        if abs(len(s) - len(wanted)) <= 4 and s[:1] == wanted[:1]
     ][:50_000]
     close = difflib.get_close_matches(wanted, pool, n=3 * most, cutoff=0.5)
     found = [s for s in close if find(trace, s, 0) is not None][:most]
