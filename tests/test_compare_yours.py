@@ -12,6 +12,7 @@ as following from it; the correct implementation matches everywhere.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import os
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bptui.cli import main
 from bptui.engine.yours import digits_tolerance
@@ -529,6 +532,16 @@ def test_the_digits_rule() -> None:
     assert digits_tolerance("0") == 0.0  # a zero matches only zero
     assert digits_tolerance("0.000") == 0.0
     assert digits_tolerance("nan") == 0.0
+    assert digits_tolerance("1e99999999") == math.inf  # (Decimal would refuse the exponent)
+    assert digits_tolerance("1e-99999999") == 0.0
+
+
+def test_numbers_beyond_float64(tmp_path: Path, run) -> None:
+    yours = tmp_path / "yours.json"
+    yours.write_text('{"net_h1": 1e99999999, "out_h1": -1e-99999999}', encoding="utf-8")
+    code, report = compare_json(run, "mazur", yours)
+    assert code == 1
+    assert [row["status"] for row in report["rows"]] == ["differs", "differs"]
 
 
 def test_rtol_replaces_the_digits_rule(tmp_path: Path, run) -> None:
@@ -981,7 +994,10 @@ def test_a_full_disk(tmp_path: Path) -> None:
 # The committed examples are what the learners above write
 
 
-EXAMPLES = {
+SHOWN = ["out_h1", "out_o1", "E_total", "dE_total/dout_o1", "delta_o1", "dE_total/dw5",
+         "dE_total/dout_o2", "delta_o2", "dE_o1/dout_h1", "delta_h1", "dE_total/dw1", "w5+",
+         "w1+"]  # fmt: skip
+EXAMPLES = {  # (README shows the first)
     "mazur-sign-flip.json": (MAZUR, "sign", "json-flat", 9),
     "mazur-errata.csv": (MAZUR, "errata", "csv", 9),
 }
@@ -990,8 +1006,78 @@ EXAMPLES = {
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_the_committed_examples_are_the_learners(name: str, tmp_path: Path) -> None:
     net, mistake, fmt, digits = EXAMPLES[name]
-    made = write_yours(tmp_path / name, Learner(net, mistake).run(), fmt, digits)
+    entries = Learner(net, mistake).run()
+    for entry in entries:
+        entry["values"] = {k: entry["values"][k] for k in SHOWN}
+    made = write_yours(tmp_path / name, entries, fmt, digits)
     if os.environ.get("BPTUI_WRITE_YOURS"):
         CORPUS.mkdir(exist_ok=True)
         (CORPUS / name).write_text(made.read_text(encoding="utf-8"), encoding="utf-8")
     assert (CORPUS / name).read_text(encoding="utf-8") == made.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Whatever the file holds: numbers, or one error naming the file
+
+
+@functools.cache
+def mazur_network():
+    from bptui.engine.loader import load_network
+
+    return load_network("mazur")
+
+
+SYMBOLS = ["net_h1", "out_o1", "E_total", "delta_o1", "dE_total/dw5", "w5+", "w5", "b1", "x", ""]
+PIECES = ['{', '}', '[', ']', '"', ':', ',', '=', '\n', ' ', '1', '-0.5e3', 'NaN', 'nan', 'inf',
+          '"epoch"', '"sample"', '"values"', '"entries"', 'epoch', 'values', '[[entries]]',
+          '[entries.values]', 'symbol,value', 'epoch,sample,symbol,value', '0', '2', '99999999999',
+          'true', 'null', '"0.5"', '\u2212', '\x00', '\ufeff', '1_0.5', *SYMBOLS]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(st.sampled_from(PIECES), max_size=40),
+    st.sampled_from([".json", ".toml", ".csv", ""]),
+)
+def test_any_file_reads_as_numbers_or_one_error(pieces: list[str], suffix: str) -> None:
+    from bptui.engine.check_yours import compare_yours
+    from bptui.engine.errors import BptuiError
+    from bptui.engine.yours import parse_yours
+
+    data = "".join(pieces).encode("utf-8")
+    try:
+        given = parse_yours(data, "y", suffix)
+        compare_yours(mazur_network(), given, epochs=1)
+    except BptuiError as error:
+        assert "\n" not in str(error) and str(error).startswith("y: ")
+
+
+KEYS = st.sampled_from([*SYMBOLS, "epoch", "sample", "values", "entries"])
+SCALARS = st.one_of(
+    st.integers(-3, 3),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["0.5", "abc", "−1", "nan", "", "1e999"]),
+    st.booleans(),
+    st.none(),
+)
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(DOCUMENTS)
+def test_any_json_document_reads_as_numbers_or_one_error(document: Any) -> None:
+    from bptui.engine.check_yours import compare_yours
+    from bptui.engine.errors import BptuiError
+    from bptui.engine.yours import parse_yours
+
+    try:
+        given = parse_yours(json.dumps(document).encode("utf-8"), "y.json", ".json")
+        report = compare_yours(mazur_network(), given, epochs=1)
+    except BptuiError as error:
+        assert "\n" not in str(error) and str(error).startswith("y.json: ")
+    else:
+        assert len(report.rows) == len(given)

@@ -27,6 +27,7 @@ it needs the network.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -137,6 +138,10 @@ def digits_tolerance(text: str) -> float:
     last_place = exponent - len(fraction)  # the power of ten of the last digit written
     lead_place = exponent + len(whole) - 1 - first  # ...and of the first significant one
     place = min(max(last_place, lead_place - MAX_DIGITS + 1), lead_place - MIN_DIGITS + 1)
+    if place > 400:  # (1e99999999: beyond float64, and beyond Decimal's exponents)
+        return math.inf
+    if place < -400:
+        return 0.0
     return float(Decimal(5).scaleb(place - 1))
 
 
