@@ -1081,3 +1081,13 @@ def test_any_json_document_reads_as_numbers_or_one_error(document: Any) -> None:
         assert "\n" not in str(error) and str(error).startswith("y.json: ")
     else:
         assert len(report.rows) == len(given)
+
+
+def test_the_readme_shows_a_real_run(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(HERE.parent)
+    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    command = "$ bptui compare tests/yours/mazur-sign-flip.json\n"
+    shown = readme[readme.index(command) + len(command) : readme.index("$ echo $?\n1\n")]
+    code, out, err = run("compare", "tests/yours/mazur-sign-flip.json")
+    assert (code, err) == (1, "")
+    assert out == shown

@@ -34,11 +34,15 @@ FOLLOWS_TEXT = "follows from the earlier error"
 
 def tolerance_text(report: Report) -> str:
     if report.rtol is not None:
-        return f"a relative error of at most {report.rtol:g} (--rtol)"
+        return f"within a relative error of at most {report.rtol:g} (--rtol)"
     return (
         "to the digits written (half a unit in the last place, held to "
         f"{MIN_DIGITS} to {MAX_DIGITS} significant digits)"
     )
+
+
+def _count(n: int) -> str:
+    return "one number" if n == 1 else f"{n:,} numbers"
 
 
 def _where(row: Row) -> str:
@@ -71,7 +75,7 @@ def print_compare(report: Report, precision: int) -> None:
     epochs = "epoch 1" if report.epochs == 1 else f"epochs 1 to {report.epochs}"
     _print(
         console,
-        f"Your numbers: {report.source}, {len(report.rows):,} of them ({epochs}); a number "
+        f"Your numbers: {report.source}, {_count(len(report.rows))} ({epochs}); a number "
         f"matches {tolerance_text(report)}.",
     )
     table = Table(box=None, padding=(0, 1), show_edge=False)
@@ -101,7 +105,13 @@ def print_compare(report: Report, precision: int) -> None:
     _print(console, table)
     console.print()
     if report.first is None:
-        _print(console, f"Every one of your {len(report.rows):,} numbers matches bptui's.")
+        count = len(report.rows)
+        every = (
+            "Your one number matches"
+            if count == 1
+            else f"Every one of your {count:,} numbers matches"
+        )
+        _print(console, f"{every} bptui's.")
         return
     print_divergence(console, report, precision)
     console.print()
