@@ -28,6 +28,7 @@ digits written is the cause.
 
 from __future__ import annotations
 
+import collections
 import difflib
 import itertools
 import math
@@ -413,10 +414,10 @@ class _Walk:
 
     # -- one epoch ------------------------------------------------------------------------------
     def epoch(self, trace: EpochTrace, rows: list[tuple[int, Given]], stop: int) -> None:
-        pending = list(rows)
+        pending = collections.deque(rows)
         if self.first is None or self.cut is not None:
             while pending:
-                index, given = pending.pop(0)
+                index, given = pending.popleft()
                 step = trace[index]
                 tolerance = self.tolerance(given, step.value)
                 if agrees(given.value, step.value, tolerance):
