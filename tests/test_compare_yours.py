@@ -1091,3 +1091,16 @@ def test_the_readme_shows_a_real_run(run, monkeypatch: pytest.MonkeyPatch) -> No
     code, out, err = run("compare", "tests/yours/mazur-sign-flip.json")
     assert (code, err) == (1, "")
     assert out == shown
+
+
+def test_compare_never_imports_textual(tmp_path: Path) -> None:
+    yours = write_yours(tmp_path / "y.json", Learner(MAZUR, "sign").run(), "json-flat", 9)
+    code = (
+        "import sys\n"
+        "from bptui.cli import main\n"
+        f"code = main(['compare', {str(yours)!r}])\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\n"
+        "sys.exit(3 if bad else code)\n"
+    )
+    result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
