@@ -1,9 +1,10 @@
-"""The `bptui` command: the app, `trace`, `train`, `check` and `presets` without a screen, and
-`serve` (the app in a browser).
+"""The `bptui` command: the app, `trace`, `train`, `check`, `compare` and `presets` without a
+screen, and `serve` (the app in a browser).
 
 Every user error (a bad file, a bad argument, a limit) ends in one line on stderr and exit
-status 2; `check` exits 1 when a gradient disagrees with finite differences, and `trace` and
-`train` exit 1 when a value turns non-finite. Textual is imported only to open the app.
+status 2; `check` exits 1 when a gradient disagrees with finite differences, `trace` and
+`train` exit 1 when a value turns non-finite, and `compare` exits 1 when one of the learner's
+numbers differs from bptui's. Textual is imported only to open the app.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import NoReturn
 
 from bptui.engine.errors import BptuiError
 
-COMMANDS = ("trace", "train", "check", "presets", "serve")
+COMMANDS = ("trace", "train", "check", "compare", "presets", "serve")
 MAX_TRACE_EPOCHS = 1_000
 MAX_TRAIN_EPOCHS = 10_000_000
 DEFAULT_PORT = 8000
@@ -69,6 +70,16 @@ def _port(text: str) -> int:
     return value
 
 
+def _rtol(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
+    if not 0 <= value <= 1:  # (nan fails both)
+        raise argparse.ArgumentTypeError(f"expected a relative tolerance from 0 to 1, found {text}")
+    return value
+
+
 NET_HELP = "a .toml or .json network file, or a preset name (default: mazur)"
 
 
@@ -77,7 +88,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     app = _Parser(
         prog="bptui",
         description="A terminal step-through debugger for "
-        "backpropagation. Commands: trace, train, check, presets, serve "
+        "backpropagation. Commands: trace, train, check, compare, presets, serve "
         "(bptui COMMAND --help).",
     )
     app.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
@@ -123,6 +134,38 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     )
     check.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
     parsers["check"] = check
+
+    compare = _Parser(
+        prog="bptui compare",
+        description="Compare your own numbers (a JSON, TOML or CSV file of step symbols and "
+        "values) with bptui's, step by step: exit status 0 if all match, 1 if any differs.",
+    )
+    compare.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
+    compare.add_argument(
+        "yours",
+        metavar="YOURS",
+        help="your numbers: {symbol: value} (epoch 1, sample 1), "
+        '{"epoch": E, "sample": S, "values": {...}}, a list of those, or CSV '
+        "symbol,value[,epoch,sample] (see README)",
+    )
+    compare.add_argument(
+        "--epochs",
+        type=_epochs(MAX_TRACE_EPOCHS),
+        default=1,
+        help=f"epochs compared (default 1, at most {MAX_TRACE_EPOCHS:,}); YOURS may name "
+        "no later one",
+    )
+    compare.add_argument(
+        "--rtol",
+        type=_rtol,
+        default=None,
+        help="match within this relative error (default: to the digits you wrote)",
+    )
+    compare.add_argument("--format", choices=("text", "json"), default="text")
+    compare.add_argument(
+        "--precision", type=_precision, default=9, help="decimals of bptui's numbers in text"
+    )
+    parsers["compare"] = compare
 
     presets = _Parser(
         prog="bptui presets", description="List the built-in networks, or print one as TOML."
@@ -261,6 +304,10 @@ def _run(args: list[str]) -> int:
         return cmd_trace(network, options.epochs, options.format, options.precision)
     if command == "train":
         return cmd_train(network, options.epochs, options.format, options.precision)
+    if command == "compare":
+        return cmd_compare(
+            network, options.yours, options.epochs, options.rtol, options.format, options.precision
+        )
     return cmd_check(network)
 
 
@@ -486,3 +533,24 @@ def cmd_check(network) -> int:
     print_check(network, checks)
     worst = max(check.worst for check in checks)
     return 0 if math.isfinite(worst) and worst <= TOLERANCE else 1
+
+
+def cmd_compare(
+    network, yours: str, epochs: int, rtol: float | None, fmt: str, precision: int
+) -> int:
+    from bptui.engine.check_yours import compare_yours
+    from bptui.engine.yours import read_yours
+
+    report = compare_yours(
+        network, read_yours(yours), rtol=rtol, epochs=epochs, max_epochs=MAX_TRACE_EPOCHS
+    )
+    if fmt == "json":
+        from bptui.report.compare_text import compare_json
+
+        sys.stdout.write(json.dumps(compare_json(report), ensure_ascii=False, allow_nan=False))
+        sys.stdout.write("\n")
+    else:
+        from bptui.report.compare_text import print_compare
+
+        print_compare(report, precision)
+    return 0 if report.all_match else 1

@@ -119,10 +119,17 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse_csv(data: bytes, max_rows: int, max_columns: int) -> CsvTable:
+def parse_csv(
+    data: bytes,
+    max_rows: int,
+    max_columns: int,
+    what: str = "samples",
+    too_wide: str = "more than a network's inputs and outputs can be",
+) -> CsvTable:
     """The header and the rows of a CSV file, as text; a `CsvError` for a file that is not
     UTF-8, empty, without a header or rows, with a duplicate or empty column name, a row of
-    another number of cells than the header, or over `max_rows` rows."""
+    another number of cells than the header, or over `max_rows` rows. `what` the rows hold
+    and why a header of over `max_columns` columns is refused say so in the messages."""
     text = decode(data)
     if not text.strip():
         raise CsvError("the file is empty; expected a header row naming the columns, then rows")
@@ -153,15 +160,12 @@ def parse_csv(data: bytes, max_rows: int, max_columns: int) -> CsvTable:
                     f"found {len(cells)}"
                 )
             if len(rows) == max_rows:
-                raise CsvError(f"over {max_rows:,} rows of samples, the limit")
+                raise CsvError(f"over {max_rows:,} rows of {what}, the limit")
             rows.append((number, cells))
     except _TooManyCells as error:
         row = number + 1
         if header is None:
-            raise CsvError(
-                f"row {row}: over {max_columns:,} columns, more than a network's inputs and "
-                "outputs can be"
-            ) from None
+            raise CsvError(f"row {row}: over {max_columns:,} columns, {too_wide}") from None
         raise CsvError(
             f"row {row}: expected {len(header)} cells (as the header has), found {error.cells:,}"
         ) from None
@@ -170,7 +174,7 @@ def parse_csv(data: bytes, max_rows: int, max_columns: int) -> CsvTable:
     if header is None:  # pragma: no cover (a file of blank lines is empty)
         raise CsvError("the file is empty; expected a header row naming the columns, then rows")
     if not rows:
-        raise CsvError(f"has a header row (row {header_row}) but no rows of samples")
+        raise CsvError(f"has a header row (row {header_row}) but no rows of {what}")
     return CsvTable(header, header_row, rows)
 
 

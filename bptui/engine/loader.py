@@ -259,15 +259,7 @@ _NUMBER = re.compile(r"[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]+)?")
 def _prescan_toml(text: str, source: str) -> None:
     """Refuse, before parsing, a TOML file over the limits (tomllib parses about 2 MB a
     second, so a file of 100,001 samples would take seconds to be refused after parsing)."""
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.count(".") < MAX_KEY_PARTS:
-            continue
-        header = _HEADER.match(line.strip())
-        keys = [header.group(1)] if header else _keys(line)
-        if any(key.count(".") >= MAX_KEY_PARTS for key in keys):
-            raise NetworkFileError(
-                source, "", f"TOML key at line {number} has over {MAX_KEY_PARTS} dotted parts"
-            )
+    check_toml_keys(text, source)
     samples = max(len(_SAMPLE_HEADER.findall(text)), len(_INPUTS_KEY.findall(text)))
     if samples > MAX_SAMPLES:
         raise NetworkFileError(
@@ -290,6 +282,19 @@ def _prescan_toml(text: str, source: str) -> None:
         if weights > MAX_PARAMS:
             raise NetworkFileError(
                 source, "layers", f"the network has over {MAX_PARAMS:,} parameters, the limit"
+            )
+
+
+def check_toml_keys(text: str, source: str) -> None:
+    """Refuse, before tomllib sees it, a TOML key of over MAX_KEY_PARTS dotted parts."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.count(".") < MAX_KEY_PARTS:
+            continue
+        header = _HEADER.match(line.strip())
+        keys = [header.group(1)] if header else _keys(line)
+        if any(key.count(".") >= MAX_KEY_PARTS for key in keys):
+            raise NetworkFileError(
+                source, "", f"TOML key at line {number} has over {MAX_KEY_PARTS} dotted parts"
             )
 
 

@@ -182,6 +182,11 @@ class Network:
     def _params_by_name(self) -> dict[str, ParamRef]:
         return {ref.name: ref for ref in self.param_refs}
 
+    @property
+    def params_by_name(self) -> dict[str, ParamRef]:
+        """Every parameter by its name (worked out once; do not change it)."""
+        return self._params_by_name
+
     @cached_property
     def neuron_index(self) -> dict[str, tuple[int, int]]:
         """Neuron name → (layer, index); inputs are layer -1."""

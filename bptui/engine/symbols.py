@@ -30,7 +30,7 @@ def locate(network: Network, symbol: str) -> tuple[str, int, int, int] | None:
     """(kind, layer, unit, rep) of the step defining `symbol` in a sample, or None."""
     s = normalize(symbol)
     neurons = network.neuron_index
-    params = {ref.name: ref for ref in network.param_refs}
+    params = network.params_by_name
     last = len(network.layers) - 1
 
     def neuron(name: str) -> tuple[int, int] | None:
