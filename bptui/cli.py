@@ -99,6 +99,12 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         default="dark",
         help="dark (default), or light: black on white, high contrast, for projectors",
     )
+    app.add_argument(
+        "--compare",
+        metavar="YOURS",
+        help="your own numbers (a JSON, TOML or CSV file, as bptui compare reads): each "
+        "compared step says ✓ or ✗, and x goes to the first that differs",
+    )
     parsers["app"] = app
 
     trace = _Parser(prog="bptui trace", description="The worked example, step by step.")
@@ -296,7 +302,7 @@ def _run(args: list[str]) -> int:
     if command == "presets":
         return cmd_presets(options.name)
     if command == "app":
-        return cmd_app(options.net, options.precision, options.theme)
+        return cmd_app(options.net, options.precision, options.theme, options.compare)
     if command == "serve":
         return cmd_serve(options.net, options.host, options.port, options.precision, options.theme)
     network = _load_for_command(options.net, command)
@@ -342,7 +348,7 @@ def cmd_presets(name: str | None) -> int:
     return 0
 
 
-def cmd_app(spec: str, precision: int, theme: str = "dark") -> int:
+def cmd_app(spec: str, precision: int, theme: str = "dark", yours: str | None = None) -> int:
     from bptui.engine.loader import load_source
     from bptui.engine.source import MAX_SESSION_BYTES, is_session, open_source
 
@@ -356,6 +362,20 @@ def cmd_app(spec: str, precision: int, theme: str = "dark") -> int:
     else:
         session = None
         network = load_source(source)
+    session_path = spec if session is not None else None
+    compared = None
+    if yours is not None:  # (compared on the history the screen shows: checked before it opens)
+        from bptui.engine.compared import Compared
+        from bptui.engine.history import History
+        from bptui.engine.session import Session
+        from bptui.engine.yours import read_yours
+
+        if session is None:
+            session, network = Session(History(network), precision=precision), None
+        history = session.history
+        compared = Compared.make(
+            history.network, read_yours(yours), history.trace, max_epochs=MAX_TRACE_EPOCHS
+        )
     served = os.environ.get("TEXTUAL_DRIVER") == WEB_DRIVER  # in a browser (bptui serve)
     for name, stream in (("input", sys.stdin), ("output", sys.stdout)):
         if not served and (stream is None or not stream.isatty()):
@@ -369,8 +389,9 @@ def cmd_app(spec: str, precision: int, theme: str = "dark") -> int:
         network,
         precision,
         session=session,
-        session_path=spec if session is not None else None,
+        session_path=session_path,
         theme=theme,
+        compared=compared,
     )
 
 

@@ -241,3 +241,39 @@ def test_predict_mode_epoch_summary(snap_compare) -> None:
     app = app_for()
     assert snap_compare(app, press=["end", "t", *show("w8⁺"), "enter"], terminal_size=(120, 40))
     holds(app.text, "epoch 1: 1 of 1 right", "update 1/1")
+
+
+def test_compare_first_divergence(snap_compare) -> None:
+    """`bptui --compare tests/yours/mazur-sign-flip.json`, then x: the step panel on
+    ∂E_total/∂out_o1 (step 12) with the learner's −0.74136507 beside bptui's 0.74136507, the
+    first divergence named a sign flip and where the mistake is; the table's gradient and new
+    columns leave room for the ✓/✗ marks (none yet: no gradient is reached)."""
+    from bptui.engine.compared import Compared
+    from bptui.engine.history import History
+    from bptui.engine.session import Session
+    from bptui.engine.yours import read_yours
+
+    history = History(load_network("mazur"))
+    yours = read_yours(Path(__file__).parent / "yours" / "mazur-sign-flip.json")
+    compared = Compared.make(history.network, yours, history.trace)
+    app = RecordingApp(session=Session(history), compared=compared)
+    assert snap_compare(app, press=["x"], terminal_size=(120, 40))
+    holds(app.text, "step 12 of 51", "✗ yours: -0.74136507, not 0.74136507", "a sign flip")
+
+
+def test_compare_marks_in_the_table(snap_compare) -> None:
+    """The same, at w5⁺ (g w5+): the step panel says the learner's 0.44108352 follows from the
+    earlier error; the table marks w1's and w5's gradients and new values ✗ (the file gives
+    those two), the other rows have no mark."""
+    from bptui.engine.compared import Compared
+    from bptui.engine.history import History
+    from bptui.engine.session import Session
+    from bptui.engine.yours import read_yours
+
+    history = History(load_network("mazur"))
+    yours = read_yours(Path(__file__).parent / "yours" / "mazur-sign-flip.json")
+    compared = Compared.make(history.network, yours, history.trace)
+    app = RecordingApp(session=Session(history), compared=compared)
+    press = ["g", *"w5+", "enter"]
+    assert snap_compare(app, press=press, terminal_size=(120, 40))
+    holds(app.text, "0.44108352", "follows from the", "0.358916480 ✗")

@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 
 from bptui.app.debugger import DebuggerScreen
 from bptui.app.themes import LIGHT, THEMES
+from bptui.engine.compared import Compared
 from bptui.engine.history import History
 from bptui.engine.network import Network
 from bptui.engine.session import Session
@@ -38,8 +39,10 @@ class BptuiApp(App[None]):
         session: Session | None = None,
         session_path: str | None = None,
         theme: str = "dark",
+        compared: Compared | None = None,
     ) -> None:
         super().__init__()
+        self.compared = compared
         self.register_theme(LIGHT)
         self._theme_name = THEMES[theme]
         if session is None:
@@ -68,7 +71,13 @@ class BptuiApp(App[None]):
                 PARENT_CHECK_SECONDS,
                 lambda: os.getppid() == parent or self.exit(None, 128 + signal.SIGHUP),
             )
-        self.push_screen(DebuggerScreen.from_session(self.session, self.session_path))
+        screen = DebuggerScreen.from_session(self.session, self.session_path)
+        screen.compared = self.compared
+        self.push_screen(screen)
+        if self.compared is not None:
+            from bptui.app.yours import summary
+
+            screen.notify(summary(self.compared), title="your numbers", timeout=8)
 
     async def on_event(self, event: events.Event) -> None:
         # Keys come here in the order typed, before the priority bindings act on them: the
@@ -127,10 +136,11 @@ def run_app(
     session: Session | None = None,
     session_path: str | None = None,
     theme: str = "dark",
+    compared: Compared | None = None,
 ) -> int:
     """Run the debugger; the exit status: 0 after q, 128 + N after signal N (SIGTERM,
     SIGHUP), EXIT_CRASH after an unexpected error (reported in one line on stderr)."""
-    app = BptuiApp(network, precision, session, session_path, theme)
+    app = BptuiApp(network, precision, session, session_path, theme, compared)
     app.run()
     if app.crash_report is not None or (app.return_code or 0) == 1:
         where = (

@@ -35,6 +35,7 @@ from bptui.app.widgets.norms_plot import NormsPlot, NormsView
 from bptui.app.widgets.param_table import ParamTable, TableView
 from bptui.app.widgets.status_bar import StatusBar
 from bptui.app.widgets.step_panel import StepPanel
+from bptui.app.yours import YoursActions
 from bptui.engine.breakdown import Breakdown, breakdown
 from bptui.engine.breakpoints import Breakpoint, find_stop
 from bptui.engine.edits import EditError, apply_edit, network_toml, parse_edit
@@ -88,12 +89,14 @@ STEPPING = {
     "switch_order",
     "open_network",
     "compare",
+    "first_divergence",
+    "load_yours",
     "continue_run",
     "breakpoints",
 }
 
 
-class DebuggerScreen(ExportActions, Screen[None]):
+class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     """Step through backprop one operation, phase, sample or epoch at a time, both ways."""
 
     COMMANDS: ClassVar[set] = {DebuggerCommands}
@@ -368,7 +371,7 @@ class DebuggerScreen(ExportActions, Screen[None]):
         )
         panel = self.widget(StepPanel)
         panel.words = self._words(frame)
-        panel.verdict = self._verdict(frame)
+        panel.verdict = "\n".join(filter(None, (self._verdict(frame), self._compare_lines(frame))))
         panel.frame = frame
         marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
         highlights = Highlights(
@@ -384,7 +387,9 @@ class DebuggerScreen(ExportActions, Screen[None]):
         if rows is None or rows.trace is not frame.trace:
             rows = ParamRows(frame.trace, frame.sample)
             self._rows_cache = {key: rows}
-        self.widget(ParamTable).view = TableView(frame, rows, selected, marked)
+        self.widget(ParamTable).view = TableView(
+            frame, rows, selected, marked, self._compare_marks(frame)
+        )
         self._refresh_footer()
         if frame.hidden and self._asking is None and not self.too_small:
             self._asking = self.position
@@ -427,14 +432,16 @@ class DebuggerScreen(ExportActions, Screen[None]):
         trace = self.history.trace(1)
         # (by the network, not the trace: an edited weight changes a few digits, not the
         # width a step needs, and measuring again would cost a big net's edit 0.2 s)
-        key = (width, self.explain, self.precision, self.predicting)
+        key = (width, self.explain, self.precision, self.predicting, self.compared)
         if not self._fitted or self._fitted[0] is not trace.network or self._fitted[1] != key:
             frames = [Frame(trace, k) for k in _fit_indices(trace)]
-            verdict = "✗ you said 0.000000000; it is 0.000000000, from the numbers above"
-            needed = max(
-                len(panel.wrap(width, f, self._words(f), verdict if self.predicting else ""))
-                for f in frames
-            )
+            verdicts = []
+            if self.predicting:
+                verdicts.append("✗ you said 0.000000000; it is 0.000000000, from the numbers above")
+            if self.compared is not None:  # (the first divergence's lines are the longest)
+                verdicts.append(self.compared.longest_lines(self.precision))
+            verdict = "\n".join(verdicts)
+            needed = max(len(panel.wrap(width, f, self._words(f), verdict)) for f in frames)
             self._fitted = (trace.network, key, needed)
         lines = self._fitted[2]
         # (as if the status had its most lines: the panel never follows the status's height,
@@ -517,6 +524,7 @@ class DebuggerScreen(ExportActions, Screen[None]):
         self._breakdown_cache = None
         self._plotted = ()
         self._initial_loss = self.history.initial_loss()
+        self._compare_again()
         self.go(self.epoch, self.index)
         self.show()
         self._fit_step_panel()
@@ -1319,11 +1327,13 @@ class DebuggerScreen(ExportActions, Screen[None]):
             self.epoch, replace(network, hidden_gradients=order, param_refs=network.param_refs)
         )
         self._rows_cache.clear()
+        self._compare_again()
         self.go(self.epoch, self.index)
         self.show()
 
 
 DIALOG_ACTIONS = {
+    "load_yours",
     "goto",
     "run",
     "continue_run",

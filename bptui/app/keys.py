@@ -120,6 +120,14 @@ KEYS: tuple[Key, ...] = (
         "(right to the digits you type, at least 3 significant; Esc skips a step), with a score "
         "per phase in the status bar and a summary at the epoch's end", "`t`",
         palette="Predict mode: test yourself"),
+    Key("x", "first_divergence", "Yours ✗",
+        "go to the first of your numbers that differs from bptui's (`bptui NET --compare "
+        "YOURS`, or the palette's 'Compare with your numbers'); each compared step says ✓ or ✗ "
+        "in the step panel and the table", "`x`",
+        palette="Go to the first divergence of your numbers"),
+    Key("", "load_yours", "",
+        "a JSON, TOML or CSV file of your own numbers, as `bptui compare` reads it",
+        palette="Compare with your numbers"),
     Key("question_mark", "help", "Help", "help", "`?`", footer=True, palette="Help: every key"),
     Key("", "open_network", "", "a network file (.toml, .json) or a preset's name",
         palette="Open a network file or preset"),

@@ -319,12 +319,14 @@ def compare_yours(
     rtol: float | None = None,
     epochs: int | None = None,
     max_epochs: int = 1_000,
+    traces: Callable[[int], EpochTrace] | None = None,
 ) -> Report:
     """Compare the learner's numbers with bptui's trace of `network` (see the module's
     docstring). `epochs`: how many epochs are compared (a number for a later epoch is an
     error); None: as many as `given` names, up to `max_epochs`. A one-line `NetworkFileError`
     (a `BptuiError`) names the file and key of a number for an epoch, sample or symbol the
-    network has not."""
+    network has not. `traces`: where epoch N's trace comes from (the debugger's history,
+    edits and all); by default each epoch is computed from the last, starting at `network`."""
     if not given:
         raise BptuiError("no numbers to compare")
     limit = epochs if epochs is not None else max_epochs
@@ -346,7 +348,7 @@ def compare_yours(
                 g.sample_key,
             )
     last_epoch = max(g.epoch for g in given)
-    walk = _Walk(network, rtol)
+    walk = _Walk(network, rtol, traces=traces)
     first_trace = walk.trace(1)
     places: dict[tuple[int, int], Given] = {}
     by_epoch: dict[int, list[tuple[int, Given]]] = {}
@@ -391,6 +393,7 @@ class _Walk:
     sums: dict[str, tuple[float, float]] = field(default_factory=dict)  # batch: Σ of changes
     updated: set[str] = field(default_factory=set)  # parameters updated since the last roll
     place: tuple[int, int] | None = None  # (epoch, sample) of the last step walked
+    traces: Callable[[int], EpochTrace] | None = None  # (else computed here, in order)
     _traces: dict[int, EpochTrace] = field(default_factory=dict)
     _state: tuple = ()
     causes_left: int = MAX_LOCAL_CAUSES
@@ -400,6 +403,9 @@ class _Walk:
     def trace(self, number: int) -> EpochTrace:
         """Epoch `number`'s trace (computed in order; only the latest kept)."""
         if number in self._traces:
+            return self._traces[number]
+        if self.traces is not None:
+            self._traces = {number: self.traces(number)}
             return self._traces[number]
         params, moments, steps = self._state or (self.network.params, None, 0)
         epoch = compute_epoch(self.network, params, moments, steps)

@@ -59,6 +59,9 @@ class _Layout:
     summary: tuple[str, ...]  # else the selected row's finite difference, on the last lines
 
 
+NO_MARKS = ("", "")
+
+
 @dataclass(frozen=True)
 class TableView:
     """The rows to show and the position that decides which cells are filled in."""
@@ -67,6 +70,9 @@ class TableView:
     rows: ParamRows
     selected: str | None  # the chain panel's parameter
     marked: frozenset[str] = frozenset()  # parameters with a breakpoint
+    # the learner's numbers compared (bptui NET --compare YOURS): parameter → the marks (✓, ✗
+    # or "") of its gradient and of its update here; None: no comparison, no room kept for marks
+    yours: dict[str, tuple[str, str]] | None = None
 
 
 def _cropped(text: str, style: Style, layout: _Layout) -> Line:
@@ -136,14 +142,15 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         view = self.view
         w = column_width(self.precision)  # the widest `column` writes
         name_width, edge_width = self._name_widths()
-        wanted = [("name", " name", name_width), ("value", "value", w), ("grad", "∂E/∂·", w)]
+        m = 0 if view is None or view.yours is None else 2  # (room for " ✓" after a number)
+        wanted = [("name", " name", name_width), ("value", "value", w), ("grad", "∂E/∂·", w + m)]
         if view is not None and view.rows.trace.epoch.batch_grads is not None:
             wanted.append(("batch", "epoch ∂E/∂·", w))
         network = view.rows.network if view is not None else None
         plain = network is None or (
             network.optimizer == "sgd" and not network.opt.decays(network.opt_settings)
         )
-        wanted.append(("new", "new", w))
+        wanted.append(("new", "new", w + m))
         # the update's size next (it is value − new, which the columns show already)
         optional = [("step", "η·∂E/∂·" if plain else "old − new", w)]
         if network is not None:  # an optimizer's state after the update: Adam's m and v
@@ -305,6 +312,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             name == view.selected,
             name in view.marked,
             k == self.cursor and self.has_focus,
+            view.yours.get(name, NO_MARKS) if view.yours is not None else None,
         )
         context = (view.rows, self.precision, self.show_fd, layout.columns, layout.fd_in_columns)
         if context != self._row_context:
@@ -316,7 +324,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         return line
 
     def _draw_row(self, view: TableView, k: int, layout: _Layout, state: tuple) -> Line:
-        _, grad_known, update_known, batch, selected, marked, cursor = state
+        _, grad_known, update_known, batch, selected, marked, cursor, marks = state
         row = view.rows[k]
         p = self.precision
         update_known = update_known and row.trained
@@ -331,6 +339,9 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             "fd": PENDING,
             "err": PENDING,
         }
+        if marks is not None:  # (a mark after the number, or room for one)
+            cells["grad"] += f" {marks[0] or ' '}" if grad_known else "  "
+            cells["new"] += f" {marks[1] or ' '}" if update_known else "  "
         for k, value in enumerate(row.moments):
             cells[f"slot{k}"] = column(value, p) if update_known else PENDING
         if row.batch_gradient is not None and batch:

@@ -182,8 +182,9 @@ class StepPanel(ChangedLines, Widget):
             else:
                 lines.append([(label, DIM), (step.alt_formula, None)])
                 lines.append([("  = ", None), (filled, None)])
-        if verdict and not frame.hidden:
-            lines.append([(verdict, BOLD)])
+        if verdict and not frame.hidden:  # (predict mode's, then the comparison's lines)
+            for line in verdict.split("\n"):
+                lines.append([(line, BOLD if line.startswith(("✓", "✗", "predict")) else ITALIC)])
         if step.note and not any(_same_start(step.note, line) for line in words):
             lines.append([(step.note, ITALIC)])  # (unless the why says it again, and more)
         for line in words:

@@ -1,0 +1,97 @@
+"""The learner's own numbers in the debugger (`bptui NET --compare YOURS`, or the palette's
+"Compare with your numbers"): each compared step says ✓ or ✗ in the step panel and the table,
+and `x` goes to the first divergence. The comparison is the engine's (`bptui.engine.compared`),
+made again on the history whenever an edit, an undo or an order switch changes it."""
+
+from __future__ import annotations
+
+from bptui.engine.compared import Compared
+from bptui.engine.errors import BptuiError
+
+MAX_COMPARED_EPOCHS = 1_000  # as `bptui compare`
+NONE_LOADED = (
+    "no numbers of yours to compare: open the debugger with --compare YOURS, or load a file "
+    "with the palette's 'Compare with your numbers'"
+)
+
+
+def summary(compared: Compared) -> str:
+    """One line: how many numbers, how many differ, where the first divergence is."""
+    count = len(compared.report.rows)
+    numbers = f"{count:,} number{'s' if count != 1 else ''} of yours"
+    first = compared.report.first
+    if first is None:
+        return f"{numbers}: every one matches ✓"
+    differ = count - compared.report.count("match")
+    return (
+        f"{numbers}: {differ:,} differ ✗; the first at epoch {first.row.epoch:,}, step "
+        f"{first.row.step:,} ({first.row.symbol}): x goes there"
+    )
+
+
+class YoursActions:
+    """The comparison actions of `DebuggerScreen` (a mixin: the screen's `ask`, `notify`,
+    `history`, `move`, `show` and `running`)."""
+
+    compared: Compared | None = None
+
+    def action_first_divergence(self) -> None:
+        compared = self.compared
+        if compared is None:
+            self.notify(NONE_LOADED, title="nothing compared", severity="warning")
+            return
+        place = compared.first
+        if place is None:
+            self.notify(summary(compared), title="your numbers", timeout=4)
+            return
+        epoch, index = place
+        self.move(epoch, index)
+
+    def action_load_yours(self) -> None:
+        self.ask(
+            "Compare with your numbers: a JSON, TOML or CSV file (as bptui compare reads)",
+            self.compared.source if self.compared is not None else "",
+            self._load_yours_answer,
+        )
+
+    def _load_yours_answer(self, answer: str | None) -> None:
+        if not answer or not answer.strip():
+            return
+        from bptui.engine.yours import read_yours
+
+        try:
+            given = read_yours(answer.strip())
+            compared = Compared.make(
+                self.history.network,
+                given,
+                self.history.trace,
+                max_epochs=MAX_COMPARED_EPOCHS,
+            )
+        except BptuiError as error:
+            self.notify(str(error), title="not compared", severity="error")
+            return
+        self.compared = compared
+        self.notify(summary(compared), title="your numbers", timeout=8)
+        self._fitted = ()  # (a compared step has a line or two more)
+        self.show()
+        self._fit_step_panel()
+
+    def _compare_again(self) -> None:
+        """The history changed (an edit, an undo, an order switch): compare again."""
+        if self.compared is None:
+            return
+        try:
+            self.compared = self.compared.again(self.history.network, self.history.trace)
+        except BptuiError as error:  # (a step the new history has not: never, as shapes stay)
+            self.compared = None
+            self.notify(str(error), title="comparison dropped", severity="warning")
+
+    def _compare_lines(self, frame) -> str:
+        if self.compared is None:
+            return ""
+        return self.compared.lines(frame.epoch, frame.index, self.precision)
+
+    def _compare_marks(self, frame) -> dict[str, tuple[str, str]] | None:
+        if self.compared is None:
+            return None
+        return self.compared.param_marks(frame.trace, frame.sample)

@@ -1,0 +1,246 @@
+"""The learner's numbers in the debugger: `bptui NET --compare YOURS` (and the palette's
+"Compare with your numbers") marks each compared step ✓ or ✗ in the step panel and the table,
+and `x` goes to the first divergence. The YOURS files are written by the independent learners
+of tests/test_compare_yours.py (plain Python backprop, each with one classic mistake)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bptui.app.app import BptuiApp
+from bptui.app.debugger import DebuggerScreen
+from bptui.app.widgets.param_table import ParamTable
+from bptui.app.widgets.step_panel import StepPanel
+from bptui.engine.compared import Compared
+from bptui.engine.history import History
+from bptui.engine.loader import load_network
+from bptui.engine.session import Session
+from bptui.engine.yours import read_yours
+from tests.screen import screen_text
+from tests.test_compare_yours import DEEP, MAZUR, Learner, batch, net_file, write_yours
+from tests.tmux import BPTUI, Tmux, needs_tmux
+
+SIZE = (120, 40)
+HERE = Path(__file__).parent
+
+
+def yours(tmp_path: Path, net=MAZUR, mistake: str | None = None, fmt: str = "json") -> Path:
+    entries = Learner(net, mistake).run()
+    return write_yours(tmp_path / f"yours.{fmt}", entries, fmt)
+
+
+def compared_for(network, path: Path) -> tuple[History, Compared]:
+    history = History(network)
+    return history, Compared.make(network, read_yours(path), history.trace)
+
+
+def app_with(network, compared: Compared | None, history: History) -> BptuiApp:
+    return BptuiApp(session=Session(history), compared=compared)
+
+
+def debugger(app: BptuiApp) -> DebuggerScreen:
+    screen = app.screen
+    assert isinstance(screen, DebuggerScreen)
+    return screen
+
+
+def index_of(trace, symbol: str, sample: int = 0) -> int:
+    return next(
+        k for k, step in enumerate(trace) if step.symbol == symbol and step.sample == sample
+    )
+
+
+# -- the engine's marks ---------------------------------------------------------------------------
+
+
+def test_a_correct_learner_is_marked_right_everywhere(tmp_path: Path) -> None:
+    network = load_network("mazur")
+    history, compared = compared_for(network, yours(tmp_path))
+    assert compared.first is None
+    assert compared.rows and all(compared.mark(*place) == "✓" for place in compared.rows)
+    trace = history.trace(1)
+    marks = compared.param_marks(trace, 0)
+    assert marks["w5"] == ("✓", "✓") and marks["w1"] == ("✓", "✓")
+
+
+def test_a_sign_flip_is_marked_where_it_first_shows(tmp_path: Path) -> None:
+    network = load_network("mazur")
+    history, compared = compared_for(network, yours(tmp_path, mistake="sign"))
+    trace = history.trace(1)
+    first = index_of(trace, "∂E_total/∂out_o1")
+    assert compared.first == (1, first)
+    assert compared.mark(1, index_of(trace, "out_o1")) == "✓"  # (the forward pass is right)
+    assert compared.mark(1, first) == "✗"
+    lines = compared.lines(1, first, 9).split("\n")
+    assert lines[0].startswith("✗ yours: -0.7413650")
+    assert "not 0.74136507: the first divergence: a sign flip" in lines[0]
+    assert "the mistake is in this step" in lines[1]
+    w5 = compared.lines(1, index_of(trace, "∂E_total/∂w5"), 9)
+    assert "follows from the earlier error" in w5
+    assert compared.param_marks(trace, 0)["w5"] == ("✗", "✗")
+
+
+def test_a_batch_nets_update_marks_come_with_the_epochs_update(tmp_path: Path) -> None:
+    net = batch(DEEP)
+    network = load_network(net_file(tmp_path, net))
+    history, compared = compared_for(network, yours(tmp_path, net))
+    trace = history.trace(1)
+    last = network.n_samples - 1
+    # a sample's gradients, and the epoch's one update (the table shows it once reached)
+    for sample in (0, last):
+        marks = compared.param_marks(trace, sample)
+        assert set(marks) == {ref.name for ref in network.param_refs if ref.trained}
+        assert all(marks == ("✓", "✓") for marks in marks.values())
+    first = yours(tmp_path, net, mistake="mean_sum")
+    history, compared = compared_for(network, first)
+    place = compared.first
+    assert place is not None and history.trace(1).sample_of(place[1]) == -1
+    marks = compared.param_marks(history.trace(1), 0)
+    assert all(grad == "✓" for grad, _ in marks.values())
+    assert any(update == "✗" for _, update in marks.values())
+
+
+# -- in the app ----------------------------------------------------------------------------------
+
+
+async def test_x_goes_to_the_first_divergence_and_the_screen_says_why(tmp_path: Path) -> None:
+    network = load_network("mazur")
+    history, compared = compared_for(network, yours(tmp_path, mistake="no_derivative"))
+    app = app_with(network, compared, history)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.pause()
+        assert any("differ ✗" in str(n.message) for n in app._notifications)
+        await pilot.press("x")
+        await pilot.pause()
+        trace = history.trace(1)
+        assert screen.position == (1, index_of(trace, "δ_o1"))
+        panel = app.screen.query_one(StepPanel).text()
+        assert "✗ yours: " in panel and "the first divergence: a missing factor" in panel
+        # the table marks the gradients compared so far (none yet at δ_o1), then w5's
+        await pilot.press("g", *"dE_total/dw5", "enter")
+        await pilot.pause()
+        assert "follows from the earlier error" in app.screen.query_one(StepPanel).text()
+        text = screen_text(app)
+        row = next(line for line in text.splitlines() if "▶w5" in line)
+        assert "✗" in row
+        # stepping back shows exactly what was shown before
+        await pilot.press("x")
+        await pilot.pause()
+        assert "the first divergence" in app.screen.query_one(StepPanel).text()
+
+
+async def test_the_palette_loads_a_file_and_a_bad_one_changes_nothing(tmp_path: Path) -> None:
+    network = load_network("mazur")
+    app = BptuiApp(network)
+    good = yours(tmp_path, mistake="half", fmt="csv")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"out_h9": 1}', encoding="utf-8")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("x")  # nothing loaded yet: says how to load
+        await pilot.pause()
+        assert any("no numbers of yours" in str(n.message) for n in app._notifications)
+        screen.action_load_yours()
+        await pilot.pause()
+        await pilot.press(*str(bad), "enter")
+        await pilot.pause()
+        assert screen.compared is None
+        message = str(list(app._notifications)[-1].message)
+        assert str(bad) in message and "out_h9" in message and "\n" not in message
+        screen.action_load_yours()
+        await pilot.pause()
+        await pilot.press(*str(good), "enter")
+        await pilot.pause()
+        assert screen.compared is not None and screen.compared.first is not None
+        await pilot.press("x")
+        await pilot.pause()
+        assert "✗ yours" in app.screen.query_one(StepPanel).text()
+
+
+async def test_an_edit_is_compared_again(tmp_path: Path) -> None:
+    """The learner's correct numbers stop matching once w5 is edited: the marks follow the
+    history shown, and ctrl+z brings the ✓ back."""
+    network = load_network("mazur")
+    history, compared = compared_for(network, yours(tmp_path))
+    app = app_with(network, compared, history)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        trace = history.trace(1)
+        out_o1 = index_of(trace, "out_o1")
+        screen.go(1, out_o1)
+        await pilot.pause()
+        assert "✓ yours" in app.screen.query_one(StepPanel).text()
+        screen._edit_answer("w5 = 0.3")  # (what `e` asks, answered)
+        await pilot.pause()
+        assert screen.compared.first == (1, index_of(history.trace(1), "net_o1"))
+        assert "✗ yours" in app.screen.query_one(StepPanel).text()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert screen.compared.first is None
+        assert "✓ yours" in app.screen.query_one(StepPanel).text()
+
+
+async def test_the_table_keeps_its_columns_whole_with_marks(tmp_path: Path) -> None:
+    network = load_network("mazur")
+    history, compared = compared_for(network, yours(tmp_path, mistake="sign"))
+    app = app_with(network, compared, history)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.go(1, len(history.trace(1)) - 1)
+        await pilot.pause()
+        table = app.screen.query_one(ParamTable)
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        assert any("✗" in line for line in lines)
+        assert all(len(line) <= table.size.width for line in lines)
+
+
+# -- from the command line ---------------------------------------------------------------------
+
+
+def test_a_bad_compare_file_is_one_line_before_any_screen(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"dE_total/dw9": 0.1}', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bptui", "mazur", "--compare", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert str(bad) in line and "dw9" in line and "Traceback" not in line
+
+
+@needs_tmux
+def test_compare_in_a_real_terminal(tmp_path: Path) -> None:
+    path = yours(tmp_path, mistake="sign")
+    tmux = Tmux(f"{BPTUI} mazur --compare {path}")
+    try:
+        assert "differ ✗" in tmux.settle()
+        tmux.keys("x")
+        screen = tmux.settle()
+        assert "∂E_total/∂out_o1" in screen and "step 12 of" in screen
+        # (the step panel, at the left of its row, wraps its lines)
+        words = " ".join(line[1:58].strip() for line in screen.splitlines())
+        assert "the first divergence: a sign flip" in words
+        tmux.keys("n", "n")
+        words = " ".join(line[1:58].strip() for line in tmux.settle().splitlines())
+        assert "follows from the earlier error" in words
+    finally:
+        tmux.close()
+
+
+def test_the_readme_corpus_file_opens_in_the_app_check(tmp_path: Path) -> None:
+    """tests/yours/mazur-sign-flip.json (README's example) compares in the app's engine too."""
+    network = load_network("mazur")
+    _, compared = compared_for(network, HERE / "yours" / "mazur-sign-flip.json")
+    assert compared.report.first is not None
+    assert json.dumps(compared.report.first.row.symbol)
