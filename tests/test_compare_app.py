@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
 from bptui.app.widgets.param_table import ParamTable
