@@ -50,6 +50,20 @@ async def answer(pilot: Pilot, text: str) -> None:
     await pilot.press("enter")
 
 
+def record_notices(app: App) -> list[str]:
+    """The messages of the notifications the app shows from now on (through `App.notify`,
+    which every widget's `notify` calls)."""
+    seen: list[str] = []
+    notify = app.notify
+
+    def recording(message, *args, **kwargs):
+        seen.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording  # type: ignore[method-assign]
+    return seen
+
+
 def find(text: str, needle: str) -> tuple[int, int]:
     """(column, row) of the first occurrence of `needle` on the screen."""
     for row, line in enumerate(text.splitlines()):

@@ -19,7 +19,7 @@ from bptui.engine.history import History
 from bptui.engine.loader import load_network
 from bptui.engine.session import Session
 from bptui.engine.yours import read_yours
-from tests.screen import screen_text
+from tests.screen import answer, record_notices, screen_text
 from tests.test_compare_yours import DEEP, MAZUR, Learner, batch, net_file, write_yours
 from tests.tmux import BPTUI, Tmux, needs_tmux
 
@@ -110,10 +110,11 @@ async def test_x_goes_to_the_first_divergence_and_the_screen_says_why(tmp_path: 
     network = load_network("mazur")
     history, compared = compared_for(network, yours(tmp_path, mistake="no_derivative"))
     app = app_with(network, compared, history)
+    notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         screen = debugger(app)
         await pilot.pause()
-        assert any("differ ✗" in str(n.message) for n in app._notifications)
+        assert any("differ ✗" in message for message in notices)
         await pilot.press("x")
         await pilot.pause()
         trace = history.trace(1)
@@ -139,17 +140,18 @@ async def test_the_palette_loads_a_file_and_a_bad_one_changes_nothing(tmp_path: 
     good = yours(tmp_path, mistake="half", fmt="csv")
     bad = tmp_path / "bad.json"
     bad.write_text('{"out_h9": 1}', encoding="utf-8")
+    notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         screen = debugger(app)
         await pilot.press("x")  # nothing loaded yet: says how to load
         await pilot.pause()
-        assert any("no numbers of yours" in str(n.message) for n in app._notifications)
+        assert "no numbers of yours" in notices[-1]
         screen.action_load_yours()
         await pilot.pause()
         await pilot.press(*str(bad), "enter")
         await pilot.pause()
         assert screen.compared is None
-        message = str(list(app._notifications)[-1].message)
+        message = notices[-1]
         assert str(bad) in message and "out_h9" in message and "\n" not in message
         screen.action_load_yours()
         await pilot.pause()
@@ -174,7 +176,9 @@ async def test_an_edit_is_compared_again(tmp_path: Path) -> None:
         screen.go(1, out_o1)
         await pilot.pause()
         assert "✓ yours" in app.screen.query_one(StepPanel).text()
-        screen._edit_answer("w5 = 0.3")  # (what `e` asks, answered)
+        await pilot.press("e")
+        await pilot.pause()
+        await answer(pilot, "w5 = 0.3")
         await pilot.pause()
         assert screen.compared.first == (1, index_of(history.trace(1), "net_o1"))
         assert "✗ yours" in app.screen.query_one(StepPanel).text()
