@@ -179,6 +179,24 @@ async def test_e_changes_w5_and_net_o1_follows_then_undo_and_redo_are_exact() ->
         assert app.export_screenshot() == moved
 
 
+async def test_a_number_alone_changes_what_was_offered() -> None:
+    """README: select w5, press e, type 0.3 (the offered `w5 = 0.4` replaced by a number)."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.go(1, index_of("net_o1"))
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await type_answer(pilot, "0.3")
+        expected = mazur_forward([*WEIGHTS[:4], 0.3, *WEIGHTS[5:]])["net_o1"]
+        assert screen.frame.step.value == pytest.approx(expected, rel=1e-15)
+        screen.action_edit("learning_rate")
+        await pilot.pause()
+        await type_answer(pilot, "0.25")
+        assert screen.history.network.learning_rate == 0.25
+
+
 async def test_an_edit_asks_first_when_later_epochs_exist() -> None:
     app = BptuiApp(load_network("mazur"))
     async with app.run_test(size=SIZE) as pilot:

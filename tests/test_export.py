@@ -78,7 +78,8 @@ def _trace_section(net: str, epoch: int, precision: int) -> str:
     )
     header = text[: text.index("\n## Epoch 1 ")]
     section = text[text.index(f"\n## Epoch {epoch} ") :]
-    assert section.rstrip().splitlines()[-1].startswith(f"**Epoch {epoch} done:**")
+    last = section.rstrip().splitlines()[-3:]  # (the post's number may follow, in a note)
+    assert any(line.startswith(f"**Epoch {epoch} done:**") for line in last)
     return header + section
 
 

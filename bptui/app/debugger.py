@@ -475,7 +475,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             f"Change, from the start of epoch {self.epoch:,}: a weight or bias (w5 = 0.3), an "
             f"input (i1 = 0.2), a target (t_o1 = 0.5) or eta{many}",
             offer,
-            self._edit_answer,
+            lambda answer: self._edit_answer(answer, offer.split(" = ")[0]),
         )
 
     def _edited_param(self) -> str:
@@ -483,9 +483,12 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         edge or a chosen row pins it)."""
         return self.pinned or self.frame.param or self.history.network.param_refs[0].name
 
-    def _edit_answer(self, answer: str | None) -> None:
+    def _edit_answer(self, answer: str | None, offered: str | None = None) -> None:
+        """Change what `answer` names (`w5 = 0.3`); a number alone is for the name offered."""
         if not answer or not answer.strip():
             return
+        if offered and "=" not in answer:
+            answer = f"{offered} = {answer}"
         network = self.history.network_for(self.epoch)
         try:
             edit = parse_edit(network, answer, self.frame.sample)

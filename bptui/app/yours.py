@@ -24,8 +24,8 @@ def summary(compared: Compared) -> str:
         return f"{numbers}: every one matches ✓"
     differ = count - compared.report.count("match")
     return (
-        f"{numbers}: {differ:,} differ ✗; the first at epoch {first.row.epoch:,}, step "
-        f"{first.row.step:,} ({first.row.symbol}): x goes there"
+        f"{numbers}: {differ:,} differ{'s' if differ == 1 else ''} ✗; the first at epoch "
+        f"{first.row.epoch:,}, step {first.row.step:,} ({first.row.symbol}): x goes there"
     )
 
 

@@ -55,9 +55,14 @@ def loss_note(network: Network, epoch: int) -> str | None:
             )
         return "the post prints 0.291027924, this order's (its code's) loss"
     if epoch == 10_000:
+        if described:
+            return (
+                "the post's 0.0000351085 is E_total during epoch 10,000 (3.510854812e-05); its "
+                "outputs are mazur-2015's"
+            )
         return (
-            "the post's 0.0000351085 is E_total during epoch 10,000, before its update "
-            "(3.510854812e-05)"
+            "the post's outputs are this order's; its 0.0000351085 is mazur's E_total during "
+            "epoch 10,000"
         )
     return None
 

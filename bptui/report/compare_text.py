@@ -116,9 +116,15 @@ def print_compare(report: Report, precision: int) -> None:
     print_divergence(console, report, precision)
     console.print()
     differs, follows = report.count(DIFFERS), report.count(FOLLOWS)
-    summary = f"{differs + follows:,} of {len(report.rows):,} numbers differ"
+    count = len(report.rows)
+    summary = (
+        f"{differs + follows:,} of {count:,} number{'s' if count != 1 else ''} "
+        f"differ{'s' if differs + follows == 1 else ''}"
+    )
     if follows:
-        summary += f" ({follows:,} of them follow from the earlier error)"
+        summary += (
+            f" ({follows:,} of them follow{'s' if follows == 1 else ''} from the earlier error)"
+        )
     _print(console, summary + ".")
     if report.cut is not None:
         epoch, index = report.cut

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bptui.engine.breakdown import breakdown
+from bptui.engine.errata import loss_note
 from bptui.engine.network import Network
 from bptui.engine.numtext import number_tex
 from bptui.engine.ops.terms import ident
@@ -75,6 +76,9 @@ def write_epoch(
         f"\n**Epoch {trace.number} done:** $E_{{total}}$ summed over the samples, "
         f"after the update: {_math(number_tex(num(loss, precision)))}\n"
     )
+    note = loss_note(network, trace.number)
+    if note:
+        out.write(f"\n*({note})*\n")
     return first
 
 

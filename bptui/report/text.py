@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bptui.engine.breakdown import breakdown
+from bptui.engine.errata import loss_note
 from bptui.engine.network import Network
 from bptui.engine.rows import gradient_rows
 from bptui.engine.steps import Step
@@ -58,6 +59,9 @@ def write_trace(
                 style="bold",
             )
         )
+        note = loss_note(network, trace.number)
+        if note:
+            console.print(Text(f"({note})", style="italic"))
     return first
 
 

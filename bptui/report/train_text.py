@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bptui.engine.errata import loss_note
 from bptui.engine.network import Network
 from bptui.fmt import fixed, num
 from bptui.report.common import describe
@@ -23,6 +24,9 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
         f"{result.epochs:,} epochs in {result.seconds:.3f} s · loss (E_total summed over the "
         f"samples) {num(float(result.losses[-1]), precision)}"
     )
+    note = loss_note(network, result.epochs)
+    if note:
+        console.print(Text(f"({note})", style="italic"))
     table = Table(title="Outputs after training", title_justify="left")
     table.add_column("sample", justify="right")
     names = network.layers[-1].names

@@ -121,7 +121,7 @@ class StatusBar(ChangedLines, Widget):
         parts: list[tuple[str, str]] = [
             ("bptui", "bold"),
             (network.name, "bold"),
-            (f"epoch {frame.epoch}", ""),
+            (f"epoch {frame.epoch:,}", ""),
         ]
         if network.n_samples > 1:
             sample = (
