@@ -1104,3 +1104,24 @@ def test_compare_never_imports_textual(tmp_path: Path) -> None:
     )
     result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
+
+
+def test_hand_arithmetic_carries_its_rounding_and_still_matches(tmp_path: Path, run) -> None:
+    """A learner working by hand to 4 digits multiplies their own rounded numbers: δ_o1 from
+    their ∂E_total/∂out_o1 and ∂out_o1/∂net_o1 differs from bptui's in its 5th digit, which is
+    no mistake (the newcomer's trial: "correct hand arithmetic is reported as a mistake").
+    A real slip of the same size on top of it still differs."""
+    (entry,) = Learner(MAZUR).run()
+    exact = entry["values"]
+    dout = float(f"{exact['dE_total/dout_o1']:.4g}")
+    dnet = float(f"{exact['dout_o1/dnet_o1']:.4g}")
+    delta = float(f"{dout * dnet:.5g}")  # the hand's product, kept to 5 digits
+    assert abs(delta - exact["delta_o1"]) > 5e-6  # (beyond its own last digit of bptui's)
+    values = {"dE_total/dout_o1": dout, "dout_o1/dnet_o1": dnet, "delta_o1": delta}
+    yours = write_yours(tmp_path / "hand.json", [{**entry, "values": values}], "json-flat")
+    code, report = compare_json(run, net_file(tmp_path, MAZUR), yours)
+    assert code == 0 and report["first"] is None
+    values["delta_o1"] = float(f"{dout * dnet * 1.001:.5g}")  # a slip of 0.1 %
+    yours = write_yours(tmp_path / "slip.json", [{**entry, "values": values}], "json-flat")
+    code, report = compare_json(run, net_file(tmp_path, MAZUR), yours)
+    assert code == 1 and report["first"]["symbol"] == "δ_o1"
