@@ -76,8 +76,9 @@ def test_a_sign_flip_is_marked_where_it_first_shows(tmp_path: Path) -> None:
     assert compared.mark(1, first) == "✗"
     lines = compared.lines(1, first, 9).split("\n")
     assert lines[0].startswith("✗ yours: -0.7413650")
-    assert "not 0.74136507: the first divergence: a sign flip" in lines[0]
-    assert "the mistake is in this step" in lines[1]
+    assert lines[0].endswith("not 0.74136507: the first divergence")
+    assert lines[1].startswith("likely cause: a sign flip at ∂E_total/∂out_o1")
+    assert "the mistake is in this step" in lines[2]
     w5 = compared.lines(1, index_of(trace, "∂E_total/∂w5"), 9)
     assert "follows from the earlier error" in w5
     assert compared.param_marks(trace, 0)["w5"] == ("✗", "✗")
@@ -120,7 +121,8 @@ async def test_x_goes_to_the_first_divergence_and_the_screen_says_why(tmp_path: 
         trace = history.trace(1)
         assert screen.position == (1, index_of(trace, "δ_o1"))
         panel = app.screen.query_one(StepPanel).text()
-        assert "✗ yours: " in panel and "the first divergence: a missing factor" in panel
+        assert "✗ yours: " in panel and "the first divergence" in panel
+        assert "likely cause: a missing factor: δ_o1 without ∂out_o1/∂net_o1" in panel
         # the table marks the gradients compared so far (none yet at δ_o1), then w5's
         await pilot.press("g", *"dE_total/dw5", "enter")
         await pilot.pause()
@@ -128,7 +130,14 @@ async def test_x_goes_to_the_first_divergence_and_the_screen_says_why(tmp_path: 
         text = screen_text(app)
         row = next(line for line in text.splitlines() if "▶w5" in line)
         assert "✗" in row
-        # stepping back shows exactly what was shown before
+        # X: the next ✗ after this step, each in trace order, then round to the first
+        differing = sorted(p for p, row in compared.rows.items() if row.status != "match")
+        screen.go(1, 0)
+        await pilot.pause()
+        for place in [*differing, differing[0]]:
+            await pilot.press("X")
+            await pilot.pause()
+            assert screen.position == place
         await pilot.press("x")
         await pilot.pause()
         assert "the first divergence" in app.screen.query_one(StepPanel).text()
@@ -232,7 +241,7 @@ def test_compare_in_a_real_terminal(tmp_path: Path) -> None:
         assert "∂E_total/∂out_o1" in screen and "step 12 of" in screen
         # (the step panel, at the left of its row, wraps its lines)
         words = " ".join(line[1:58].strip() for line in screen.splitlines())
-        assert "the first divergence: a sign flip" in words
+        assert "the first divergence likely cause: a sign flip" in words
         tmux.keys("n", "n")
         words = " ".join(line[1:58].strip() for line in tmux.settle().splitlines())
         assert "follows from the earlier error" in words

@@ -246,8 +246,8 @@ def test_predict_mode_epoch_summary(snap_compare) -> None:
 def test_compare_first_divergence(snap_compare) -> None:
     """`bptui --compare tests/yours/mazur-sign-flip.json`, then x: the step panel on
     ∂E_total/∂out_o1 (step 12) with the learner's −0.74136507 beside bptui's 0.74136507, the
-    first divergence named a sign flip and where the mistake is; the table's gradient and new
-    columns leave room for the ✓/✗ marks (none yet: no gradient is reached)."""
+    first divergence, its likely cause (a sign flip) and where the mistake is; the table's
+    gradient and new columns leave room for the ✓/✗ marks (none yet: no gradient is reached)."""
     from bptui.engine.compared import Compared
     from bptui.engine.history import History
     from bptui.engine.session import Session

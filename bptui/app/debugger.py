@@ -90,6 +90,7 @@ STEPPING = {
     "open_network",
     "compare",
     "first_divergence",
+    "next_divergence",
     "load_yours",
     "continue_run",
     "breakpoints",

@@ -125,6 +125,9 @@ KEYS: tuple[Key, ...] = (
         "YOURS`, or the palette's 'Compare with your numbers'); each compared step says ✓ or ✗ "
         "in the step panel and the table", "`x`",
         palette="Go to the first divergence of your numbers"),
+    Key("X", "next_divergence", "Next ✗",
+        "go to the next of your numbers that differs (✗) after this step", "`X`",
+        palette="Go to the next number of yours that differs"),
     Key("", "load_yours", "",
         "a JSON, TOML or CSV file of your own numbers, as `bptui compare` reads it",
         palette="Compare with your numbers"),

@@ -47,6 +47,17 @@ class YoursActions:
         epoch, index = place
         self.move(epoch, index)
 
+    def action_next_divergence(self) -> None:
+        compared = self.compared
+        if compared is None:
+            self.notify(NONE_LOADED, title="nothing compared", severity="warning")
+            return
+        place = compared.next_differing(self.position)
+        if place is None:
+            self.notify(summary(compared), title="your numbers", timeout=4)
+            return
+        self.move(*place)
+
     def action_load_yours(self) -> None:
         self.ask(
             "Compare with your numbers: a JSON, TOML or CSV file (as bptui compare reads)",

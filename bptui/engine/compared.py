@@ -61,6 +61,12 @@ class Compared:
         first = self.report.first
         return None if first is None else (first.row.epoch, first.row.index)
 
+    def next_differing(self, place: tuple[int, int]) -> tuple[int, int] | None:
+        """The first step after `place` whose number of yours differs (✗), else the first
+        divergence again (None: every number matches)."""
+        later = [p for p, row in self.rows.items() if row.status != MATCH and p > place]
+        return min(later) if later else self.first
+
     def mark(self, epoch: int, index: int) -> str:
         row = self.rows.get((epoch, index))
         return "" if row is None else MARKS[row.status]
@@ -79,7 +85,7 @@ class Compared:
             return f"✗ {yours}: follows from the earlier error (x goes to it)"
         first = self.report.first
         if first is not None and first.row is row:
-            cause = f": {first.cause.label}" if first.cause is not None else ""
+            cause = f"\nlikely cause: {first.cause.text}" if first.cause is not None else ""
             return f"✗ {yours}: the first divergence{cause}\n{first.note}"
         cause = f" ({row.cause.label})" if row.cause is not None else ""
         return f"✗ {yours}: differs again{cause}"
