@@ -31,15 +31,9 @@ import numpy as np
 
 from bptui.engine.breakpoints import KINDS, Breakpoint, untrained_message
 from bptui.engine.errors import NetworkFileError, one_line
+from bptui.engine.filecheck import DuplicatedKeys, UnreadValue, _Checker, _shown, _type_name
 from bptui.engine.history import History, checkpoint_interval
-from bptui.engine.loader import (
-    DuplicatedKeys,
-    UnreadValue,
-    _Checker,
-    _shown,
-    _type_name,
-    parse_document,
-)
+from bptui.engine.loader import parse_document
 from bptui.engine.network import HIDDEN_GRADIENTS, Network, Params
 from bptui.engine.session import Session
 from bptui.engine.sessionfile import FORMAT, VERSION

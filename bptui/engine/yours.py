@@ -199,7 +199,7 @@ def _sniff(text: str) -> str:
     cells = {cell.strip().strip('"').strip().lower() for cell in first.split(",")}
     if {"symbol", "value"} <= cells and "=" not in first:
         return "csv"
-    from bptui.engine.loader import _is_toml_table_first
+    from bptui.engine.filetext import _is_toml_table_first
 
     if text.lstrip().startswith(("{", "[")) and not _is_toml_table_first(text):
         return "json"
@@ -262,7 +262,7 @@ def _parse_json(text: str, source: str) -> Any:
 
 
 def _parse_toml(text: str, source: str) -> Any:
-    from bptui.engine.loader import _toml_where, _too_many_digits, check_toml_keys
+    from bptui.engine.filetext import _toml_where, _too_many_digits, check_toml_keys
 
     check_toml_keys(text, source)
     if text.count("=") > 3 * MAX_VALUES + 3:  # every value needs one: refused before parsing
@@ -300,7 +300,7 @@ def _type_name(value: Any) -> str:
 
 
 def _key_name(name: str) -> str:
-    from bptui.engine.loader import _key_name as loader_key_name
+    from bptui.engine.filecheck import _key_name as loader_key_name
 
     return loader_key_name(name)
 
