@@ -69,7 +69,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bptui.engine.codegen import MATH, ScalarConfig, compiled, scalar_source
+from bptui.engine.codegen import compiled, scalar_source
+from bptui.engine.codegen_config import MATH, ScalarConfig
 from bptui.engine.network import Network, Params
 from bptui.engine.numpy_backend import NumpyRunner
 from bptui.engine.updates import Moments, initial_moments, steps_per_epoch
