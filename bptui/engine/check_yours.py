@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 from bptui.engine.errors import BptuiError
 from bptui.engine.network import Network
 from bptui.engine.numtext import num
-from bptui.engine.ops.terms import NotEvaluable, Prod, Sym, Var, evaluate
+from bptui.engine.ops.evaluation import NotEvaluable, evaluate
+from bptui.engine.ops.terms import Prod, Sym, Var
 from bptui.engine.passes import SampleRecord, compute_epoch
 from bptui.engine.steps import GRADIENT_KINDS, Kind, Step
 from bptui.engine.symbols import find, locate
