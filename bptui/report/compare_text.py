@@ -24,7 +24,7 @@ from bptui.engine.check_yours import (
     Row,
 )
 from bptui.engine.network import Network
-from bptui.engine.yours import MAX_DIGITS, MIN_DIGITS
+from bptui.engine.yours_values import MAX_DIGITS, MIN_DIGITS
 from bptui.fmt import num
 from bptui.report.common import describe
 from bptui.report.jsonout import jnum
