@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bptui.engine import check_yours
-from bptui.engine.check_yours import (
+from bptui.engine.check_yours_report import (
     DIFFERS,
     FIXED,
     FOLLOWS,
