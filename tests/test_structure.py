@@ -1,5 +1,5 @@
-"""The shape of the code: every module of the engine (bptui/engine and its subpackages) stays
-under MAX_LINES lines, so that each one can be read as one thing."""
+"""The shape of the code: no module of the engine (bptui/engine and its subpackages) is over
+MAX_LINES lines, so that each one can be read as one thing."""
 
 from __future__ import annotations
 
