@@ -371,6 +371,7 @@ def cmd_app(spec: str, precision: int, theme: str = "dark", yours: str | None = 
         from bptui.engine.yours import read_yours
 
         if session is None:
+            assert network is not None  # (a network file, then)
             session, network = Session(History(network), precision=precision), None
         history = session.history
         compared = Compared.make(

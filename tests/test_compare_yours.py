@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bptui.cli import main
-from bptui.engine.yours import digits_tolerance
+from bptui.engine.yours_values import digits_tolerance
 
 PYTHON = sys.executable
 HERE = Path(__file__).parent

@@ -19,15 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bptui.engine.errors import NetworkFileError
-from bptui.engine.loader import (
-    LAYER_KEYS,
-    SAMPLE_KEYS,
-    TOP_KEYS,
-    parse_bytes,
-    parse_document,
-    preset_names,
-    preset_text,
-)
+from bptui.engine.filecheck import LAYER_KEYS, SAMPLE_KEYS, TOP_KEYS
+from bptui.engine.loader import parse_bytes, parse_document, preset_names, preset_text
 from bptui.engine.network import HIDDEN_GRADIENTS, UPDATES, Network
 from bptui.engine.ops import ACTIVATIONS as ACTIVATION_OPS
 from bptui.engine.ops import LOSSES as LOSS_OPS

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 
 from bptui.engine.loader import load_network, parse_document, preset_names
 from bptui.engine.network import Network
-from bptui.engine.ops.terms import Call, Const, NotEvaluable, Sum, Var, evaluate, ident
+from bptui.engine.ops.evaluation import NotEvaluable, evaluate
+from bptui.engine.ops.terms import Call, Const, Sum, Var, ident
 from bptui.engine.passes import compute_epoch
 from bptui.engine.trace import EpochTrace
 from tests.netgen import networks

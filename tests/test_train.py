@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, seed, settings
 from hypothesis import strategies as st
 
+from bptui.engine import blas as blas_module
 from bptui.engine import codegen
 from bptui.engine import train as train_module
 from bptui.engine.loader import load_network, parse_document, preset_names
@@ -705,7 +706,7 @@ def test_blas_threads_rule() -> None:
 
 def test_overlapping_trainings_share_one_blas_thread() -> None:
     """The thread count is process-wide: the last training out restores it, not the first."""
-    limit = train_module._OneBlasThread()
+    limit = blas_module._OneBlasThread()
     before = blas_threads()
     with limit:
         assert blas_threads() == {1}

@@ -114,7 +114,7 @@ class Compared:
                 slot = 0 if kind in GRADIENT and at == sample else None
                 slot = 1 if kind in UPDATE and at == updated else slot
                 name = trace.param_at(index) if slot is not None else None
-                if name is not None:
+                if slot is not None and name is not None:
                     found.setdefault(name, ["", ""])[slot] = MARKS[row.status]
             marks = self._params[key] = {name: (g, u) for name, (g, u) in found.items()}
         return marks

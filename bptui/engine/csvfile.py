@@ -3,7 +3,7 @@
 The CSV is UTF-8 (a byte-order mark is allowed), comma-separated, with a header row naming the
 columns and then one row per sample; fields may be quoted (`"0.5"`), blank lines are skipped.
 This module reads the table as text and checks its shape: which columns are inputs and which
-are targets, and the numbers themselves, are the loader's (`bptui.engine.loader`), which names
+are targets, and the numbers themselves, are the loader's (`bptui.engine.filesamples`), which names
 the network file, `samples.file`, the CSV file, the row and the column in every message.
 
 Rows are counted before any number is converted, and the rows are read one at a time, so a file

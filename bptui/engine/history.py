@@ -23,49 +23,25 @@ import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from bptui.engine.history_state import HistorySaving, HistoryState, checkpoint_interval
 from bptui.engine.network import Network, Params
 from bptui.engine.passes import compute_epoch, forward, total_loss
 from bptui.engine.trace import EpochTrace
 from bptui.engine.updates import Moments, initial_moments, steps_per_epoch
 
-# A checkpoint's replay should cost at most about this many parameter-sample updates.
-REPLAY_BUDGET = 200_000
+# HistoryState and checkpoint_interval are history_state's, imported from here too.
+__all__ = ["History", "HistoryState", "checkpoint_interval"]
+
 CACHE_PARAMS = 16
 CACHE_TRACES = 4
 # ...but no more epochs' arrays than about this many numbers (a big net's epoch holds millions).
 CACHE_TRACE_NUMBERS = 8_000_000
 
 
-# ...and the checkpoints of 1,000 epochs at most about this many bytes.
-CHECKPOINT_BYTES_PER_1000 = 50_000_000
-
-
-def checkpoint_interval(network: Network) -> int:
-    """Epochs between checkpoints: short replays for small nets, bounded memory for big ones."""
-    work = max(1, network.n_params * network.n_samples)
-    by_time = REPLAY_BUDGET // work
-    by_memory = -(-network.n_params * 8 * 1000 // CHECKPOINT_BYTES_PER_1000)
-    return int(np.clip(max(by_time, by_memory), 1, 1000))
-
-
-@dataclass(frozen=True)
-class HistoryState:
-    """A history's contents at one moment (`History.snapshot`)."""
-
-    networks: list[tuple[int, Network]]
-    checkpoints: dict[int, Params]
-    moments: dict[int, Moments]
-    losses: list[float]
-    norms: array
-    norms_start: int
-    nonfinite_epoch: int | None
-
-
-class History:
+class History(HistorySaving):
     """Parameters at the start of each epoch (1-based) and the loss after each epoch."""
 
     def __init__(
@@ -388,33 +364,6 @@ class History:
             self._networks = [(s, n) for s, n in self._networks if s < epoch]
             self._networks.append((epoch, network if network is not None else current))
 
-    def snapshot(self) -> HistoryState:
-        """Everything the history holds, to `restore` it exactly (undo)."""
-        with self._lock:
-            return HistoryState(
-                list(self._networks),
-                dict(self._checkpoints),
-                dict(self._moments),
-                list(self._losses),
-                array("d", self._norms),
-                self._norms_start,
-                self.nonfinite_epoch,
-            )
-
-    def restore(self, state: HistoryState) -> None:
-        """Back to a `snapshot`, bit for bit (what was computed since is forgotten)."""
-        with self._lock:
-            self._networks = list(state.networks)
-            self._checkpoints = dict(state.checkpoints)
-            self._moments = dict(state.moments)
-            self._losses = list(state.losses)
-            self._norms = array("d", state.norms)
-            self._norms_start = state.norms_start
-            self.nonfinite_epoch = state.nonfinite_epoch
-            self._recent.clear()
-            self._traces.clear()
-            self.revision += 1
-
     def truncate(self, epochs: int) -> None:
         """Keep the first `epochs` completed epochs only (and everything they start)."""
         with self._lock:
@@ -431,19 +380,6 @@ class History:
                     del table[epoch]
 
     # -- saving and restoring ---------------------------------------------------------------
-    def export_state(self) -> dict:
-        """What a session file keeps: networks by first epoch, checkpoints, losses."""
-        with self._lock:
-            checkpoints = {e: p for e, p in self._checkpoints.items() if e <= len(self._losses) + 1}
-            return {
-                "networks": list(self._networks),
-                "every": self.every,
-                "checkpoints": checkpoints,
-                "moments": {e: self._moments[e] for e in checkpoints},
-                "losses": list(self._losses),
-                "nonfinite_epoch": self.nonfinite_epoch,
-            }
-
     @classmethod
     def from_state(
         cls,

@@ -245,6 +245,7 @@ def load_session(path: str | Path) -> Session:
 def session_from_source(source) -> Session:
     """The session in an already read `Source` (see `bptui.engine.source`), checked in full
     before anything uses it (see `bptui.engine.sessioncheck`)."""
-    from bptui.engine.sessioncheck import check_session, parse_session
+    from bptui.engine.sessioncheck import check_session
+    from bptui.engine.sessionjson import parse_session
 
     return check_session(parse_session(source.data, source.name), source.name)

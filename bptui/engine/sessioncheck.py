@@ -7,11 +7,9 @@ path (`history.checkpoints."21"[3]`, `breakpoints[2].threshold`, `position.epoch
 expected and what was found, like the loader's messages (they share its `_Checker`). Python's
 own exception text never reaches the user.
 
-The JSON is parsed so that nothing costly or ambiguous gets through: a key given twice, a
-NaN or Infinity literal (the writer writes non-finite numbers as the strings "nan", "inf",
-"-inf") and a whole number of over 20 digits (never given to int()) are each kept as a marker
-that the check refuses at its key path; nesting too deep for the parser is refused with the
-path where it goes too deep.
+The JSON is parsed by `bptui.engine.sessionjson` (a key given twice, a NaN or Infinity literal
+and a whole number of over 20 digits are kept as markers that the check refuses at their key
+path); each value is checked with `bptui.engine.sessionchecker._SessionChecker`.
 
 Besides the types, the check holds the history to what `History` itself keeps, so that
 reopening can never replay more than a checkpoint interval of epochs: the interval is at most
@@ -21,40 +19,28 @@ such epoch up to the end of the history, and at the first epoch of every hidden-
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
-from bptui.engine.breakpoints import KINDS, Breakpoint, untrained_message
-from bptui.engine.errors import NetworkFileError, one_line
+from bptui.engine.breakpoints import KINDS, Breakpoint
+from bptui.engine.filecheck import DuplicatedKeys, _type_name
 from bptui.engine.history import History, checkpoint_interval
-from bptui.engine.loader import (
-    DuplicatedKeys,
-    UnreadValue,
-    _Checker,
-    _shown,
-    _type_name,
-    parse_document,
-)
+from bptui.engine.loader import parse_document
 from bptui.engine.network import HIDDEN_GRADIENTS, Network, Params
 from bptui.engine.session import Session
+from bptui.engine.sessionchecker import _SessionChecker
 from bptui.engine.sessionfile import FORMAT, VERSION
+from bptui.engine.sessionjson import _quoted
 from bptui.engine.trace import step_count
 from bptui.engine.updates import Moments, initial_moments
 
-MAX_DIGITS = 20  # a whole number of more digits is refused without calling int()
-MAX_DEPTH = 64  # how deep a too deeply nested file is followed to name the place
-MAX_PATH = 120  # characters of a key path in a message
 MAX_LOSSES = 10_000_000
 MAX_EVERY = 1000
 MAX_PRECISION = 17
 MAX_MESSAGE = 1000
 MAX_BREAKPOINTS = 1000
-NONFINITE = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+
 
 TOP_KEYS = {
     "format",
@@ -75,185 +61,6 @@ PREDICT_KEYS = {"on", "answers"}
 ANSWER_KEYS = {"epoch", "index", "answer"}
 MAX_ANSWERS = 100_000
 EPOCH_KEY = re.compile(r"[1-9][0-9]{0,19}")  # canonical: no sign, no leading zero, no space
-
-
-# ---------------------------------------------------------------------------------------------
-# Parsing
-
-
-def _whole(text: str) -> int | UnreadValue:
-    digits = len(text) - text.startswith("-")
-    if digits > MAX_DIGITS:
-        return UnreadValue(f"a whole number of {digits:,} digits")
-    return int(text)
-
-
-def _constant(text: str) -> UnreadValue:
-    return UnreadValue(f"the JSON literal {text}")
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) == len(pairs):
-        return result
-    seen: set[str] = set()
-    marked = DuplicatedKeys(result)
-    for key, _ in pairs:
-        if key in seen:
-            marked.duplicate = key
-            break
-        seen.add(key)
-    return marked
-
-
-def parse_session(data: bytes, name: str) -> Any:
-    """The JSON document in a session's bytes (see the module's docstring)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise NetworkFileError(
-            name,
-            "",
-            f"not a readable bptui session: not UTF-8 text (byte 0x{data[error.start]:02x} "
-            f"at offset {error.start:,}; corrupt?)",
-        ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        return json.loads(
-            text, parse_int=_whole, parse_constant=_constant, object_pairs_hook=_pairs
-        )
-    except json.JSONDecodeError as error:
-        raise NetworkFileError(
-            name,
-            "",
-            f"not a readable bptui session: JSON syntax error at line {error.lineno:,}, "
-            f"column {error.colno:,}: {error.msg} (corrupt or truncated?)",
-        ) from None
-    except RecursionError:
-        raise NetworkFileError(
-            name, _deep_path(text), f"nested over {MAX_DEPTH} levels deep"
-        ) from None
-
-
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"\s*:?|[\[\]{},]', re.S)
-
-
-def _deep_path(text: str) -> str:
-    """The key path of the first place nested over MAX_DEPTH levels (called only when the
-    parser gave up on the nesting: a slow walk, but never of a valid file)."""
-    stack: list[list[Any]] = []  # per open container: its bracket, and the key or index in it
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        first = token[0]
-        if first == '"':
-            if token.endswith(":") and stack and stack[-1][0] == "{":
-                stack[-1][1] = token[1 : token.rindex('"')]
-        elif first in "[{":
-            if len(stack) >= MAX_DEPTH:
-                break
-            stack.append([first, 0 if first == "[" else None])
-        elif first in "]}":
-            if stack:
-                stack.pop()
-        elif stack and stack[-1][0] == "[":
-            stack[-1][1] += 1
-    path = ""
-    for bracket, where in stack:
-        if bracket == "[":
-            path += f"[{where}]"
-        elif path == "history.checkpoints":
-            path += f".{_quoted(where)}"
-        elif where is not None:
-            path = _Checker.key_path(path, where)
-        if len(path) > MAX_PATH:
-            return path[: MAX_PATH - 3] + "..."
-    return path
-
-
-# ---------------------------------------------------------------------------------------------
-# Checking
-
-
-class _SessionChecker(_Checker):
-    """The loader's checks, and those a session needs besides."""
-
-    def no_duplicate(self, value: Any, key: str) -> None:
-        if isinstance(value, DuplicatedKeys):
-            raise self.fail(self.key_path(key, value.duplicate), "given twice in one JSON object")
-
-    def section(self, document: Any, key: str, allowed: set[str], what: str) -> dict[str, Any]:
-        """A table whose keys are all required."""
-        table = self.table(document, key, allowed, what)
-        for name in sorted(allowed):
-            if name not in table:
-                raise self.fail(
-                    self.key_path(key, name), f"missing; {what} holds {', '.join(sorted(allowed))}"
-                )
-        return table
-
-    def whole(self, value: Any, key: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, (int, UnreadValue)):
-            raise self.fail(key, f"expected a whole number, found {_type_name(value)}")
-        if isinstance(value, UnreadValue) or not low <= value <= high:
-            raise self.fail(
-                key, f"expected a whole number from {low:,} to {high:,}, found {_type_name(value)}"
-            )
-        return value
-
-    def real(self, value: Any, key: str) -> float:
-        """A number, or one of the strings the writer writes for nan and ±inf."""
-        if isinstance(value, str) and value in NONFINITE:
-            return NONFINITE[value]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(
-                key, f'expected a number (or "nan", "inf", "-inf"), found {_type_name(value)}'
-            )
-        result = float(value)  # (a whole number has at most MAX_DIGITS digits here)
-        if not math.isfinite(result):  # a float too large for float64, such as 1e400
-            raise self.fail(
-                key,
-                "expected a number within float64's range (non-finite ones are written "
-                '"inf", "-inf"), found a number beyond it',
-            )
-        return result
-
-    def reals(self, value: Any, key: str, size: int | None, limit: int, what: str) -> np.ndarray:
-        """A list of numbers (`real`), checked and converted at C speed when all are floats."""
-        items = self.array(value, key, f"a list of {what}", limit)
-        if size is not None and len(items) != size:
-            raise self.fail(key, f"expected {size:,} numbers ({what}), found {len(items):,}")
-        odd: list[int] = []
-        numbers = items
-        if not set(map(type, items)) <= {float}:
-            odd = [k for k, item in enumerate(items) if type(item) is not float]
-            numbers = list(items)
-            for k in odd:
-                numbers[k] = self.real(items[k], f"{key}[{k}]")
-        array = np.array(numbers, dtype=np.float64)
-        bad = ~np.isfinite(array)
-        if odd:
-            bad[odd] = False  # "nan", "inf", "-inf" as the writer writes them
-        if bad.any():
-            k = int(np.argmax(bad))
-            self.real(items[k], f"{key}[{k}]")  # raises: a float beyond float64's range
-        return array
-
-    def parameter(self, value: Any, key: str, network: Network, trained: bool) -> str:
-        name = self.string(value, key)
-        try:
-            ref = network.param(name)
-        except KeyError:
-            names = [ref.name for ref in network.param_refs]
-            listed = ", ".join(names[:8])
-            if len(names) > 8:
-                listed += f", ... ({len(names):,} in all)"
-            raise self.fail(
-                key, f'no parameter named "{_shown(name)}" (parameters: {listed})'
-            ) from None
-        if trained and not ref.trained:
-            raise self.fail(key, untrained_message(name))
-        return name
 
 
 def check_session(document: Any, name: str) -> Session:
@@ -401,12 +208,6 @@ def _moments(
         if epoch not in result:
             raise c.fail(key, f'missing "{epoch}": the optimizer\'s state at every checkpoint')
     return result
-
-
-def _quoted(text: str) -> str:
-    """A checkpoint's key as a key path shows it: always quoted (`"21"`), shortened."""
-    shortened = text if len(text) <= 40 else text[:37] + "..."
-    return one_line(json.dumps(shortened, ensure_ascii=False))
 
 
 def _orders(

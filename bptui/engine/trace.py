@@ -25,13 +25,13 @@ from functools import cached_property
 
 from bptui.engine.network import Network
 from bptui.engine.passes import EpochResult, SampleRecord
+from bptui.engine.stepmaker import StepMaker
 from bptui.engine.steps import (
     KINDS,
     PARAM_KINDS,
     Kind,
     Phase,
     Step,
-    StepMaker,
     update_kinds,
 )
 

@@ -58,18 +58,18 @@ that Mazur's epoch carries no test at all.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from array import array
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from bptui.engine.codegen import MATH, ScalarConfig, compiled, scalar_source
+from bptui.engine.blas import _ONE_BLAS_THREAD, blas_work
+from bptui.engine.codegen import compiled, scalar_source
+from bptui.engine.codegen_config import MATH, ScalarConfig
 from bptui.engine.network import Network, Params
 from bptui.engine.numpy_backend import NumpyRunner
 from bptui.engine.updates import Moments, initial_moments, steps_per_epoch
@@ -77,9 +77,6 @@ from bptui.engine.updates import Moments, initial_moments, steps_per_epoch
 __all__ = ["BACKENDS", "TrainResult", "backend_for", "scalar_source", "train", "train_with"]
 
 _MATH = MATH  # the functions handed to the generated code (a test replaces one)
-
-if TYPE_CHECKING:
-    from threadpoolctl import ThreadpoolController
 
 BACKENDS = ("scalar", "numpy")
 _WIDTH = 96  # the generated source's line width
@@ -266,59 +263,9 @@ def estimated_epoch_seconds(network: Network) -> float:
     return micro * 1e-6
 
 
-def blas_work(network: Network) -> int:
-    """Multiply-adds of the numpy backend's largest matrix product, per call.
-
-    Batch modes: samples × inputs × neurons of the layer where that is largest (forward,
-    backward and the weight gradient all have that size). Online: inputs × neurons, as each
-    sample goes through alone; its loss pass takes all samples at once, but the per-sample
-    products dominate its time, and a second thread measured no faster for them.
-    """
-    rows = 1 if network.update == "online" else network.n_samples
-    return rows * max(layer.n_in * layer.n_out for layer in network.layers)
-
-
 def one_blas_thread(network: Network) -> bool:
     """Whether the numpy backend trains `network` with one BLAS thread (`blas_work`)."""
     return blas_work(network) <= ONE_BLAS_THREAD_MAX_WORK
-
-
-@lru_cache(maxsize=1)
-def _blas_controller() -> ThreadpoolController:
-    """threadpoolctl's view of the loaded BLAS libraries (numpy's is loaded by this module's
-    import). Made once: looking them up costs ~1 ms, a limit from it then ~6 µs."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-class _OneBlasThread:
-    """One BLAS thread while any training inside it runs, whichever thread runs it.
-
-    The BLAS thread count is process-wide, so overlapping trainings count themselves in: the
-    first sets one thread, the last out restores what the first found.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._limiter: Any = None  # threadpoolctl's limiter while one thread is set
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._users == 0:
-                self._limiter = _blas_controller().limit(limits=1, user_api="blas")
-            self._users += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._users == 0 and self._limiter is not None:
-                self._limiter.restore_original_limits()
-                self._limiter = None
-
-
-_ONE_BLAS_THREAD = _OneBlasThread()
 
 
 class _Runner:

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bptui.engine import check_yours
-from bptui.engine.check_yours import (
+from bptui.engine.check_yours_report import (
     DIFFERS,
     FIXED,
     FOLLOWS,
@@ -24,7 +24,7 @@ from bptui.engine.check_yours import (
     Row,
 )
 from bptui.engine.network import Network
-from bptui.engine.yours import MAX_DIGITS, MIN_DIGITS
+from bptui.engine.yours_values import MAX_DIGITS, MIN_DIGITS
 from bptui.fmt import num
 from bptui.report.common import describe
 from bptui.report.jsonout import jnum
