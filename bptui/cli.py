@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import math
 import os
@@ -349,6 +350,11 @@ def cmd_presets(name: str | None) -> int:
 
 
 def cmd_app(spec: str, precision: int, theme: str = "dark", yours: str | None = None) -> int:
+    # Start-up allocates some hundred thousand long-lived objects (numpy, Textual, the CSS,
+    # the widgets) and frees almost none: the cyclic garbage collector would scan them over and
+    # over (a full pass alone costs 15 to 30 ms). It stays off until the first frame is shown;
+    # then the app freezes what start-up made (later passes skip it) and turns it on again.
+    gc.disable()
     from bptui.engine.loader import load_source
     from bptui.engine.source import MAX_SESSION_BYTES, is_session, open_source
 

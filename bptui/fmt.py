@@ -146,12 +146,15 @@ def tree_lines(
     position: int | None = None,
     max_children: int = 12,
     tex: bool = False,
+    parts: dict[tuple[int, bool], tuple[str, str]] | None = None,
 ) -> list[TreeLine]:
     """A breakdown tree as indented lines; `position` is the current step (None: all known).
 
     A node is reached once its step is at or before `position` (parameters and inputs always
     are; a node without a step of its own once all its children are). Long sums show their
-    first and last terms around an ellipsis line.
+    first and last terms around an ellipsis line. `parts`: a cache of `node_parts` by (node's
+    id, reached) that the caller keeps for this one tree, trace, precision and `tex` (a step
+    through the epoch asks for the same nodes' parts again and again).
     """
     lines: list[TreeLine] = []
 
@@ -164,7 +167,13 @@ def tree_lines(
 
     def visit(n: Node, lead: str, branch: str) -> None:
         reached = is_reached(n)
-        head, tail = node_parts(n, trace, precision, reached, tex)
+        if parts is None:
+            head, tail = node_parts(n, trace, precision, reached, tex)
+        else:
+            known = parts.get((id(n), reached))
+            if known is None:
+                known = parts[(id(n), reached)] = node_parts(n, trace, precision, reached, tex)
+            head, tail = known
         child_lead = lead + ("│ " if branch == "├ " else "  " if branch else "")
         continuation = child_lead + ("│ " if n.children else "  ") + "  "
         lines.append(TreeLine(lead + branch, head, tail, reached, n, continuation))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -74,6 +75,7 @@ class BptuiApp(App[None]):
         screen = DebuggerScreen.from_session(self.session, self.session_path)
         screen.compared = self.compared
         self.push_screen(screen)
+        self.call_after_refresh(_start_collecting)
         if self.compared is not None:
             from bptui.app.yours import summary
 
@@ -92,6 +94,15 @@ class BptuiApp(App[None]):
         if self.crash_report is None:
             self.crash_report = write_crash_report(error)
         super()._handle_exception(error)
+
+
+def _start_collecting() -> None:
+    """After the first frame: if start-up ran without the cyclic garbage collector (`bptui`
+    turns it off while it starts), freeze the objects start-up made, which live as long as the
+    app, so that no later pass scans them, and turn the collector on again."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 PARENT_CHECK_SECONDS = 1.0

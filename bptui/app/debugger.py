@@ -683,11 +683,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     def _refresh_footer(self) -> None:
         """Re-check the footer's keys only when one of them changes state (the footer rebuilds
         itself on every refresh, which would cost more than the step)."""
-        state = tuple(
-            self.check_action(binding.action.split("(")[0], ())
-            for binding in self.BINDINGS
-            if isinstance(binding, Binding)
-        )
+        state = tuple(self.check_action(action, ()) for action in _FOOTER_ACTIONS)
         if state != self._footer_state:
             self._footer_state = state
             self.refresh_bindings()
@@ -1360,6 +1356,14 @@ _KEY_ORDER = {
     )
 }
 """Each key of the screen's bindings and its place in them."""
+_FOOTER_ACTIONS = tuple(
+    dict.fromkeys(
+        binding.action.split("(")[0]
+        for binding in DebuggerScreen.BINDINGS
+        if isinstance(binding, Binding)
+    )
+)
+"""Each action of the screen's bindings once (the footer's state is theirs)."""
 _DIALOG_KEYS = {
     key.strip(): binding.action
     for binding in DebuggerScreen.BINDINGS

@@ -187,6 +187,12 @@ def step_count(net: Network) -> int:
     return per_sample * net.n_samples + batch
 
 
+MADE_STEPS = 4096
+"""Steps (and step places) an epoch's trace remembers once asked for: a viewer stepping through
+asks for the same ones again and again (the frame, the chain rule's factors, the diagram's
+neurons); a big net's millions are made again when asked after others."""
+
+
 class EpochTrace(Sequence[Step]):
     """Every step of one epoch, built on demand from the epoch's per-sample arrays."""
 
@@ -199,6 +205,8 @@ class EpochTrace(Sequence[Step]):
         self._starts = [block.start for block in self.blocks]
         last = self.blocks[-1]
         self._length = last.start + last.count
+        self._made: dict[int, Step] = {}  # steps asked for lately (a viewer asks again)
+        self._places: dict[tuple, int | None] = {}  # index_of's answers
 
     # -- layout ---------------------------------------------------------------------------
     def _layout(self) -> list[Block]:
@@ -215,9 +223,15 @@ class EpochTrace(Sequence[Step]):
             k += self._length
         if not 0 <= k < self._length:
             raise IndexError(f"step {k} of an epoch of {self._length}")
-        block = self.block_of(k)
-        kind, unit, rep = block.decode(k - block.start)
-        return self._make(kind, k, block.sample, block.layer, unit, rep)
+        step = self._made.get(k)
+        if step is None:
+            block = self.block_of(k)
+            kind, unit, rep = block.decode(k - block.start)
+            step = self._make(kind, k, block.sample, block.layer, unit, rep)
+            if len(self._made) >= MADE_STEPS:
+                self._made.clear()
+            self._made[k] = step
+        return step
 
     def __iter__(self) -> Iterator[Step]:
         return self.eager_steps()
@@ -279,12 +293,20 @@ class EpochTrace(Sequence[Step]):
         self, sample: int, kind: Kind | str, layer: int, unit: int = 0, rep: int = 0
     ) -> int | None:
         """The epoch index of a step given by its coordinates, or None if there is none."""
+        key = (sample, kind, layer, unit, rep)
+        if key in self._places:
+            return self._places[key]
         kind = KINDS[kind]
+        index = None
         for block in self._by_place.get((sample, layer), ()):
             local = block.encode(kind, unit, rep)
             if local is not None:
-                return block.start + local
-        return None
+                index = block.start + local
+                break
+        if len(self._places) >= MADE_STEPS:
+            self._places.clear()
+        self._places[key] = index
+        return index
 
     def index_at(self, sample: int, place: Place) -> int | None:
         """The epoch index of the step at `place` in `sample`, or None."""

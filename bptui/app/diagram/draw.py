@@ -10,6 +10,7 @@ fills one from the theme's component classes).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -70,14 +71,18 @@ class Highlights:
 class Canvas:
     width: int
     height: int
-    chars: list[list[str]] = field(init=False)
-    styles: list[list[Style | None]] = field(init=False)
-    owners: list[list[str | None]] = field(init=False)
+    chars: list[list[str]] = field(default_factory=list)
+    styles: list[list[Style | None]] = field(default_factory=list)
+    owners: list[list[str | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.chars = [[" "] * self.width for _ in range(self.height)]
-        self.styles = [[None] * self.width for _ in range(self.height)]
-        self.owners = [[None] * self.width for _ in range(self.height)]
+        # (blank unless given: draw_network gives copies of the geometry's lines)
+        if not self.chars:
+            self.chars = [[" "] * self.width for _ in range(self.height)]
+        if not self.styles:
+            self.styles = [[None] * self.width for _ in range(self.height)]
+        if not self.owners:
+            self.owners = [[None] * self.width for _ in range(self.height)]
 
     def put(
         self, x: int, y: int, text: str, style: Style | None = None, owner: str | None = None
@@ -190,12 +195,10 @@ def draw_network(
     pass one; the geometry and its lines are cached by size and shape.)"""
     hl = highlights or Highlights()
     network = frame.trace.network
-    canvas = Canvas(max(width, 1), max(height, 1))
-    geometry = layout(network, canvas.width, canvas.height, precision)
+    width, height = max(width, 1), max(height, 1)
+    geometry = layout(network, width, height, precision)
     p = geometry.detail.precision
     base = _base_of(geometry)
-    canvas.chars = [row[:] for row in base.chars]
-    canvas.owners = [row[:] for row in base.owners]
 
     # Which edge looks how: the current one bright, the selected bold, the rest dim (a
     # collapsed layer's unlabelled edges by their weight's sign). The lines' styles depend on
@@ -218,7 +221,13 @@ def draw_network(
         if len(_LINE_STYLES) > 256:
             _LINE_STYLES.clear()
         _LINE_STYLES[key] = (base, styles)
-    canvas.styles = [row[:] for row in styles]
+    canvas = Canvas(
+        width,
+        height,
+        [row[:] for row in base.chars],
+        [row[:] for row in styles],
+        [row[:] for row in base.owners],
+    )
 
     # Labels on their slots.
     for edge in geometry.edges:
@@ -290,18 +299,25 @@ def _label(frame: Frame, layer: int, j: int, i: int, name: str, room: int, p: in
     fewer decimals (3, 4, 5… while an update would read unchanged: `0.2→0.2`), else the
     weight alone, else the name."""
     old, new = frame.weight(layer, j, i)
-    gradient = frame.gradient(name)
-    forms = []
+    gradient = frame.gradient(name) if new is None else None
+    forms = _label_forms(name, old, new, gradient, p)
+    return next((text for text in forms if len(text) <= room), name)
+
+
+def _label_forms(
+    name: str, old: float, new: float | None, gradient: float | None, p: int
+) -> Iterator[str]:
+    """An edge label's forms, longest first (made one at a time: the first usually fits)."""
     for q in _precisions(p):
         if new is not None:
             before, after = num(old, q), num(new, q)
             if before != after or old == new:  # (an update never reads as none)
-                forms.append(f"{name} {before}→{after}")
+                yield f"{name} {before}→{after}"
         elif gradient is not None:
-            forms.append(f"{name} {num(old, q)} ∂{num(gradient, q)}")
-    forms += [f"{name} {num(old, q)}" for q in dict.fromkeys((p, min(p, 3)))]
-    forms.append(name)
-    return next((text for text in forms if len(text) <= room), name)
+            yield f"{name} {num(old, q)} ∂{num(gradient, q)}"
+    for q in dict.fromkeys((p, min(p, 3))):
+        yield f"{name} {num(old, q)}"
+    yield name
 
 
 BOX_ORDER = ("net", "out", "dout", "delta")

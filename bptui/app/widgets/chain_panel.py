@@ -72,6 +72,8 @@ class ChainPanel(ChangedLines, Widget):
         self._top = 0
         self._shown_for: tuple[Breakdown | None, tuple] | None = None
         self._steps_for: tuple[Breakdown, tuple[int, ...]] | None = None
+        self._parts_for: tuple = ()
+        self._parts: dict[tuple[int, bool], tuple[str, str]] = {}
 
     def watch_view(self) -> None:
         self._show()
@@ -205,7 +207,12 @@ class ChainPanel(ChangedLines, Widget):
         newest = -1
         self._delta_rows: dict[int, tuple[int, int]] = {}
         rows = 0
-        for line in tree_lines(b.tree, trace, p, position):
+        # (each node's text, kept while the breakdown, its trace and the precision stay: the
+        # breakdown held keeps its nodes, and so their ids, alive)
+        known = self._parts_for
+        if not known or known[0] is not b or known[1] is not trace or known[2] != p:
+            self._parts_for, self._parts = (b, trace, p), {}
+        for line in tree_lines(b.tree, trace, p, position, parts=self._parts):
             step = line.node.step
             if step is not None and newest < step <= position:
                 # the newest factor reached (the current step's, if it is one): kept in view

@@ -36,7 +36,7 @@ def finish(line: Line, width: int, style: Style) -> Strip:
     `Strip(line).crop_extend(0, width, None).apply_style(style)` in one pass."""
     length = 0
     for segment in line:
-        length += cell_len(segment.text)
+        length += _cells(segment.text)
     if length > width:
         return Strip(line).crop_extend(0, width, None).apply_style(style)
     segments = list(line)
@@ -60,7 +60,7 @@ def _same_cells(a: list[Segment], b: list[Segment], reverse: bool) -> int:
     cells = 0
     for x, y in zip(a, b, strict=False):
         if x == y:
-            cells += cell_len(x.text)
+            cells += _cells(x.text)
             continue
         if x.style == y.style:
             ta, tb = (x.text[::-1], y.text[::-1]) if reverse else (x.text, y.text)
@@ -69,9 +69,14 @@ def _same_cells(a: list[Segment], b: list[Segment], reverse: bool) -> int:
                 if ca != cb:
                     break
                 shared += 1
-            cells += cell_len(ta[:shared])
+            cells += _cells(ta[:shared])
         break
     return cells
+
+
+def _cells(text: str) -> int:
+    """The cells `text` takes (printable ASCII: one a character, without asking rich)."""
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
 class LineBuilder:

@@ -8,6 +8,7 @@ and the finite differences of a row are computed when the row is first drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -34,6 +35,7 @@ SUMMARY_STYLE = Style(italic=True)
 SUMMARY_LINES = 2
 
 
+@lru_cache(maxsize=64)
 def _summary(text: str, width: int) -> tuple[str, ...]:
     """The summary in SUMMARY_LINES lines of `width` (a last line that cannot hold the rest
     ends in …); none for no text."""
@@ -140,6 +142,12 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         new value), the optimizer's state, from → to and the finite difference (what does not
         fit is on the lines under the table, for the selected row)."""
         view = self.view
+        room = self.scrollable_content_region.width
+        # (asked several times a drawing: worked out again only when what it depends on changes)
+        key = (view.rows if view is not None else None, self.precision, self.show_fd, room)
+        cached = self.__dict__.get("_columns_cache")
+        if cached is not None and cached[0] == key:
+            return list(cached[1])
         w = column_width(self.precision)  # the widest `column` writes
         name_width, edge_width = self._name_widths()
         m = 0 if view is None or view.yours is None else 2  # (room for " ✓" after a number)
@@ -158,7 +166,6 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         optional.append(("edge", "from → to", min(edge_width, 24)))
         if self.show_fd:
             optional += [("fd", "finite diff.", w), ("err", "rel. err", 8)]
-        room = self.scrollable_content_region.width
         used = sum(width + 1 for _, _, width in wanted)
         for extra in optional:
             if used + extra[2] + 1 > room:
@@ -169,6 +176,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             new = next(c for c in wanted if c[0] == "new")
             wanted.remove(new)
             wanted.insert(next(k for k, c in enumerate(wanted) if c[0] == "step") + 1, new)
+        self._columns_cache = (key, tuple(wanted))
         return wanted
 
     def _name_widths(self) -> tuple[int, int]:

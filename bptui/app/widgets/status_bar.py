@@ -48,6 +48,7 @@ class StatusBar(ChangedLines, Widget):
         self.run_text = ""
         self.note = ""
         self.predict = ""  # predict mode's score line
+        self._row_count = 1  # the rows shown (the first: the name alone)
 
     def show(
         self,
@@ -61,12 +62,13 @@ class StatusBar(ChangedLines, Widget):
         """Show the position `frame`, the loss after the `done` epochs finished as of it (None
         before the first), a run's progress or result ("after epoch N: loss …, outputs …")
         and a note on the post's own number for that loss."""
-        lines = len(self.rows())
         self.frame, self.done, self.last_loss = frame, done, last_loss
         self.run_text, self.note, self.predict = run_text, note, predict
-        if len(self.rows()) != lines:
+        rows = self.rows()
+        if len(rows) != self._row_count:
             self.refresh(layout=True)  # a line comes or goes
-        self._draw()
+        self._row_count = len(rows)
+        self._draw(rows)
 
     def set_run_text(self, run_text: str) -> None:
         self.show(self.frame, self.done, self.last_loss, run_text, self.note, self.predict)
@@ -80,11 +82,12 @@ class StatusBar(ChangedLines, Widget):
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self.layout(width))
 
-    def layout(self, width: int) -> list[Line]:
-        """The rows laid out in `width` cells: items joined by ` · ` while they fit, an item
-        too long for a line wrapped at its spaces (nothing is cut)."""
+    def layout(self, width: int, rows: list[list[tuple[str, str]]] | None = None) -> list[Line]:
+        """The rows (the status's own unless given) laid out in `width` cells: items joined by
+        ` · ` while they fit, an item too long for a line wrapped at its spaces (nothing is
+        cut)."""
         lines: list[Line] = []
-        for items in self.rows():
+        for items in self.rows() if rows is None else rows:
             line: list[Segment] = []
             used = 0
             for words, style in items:
@@ -102,11 +105,11 @@ class StatusBar(ChangedLines, Widget):
             lines.append(tuple(line))
         return lines
 
-    def _draw(self) -> None:
+    def _draw(self, rows: list[list[tuple[str, str]]] | None = None) -> None:
         width = self.content_size.width
         if width < 1 or not self.is_mounted:
             return
-        lines = self.layout(width)
+        lines = self.layout(width, rows)
         if len(lines) != self.size.height:
             self.refresh(layout=True)
         self.show_lines(lines, key=self.content_size)
