@@ -8,7 +8,7 @@ import pytest
 
 from tests.reference import MAZUR, shown
 from tests.screen import last_index
-from tests.tmux import Tmux, needs_tmux
+from tests.tmux import BPTUI, Tmux, needs_tmux
 
 pytestmark = needs_tmux
 # Every number of the post's first epoch, as the screen writes it.
@@ -105,3 +105,51 @@ def test_edit_w5_then_undo_in_a_real_terminal(tmux: Tmux) -> None:
     tmux.keys("C-z")
     time.sleep(4.5)  # (the messages that say what was changed and undone go after 4 s)
     assert tmux.settle(still=1.0) == before
+
+
+def test_what_is_typed_is_never_read_as_markup(tmux: Tmux) -> None:
+    """The hostile trial: `[/]` typed into go-to, the breakpoints panel or a prediction
+    crashed the debugger (exit 70): their messages were read as Textual markup. (Pilot's
+    headless screen does not draw the toasts that crashed: a real terminal does.)"""
+    tmux.settle()
+    tmux.keys("g")
+    tmux.settle(still=0.1)
+    tmux.keys("-l", "[/]")
+    tmux.keys("Enter")
+    assert "no step computes [/]" in tmux.settle()
+    tmux.keys("b")
+    tmux.settle(still=0.1)
+    tmux.keys("-l", "x[/]")
+    tmux.keys("Enter")
+    assert "x[/]" in tmux.settle()
+    tmux.keys("Escape")
+    tmux.settle(still=0.1)
+    tmux.keys("t")
+    tmux.settle(still=0.1)
+    tmux.keys("-l", "[b]1")
+    tmux.keys("Enter")
+    screen = tmux.settle()
+    assert "'[b]1' is not a number" in screen
+    assert "EXIT=" not in screen and "Error" not in screen
+
+
+def test_edits_typed_fast_never_close_a_dialog_twice(tmp_path) -> None:
+    """The hostile trial: three `e w5 = … Enter` typed in one breath crashed the debugger
+    about one time in two (an Enter typed ahead and the field's own both closed a dialog, and
+    the second popped the debugger's screen). Typed that fast, a key may still land in another
+    dialog (run in a folder of its own: `w` saves there); the debugger goes on and steps."""
+    tmux = Tmux(f"cd {tmp_path} && {BPTUI}")
+    try:
+        tmux.settle()
+        for k in range(4):
+            tmux.keys("e", f"w5 = 0.{k + 1}", "Enter")
+        screen = tmux.settle()
+        assert "EXIT=" not in screen and "Error" not in screen
+        for _ in range(3):  # (a dialog may still be open)
+            tmux.keys("Escape")
+            tmux.settle(still=0.1)
+        tmux.keys("n", "n")
+        screen = tmux.settle()
+        assert "step 3 of 51" in screen, screen
+    finally:
+        tmux.close()

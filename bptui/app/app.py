@@ -16,6 +16,7 @@ from typing import ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 
 from bptui.app.debugger import DebuggerScreen
 from bptui.app.themes import LIGHT, THEMES
@@ -80,6 +81,19 @@ class BptuiApp(App[None]):
             from bptui.app.yours import summary
 
             screen.notify(summary(self.compared), title="your numbers", timeout=8)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification, never read as markup: messages quote what was typed and name files
+        (`[/]` typed into go-to once crashed the app)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     async def on_event(self, event: events.Event) -> None:
         # Keys come here in the order typed, before the priority bindings act on them: the

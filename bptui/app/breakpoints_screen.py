@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -51,7 +52,7 @@ class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
             box.border_title = "Breakpoints"
             yield OptionList(id="list")
             yield Input(placeholder="add a breakpoint…", id="add")
-            yield Label("", id="error")
+            yield Label("", id="error", markup=False)  # (it quotes what was typed)
             yield Label(HINT)
 
     def on_mount(self) -> None:
@@ -63,7 +64,7 @@ class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
         options.clear_options()
         for bp in self.breakpoints:
             mark = "●" if bp.enabled else "○"
-            options.add_option(Option(f"{mark} {bp.describe()}"))
+            options.add_option(Option(Text(f"{mark} {bp.describe()}")))  # (never markup)
         if not self.breakpoints:
             options.add_option(Option("(none yet)", disabled=True))
 

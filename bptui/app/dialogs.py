@@ -96,13 +96,14 @@ class AskScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(self.question, markup=False)  # (it may name a file, or quote the user)
             yield Input(value=self.default, id="answer")
             hint = Label(self.hint, id="hint")
             hint.display = bool(self.hint)
             yield hint
 
     def on_mount(self) -> None:
+        self.query_one(Input).focus()  # (Textual's own focus may come later than keys typed)
         self._apply_typed()
 
     def _apply_typed(self) -> None:
@@ -115,10 +116,10 @@ class AskScreen(ModalScreen[str | None]):
         text = field.value if field.value != self.default else ""
         for key, character in typed:
             if key == "escape":
-                self.dismiss(None)
+                self._answer(None)
                 return
             if key == "enter":
-                self.dismiss(text)
+                self._answer(text)
                 return
             if key == "backspace":
                 text = text[:-1]
@@ -135,7 +136,17 @@ class AskScreen(ModalScreen[str | None]):
             self._apply_typed()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self._answer(event.value)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._answer(None)
+
+    _answered = False
+
+    def _answer(self, answer: str | None) -> None:
+        """Close with the answer, once: an Enter typed ahead and one typed into the field
+        (keys typed fast) must not close it twice (the second popped the screen beneath)."""
+        if self._answered:
+            return
+        self._answered = True
+        self.dismiss(answer)
