@@ -191,10 +191,17 @@ async def test_an_edit_is_compared_again(tmp_path: Path) -> None:
         await pilot.pause()
         assert screen.compared.first == (1, index_of(history.trace(1), "net_o1"))
         assert "✗ yours" in app.screen.query_one(StepPanel).text()
+        assert "✗ yours" in screen_text(app)
+        await pilot.press("x")  # (elsewhere: the undo comes back to out_o1)
+        await pilot.pause()
+        assert screen.position != (1, out_o1)
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert screen.compared.first is None
-        assert "✓ yours" in app.screen.query_one(StepPanel).text()
+        assert "✓ yours" in screen_text(app) and "✗ yours" not in screen_text(app)
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert "✗ yours" in screen_text(app) and "✓ yours" not in screen_text(app)
 
 
 async def test_the_table_keeps_its_columns_whole_with_marks(tmp_path: Path) -> None:

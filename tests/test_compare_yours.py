@@ -1125,3 +1125,19 @@ def test_hand_arithmetic_carries_its_rounding_and_still_matches(tmp_path: Path, 
     yours = write_yours(tmp_path / "slip.json", [{**entry, "values": values}], "json-flat")
     code, report = compare_json(run, net_file(tmp_path, MAZUR), yours)
     assert code == 1 and report["first"]["symbol"] == "δ_o1"
+
+
+def test_a_non_finite_number_has_no_likely_cause_and_brackets_print_whole(
+    tmp_path: Path, run
+) -> None:
+    """The hostile trial: a nan was given a cause (transposed weights, a sign flip) no mistake
+    makes, and the text report read `W[i][j]` in a cause as markup and dropped it."""
+    nan = tmp_path / "nan.json"
+    nan.write_text('{"out_o1": 0.75136507, "delta_o1": "nan"}', encoding="utf-8")
+    code, report = compare_json(run, net_file(tmp_path, MAZUR), nan)
+    assert code == 1 and report["first"]["symbol"] == "δ_o1" and report["first"]["cause"] is None
+    transposed = tmp_path / "transposed.json"
+    # net_h1 through the transposed first layer: w1·i1 + w3·i2 + b1 (the post's own typo)
+    transposed.write_text(f'{{"net_h1": {0.15 * 0.05 + 0.25 * 0.10 + 0.35!r}}}', encoding="utf-8")
+    code, out, _ = run("compare", net_file(tmp_path, MAZUR), str(transposed))
+    assert code == 1 and "(W[i][j] for W[j][i])" in out

@@ -371,9 +371,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             frame, done, self.history.loss_after(done), self.run_text, note, self._score_line()
         )
         panel = self.widget(StepPanel)
-        panel.words = self._words(frame)
-        panel.verdict = "\n".join(filter(None, (self._verdict(frame), self._compare_lines(frame))))
-        panel.frame = frame
+        verdict = "\n".join(filter(None, (self._verdict(frame), self._compare_lines(frame))))
+        panel.show(frame, self._words(frame), verdict)
         marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
         highlights = Highlights(
             frozenset(step.concerns), frozenset(step.uses), marked=marked, selected=selected

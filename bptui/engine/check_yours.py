@@ -64,7 +64,7 @@ from bptui.engine.yours import Given
 
 MAX_ROW_CAUSES = 200  # later differing rows whose cause is looked for before them too
 MAX_LOCAL_CAUSES = 10_000  # ...and at the step itself only
-MAX_WALK = 1_000_000  # steps recomputed from the learner's numbers (some 20 s), at most
+MAX_WALK = 20_000  # steps recomputed from the learner's numbers (some 2 s), at most
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,7 +224,8 @@ class _Walk:
 
     def _diverge(self, trace: EpochTrace, step: Step, given: Given, tolerance: float) -> None:
         search = _Search(self, trace, step, given.value, tolerance)
-        found = search.causes(full=True)
+        found = search.causes(full=True) if math.isfinite(given.value) else []  # (no mistake
+        # gives a nan or an infinity that bptui's finite numbers do not)
         cause = found[0][0] if found else None
         row = self._row(trace, step, given, tolerance, DIFFERS, cause=cause)
         self.rows.append(row)
@@ -339,7 +340,7 @@ class _Walk:
                     self.env[step.symbol] = keep
                 else:
                     cause, found = None, []
-                    if self.causes_left > 0:
+                    if self.causes_left > 0 and math.isfinite(given.value):
                         self.causes_left -= 1
                         full = self.causes_left > MAX_LOCAL_CAUSES - MAX_ROW_CAUSES
                         found = _Search(self, trace, step, given.value, tolerance).causes(full)

@@ -70,7 +70,9 @@ def _note(row: Row, first: Divergence | None) -> str:
 
 
 def print_compare(report: Report, precision: int) -> None:
-    console = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 160)
+    console = Console(  # (no markup: causes write W[i][j])
+        file=sys.stdout, highlight=False, markup=False, width=None if sys.stdout.isatty() else 160
+    )
     _print(console, Text(describe(report.network), style="bold"))
     epochs = "epoch 1" if report.epochs == 1 else f"epochs 1 to {report.epochs}"
     _print(

@@ -43,15 +43,28 @@ class StepPanel(ChangedLines, Widget):
     """The position whose step is shown."""
     words: tuple[str, ...] = ()
     """Lines of words under the step: why it is computed so, what the post prints there (set
-    before `frame`, which redraws)."""
+    with the frame by `show`)."""
     verdict: str = ""
-    """Predict mode's word on the learner's answer for this step (set before `frame`)."""
+    """Predict mode's word on the learner's answer for this step, and the comparison's with
+    the learner's own numbers (set with the frame by `show`)."""
     precision: reactive[int] = reactive(9, repaint=False)
     """Decimals of the numbers."""
 
     _top = 0
     """The first line on show (the wheel scrolls a step whose lines outgrow the panel)."""
     _lines: tuple[Line, ...] = ()
+
+    def show(self, frame: Frame, words: tuple[str, ...], verdict: str) -> None:
+        """Show `frame` with its words and verdict: redrawn when any of them changed (an undo
+        can change the verdict under the same position)."""
+        same = frame == self.frame
+        if same and (words, verdict) == (self.words, self.verdict):
+            return
+        self.words, self.verdict = words, verdict
+        if same:
+            self._draw()
+        else:
+            self.frame = frame
 
     def watch_frame(self) -> None:
         self._top = 0
