@@ -11,7 +11,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App
@@ -20,10 +20,12 @@ from textual.notifications import SeverityLevel
 
 from bptui.app.debugger import DebuggerScreen
 from bptui.app.themes import LIGHT, THEMES
-from bptui.engine.compared import Compared
 from bptui.engine.history import History
 from bptui.engine.network import Network
 from bptui.engine.session import Session
+
+if TYPE_CHECKING:
+    from bptui.engine.compared import Compared
 
 
 class BptuiApp(App[None]):

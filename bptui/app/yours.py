@@ -5,8 +5,12 @@ made again on the history whenever an edit, an undo or an order switch changes i
 
 from __future__ import annotations
 
-from bptui.engine.compared import Compared
+from typing import TYPE_CHECKING
+
 from bptui.engine.errors import BptuiError
+
+if TYPE_CHECKING:  # (the comparison's modules are imported when a comparison is made)
+    from bptui.engine.compared import Compared
 
 MAX_COMPARED_EPOCHS = 1_000  # as `bptui compare`
 NONE_LOADED = (
@@ -68,6 +72,7 @@ class YoursActions:
     def _load_yours_answer(self, answer: str | None) -> None:
         if not answer or not answer.strip():
             return
+        from bptui.engine.compared import Compared
         from bptui.engine.yours import read_yours
 
         try:
