@@ -262,3 +262,35 @@ def test_the_readme_corpus_file_opens_in_the_app_check(tmp_path: Path) -> None:
     _, compared = compared_for(network, HERE / "yours" / "mazur-sign-flip.json")
     assert compared.report.first is not None
     assert json.dumps(compared.report.first.row.symbol)
+
+
+async def test_a_big_comparison_is_made_in_the_background(tmp_path: Path) -> None:
+    """Over SYNC_STEPS steps (benchmarks/net-16-32-32-10.json: some 30,000 an epoch) the
+    comparison is made in a worker: the status says so and stepping waits; then the marks."""
+    from bptui.app.yours import SYNC_STEPS
+    from bptui.engine.trace import step_count
+
+    net = HERE.parent / "benchmarks" / "net-16-32-32-10.json"
+    network = load_network(str(net))
+    assert step_count(network) > SYNC_STEPS
+    mine = tmp_path / "mine.json"
+    mine.write_text('{"net_h1_1": 5}', encoding="utf-8")
+    app = BptuiApp(network)
+    notices = record_notices(app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        background = screen._compare_work
+        made = []
+        screen._compare_work = lambda *args: made.append(args) or background(*args)
+        screen.action_load_yours()
+        await pilot.pause()
+        await answer(pilot, str(mine))
+        assert made  # (in a worker)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.running
+        assert screen.compared is not None and screen.compared.first == (1, 0)
+        assert "differs ✗" in notices[-1]
+        await pilot.press("x")
+        await pilot.pause()
+        assert "the first divergence" in app.screen.query_one(StepPanel).text()

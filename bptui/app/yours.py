@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import work
+from textual.worker import get_current_worker
+
+from bptui.app.widgets.status_bar import StatusBar
 from bptui.engine.errors import BptuiError
+from bptui.engine.trace import step_count
 
 if TYPE_CHECKING:  # (the comparison's modules are imported when a comparison is made)
     from bptui.engine.compared import Compared
+    from bptui.engine.yours_values import Given
 
 MAX_COMPARED_EPOCHS = 1_000  # as `bptui compare`
+SYNC_STEPS = 20_000  # a comparison over more steps than this is made in the background
 NONE_LOADED = (
     "no numbers of yours to compare: open the debugger with --compare YOURS, or load a file "
     "with the palette's 'Compare with your numbers'"
@@ -72,35 +79,67 @@ class YoursActions:
     def _load_yours_answer(self, answer: str | None) -> None:
         if not answer or not answer.strip():
             return
-        from bptui.engine.compared import Compared
         from bptui.engine.yours import read_yours
 
         try:
             given = read_yours(answer.strip())
-            compared = Compared.make(
-                self.history.network,
-                given,
-                self.history.trace,
-                max_epochs=MAX_COMPARED_EPOCHS,
-            )
         except BptuiError as error:
             self.notify(str(error), title="not compared", severity="error")
             return
-        self.compared = compared
-        self.notify(summary(compared), title="your numbers", timeout=8)
-        self._fitted = ()  # (a compared step has a line or two more)
-        self.show()
-        self._fit_step_panel()
+        self._compare(tuple(given), announce=True)
 
     def _compare_again(self) -> None:
         """The history changed (an edit, an undo, an order switch): compare again."""
-        if self.compared is None:
+        if self.compared is not None:
+            given, self.compared = self.compared.given, None  # (no stale mark meanwhile)
+            self._compare(given, announce=False)
+
+    def _compare(self, given: tuple[Given, ...], announce: bool) -> None:
+        """Compare `given` with the history shown: at once when its epochs are few steps,
+        else in the background (the status bar says so, stepping waits, Esc stops it)."""
+        epochs = max(g.epoch for g in given)
+        if step_count(self.history.network) * epochs <= SYNC_STEPS:
+            self._compared(self._make(given), announce)
             return
+        self.running = True
+        self.widget(StatusBar).set_run_text("comparing your numbers with bptui's… (Esc stops)")
+        self._compare_work(given, announce)
+
+    def _make(self, given: tuple[Given, ...]) -> Compared | BptuiError:
+        from bptui.engine.compared import Compared
+
         try:
-            self.compared = self.compared.again(self.history.network, self.history.trace)
-        except BptuiError as error:  # (a step the new history has not: never, as shapes stay)
-            self.compared = None
-            self.notify(str(error), title="comparison dropped", severity="warning")
+            return Compared.make(
+                self.history.network, given, self.history.trace, max_epochs=MAX_COMPARED_EPOCHS
+            )
+        except BptuiError as error:
+            return error
+
+    @work(thread=True, exclusive=True, group="run")
+    def _compare_work(self, given: tuple[Given, ...], announce: bool) -> None:
+        worker = get_current_worker()
+        made = self._make(given)
+        self.app.call_from_thread(self._compare_done, made, announce, worker.is_cancelled)
+
+    def _compare_done(self, made: Compared | BptuiError, announce: bool, cancelled: bool) -> None:
+        self.running = False
+        if cancelled:
+            self.notify("stopped: your numbers are not marked", title="not compared")
+            self.show()
+            return
+        self._compared(made, announce)
+
+    def _compared(self, made: Compared | BptuiError, announce: bool) -> None:
+        if isinstance(made, BptuiError):
+            self.notify(str(made), title="not compared", severity="error")
+            self.show()
+            return
+        self.compared = made
+        if announce:
+            self.notify(summary(made), title="your numbers", timeout=8)
+        self._fitted = ()  # (a compared step has a line or two more)
+        self.show()
+        self._fit_step_panel()
 
     def _compare_lines(self, frame) -> str:
         if self.compared is None:
