@@ -771,6 +771,9 @@ def test_an_unknown_symbol_is_named_with_the_closest(tmp_path: Path, run) -> Non
         "row 2, column symbol: no step computes nett_h1 in this network; closest: net_h1, "
         "net_o1, net_h2"
     )
+    assert bad(run, tmp_path, "y.json", '{"dE/dw5": 0.08}').endswith(
+        "closest: dE_total/dw5, dnet_o1/dw5, dE_total/dw8"
+    )  # (the newcomer's trial: the common short form)
     assert bad(run, tmp_path, "y.json", '{"w5": 0.4}') == (
         "w5: w5 is a parameter, not a step: write dE_total/dw5 for its gradient or w5+ for its "
         "update"
@@ -796,7 +799,8 @@ def test_an_unknown_symbol_is_named_with_the_closest(tmp_path: Path, run) -> Non
         ("y.json", '{"epoch": 0, "values": {"net_h1": 0.3775}}',
          "epoch: expected an epoch number, a whole number from 1 to 10,000,000, found 0"),
         ("y.toml", "[[entries]]\nepoch = 1.5\n[entries.values]\nnet_h1 = 0.3775\n",
-         "entries[0].epoch: expected an epoch number, a whole number from 1, found the number 1.5"),
+         "entries[0].epoch: expected an epoch number, a whole number from 1 to 10,000,000, "
+         "found the number 1.5"),
         ("y.json", '{"sample": 2, "values": {"net_h1": 0.3775}}',
          "sample: sample 2 is beyond the network's 1 sample"),
         ("y.csv", "symbol,value,sample\nnet_h1,0.3775,3\n",

@@ -56,7 +56,7 @@ def suggestions(trace: EpochTrace, symbol: str, most: int = 3) -> list[str]:
     pool = [
         s
         for s in itertools.islice(_family(trace.network), MAX_SUGGESTION_POOL)
-        if abs(len(s) - len(wanted)) <= 4 and s[:1] == wanted[:1]
+        if abs(len(s) - len(wanted)) <= 6 and s[:1] == wanted[:1]  # (dE/dw5 for dE_total/dw5)
     ][:50_000]
     close = difflib.get_close_matches(wanted, pool, n=3 * most, cutoff=0.5)
     found = [s for s in close if find(trace, s, 0) is not None][:most]

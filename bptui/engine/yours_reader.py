@@ -124,12 +124,12 @@ class _Reader:
         text = value.text if isinstance(value, Written) else None
         if isinstance(value, int) and not isinstance(value, bool):
             text = str(value) if value.bit_length() < 64 else "a long number"
-        expected = f"expected {_a(what)} number, a whole number from 1"
+        expected = f"expected {_a(what)} number, a whole number from 1 to {most:,}"
         if text is None or _WHOLE.fullmatch(text) is None:
             raise self.fail(key, f"{expected}, found {_type_name(value)}")
         number = int(text)
         if not 1 <= number <= most:
-            raise self.fail(key, f"{expected} to {most:,}, found {number:,}")
+            raise self.fail(key, f"{expected}, found {number:,}")
         return number
 
     def values(self, value: Any, key: str, epoch: tuple[int, str], sample: tuple[int, str]) -> None:
