@@ -7,7 +7,9 @@ activations and losses come from their objects in `bptui.engine.ops`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
+from bptui.engine.errata import is_mazur
 from bptui.engine.ops.terms import Diff, Group, Prod, Sum, Term, Var, ident, partial, quantity
 from bptui.engine.passes import SampleRecord
 from bptui.engine.step_names import E_TOTAL
@@ -21,6 +23,11 @@ def _sum(terms: Sequence[Term]) -> Term:
 
 class StepMaker(UpdateSteps):
     """Builds the steps of one epoch from its numbers; each method makes one kind of step."""
+
+    @cached_property
+    def path_label(self) -> str:
+        """What a path's other form is called: the post's own, on the post's network."""
+        return "the post's form" if is_mazur(self.net) else "as the chain rule"
 
     # -- forward ----------------------------------------------------------------------------
     def net_step(self, index: int, r: SampleRecord, li: int, j: int) -> Step:
@@ -230,7 +237,7 @@ class StepMaker(UpdateSteps):
             concerns=(self.weight(li + 1, m, j),),
             note=note,
             alt=post,
-            alt_label="the post's form",
+            alt_label=self.path_label,
         )
 
     def dnet_dw_step(self, index: int, r: SampleRecord, li: int, j: int, i: int) -> Step:
