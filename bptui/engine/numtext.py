@@ -52,17 +52,18 @@ def column_width(precision: int) -> int:
 
 
 def column(value: float, precision: int = 9) -> str:
-    """Fixed-point with exactly `precision` decimals, never scientific below 1 (so that a
-    table's column lines up: −0.000007479), at most `column_width(precision)` characters:
-    from 1e6 on (as `num`), or when the whole part leaves no room, in scientific notation with
-    as many digits as fit."""
+    """Fixed-point with exactly `precision` decimals (so that a table's column lines up), at
+    most `column_width(precision)` characters: below 1e-4 and from 1e6 on (as `num`), or when
+    the whole part leaves no room, in scientific notation with as many digits as fit
+    (−5.683237e-05, where fixed-point kept −0.000056832)."""
     if not math.isfinite(value):
         return num(value, precision)
     room = column_width(precision)
     text = f"{value:.{precision}f}"
-    if abs(value) >= 1e6 or len(text) > room:
+    tiny = abs(value) < max(1e-4, 0.5 * 10.0**-precision)  # (as `num`: it would read 0)
+    if value != 0 and (tiny or abs(value) >= 1e6 or len(text) > room):
         whole = len(f"{value:.0f}")
-        if abs(value) < 1e6 and whole + 2 <= room:  # fewer decimals while the whole part fits
+        if not tiny and abs(value) < 1e6 and whole + 2 <= room:  # fewer decimals: whole fits
             text = f"{value:.{room - whole - 1}f}"
         else:
             for decimals in range(max(precision - 1, 0), -1, -1):
