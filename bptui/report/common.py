@@ -37,6 +37,6 @@ def sample_heading(trace: EpochTrace, sample: int, precision: int) -> str:
         for name, v in zip(network.layers[-1].names, record.t, strict=True)
     )
     return (
-        f"Epoch {trace.number} · sample {sample + 1} of {network.n_samples} · "
+        f"Epoch {trace.number:,} · sample {sample + 1} of {network.n_samples} · "
         f"inputs {inputs} · targets {targets}"
     )

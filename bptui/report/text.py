@@ -54,7 +54,7 @@ def write_trace(
         loss = trace.epoch.loss_after
         console.print(
             Text(
-                f"Epoch {trace.number} done: E_total summed over the samples, "
+                f"Epoch {trace.number:,} done: E_total summed over the samples, "
                 f"after the update: {num(loss, precision)}",
                 style="bold",
             )
