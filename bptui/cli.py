@@ -35,6 +35,23 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise BptuiError(f"{message} (see: {self.prog} --help)")
 
+    def print_help(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        if file is None and sys.stdout is None:  # (bptui --help >&-)
+            raise BptuiError("standard output is closed")
+        super().print_help(file)
+
+    def _print_message(self, message: str, file=None) -> None:  # type: ignore[no-untyped-def]
+        """argparse's, without its silence on a write that fails (bptui --help > /dev/full)."""
+        if not message:
+            return
+        try:
+            (file or sys.stderr).write(message)
+            (file or sys.stderr).flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise BptuiError(f"cannot write the output: {error.strerror or error}") from None
+
 
 def _epochs(limit: int):
     def parse(text: str) -> int:
@@ -281,6 +298,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    except SystemExit as done:  # argparse's --help (0) or usage error (2), already written
+        code = done.code if isinstance(done.code, int) else 2
+        try:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+        except BrokenPipeError:
+            sys.stdout = real_stdout
+            _silence_stdout()
+            return EXIT_BROKEN_PIPE
+        except OSError as error:  # (bptui --help > /dev/full)
+            _say(f"cannot write the output: {error.strerror or error}")
+            return 2
+        return code
     except (PipeClosed, BrokenPipeError):
         # The reader went away (`bptui trace | head`): quietly, as other Unix tools do.
         sys.stdout = real_stdout

@@ -109,7 +109,10 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(args: list[str]) -> No
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
-@pytest.mark.parametrize("args", [["trace"], ["train", "--epochs", "5"], ["check"], ["presets"]])
+@pytest.mark.parametrize(
+    "args",
+    [["trace"], ["train", "--epochs", "5"], ["check"], ["presets"], ["--help"], ["compare", "-h"]],
+)
 def test_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
     with open("/dev/full", "w") as full:
         result = subprocess.run(
@@ -123,7 +126,9 @@ def test_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
     assert result.stderr == "bptui: cannot write the output: No space left on device\n"
 
 
-@pytest.mark.parametrize("args", [["trace"], ["train", "--epochs", "5"], ["check"], ["presets"]])
+@pytest.mark.parametrize(
+    "args", [["trace"], ["train", "--epochs", "5"], ["check"], ["presets"], ["--help"]]
+)
 def test_a_closed_standard_output_is_one_line_and_exit_2(args: list[str]) -> None:
     result = subprocess.run(
         ["bash", "-c", f'{PYTHON} -m bptui "$@" >&-', "bptui", *args],
