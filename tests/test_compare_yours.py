@@ -1145,3 +1145,9 @@ def test_a_non_finite_number_has_no_likely_cause_and_brackets_print_whole(
     transposed.write_text(f'{{"net_h1": {0.15 * 0.05 + 0.25 * 0.10 + 0.35!r}}}', encoding="utf-8")
     code, out, _ = run("compare", net_file(tmp_path, MAZUR), str(transposed))
     assert code == 1 and "(W[i][j] for W[j][i])" in out
+
+
+def test_a_key_given_twice_in_toml_is_named(tmp_path: Path, run) -> None:
+    """The hostile trial: tomllib's 'Cannot overwrite a value' named no key."""
+    message = bad(run, tmp_path, "twice.toml", "net_h1 = 0.3775\nnet_h1 = 1\n")
+    assert message.endswith("Cannot overwrite a value (the key net_h1 is given twice)")

@@ -186,7 +186,12 @@ def _toml_where(message: str, text: str) -> str:
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
         what = " ".join(message.replace(match.group(0), "").split())
-        return f"at line {match.group(1)}, column {match.group(2)}: {what}"
+        line = int(match.group(1))
+        if "overwrite" in what or "declare" in what:  # (a key given twice: name it)
+            lines = text.split("\n")
+            key = lines[line - 1].split("=")[0].strip()[:80] if line <= len(lines) else ""
+            what += f" (the key {key} is given twice)" if key else ""
+        return f"at line {line}, column {match.group(2)}: {what}"
     if "(at end of document)" in message:
         what = " ".join(message.replace("(at end of document)", "").split())
         # tomllib's line of a position: the newlines before it, plus one
