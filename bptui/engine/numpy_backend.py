@@ -34,9 +34,17 @@ class NumpyRunner:
     ) -> None:
         self.network = network
         self.norms = norms  # each epoch's squared weight-gradient norms, layer by layer
-        self.weights = [np.array(w, dtype=np.float64) for w in params.weights]
-        self.biases = [np.array(b, dtype=np.float64) for b in params.biases]
+        # Every parameter in one array (`Params.flat` order), each layer's weights and biases
+        # views of it, so that one sum tests them all for non-finite values (`nonfinite`).
+        # `step` keeps them views: an optimizer's new array is copied into its place.
+        self.flat = np.array(params.flat(), dtype=np.float64)
+        self.weights, self.biases = _views(self.flat, params)
+        n_weights = sum(w.size for w in self.weights)
+        self.trained_flat = self.flat if network.train_biases else self.flat[:n_weights]
         self.layers = network.layers
+        # the operation objects, looked up once (`Layer.op` asks the registry at every call)
+        self.ops = [layer.op for layer in network.layers]
+        self.op_params = [layer.p for layer in network.layers]
         self.inputs = np.ascontiguousarray(network.inputs, dtype=np.float64)
         self.targets = np.ascontiguousarray(network.targets, dtype=np.float64)
         self.rows = [self.inputs[s] for s in range(network.n_samples)]
@@ -71,40 +79,40 @@ class NumpyRunner:
     def forward(self, a: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Nets and outs of every layer for a sample (1-D) or all samples (rows)."""
         nets, outs = [], []
-        for w, b, layer in zip(self.weights, self.biases, self.layers, strict=True):
+        for w, b, op, p in zip(self.weights, self.biases, self.ops, self.op_params, strict=True):
             net = a @ w.T
             if b.size:
                 net += b
-            a = layer.op.forward(net, layer.p)
+            a = op.forward(net, p)
             nets.append(net)
             outs.append(a)
         return nets, outs
 
     def total_loss(self, net: np.ndarray, out: np.ndarray) -> float:
         """The loss summed over all samples (2-D nets and outs), as `passes.total_loss`."""
-        return float(np.sum(np.sum(self.loss.terms(net, out, self.targets), axis=-1)))
+        # (np.add.reduce is what np.sum calls, without its wrapper's cost)
+        return float(np.add.reduce(np.add.reduce(self.loss.terms(net, out, self.targets), -1)))
 
     def output_delta(self, net: np.ndarray, out: np.ndarray, t: np.ndarray) -> np.ndarray:
         if self.fused:
             return out - t
         g = self.loss.derivative(out, t)
-        layer = self.layers[-1]
-        if not layer.op.elementwise:
+        op = self.ops[-1]
+        if not op.elementwise:
             dot = np.sum(g * out, axis=-1, keepdims=True)
             return out * (g - dot)
-        return g * layer.op.derivative(net, out, layer.p)
+        return g * op.derivative(net, out, self.op_params[-1])
 
     def hidden_delta(self, g: np.ndarray, li: int, net: np.ndarray, out: np.ndarray):
-        layer = self.layers[li]
-        return g * layer.op.derivative(net, out, layer.p)
+        """g · ∂out/∂net of layer li; `g` (δ·W, made for this) becomes the result in place."""
+        g *= self.ops[li].derivative(net, out, self.op_params[li])
+        return g
 
     def nonfinite(self, loss: float) -> bool:
-        # the arrays of now: an optimizer's step may have replaced them
-        trained = [*self.weights, *(self.biases if self.train_biases else [])]
-        total = loss + sum(float(np.sum(p)) for p in trained)
+        total = loss + float(np.add.reduce(self.trained_flat))
         if math.isfinite(total):
             return False
-        return not (math.isfinite(loss) and all(bool(np.all(np.isfinite(p))) for p in trained))
+        return not (math.isfinite(loss) and bool(np.isfinite(self.trained_flat).all()))
 
     def step(self, li: int, grad_w: np.ndarray, grad_b) -> None:
         """Layer li's update from its gradients (an optimizer step counted by the caller):
@@ -114,14 +122,19 @@ class NumpyRunner:
             if grad_b is not None:
                 self.biases[li] -= self.lr * grad_b
             return
-        self.weights[li], self.state_w[li] = self.opt.train_step(
-            self.settings, self.lr, self.t, self.weights[li], grad_w, self.state_w[li]
+        weights, biases = self.weights[li], self.biases[li]
+        new, self.state_w[li] = self.opt.train_step(
+            self.settings, self.lr, self.t, weights, grad_w, self.state_w[li]
         )
+        if new is not weights:
+            weights[...] = new
         if grad_b is not None:
-            gradient = np.asarray(grad_b, dtype=np.float64).reshape(self.biases[li].shape)
-            self.biases[li], self.state_b[li] = self.opt.train_step(
-                self.settings, self.lr, self.t, self.biases[li], gradient, self.state_b[li]
+            gradient = np.asarray(grad_b, dtype=np.float64).reshape(biases.shape)
+            new, self.state_b[li] = self.opt.train_step(
+                self.settings, self.lr, self.t, biases, gradient, self.state_b[li]
             )
+            if new is not biases:
+                biases[...] = new
 
     # -- epochs ------------------------------------------------------------------------------
     def run(self, epochs: int, losses: array) -> tuple[int, bool]:
@@ -222,6 +235,18 @@ class NumpyRunner:
         self.step(layer, grad_w, grad_b)
 
 
+def _views(flat: np.ndarray, params: Params) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each layer's weights and biases as views of `flat` (in `Params.flat` order)."""
+    weights, biases, k = [], [], 0
+    for w in params.weights:
+        weights.append(flat[k : k + w.size].reshape(w.shape))
+        k += w.size
+    for b in params.biases:
+        biases.append(flat[k : k + b.size])
+        k += b.size
+    return weights, biases
+
+
 def _squares(gradient: np.ndarray) -> float:
     """The sum of squares of a gradient's entries (its squared L2 norm, unscaled: it
     overflows to inf past ~1.3e154, as numpy.linalg.norm does)."""
@@ -233,4 +258,4 @@ def _bias_gradient(bias: np.ndarray, delta: np.ndarray) -> np.ndarray | float:
     the samples when `delta` has one row per sample."""
     if bias.size == 1 and delta.shape[-1] != 1:
         return float(np.sum(delta))
-    return np.sum(delta, axis=0) if delta.ndim == 2 else delta
+    return np.add.reduce(delta, 0) if delta.ndim == 2 else delta
