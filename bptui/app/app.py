@@ -57,14 +57,15 @@ class BptuiApp(App[None]):
         self.session = session
         self.session_path = session_path
         self.history = session.history
-        self._typed = TypeAhead(self, super().on_event)
+        self.type_ahead = TypeAhead(self, super().on_event)
+        """The keys typed and not yet handed on (see typeahead.py)."""
 
     crash_report: Path | None = None
     """Where the report of an unexpected error went (None: there was none)."""
 
     def on_mount(self) -> None:
         self.theme = self._theme_name
-        self.set_interval(UNSTICK_SECONDS, self._typed.unstick)
+        self.set_interval(UNSTICK_SECONDS, self.type_ahead.unstick)
         if not self.is_headless:
             # A terminal closed or a `kill` ends the app as `q` does: the terminal is restored.
             loop = asyncio.get_running_loop()
@@ -104,15 +105,15 @@ class BptuiApp(App[None]):
         # Keys come here from the terminal in the order typed (and once more, forwarded, when
         # no widget stopped them): the first time, each waits its turn (see typeahead.py).
         if isinstance(event, events.Key) and not event.is_forwarded:
-            await self._typed.arrived(event)
+            await self.type_ahead.arrived(event)
             return
         await super().on_event(event)
 
     async def on_key_handled(self, message: KeyHandled) -> None:
-        await self._typed.handled(message)
+        await self.type_ahead.handled(message)
 
     async def on_keys_may_go(self, message: KeysMayGo) -> None:
-        await self._typed.hand_on()
+        await self.type_ahead.hand_on()
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's hook for an unhandled exception (the app then exits, restoring the

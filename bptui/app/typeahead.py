@@ -52,6 +52,11 @@ class TypeAhead:
         self._since = 0.0
         self._handing = False
 
+    @property
+    def waiting(self) -> int:
+        """How many keys are not yet handled: those held and the one on its way."""
+        return len(self._held) + (self._marker is not None)
+
     async def arrived(self, key: events.Key) -> None:
         """A key from the terminal: handed on at once if nothing is waiting, else held."""
         self._held.append(key)
