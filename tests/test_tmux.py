@@ -136,8 +136,9 @@ def test_what_is_typed_is_never_read_as_markup(tmux: Tmux) -> None:
 def test_edits_typed_fast_never_close_a_dialog_twice(tmp_path) -> None:
     """The hostile trial: three `e w5 = … Enter` typed in one breath crashed the debugger
     about one time in two (an Enter typed ahead and the field's own both closed a dialog, and
-    the second popped the debugger's screen). Typed that fast, a key may still land in another
-    dialog (run in a folder of its own: `w` saves there); the debugger goes on and steps."""
+    the second popped the debugger's screen). The debugger goes on and steps (run in a folder
+    of its own: a `w` that reached the screen would save there; see also
+    test_edits_typed_in_one_breath_apply_in_order)."""
     tmux = Tmux(f"cd {tmp_path} && {BPTUI}")
     try:
         tmux.settle()
@@ -153,3 +154,83 @@ def test_edits_typed_fast_never_close_a_dialog_twice(tmp_path) -> None:
         assert "step 3 of 51" in screen, screen
     finally:
         tmux.close()
+
+
+def _notices(screen: str, *texts: str) -> list[int]:
+    """Where on the screen each text starts (-1: it is not there)."""
+    return [screen.find(text) for text in texts]
+
+
+def test_edits_typed_in_one_breath_apply_in_order(tmp_path) -> None:
+    """Four `e w5 = 0.k Enter` typed in one breath: each is the answer of its own dialog, in
+    order (a dialog once got `0.2ew5 = 0.3ew5 = 0.4`, or a `w` of the text saved the network
+    with the rest as its name): w5 is 0.4, the four edits are undone one by one (ctrl+z gives
+    0.3), and a `g net_o1` typed fast afterwards reaches its dialog (its field once never
+    received the keys)."""
+    tmux = Tmux(f"cd {tmp_path} && {BPTUI}")
+    try:
+        tmux.settle()
+        tmux.keys(*[key for k in range(1, 5) for key in ("e", f"w5 = 0.{k}", "Enter")])
+        screen = tmux.settle()
+        notes = [f"w5 = 0.{k} from epoch 1" for k in range(1, 5)]
+        where = _notices(screen, *notes)
+        assert -1 not in where and where == sorted(where), screen
+        assert "w5 0.4" in screen and "nothing changed" not in screen, screen
+        assert list(tmp_path.iterdir()) == []
+        tmux.keys("C-z", "g", "net_o1", "Enter")
+        screen = tmux.settle()
+        assert "step 5 of 51" in screen, screen
+        assert "w5 0.3" in screen and "1.046578968" in screen, screen  # 0.3·out_h1 + …
+        assert "EXIT=" not in screen and "Error" not in screen
+    finally:
+        tmux.close()
+
+
+def test_dialogs_typed_in_one_breath_each_get_their_keys(tmp_path) -> None:
+    """Go-to, a cancelled go-to, an edit, a save and a cancelled save, with stepping keys
+    between them, typed in one breath: every key after a dialog's key is that dialog's, even
+    the priority keys (`n` of `net_o1`, the spaces of `w5 = 0.3`); every key after its Enter or
+    Esc is the screen's again (the arrows step). (An Esc is followed by an arrow: an Esc and a
+    letter at once are how a terminal sends alt+letter.)"""
+    from bptui.engine.loader import load_network
+
+    tmux = Tmux(f"cd {tmp_path} && {BPTUI}")
+    try:
+        tmux.settle()
+        tmux.keys(
+            *("g", "net_o1", "Enter", "n", "n"),  # step 5, then 7
+            *("g", "xyz", "Escape", "Right", "Right"),  # 9
+            *("e", "w5 = 0.3", "Enter"),
+            *("w", "a.toml", "Enter"),
+            *("w", "b", "Escape", "Left"),  # 8
+            *("g", "out_o2", "Enter", "p"),  # 8, then 7
+        )
+        screen = tmux.settle()
+        assert "step 7 of 51" in screen and "net_o2" in screen, screen
+        assert "w5 0.3" in screen and "1.046578968" in screen, screen
+        assert "w5 = 0.3 from epoch 1" in screen, screen
+        assert "cannot go there" not in screen and "nothing changed" not in screen, screen
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["a.toml"]
+        saved = load_network(str(tmp_path / "a.toml"))
+        assert float(saved.params.flat()[saved.param("w5").flat_index]) == 0.3
+    finally:
+        tmux.close()
+
+
+def test_predictions_typed_in_one_breath_each_answer_their_step(tmux: Tmux) -> None:
+    """Predict mode and five steps typed in one breath: each step's keys answer its own
+    question (right, wrong, wrong, skipped with Esc, right), and the moves between them (`n`,
+    space, →) are the screen's: the fifth step, net_o1, is shown with 2 of 4 right."""
+    tmux.settle()
+    tmux.keys(
+        *("t", "0.3775", "Enter"),  # net_h1: right
+        *("n", "0.6", "Enter"),  # out_h1: wrong
+        *("space", "1", "Enter"),  # net_h2: wrong
+        *("Right", "Escape"),  # out_h2: skipped
+        *("Right", "1.1059", "Enter"),  # net_o1: right
+    )
+    screen = tmux.settle()
+    assert "step 5 of 51" in screen, screen
+    assert "✓ right: you said 1.1059 (1.105905967)" in screen, screen
+    assert "2 of 4 right this epoch · forward 2/4" in screen, screen
+    assert "not a number" not in screen and "= ?" not in screen, screen

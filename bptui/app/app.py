@@ -20,6 +20,7 @@ from textual.notifications import SeverityLevel
 
 from bptui.app.debugger import DebuggerScreen
 from bptui.app.themes import LIGHT, THEMES
+from bptui.app.typeahead import KeyHandled, KeysMayGo, TypeAhead
 from bptui.engine.history import History
 from bptui.engine.network import Network
 from bptui.engine.session import Session
@@ -56,12 +57,15 @@ class BptuiApp(App[None]):
         self.session = session
         self.session_path = session_path
         self.history = session.history
+        self.type_ahead = TypeAhead(self, super().on_event)
+        """The keys typed and not yet handed on (see typeahead.py)."""
 
     crash_report: Path | None = None
     """Where the report of an unexpected error went (None: there was none)."""
 
     def on_mount(self) -> None:
         self.theme = self._theme_name
+        self.set_interval(UNSTICK_SECONDS, self.type_ahead.unstick)
         if not self.is_headless:
             # A terminal closed or a `kill` ends the app as `q` does: the terminal is restored.
             loop = asyncio.get_running_loop()
@@ -98,11 +102,18 @@ class BptuiApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     async def on_event(self, event: events.Event) -> None:
-        # Keys come here in the order typed, before the priority bindings act on them: the
-        # debugger is told first (see DebuggerScreen.key_arriving).
-        if isinstance(event, events.Key) and isinstance(self.screen, DebuggerScreen):
-            self.screen.key_arriving(event)
+        # Keys come here from the terminal in the order typed (and once more, forwarded, when
+        # no widget stopped them): the first time, each waits its turn (see typeahead.py).
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.type_ahead.arrived(event)
+            return
         await super().on_event(event)
+
+    async def on_key_handled(self, message: KeyHandled) -> None:
+        await self.type_ahead.handled(message)
+
+    async def on_keys_may_go(self, message: KeysMayGo) -> None:
+        await self.type_ahead.hand_on()
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's hook for an unhandled exception (the app then exits, restoring the
@@ -122,6 +133,7 @@ def _start_collecting() -> None:
 
 
 PARENT_CHECK_SECONDS = 1.0
+UNSTICK_SECONDS = 0.25  # how often a key held back by a lost marker is looked for
 EXIT_CRASH = 70  # an unexpected error in bptui itself (BSD's EX_SOFTWARE)
 
 

@@ -28,6 +28,7 @@ from bptui.app.commands import DebuggerCommands
 from bptui.app.diagram import Highlights, preferred_height
 from bptui.app.export import ExportActions
 from bptui.app.keys import bindings
+from bptui.app.typeahead import KeysMayGo
 from bptui.app.widgets.chain_panel import ChainPanel, ChainView
 from bptui.app.widgets.loss_plot import LossPlot, LossView
 from bptui.app.widgets.network_diagram import DiagramView, NetworkDiagram
@@ -185,14 +186,12 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self.breakpoints: list[Breakpoint] = []
         """The user's breakpoints (kept across steps, runs and epochs)."""
         self._answers: dict[str, str] = {}  # each question's last answer, offered again
-        self._typed: list[tuple[str, str | None]] | None = None  # keys for a coming dialog
         self.predicting = False
         """Predict mode (t): each step asks for its value before showing it."""
         self.predictions: dict[tuple[int, int], Answer] = {}
         """Predict mode's answers by (epoch, step index): a step answered never asks again."""
         self._asking: tuple[int, int] | None = None  # the step predict mode is asking for
-        self._dialog: AskScreen | None = None  # the question open, if any
-        self._opening_key: object = None  # the key whose dialog the typed keys wait for
+        self._dialog: AskScreen | None = None  # the question open, or its answer being acted on
         self._undo: list[Undo] = []
         self._redo: list[Undo] = []
 
@@ -321,20 +320,6 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         """Predict mode: the step's value waits for the learner's answer."""
         return self.predicting and not self.running and (epoch, index) not in self.predictions
 
-    def validate_position(self, position: tuple[int, int]) -> tuple[int, int]:
-        """(Called as the position is set, before its watcher: in predict mode a key's move
-        may arrive at a question, and the keys typed after it are its answer's, even those
-        Textual hands the screen before the watcher runs.)"""
-        if (
-            self._typed is None
-            and self._asking is None
-            and self.is_mounted
-            and self._hides(*position)
-            and position != self.position
-        ):
-            self._typed = []
-        return position
-
     def watch_position(self) -> None:
         self.show()
 
@@ -392,9 +377,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         )
         self._refresh_footer()
         if frame.hidden and self._asking is None and not self.too_small:
-            self._asking = self.position
-            if self._typed is None:
-                self._typed = []  # keys typed from now on are the answer's
+            self._asking = self.position  # (keys typed from now on are the answer's)
             self.call_after_refresh(self._ask_prediction)
 
     def _words(self, frame: Frame) -> tuple[str, ...]:
@@ -409,7 +392,6 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     _row_height = 11
     _widgets: dict[type, Widget]
     _fitted: tuple = ()
-    _last_arrived: object = None
     """What the step panel's height was worked out for, and the lines it needs."""
 
     def _fit_step_panel(self) -> None:
@@ -600,8 +582,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         place = self._asking
         if place is None or place != self.position or not self.frame.hidden:
             self._asking = None
-            if self._typed is not None and not self._typed:
-                self._typed = None
+            self.app.post_message(KeysMayGo())  # (no question after all)
             return
         step = self.frame.step
         filled = numbers(step, self.precision)
@@ -830,8 +811,6 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
     # -- enabling ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self._typed is not None and action not in DIALOG_ACTIONS:
-            return False  # a dialog is opening: the keys typed are its own (see on_key)
         if self.too_small and action != "help":
             return None
         if self.running and action in STEPPING:
@@ -1005,58 +984,24 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         without them.)"""
         from bptui.app.dialogs import AskScreen
 
-        typed, self._typed = self._typed or [], None
-        dialog = AskScreen(question, default, typed=typed, bottom=bottom)
+        dialog = AskScreen(question, default, bottom=bottom)
         self._dialog = dialog
 
         def answered(answer: str | None) -> None:
-            self._dialog = None
-            then(answer)
+            try:
+                then(answer)  # (it may ask again: the next dialog is then open)
+            finally:
+                if self._dialog is dialog:
+                    self._dialog = None
+                self.app.post_message(KeysMayGo())
 
         self.app.push_screen(dialog, answered)
 
-    def on_key(self, event) -> None:
-        """Keys typed between a key that opens a dialog and the dialog's appearing belong to
-        the dialog (typed fast, `g out_o2` must not switch the order with its `o`): Textual
-        hands the screen every key already typed before the first one's action runs."""
-        if event is self._opening_key:
-            self._opening_key = None  # (the key that opens the dialog: its binding acts)
-            self.call_after_refresh(self._stop_typing_ahead)
-            return
-        if self._typed is not None:
-            event.stop()
-            event.prevent_default()
-            self._typed.append((event.key, event.character))
-            return
-        if self._dialog is not None:  # typed before the dialog came up, handed to the screen
-            event.stop()
-            event.prevent_default()
-            self._dialog.type_ahead(event.key, event.character)
-            return
-        if _DIALOG_KEYS.get(event.key) in DIALOG_ACTIONS:
-            self._typed = []  # the action asks; until then the keys are the dialog's
-            self.call_after_refresh(self._stop_typing_ahead)
-
-    def key_arriving(self, event) -> None:
-        """The app has a key, before its priority bindings act (`n`, `p`, arrows, space): if it
-        opens a dialog, the keys after it are the dialog's from now on, even priority ones
-        typed straight after it (`g net_o1` must never step with its `n`). A key the screen
-        leaves alone bubbles up to the app and arrives here again: it is told once."""
-        if event is self._last_arrived:
-            return
-        self._last_arrived = event
-        if (
-            self._typed is None
-            and self._dialog is None
-            and _DIALOG_KEYS.get(event.key) in DIALOG_ACTIONS
-        ):
-            self._typed = []
-            self._opening_key = event
-
-    def _stop_typing_ahead(self) -> None:
-        """The key's action opened no dialog (a warning instead): keys are the screen's again."""
-        if self._typed is not None and not self._typed:
-            self._typed = None
+    @property
+    def holds_keys(self) -> bool:
+        """Keys typed now wait (see typeahead.py): a dialog is about to open (predict mode's
+        question), or a dialog's answer is yet to be acted on; they are its, or come after."""
+        return self._dialog is not None or self._asking is not None
 
     # -- go to ------------------------------------------------------------------------------
     def action_goto(self) -> None:
@@ -1331,20 +1276,6 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self.show()
 
 
-DIALOG_ACTIONS = {
-    "load_yours",
-    "goto",
-    "run",
-    "continue_run",
-    "save",
-    "switch_order",
-    "edit",
-    "save_network",
-    "export_markdown",
-    "export_csv",
-    "export_svg",
-}
-"""The actions that ask a question in a dialog (keys typed after theirs are the dialog's)."""
 _KEY_ORDER = {
     key.strip(): n
     for n, key in enumerate(
@@ -1363,12 +1294,6 @@ _FOOTER_ACTIONS = tuple(
     )
 )
 """Each action of the screen's bindings once (the footer's state is theirs)."""
-_DIALOG_KEYS = {
-    key.strip(): binding.action
-    for binding in DebuggerScreen.BINDINGS
-    if isinstance(binding, Binding)
-    for key in binding.key.split(",")
-}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from bptui.app.keys import described
+from bptui.app.typeahead import KeysMayGo
 
 ABOUT = (
     "Select a parameter by its row in the table (Enter or a click), by clicking its label or "
@@ -64,9 +65,18 @@ class HelpScreen(ModalScreen[None]):
 
 
 class AskScreen(ModalScreen[str | None]):
-    """One question, one line of answer; Esc cancels."""
+    """One question, one line of answer; Enter answers, Esc cancels.
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", priority=True)]
+    Keys typed fast are handed to it only once its field has focus, and none after its
+    Enter or Esc until its answer has been acted on (see typeahead.py): those are the screen
+    beneath's, or the next dialog's. Enter is a priority key so that the dialog is closed
+    (and the keys after it held back) as the Enter arrives, not once the field has passed it on.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("enter", "submit", "Answer", priority=True),
+    ]
 
     DEFAULT_CSS = """
     AskScreen { align: center middle; }
@@ -81,62 +91,35 @@ class AskScreen(ModalScreen[str | None]):
     """
 
     def __init__(
-        self,
-        question: str,
-        default: str = "",
-        hint: str = "",
-        typed: list[tuple[str, str | None]] | None = None,
-        bottom: bool = False,
+        self, question: str, default: str = "", hint: str = "", bottom: bool = False
     ) -> None:
         super().__init__(classes="bottom" if bottom else None)
         self.question = question
         self.default = default
         self.hint = hint
-        self._typed = typed if typed is not None else []  # keys typed before it was shown
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question, markup=False)  # (it may name a file, or quote the user)
+            # (the offered answer is selected as the field gets focus: what is typed replaces it)
             yield Input(value=self.default, id="answer")
             hint = Label(self.hint, id="hint")
             hint.display = bool(self.hint)
             yield hint
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()  # (Textual's own focus may come later than keys typed)
-        self._apply_typed()
+        self.query_one(Input).focus()
 
-    def _apply_typed(self) -> None:
-        """Keys typed ahead replace the offered answer, as typing into it would."""
-        if not self._typed:
-            return
-        field = self.query_one(Input)
-        typed = list(self._typed)
-        self._typed.clear()
-        text = field.value if field.value != self.default else ""
-        for key, character in typed:
-            if key == "escape":
-                self._answer(None)
-                return
-            if key == "enter":
-                self._answer(text)
-                return
-            if key == "backspace":
-                text = text[:-1]
-            elif character is not None and character.isprintable():
-                text += character
-        field.value = text
-        field.cursor_position = len(text)
+    @property
+    def holds_keys(self) -> bool:
+        """Keys typed now wait: the field has no focus yet, or the answer is given."""
+        return self._answered or self.focused is None
 
-    def type_ahead(self, key: str, character: str | None) -> None:
-        """A key typed before this dialog came up that reached the screen beneath: it is this
-        dialog's, as if typed into it."""
-        self._typed.append((key, character))
-        if self.is_mounted:
-            self._apply_typed()
+    def on_descendant_focus(self) -> None:
+        self.app.post_message(KeysMayGo())  # (the keys typed ahead are the field's now)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._answer(event.value)
+    def action_submit(self) -> None:
+        self._answer(self.query_one(Input).value)
 
     def action_cancel(self) -> None:
         self._answer(None)
@@ -144,8 +127,8 @@ class AskScreen(ModalScreen[str | None]):
     _answered = False
 
     def _answer(self, answer: str | None) -> None:
-        """Close with the answer, once: an Enter typed ahead and one typed into the field
-        (keys typed fast) must not close it twice (the second popped the screen beneath)."""
+        """Close with the answer, once (an Enter and an Esc typed together must not close it
+        twice: the second popped the screen beneath)."""
         if self._answered:
             return
         self._answered = True
