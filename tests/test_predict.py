@@ -314,3 +314,36 @@ def test_phase_starts_are_where_the_tests_think() -> None:
     """(The positions above: step 0 is net_h1, step 1 out_h1, the backward phase later.)"""
     assert index_of("net_h1") == 0 and index_of("out_h1") == 1
     assert phase_start("backward") > index_of("E_total")
+
+
+async def test_ctrl_s_saves_while_the_question_is_open(tmp_path: Path) -> None:
+    """The newcomer's trial: a teacher in predict mode could not save on a step not yet
+    answered (ctrl+s did nothing while the question was open, Esc skipped the step). ctrl+s
+    asks where over the question, saves, and the question is still there, still open."""
+    app = BptuiApp(load_network("mazur"))
+    path = tmp_path / "handout.bptui"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")  # (it asks at net_h1)
+        await pilot.pause()
+        question = app.screen
+        assert isinstance(question, AskScreen) and "= ?" in question.question
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen) and app.screen is not question
+        assert app.screen.question.startswith("Save the session")
+        await pilot.press("ctrl+s")  # (not again from the question where)
+        await pilot.pause()
+        app.screen.query_one("Input").value = str(path)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is question  # still asking
+        await pilot.press(*"0.3775", "enter")
+        await pilot.pause()
+        assert debugger(app).predictions[(1, 0)].result == "right"
+    session = load_session(path)
+    assert session.predict and session.answers == [] and (session.epoch, session.index) == (1, 0)
+    again = BptuiApp(session=session, session_path=str(path))
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(again.screen, AskScreen)  # the handout asks at net_h1

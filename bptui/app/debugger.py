@@ -985,14 +985,14 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         from bptui.app.dialogs import AskScreen
 
         dialog = AskScreen(question, default, bottom=bottom)
-        self._dialog = dialog
+        beneath, self._dialog = self._dialog, dialog  # (ctrl+s asks over predict mode's question)
 
         def answered(answer: str | None) -> None:
             try:
                 then(answer)  # (it may ask again: the next dialog is then open)
             finally:
                 if self._dialog is dialog:
-                    self._dialog = None
+                    self._dialog = beneath if beneath in self.app.screen_stack else None
                 self.app.post_message(KeysMayGo())
 
         self.app.push_screen(dialog, answered)

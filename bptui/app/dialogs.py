@@ -76,6 +76,7 @@ class AskScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", priority=True),
         Binding("enter", "submit", "Answer", priority=True),
+        Binding("ctrl+s", "save_session", "Save the session", priority=True, show=False),
     ]
 
     DEFAULT_CSS = """
@@ -123,6 +124,18 @@ class AskScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self._answer(None)
+
+    def action_save_session(self) -> None:
+        """ctrl+s saves the session even while a question is open (a teacher's handout that
+        opens in predict mode on a step not yet answered): the screen beneath asks where
+        (once: not from the question where)."""
+        if sum(isinstance(screen, AskScreen) for screen in self.app.screen_stack) > 1:
+            return
+        for screen in reversed(self.app.screen_stack):
+            save = getattr(screen, "action_save", None)
+            if save is not None and screen is not self:
+                save()
+                return
 
     _answered = False
 
