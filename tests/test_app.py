@@ -528,3 +528,21 @@ async def test_huge_numbers_never_outgrow_their_column(tmp_path, size) -> None:
             for number in re.findall(r"(?<![\w.])−?\d[\d.]*(?:e[+−-]?\d+)?", text):
                 digits = number.split("e")[0].replace("−", "").replace(".", "")
                 assert len(digits) <= 10, (epoch, number)  # (p + 1 digits at most)
+
+
+@pytest.mark.parametrize("symbol", ["∂net_h1/∂w1", "∂net_o1/∂w5"])
+async def test_a_number_is_said_once_in_the_step_panel(symbol: str) -> None:
+    """∂net_h1/∂w1 = i1 = 0.05 read `= 0.05 = 0.05` at 80×24: the numbers line that is the
+    value itself is not written twice."""
+    from bptui.app.widgets.step_panel import StepPanel
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DebuggerScreen)
+        screen.go(1, index_of(symbol))
+        await pilot.pause()
+        text = screen.query_one(StepPanel).text()
+        value = show("out_h1") if symbol.endswith("w5") else "0.05"
+        lines = text.splitlines()
+        assert lines.count(f"  = {value}") == 1 and f"= {value} = {value}" not in text

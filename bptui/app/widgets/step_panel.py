@@ -178,7 +178,7 @@ class StepPanel(ChangedLines, Widget):
         filled = numbers(step, p)
         value = "?" if frame.hidden else num(step.value, p)  # (predict mode: yours first)
         value_style = BOLD_REVERSE if value in NON_FINITE or frame.hidden else BOLD
-        if filled == step.formula:
+        if filled in (step.formula, value):  # (∂net_h1/∂w1 = i1 = 0.05: said once)
             lines.append([("  = ", None), (value, value_style)])
         elif fits("  = ", filled, " = ", value):
             lines.append([("  = ", None), (filled, None), (" = ", None), (value, value_style)])
