@@ -19,20 +19,27 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-def parse_bytes(data: bytes, source: str, suffix: str) -> dict[str, Any]:
-    """Decode and parse file contents as TOML or JSON, chosen by suffix (or by sniffing)."""
+def decode_text(data: bytes, source: str, expected: str) -> str:
+    """A file's bytes as text: UTF-8 (a byte-order mark dropped), not empty; else one line
+    naming the file (`expected`: what an empty file should have held)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise NetworkFileError(
             source,
             "",
-            f"is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start:,})",
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
-        raise NetworkFileError(source, "", "the file is empty; expected a network (see README)")
+        raise NetworkFileError(source, "", f"the file is empty; expected {expected}")
+    return text
+
+
+def parse_bytes(data: bytes, source: str, suffix: str) -> dict[str, Any]:
+    """Decode and parse file contents as TOML or JSON, chosen by suffix (or by sniffing)."""
+    text = decode_text(data, source, "a network (see README)")
     looks_json = text.lstrip().startswith(("{", "["))
     if suffix == ".json":
         document = _parse_json(text, source, named_json=True)

@@ -37,6 +37,7 @@ from typing import Any
 
 from bptui.engine.csvfile import shown
 from bptui.engine.errors import NetworkFileError, one_line
+from bptui.engine.filetext import decode_text
 from bptui.engine.yours_reader import _Reader
 from bptui.engine.yours_values import (
     MAX_VALUES,
@@ -71,18 +72,7 @@ def parse_yours(data: bytes, source: str, suffix: str = "") -> list[Given]:
     `.json`, `.toml`), else by a look at the text."""
     if len(data) > MAX_YOURS_BYTES:
         raise NetworkFileError(source, "", f"holds over {MAX_YOURS_BYTES // 2**20} MB, the limit")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise NetworkFileError(
-            source,
-            "",
-            f"is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start:,})",
-        ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
-        raise NetworkFileError(source, "", f"the file is empty; expected {SHAPES}")
+    text = decode_text(data, source, SHAPES)
     kind = {".csv": "csv", ".json": "json", ".toml": "toml"}.get(suffix) or _sniff(text)
     reader = _Reader(source)
     if kind == "csv":
