@@ -5,7 +5,6 @@ of tests/test_compare_yours.py (plain Python backprop, each with one classic mis
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -260,8 +259,10 @@ def test_the_readme_corpus_file_opens_in_the_app_check(tmp_path: Path) -> None:
     """tests/yours/mazur-sign-flip.json (README's example) compares in the app's engine too."""
     network = load_network("mazur")
     _, compared = compared_for(network, HERE / "yours" / "mazur-sign-flip.json")
-    assert compared.report.first is not None
-    assert json.dumps(compared.report.first.row.symbol)
+    first = compared.report.first
+    assert first is not None and first.cause is not None
+    assert (first.row.symbol, first.row.step, first.cause.kind) == ("∂E_total/∂out_o1", 12, "sign")
+    assert compared.first == (1, first.row.index)
 
 
 async def test_a_big_comparison_is_made_in_the_background(tmp_path: Path) -> None:
