@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import ActiveBinding, Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 
 W = TypeVar("W", bound=Widget)
 MAX_EPOCHS = 10_000_000
+PREPARE_AFTER = 0.012  # seconds after a step is shown that the next one is drawn ahead
 SYNC_SECONDS = 0.05  # work expected to take longer runs in the background (Esc stops it)
 Place = int | Callable[[EpochTrace], int]
 COMPACT_WIDTH = 110
@@ -180,7 +182,10 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self._widgets = {}
         self._plotted: tuple = ()
         self._filling_norms = False  # a restored session's norms are being worked out
-        self._breakdown_cache: tuple[tuple, Breakdown] | None = None
+        self._breakdowns: dict[tuple, Breakdown] = {}
+        self._shown_at: tuple[int, int] | None = None  # the position shown last
+        self._forward = True  # the last step went forward (the next is drawn ahead)
+        self._preparing: Timer | None = None  # the next step is to be drawn ahead
         self.expanded: set[tuple[int, int]] = set()
         """The δs (layer, unit) the user opened in the chain panel (kept while stepping)."""
         self.breakpoints: list[Breakpoint] = []
@@ -308,8 +313,11 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     def done(self) -> int:
         """The epochs finished as of the position: those before this one, and this one once its
         last step is reached (the status bar gives the loss after the last, the plot marks it)."""
-        last = self.index == len(self.history.trace(self.epoch)) - 1
-        return self.epoch if last else self.epoch - 1
+        return self._done_at(*self.position)
+
+    def _done_at(self, epoch: int, index: int) -> int:
+        last = index == len(self.history.trace(epoch)) - 1
+        return epoch if last else epoch - 1
 
     @property
     def frame(self) -> Frame:
@@ -346,39 +354,86 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
     def show(self) -> None:
         """Hand every widget what it shows at the current position."""
-        frame = self.frame
-        step = frame.step
-        selected = self.pinned or frame.param
         self._plot()  # (first: it records the loss of an epoch whose last step is reached)
-        done = self.done
-        note = loss_note(frame.trace.network, done) or ""
-        self.widget(StatusBar).show(
-            frame, done, self.history.loss_after(done), self.run_text, note, self._score_line()
-        )
-        panel = self.widget(StepPanel)
-        verdict = "\n".join(filter(None, (self._verdict(frame), self._compare_lines(frame))))
-        panel.show(frame, self._words(frame), verdict)
-        marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
-        highlights = Highlights(
-            frozenset(step.concerns), frozenset(step.uses), marked=marked, selected=selected
-        )
-        self.widget(NetworkDiagram).view = DiagramView(frame, highlights)
-        b = self._breakdown(frame, selected)
-        self.widget(ChainPanel).view = ChainView(
-            frame, b, self.pinned is not None, frozenset(self.expanded)
-        )
-        key = (self.epoch, frame.sample)
-        rows = self._rows_cache.get(key)
-        if rows is None or rows.trace is not frame.trace:
-            rows = ParamRows(frame.trace, frame.sample)
-            self._rows_cache = {key: rows}
-        self.widget(ParamTable).view = TableView(
-            frame, rows, selected, marked, self._compare_marks(frame)
-        )
+        epoch, index = self.position
+        views = self._views(epoch, index)
+        frame = views.frame
+        self.widget(StatusBar).show(*views.status)
+        self.widget(StepPanel).show(frame, views.words, views.verdict)
+        self.widget(NetworkDiagram).view = views.diagram
+        self.widget(ChainPanel).view = views.chain
+        self.widget(ParamTable).view = views.table
         self._refresh_footer()
         if frame.hidden and self._asking is None and not self.too_small:
             self._asking = self.position  # (keys typed from now on are the answer's)
             self.call_after_refresh(self._ask_prediction)
+        # The step the next key most likely shows (the next, or the one before after a step
+        # back) is drawn ahead once this one is on the terminal (not before: the thread that
+        # writes the screen would wait for this one's turn to run Python).
+        self._forward = self._shown_at is None or self._shown_at <= self.position
+        self._shown_at = self.position
+        if self._preparing is not None:
+            self._preparing.stop()
+        self._preparing = self.set_timer(PREPARE_AFTER, self._prepare, name="prepare")
+
+    def _views(self, epoch: int, index: int) -> Views:
+        """What every widget shows at (epoch, index); computes nothing that changes what is
+        shown elsewhere (the screen draws the likely next step ahead with it)."""
+        frame = Frame(self.history.trace(epoch), index, hidden=self._hides(epoch, index))
+        step = frame.step
+        selected = self.pinned or frame.param
+        done = self._done_at(epoch, index)
+        note = loss_note(frame.trace.network, done) or ""
+        status = (
+            frame,
+            done,
+            self.history.loss_after(done),
+            self.run_text,
+            note,
+            self._score_line(epoch),
+        )
+        verdict = "\n".join(filter(None, (self._verdict(frame), self._compare_lines(frame))))
+        marked = frozenset(bp.param for bp in self.breakpoints if bp.enabled and bp.param)
+        highlights = Highlights(
+            frozenset(step.concerns), frozenset(step.uses), marked=marked, selected=selected
+        )
+        b = self._breakdown(frame, selected)
+        chain = ChainView(frame, b, self.pinned is not None, frozenset(self.expanded))
+        key = (epoch, frame.sample)
+        rows = self._rows_cache.get(key)
+        if rows is None or rows.trace is not frame.trace:
+            rows = ParamRows(frame.trace, frame.sample)
+            if len(self._rows_cache) >= 2:
+                del self._rows_cache[next(iter(self._rows_cache))]
+            self._rows_cache[key] = rows
+        table = TableView(frame, rows, selected, marked, self._compare_marks(frame))
+        return Views(
+            frame,
+            status,
+            self._words(frame),
+            verdict,
+            DiagramView(frame, highlights),
+            chain,
+            table,
+        )
+
+    def _prepare(self) -> None:
+        """Draw ahead, in idle time, the step the next key most likely shows: a key then only
+        hands the widgets what they drew (each widget remembers a drawing by everything it
+        depends on, so a drawing made ahead is the drawing the key would make)."""
+        self._preparing = None
+        if self.running or self.too_small or self.predicting or not self.is_current:
+            return
+        epoch, index = self.position
+        index += 1 if self._forward else -1
+        if not 0 <= index < len(self.history.trace(epoch)):
+            return
+        views = self._views(epoch, index)
+        self.widget(StatusBar).prepare(*views.status)
+        self.widget(StepPanel).prepare(views.frame, views.words, views.verdict)
+        self.widget(NetworkDiagram).prepare(views.diagram)
+        self.widget(ChainPanel).prepare(views.chain)
+        self.widget(ParamTable).prepare(views.table)
 
     def _words(self, frame: Frame) -> tuple[str, ...]:
         """The lines of words under a step: why (unless `y` hid them) and the post's note
@@ -506,7 +561,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     def _after_history_change(self) -> None:
         """The history changed under the screen: everything cached from it goes."""
         self._rows_cache.clear()
-        self._breakdown_cache = None
+        self._breakdowns.clear()
         self._plotted = ()
         self._initial_loss = self.history.initial_loss()
         self._compare_again()
@@ -647,10 +702,12 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if not selected:
             return None
         key = (frame.trace, selected, frame.sample, frozenset(self.expanded))
-        cached = self._breakdown_cache
-        if cached is None or cached[0] != key:
-            cached = self._breakdown_cache = (key, breakdown(*key))
-        return cached[1]
+        found = self._breakdowns.get(key)
+        if found is None:
+            if len(self._breakdowns) >= 4:
+                del self._breakdowns[next(iter(self._breakdowns))]
+            found = self._breakdowns[key] = breakdown(*key)
+        return found
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -1294,6 +1351,19 @@ _FOOTER_ACTIONS = tuple(
     )
 )
 """Each action of the screen's bindings once (the footer's state is theirs)."""
+
+
+@dataclass(frozen=True)
+class Views:
+    """What each widget shows at one position."""
+
+    frame: Frame
+    status: tuple  # StatusBar.show's arguments
+    words: tuple[str, ...]
+    verdict: str
+    diagram: DiagramView
+    chain: ChainView
+    table: TableView
 
 
 @dataclass(frozen=True)

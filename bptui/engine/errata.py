@@ -21,8 +21,21 @@ from bptui.engine.network import Network
 _WEIGHTS = ([[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]])
 
 
+_KNOWN: dict[int, tuple[Network, bool]] = {}  # is_mazur's answers, by network
+
+
 def is_mazur(network: Network) -> bool:
-    """Is this the post's network with the post's numbers (either hidden-gradient order)?"""
+    """Is this the post's network with the post's numbers (either hidden-gradient order)?
+    (Asked at every step the app shows: answered once per network.)"""
+    known = _KNOWN.get(id(network))
+    if known is None or known[0] is not network:  # (an id is unique while its object lives)
+        if len(_KNOWN) > 64:
+            _KNOWN.clear()
+        known = _KNOWN[id(network)] = (network, _is_mazur(network))
+    return known[1]
+
+
+def _is_mazur(network: Network) -> bool:
     if network.shape != (2, 2, 2) or network.n_samples != 1 or network.optimizer != "sgd":
         return False
     layers = network.layers

@@ -57,7 +57,7 @@ class Palette:
 DEFAULT_PALETTE = Palette()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Highlights:
     """What to emphasise: the current step's neurons/edges and the symbols it uses."""
 

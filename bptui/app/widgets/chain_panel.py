@@ -98,7 +98,9 @@ class ChainPanel(ChangedLines, Widget):
                 self._draw()
             return
         self._shown_for = (view.breakdown, key)
-        self._content = self.render_view(view)
+        drawing = self._drawing(view)
+        self._use(drawing)
+        self._content = drawing.lines
         self._keep_current_in_view()
         self._draw()
 
@@ -177,35 +179,55 @@ class ChainPanel(ChangedLines, Widget):
         the current factor is above the last line, else down by half a panel at a time until
         it is (never past the last line). Half pages keep the panel still over most steps (a
         scroll repaints all of it)."""
-        height = self.content_size.height
-        last_top = max(0, len(self._content) - height)
-        top = 0
-        while top < last_top and self.current_line >= top + height - 1:
-            top = min(last_top, top + max(1, height // 2))
-        return top
+        return _top_for(self.current_line, len(self._content), self.content_size.height)
 
     def _keep_current_in_view(self) -> None:
         self._top = self.top_for_current()
 
     def render_view(self, view: ChainView) -> list[Line]:
         """The panel's lines (all of them; the panel shows those from `_top` on)."""
+        drawing = self._drawing(view)
+        self._use(drawing)
+        return drawing.lines
+
+    def prepare(self, view: ChainView) -> None:
+        """Draw `view` ahead (in idle time: the screen's guess at the next step)."""
+        if self.is_mounted and view.breakdown is not None:
+            drawing = self._drawing(view)
+            size = self.content_size
+            top = _top_for(drawing.current_line, len(drawing.lines), size.height)
+            self.prepare_lines(drawing.lines[top : top + size.height], key=(size, top))
+
+    def _use(self, drawing: _Drawing) -> None:
+        self.current_line, self._delta_rows = drawing.current_line, drawing.delta_rows
+        if self.border_title != drawing.title:  # setting it repaints the whole panel
+            self.border_title = drawing.title
+
+    def _drawing(self, view: ChainView) -> _Drawing:
+        """The drawing of `view` (remembered by its breakdown and content key)."""
+        b = view.breakdown
+        key = (id(b), self._content_key(view))
+        drawing = self.remembered(key, lambda: self._draw_view(view))
+        if drawing.breakdown is not b:  # (an id is only unique while its object lives)
+            drawing = self._draw_view(view)
+        return drawing
+
+    def _draw_view(self, view: ChainView) -> _Drawing:
         b = view.breakdown
         if b is None:
-            self.border_title = "Chain rule"
-            return [(Segment("No parameter: the backward pass of this sample is over.", ITALIC),)]
+            message = (Segment("No parameter: the backward pass of this sample is over.", ITALIC),)
+            return _Drawing(None, [message], 0, {}, "Chain rule")
         how = "pinned · u unpins" if view.pinned else "follows the step"
         title = f"Chain rule · {b.param.name} ({how})"
-        if self.border_title != title:  # setting it repaints the whole panel
-            self.border_title = title
         frame = view.frame
         trace = frame.trace
         position = frame.shown_index  # (step indices are the epoch's: compared directly)
         p = self.precision
         text = LineBuilder()
         width = max(20, self.content_size.width - 1)
-        self.current_line = 0
+        current_line = 0
         newest = -1
-        self._delta_rows: dict[int, tuple[int, int]] = {}
+        delta_rows: dict[int, tuple[int, int]] = {}
         rows = 0
         # (each node's text, kept while the breakdown, its trace and the precision stay: the
         # breakdown held keeps its nodes, and so their ids, alive)
@@ -216,7 +238,7 @@ class ChainPanel(ChangedLines, Widget):
             step = line.node.step
             if step is not None and newest < step <= position:
                 # the newest factor reached (the current step's, if it is one): kept in view
-                newest, self.current_line = step, rows
+                newest, current_line = step, rows
             place = (line.node.layer, line.node.unit)
             first_row = rows
             text.append(line.prefix, DIM)
@@ -245,7 +267,7 @@ class ChainPanel(ChangedLines, Widget):
                 rows += 1
             if line.node.expandable or (line.node.op != "leaf" and place in view.expanded):
                 for row in range(first_row, rows + 1):  # every row the factor spans
-                    self._delta_rows[row] = place
+                    delta_rows[row] = place
             text.append("\n")
             rows += 1
         delta, source = b.delta_rule
@@ -270,7 +292,28 @@ class ChainPanel(ChangedLines, Widget):
                     text.append(("\n  " if n else "") + piece, style)
                 if index != b.update:
                     text.append("\n")
-        return text.lines()
+        return _Drawing(b, text.lines(), current_line, delta_rows, title)
+
+
+@dataclass(frozen=True)
+class _Drawing:
+    """The panel's lines for a view, the line of its newest factor reached, the δs that a
+    click on a row opens or folds, and the panel's title."""
+
+    breakdown: Breakdown | None
+    lines: list[Line]
+    current_line: int
+    delta_rows: dict[int, tuple[int, int]]
+    title: str
+
+
+def _top_for(current_line: int, lines: int, height: int) -> int:
+    """ChainPanel.top_for_current's rule, of the current line, the lines and the height."""
+    last_top = max(0, lines - height)
+    top = 0
+    while top < last_top and current_line >= top + height - 1:
+        top = min(last_top, top + max(1, height // 2))
+    return top
 
 
 def _wrap(text: str, width: int) -> list[str]:

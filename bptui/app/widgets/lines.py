@@ -9,7 +9,8 @@ lines that differ (so that a number appearing sends that number to the terminal,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -17,8 +18,15 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 
+T = TypeVar("T")
 Line = tuple[Segment, ...]
 ELLIPSIS = "…"
+MEMO = 8
+"""Drawings a widget remembers: the next step's, made ahead in idle time, and the last few (a
+step back finds its own)."""
+NO_KEY = object()  # (prepare_lines: no key given)
+STRIPS = 4096
+"""Finished lines a widget keeps (a step's lines are mostly the lines of the step before)."""
 
 
 def fit(segments: Sequence[Segment], width: int) -> Line:
@@ -170,6 +178,39 @@ class ChangedLines:
     _drawn_key: object = None
     _shown_key: object = None
     _shown_scrolled = True
+    _memo: dict | None = None
+    _ahead: tuple | None = None
+    """Lines prepared ahead and compared with those on screen: (the strips on screen then, the
+    key, the lines, their strips, the cells that differ)."""
+    _strips: dict[Line, Strip] | None = None
+    _strips_for: object = None
+
+    def remembered(self, key: object, make: Callable[[], T]) -> T:
+        """`make()`, remembered under `key`, which must name everything the answer depends on
+        (the view, the size, the precision, the styles): a widget's drawing of a view is made
+        once, ahead of the key that shows it when the screen prepares the next step."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        found = memo.get(key)
+        if found is None:
+            found = make()
+            if len(memo) >= MEMO:
+                del memo[next(iter(memo))]  # (the oldest)
+            memo[key] = found
+        return found
+
+    def _strip(self, line: Line, width: int, style: Style) -> Strip:
+        """`line` finished as a strip of `width` on `style` (remembered: most of a step's lines
+        were lines of the step before or were prepared)."""
+        strips = self._strips
+        if strips is None or self._strips_for != (width, style) or len(strips) > STRIPS:
+            strips = self._strips = {}
+            self._strips_for = (width, style)
+        strip = strips.get(line)
+        if strip is None:
+            strip = strips[line] = finish(line, width, style)
+        return strip
 
     def line_style(self) -> Style:
         """The widget's text style and background (its `rich_style`), which walks the DOM:
@@ -207,14 +248,50 @@ class ChangedLines:
         style = self.line_style()
         key = (key, width, style)
         whole = key != self._drawn_key or not self.is_mounted
+        lines = tuple(lines)
+        ahead, self._ahead = self._ahead, None
+        if (
+            not whole
+            and ahead is not None
+            and ahead[0] is self._drawn  # (compared with what is on screen now)
+            and ahead[1] == key
+            and ahead[2] == lines
+        ):
+            drawn, changed = ahead[3], ahead[4]
+        else:
+            drawn, changed = self._compare(lines, width, style, whole)
+        self._lines, self._drawn, self._drawn_key = lines, drawn, key
+        if whole:
+            self.refresh()
+        elif changed:
+            top = int(self.scroll_offset.y) if scrolled else 0
+            self.refresh(*(Region(x, y - top, cells, 1) for y, x, cells in changed))
+
+    def prepare_lines(self, lines: Sequence[Line], key: object = NO_KEY) -> None:
+        """Finish `lines` ahead (in idle time), so that showing them only looks them up; given
+        the `key` that `show_lines` will be given with them, compare them with the lines on
+        screen ahead too (used if the screen still shows those lines then)."""
+        width, style = self.line_width(), self.line_style()
+        lines = tuple(lines)
+        for line in lines:
+            self._strip(line, width, style)
+        if key is not NO_KEY and self.is_mounted and (key, width, style) == self._drawn_key:
+            drawn, changed = self._compare(lines, width, style, whole=False)
+            self._ahead = (self._drawn, self._drawn_key, lines, drawn, changed)
+
+    def _compare(
+        self, lines: tuple[Line, ...], width: int, style: Style, whole: bool
+    ) -> tuple[tuple[Strip, ...], list[tuple[int, int, int]]]:
+        """`lines` as strips, and the cells (line, first cell, cells) where they differ from
+        the strips on screen (every line, if `whole`)."""
         old_lines, old_drawn = self._lines, self._drawn
         drawn: list[Strip] = []
         changed: list[tuple[int, int, int]] = []  # (line, first cell, cells) to repaint
         for y, line in enumerate(lines):
-            if not whole and y < len(old_lines) and old_lines[y] == line:
+            if not whole and y < len(old_lines) and (old_lines[y] is line or old_lines[y] == line):
                 drawn.append(old_drawn[y])
                 continue
-            strip = finish(line, width, style)
+            strip = self._strip(line, width, style)
             drawn.append(strip)
             if y < len(old_drawn) and not whole:
                 start, end = changed_cells(old_drawn[y], strip)
@@ -223,12 +300,7 @@ class ChangedLines:
             else:
                 changed.append((y, 0, width))
         changed += [(y, 0, width) for y in range(len(lines), len(old_lines))]
-        self._lines, self._drawn, self._drawn_key = tuple(lines), tuple(drawn), key
-        if whole:
-            self.refresh()
-        elif changed:
-            top = int(self.scroll_offset.y) if scrolled else 0
-            self.refresh(*(Region(x, y - top, cells, 1) for y, x, cells in changed))
+        return tuple(drawn), changed
 
     def drawn_line(self, y: int) -> Strip | None:
         return self._drawn[y] if 0 <= y < len(self._drawn) else None

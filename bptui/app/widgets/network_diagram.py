@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from rich.segment import Segment
 from textual.events import Click
 from textual.message import Message
 from textual.reactive import reactive
@@ -92,19 +93,29 @@ class NetworkDiagram(ChangedLines, Widget):
             self._canvas = None
             self.show_lines([], key=size)
             return
-        canvas = draw_network(
-            view.frame,
-            size.width,
-            size.height,
-            self.precision,
-            view.highlights,
-            self._cache,
-            self._palette(),
-        )
-        previous = (self._canvas, self._rows) if self._canvas is not None else None
-        self._canvas = canvas
-        self._rows = canvas.to_segments(previous)
+        self._canvas, self._rows = self._drawing(view, size.width, size.height)
         self.show_lines(self._rows, key=size)
+
+    def prepare(self, view: DiagramView) -> None:
+        """Draw `view` ahead (in idle time: the screen's guess at the next step)."""
+        size = self.content_size
+        if size.width >= 4 and size.height >= 1 and self.is_mounted:
+            self.prepare_lines(self._drawing(view, size.width, size.height)[1], key=size)
+
+    def _drawing(
+        self, view: DiagramView, width: int, height: int
+    ) -> tuple[Canvas, list[tuple[Segment, ...]]]:
+        """The canvas of `view` and its rows as segments (remembered)."""
+        palette = self._palette()
+
+        def draw() -> tuple[Canvas, list[tuple[Segment, ...]]]:
+            canvas = draw_network(
+                view.frame, width, height, self.precision, view.highlights, self._cache, palette
+            )
+            previous = (self._canvas, self._rows) if self._canvas is not None else None
+            return canvas, canvas.to_segments(previous)
+
+        return self.remembered((view, width, height, self.precision, palette), draw)
 
     def _palette(self) -> Palette:
         """The diagram's styles from the theme's component classes (looked up again when the

@@ -214,15 +214,24 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         self._follow_selected()
         self._redraw()
 
+    def prepare(self, view: TableView) -> None:
+        """Draw the rows of `view` on screen ahead (in idle time: the screen's guess at the
+        next step), at the present scroll."""
+        if self.is_mounted and self.view is not None and view.rows is self.view.rows:
+            layout = self._layout()
+            self.prepare_lines(
+                [self._line(y, layout, view) for y in range(layout.height)], key=self._key()
+            )
+
     def _redraw(self) -> None:
         """Repaint the rows on screen that changed (a step changes one or two)."""
         layout = self._layout()
         lines = [self._line(y, layout) for y in range(layout.height)]
-        self.show_lines(
-            lines,
-            key=(self.size, self.scroll_offset, self.cursor, self.has_focus, self.show_fd),
-            scrolled=False,
-        )
+        self.show_lines(lines, key=self._key(), scrolled=False)
+
+    def _key(self) -> tuple:
+        """What the lines on screen depend on besides the view."""
+        return (self.size, self.scroll_offset, self.cursor, self.has_focus, self.show_fd)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -253,7 +262,9 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         """Show `row` by a rule of the row alone (from the top while it fits), so that the
         same position always shows the same rows."""
         height = max(1, self.scrollable_content_region.height - 1 - self._summary_lines())
-        self.scroll_to(y=0 if row < height else row - height // 2, animate=False)
+        y = 0 if row < height else row - height // 2
+        if y != self.scroll_y:  # (a scroll that goes nowhere still costs a step its time)
+            self.scroll_to(y=y, animate=False)
 
     # -- drawing ----------------------------------------------------------------------------
     def line_width(self) -> int:
@@ -286,8 +297,8 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             _summary(self.fd_summary(fd_in_columns), region.width),
         )
 
-    def _line(self, y: int, layout: _Layout) -> Line:
-        view = self.view
+    def _line(self, y: int, layout: _Layout, view: TableView | None = None) -> Line:
+        view = view or self.view
         if view is None:
             return ()
         if y == 0:

@@ -64,11 +64,30 @@ class StatusBar(ChangedLines, Widget):
         and a note on the post's own number for that loss."""
         self.frame, self.done, self.last_loss = frame, done, last_loss
         self.run_text, self.note, self.predict = run_text, note, predict
-        rows = self.rows()
+        rows = self._rows_of(self._state())
         if len(rows) != self._row_count:
             self.refresh(layout=True)  # a line comes or goes
         self._row_count = len(rows)
-        self._draw(rows)
+        self._draw()
+
+    def prepare(self, *shown) -> None:
+        """Lay out the status of `show(*shown)` ahead (in idle time: the screen's guess at the
+        next step)."""
+        width = self.content_size.width
+        if width >= 1 and self.is_mounted:
+            self.prepare_lines(self._layout(width, shown), key=self.content_size)
+
+    def _state(self) -> tuple:
+        return (self.frame, self.done, self.last_loss, self.run_text, self.note, self.predict)
+
+    def _layout(self, width: int, state: tuple) -> list[Line]:
+        """The lines of a state (remembered)."""
+        return self.remembered(
+            (state, width, self.precision), lambda: self.layout(width, self._rows_of(state))
+        )
+
+    def _rows_of(self, state: tuple) -> list[list[tuple[str, str]]]:
+        return self.remembered((state, self.precision), lambda: self.rows(state))
 
     def set_run_text(self, run_text: str) -> None:
         self.show(self.frame, self.done, self.last_loss, run_text, self.note, self.predict)
@@ -80,7 +99,7 @@ class StatusBar(ChangedLines, Widget):
         self._draw()
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        return len(self.layout(width))
+        return len(self._layout(width, self._state()))
 
     def layout(self, width: int, rows: list[list[tuple[str, str]]] | None = None) -> list[Line]:
         """The rows (the status's own unless given) laid out in `width` cells: items joined by
@@ -105,18 +124,19 @@ class StatusBar(ChangedLines, Widget):
             lines.append(tuple(line))
         return lines
 
-    def _draw(self, rows: list[list[tuple[str, str]]] | None = None) -> None:
+    def _draw(self) -> None:
         width = self.content_size.width
         if width < 1 or not self.is_mounted:
             return
-        lines = self.layout(width, rows)
+        lines = self._layout(width, self._state())
         if len(lines) != self.size.height:
             self.refresh(layout=True)
         self.show_lines(lines, key=self.content_size)
 
-    def rows(self) -> list[list[tuple[str, str]]]:
-        """The lines as (words, style) items, joined by ` · `."""
-        frame = self.frame
+    def rows(self, state: tuple | None = None) -> list[list[tuple[str, str]]]:
+        """The lines as (words, style) items, joined by ` · ` (of the status shown, or of a
+        state: frame, done, last loss, run text, note, predict)."""
+        frame, done, last_loss, run_text, note, predict = state or self._state()
         if frame is None:
             return [[("bptui", "bold")]]
         network = frame.trace.network
@@ -142,9 +162,9 @@ class StatusBar(ChangedLines, Widget):
         e_total = frame.e_total
         this = "this sample's E_total" if network.n_samples > 1 else "E_total"
         shown = num(e_total, p) if e_total is not None else "not computed yet"
-        if self.done:
-            loss = "computing…" if self.last_loss is None else num(self.last_loss, p)
-            after = f"loss after epoch {self.done:,}: {loss}"
+        if done:
+            loss = "computing…" if last_loss is None else num(last_loss, p)
+            after = f"loss after epoch {done:,}: {loss}"
         else:
             after = "no epoch finished yet"
         order = (
@@ -154,12 +174,12 @@ class StatusBar(ChangedLines, Widget):
         )
         second: list[tuple[str, str]] = [(f"{this}: {shown}", ""), (after, ""), (order, "dim")]
         rows = [parts, second]
-        if self.note:
-            rows.append([(self.note, "italic")])
-        if self.predict:
-            rows.append([(self.predict, "bold")])
-        if self.run_text:
-            rows.append([(self.run_text, "bold")])
+        if note:
+            rows.append([(note, "italic")])
+        if predict:
+            rows.append([(predict, "bold")])
+        if run_text:
+            rows.append([(run_text, "bold")])
         return rows
 
     def text(self) -> Text:

@@ -102,7 +102,7 @@ class StepPanel(ChangedLines, Widget):
                 self.border_subtitle = phase
             return
         if again:
-            self.wrapped = self.wrap(width)
+            self.wrapped = self._wrapped(width, self.frame, self.words, self.verdict)
         lines = self.wrapped
         shown = lines[self._top : self._top + height]
         # The subtitle names the phase, and says so when the step has more lines than the
@@ -118,6 +118,22 @@ class StepPanel(ChangedLines, Widget):
         if self.border_subtitle != subtitle:  # setting it repaints the whole panel
             self.border_subtitle = subtitle
         self.show_lines(shown, key=(self.content_size, self._top))
+
+    def prepare(self, frame: Frame, words: tuple[str, ...], verdict: str) -> None:
+        """Make the lines of `frame` ahead (in idle time: the screen's guess at the next step)."""
+        width, height = self.content_size
+        if width >= 1 and self.is_mounted:
+            # (a step shown anew is shown from its first line)
+            lines = self._wrapped(width, frame, words, verdict)[:height]
+            self.prepare_lines(lines, key=(self.content_size, 0))
+
+    def _wrapped(
+        self, width: int, frame: Frame | None, words: tuple[str, ...], verdict: str
+    ) -> list[Line]:
+        if frame is None:
+            return []
+        key = (frame, words, verdict, width, self.precision)
+        return self.remembered(key, lambda: self.wrap(width, frame, words, verdict))
 
     wrapped: ClassVar[list[Line]] = []  # (each panel sets its own in _draw)
     """Every line of the step at the panel's width (those from `_top` on show)."""
