@@ -229,6 +229,8 @@ def linear_axis(low: float, high: float, rows: int, shift: int = 0) -> Axis:
     lim = _spread(low, high, log=False)
     steps = list(nice_steps(lim[1] - lim[0]))
     for step in steps:
+        if (lim[1] - lim[0]) / step - 1 > rows:
+            continue  # (more multiples than rows)
         ticks = _multiples(*lim, step)
         if len(ticks) <= rows and _fits(ticks, lim, rows):
             return _axis(lim, rows, ticks, number_labels(ticks, step, shift))
@@ -252,6 +254,8 @@ def log_axis(low: float, high: float, rows: int) -> Axis:
     if high - low < 1 and low > -300 and high < 300:  # (10**high: no overflow, no subnormals)
         bottom, top = 10.0**low, 10.0**high
         for step in nice_steps(top - bottom):
+            if (top - bottom) / step - 1 > rows:
+                continue  # (more multiples than rows: not written out, the first step's 6,000)
             values = [v for v in _multiples(bottom, top, step) if v > 0]
             candidates.append(([math.log10(v) for v in values], number_labels(values, step)))
     if high - low < 4:
