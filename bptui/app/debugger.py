@@ -40,14 +40,10 @@ from bptui.app.widgets.step_panel import StepPanel
 from bptui.app.yours import YoursActions
 from bptui.engine.breakdown import Breakdown, breakdown
 from bptui.engine.breakpoints import Breakpoint, find_stop
-from bptui.engine.edits import EditError, apply_edit, network_toml, parse_edit
 from bptui.engine.errata import loss_note, step_note
 from bptui.engine.errors import BptuiError
 from bptui.engine.explain import why
-from bptui.engine.goto import GotoError, parse_count, parse_target, resolve
 from bptui.engine.history import History, HistoryState
-from bptui.engine.nonfinite import first_nonfinite_step
-from bptui.engine.predict import Answer, NotANumber, agrees, judge, read_number, scores
 from bptui.engine.rows import ParamRows
 from bptui.engine.session import Session, network_document, write_text_atomically
 from bptui.engine.trace import EpochTrace
@@ -56,6 +52,9 @@ from bptui.fmt import num, numbers
 
 if TYPE_CHECKING:
     from bptui.app.dialogs import AskScreen
+    from bptui.engine.predict import Answer
+
+# (what only a key's action needs is imported there: start-up is part of the figures)
 
 W = TypeVar("W", bound=Widget)
 MAX_EPOCHS = 10_000_000
@@ -212,6 +211,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             DebuggerScreen.position, (session.epoch, min(session.index, length - 1))
         )
         screen.predicting = session.predict
+        if session.answers:
+            from bptui.engine.predict import Answer, judge
         for epoch, index, text in session.answers:
             value = session.history.trace(epoch)[index].value
             result = "skipped" if not text else judge(text, value)
@@ -522,6 +523,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
     def _edit_answer(self, answer: str | None, offered: str | None = None) -> None:
         """Change what `answer` names (`w5 = 0.3`); a number alone is for the name offered."""
+        from bptui.engine.edits import EditError, apply_edit, parse_edit
+
         if not answer or not answer.strip():
             return
         if offered and "=" not in answer:
@@ -597,6 +600,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         )
 
     def _save_network_answer(self, answer: str | None, replace_ok: bool = False) -> None:
+        from bptui.engine.edits import network_toml
+
         if not answer or not answer.strip():
             return
         path = Path(answer.strip()).expanduser()
@@ -649,6 +654,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         )
 
     def _prediction_answer(self, place: tuple[int, int], answer: str | None) -> None:
+        from bptui.engine.predict import Answer, NotANumber, agrees, read_number
+
         self._asking = None
         epoch, index = place
         value = self.history.trace(epoch)[index].value
@@ -683,6 +690,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
     def _score_line(self, epoch: int | None = None, done: bool = False) -> str:
         """Predict mode's score for an epoch, per phase (right / answered)."""
+        from bptui.engine.predict import scores
+
         if not self.predicting and not done:
             return ""
         epoch = self.epoch if epoch is None else epoch
@@ -809,6 +818,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             self._travel(epoch, place)
 
     def _arrive(self, epoch: int, place: Place) -> None:
+        from bptui.engine.goto import GotoError
+
         trace = self.history.trace(epoch)
         try:
             index = place(trace) if callable(place) else place
@@ -1069,6 +1080,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         )
 
     def _goto_answer(self, answer: str | None) -> None:
+        from bptui.engine.goto import GotoError, parse_target, resolve
+
         if not answer or not answer.strip():
             return
         try:
@@ -1082,6 +1095,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     def parse_goto(self, text: str) -> tuple[int, int] | None:
         """(epoch, index) for `3`, `3:17`, `3 17`, `∂E_total/∂w1`, `3 delta_o1`, `w5`; None
         when the text names no step (computing the target epoch now, whatever it costs)."""
+        from bptui.engine.goto import GotoError, parse_target, resolve
+
         try:
             target = parse_target(text)
             epoch = target.epoch or self.epoch
@@ -1105,6 +1120,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         return self.epoch + 1 if self.index == last else self.epoch
 
     def _run_answer(self, answer: str | None, kind: str = "run") -> None:
+        from bptui.engine.goto import GotoError, parse_count
+
         if answer is None:
             return
         try:
@@ -1179,6 +1196,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self._plot()
 
     def _finish_run(self, cancelled: bool, hit: tuple[int, int] | None = None) -> None:
+        from bptui.engine.nonfinite import first_nonfinite_step
+
         self.running = False
         if hit is not None:
             epoch, index = hit

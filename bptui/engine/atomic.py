@@ -15,7 +15,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 import stat
 import time
 from collections.abc import Callable
@@ -84,6 +83,8 @@ def _new_temporary(directory: Path, name: str) -> tuple[int, str]:
     """Create `.NAME.<pid>.<random>.tmp` in `directory`, mode 0666 less the umask (as any file
     the user writes): the descriptor and the path."""
     for _ in range(100):
+        import secrets  # (here: its hashing modules are start-up time the app need not pay)
+
         path = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOCTTY
