@@ -235,6 +235,29 @@ def test_the_engine_imports_neither_textual_nor_rich() -> None:
     assert result.returncode == 0, result.stderr
 
 
+ACTION_ONLY = (
+    "bptui.engine.edits",
+    "bptui.engine.goto",
+    "bptui.engine.predict",
+    "bptui.engine.nonfinite",
+    "bptui.engine.compare",
+    "bptui.engine.check_yours",
+    "secrets",
+)
+
+
+def test_the_app_imports_no_module_only_an_action_needs() -> None:
+    """Start-up to the first frame is one of the app's figures (README): what only a key's
+    action needs is imported when the action runs."""
+    code = (
+        "import sys, bptui.cli, bptui.app.app\n"
+        f"bad = sorted(m for m in sys.modules if m in {ACTION_ONLY!r})\n"
+        "assert not bad, bad\n"
+    )
+    result = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
 DIVERGING = (
     "learning_rate = 50.0\n"
     '[[layers]]\nactivation = "linear"\nweights = [[0.5, -0.3], [0.2, 0.4]]\n'
