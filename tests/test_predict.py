@@ -258,11 +258,13 @@ async def test_predict_mode_and_its_answers_are_saved_and_restored(tmp_path: Pat
         save_session(screen.to_session(), path)
     document = json.loads(path.read_text())
     assert document["version"] == 2
+    jumped = range(2, index_of("∂E_total/∂w5"))  # (the teacher's go-to skipped them)
     assert document["predict"] == {
         "on": True,
         "answers": [
             {"epoch": 1, "index": 0, "answer": "0.3775"},
             {"epoch": 1, "index": 1, "answer": "0.6"},
+            *({"epoch": 1, "index": k, "answer": ""} for k in jumped),
         ],
     }
     session = load_session(path)
@@ -274,6 +276,40 @@ async def test_predict_mode_and_its_answers_are_saved_and_restored(tmp_path: Pat
         assert screen.predictions[(1, 0)].result == "right"
         assert screen.predictions[(1, 1)].result == "wrong"
         assert "1 of 2 right this epoch" in screen_text(again)
+
+
+async def test_a_jump_forward_skips_the_steps_it_shows_and_says_so() -> None:
+    """`End` in predict mode shows the values of every step before the last: those count as
+    skipped (in no score), never ask when come back to, and the status says how many."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        await answer(pilot, "0.3775")  # net_h1, right
+        screen = debugger(app)
+        notes: list[str] = []
+        original = screen.notify
+        screen.notify = lambda message, *a, **k: notes.append(message) or original(message, *a, **k)  # type: ignore[method-assign]
+        await pilot.press("end")
+        await pilot.pause()
+        last = last_index()
+        assert screen.position == (1, last)
+        assert isinstance(app.screen, AskScreen)  # the step landed on asks
+        assert notes[-1] == (
+            f"predict mode: {last - 1} steps jumped over, their values shown: skipped"
+        )
+        assert all(screen.predictions[(1, k)].result == "skipped" for k in range(1, last))
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("p")  # a step jumped over: shown, not asked
+        await pilot.pause()
+        assert screen.position == (1, last - 1)
+        assert not isinstance(app.screen, AskScreen)
+        assert "1 of 1 right this epoch" in screen_text(app)
+        await pilot.press("home", "p")  # back is never a jump: nothing more is skipped
+        await pilot.pause()
+        assert len(screen.predictions) == last + 1
 
 
 def test_a_session_without_predict_mode_stays_version_1(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
 W = TypeVar("W", bound=Widget)
 MAX_EPOCHS = 10_000_000
+MAX_JUMPED = 10_000  # predict mode: steps a jump forward marks skipped, at most
 PREPARE_AFTER = 0.012  # seconds after a step is shown that the next one is drawn ahead
 SYNC_SECONDS = 0.05  # work expected to take longer runs in the background (Esc stops it)
 Place = int | Callable[[EpochTrace], int]
@@ -329,8 +330,37 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         """Predict mode: the step's value waits for the learner's answer."""
         return self.predicting and not self.running and (epoch, index) not in self.predictions
 
-    def watch_position(self) -> None:
+    def watch_position(self, old: tuple[int, int], new: tuple[int, int]) -> None:
+        if self.predicting and not self.running and new > old:
+            self._skip_jumped(old, new)
         self.show()
+
+    def _skip_jumped(self, old: tuple[int, int], new: tuple[int, int]) -> None:
+        """Predict mode: a move forward past steps of this epoch never answered (`]`, `End`,
+        `g`, `4`) shows their values, in the diagram, the table and the chain panel: they
+        count as skipped, as Esc would have made them, and never ask (the status says how
+        many). Earlier epochs' steps show nothing here and stay to be asked."""
+        epoch, index = new
+        first = old[1] + 1 if old[0] == epoch else 0
+        jumped = [k for k in range(first, index) if (epoch, k) not in self.predictions]
+        if not jumped:
+            return
+        if len(jumped) > MAX_JUMPED:
+            self.notify(
+                f"predict mode: {len(jumped):,} steps jumped over, too many to keep as skipped "
+                "(each asks if you come back to it)",
+                timeout=6,
+            )
+            return
+        from bptui.engine.predict import Answer
+
+        for k in jumped:
+            self.predictions[(epoch, k)] = Answer(epoch, k, "", "skipped")
+        steps = "step" if len(jumped) == 1 else "steps"
+        self.notify(
+            f"predict mode: {len(jumped):,} {steps} jumped over, their values shown: skipped",
+            timeout=4,
+        )
 
     def watch_pinned(self) -> None:
         self.show()
