@@ -157,6 +157,36 @@ async def test_a_run_ends_on_the_last_step_and_reports_the_posts_numbers() -> No
         assert f"outputs {', '.join(map(shown, expected.outputs))}" in text
 
 
+async def test_a_runs_result_stays_in_its_epoch_and_goes_with_an_edit() -> None:
+    """The run's result is said where the run left the position, while its epoch is shown; it
+    goes once another epoch is shown, and with an edit (its numbers may be gone)."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.start_run(5)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "after epoch 5: loss" in screen_text(app)
+        await pilot.press("home", "p")  # epoch 5's first step, then epoch 4's last
+        await pilot.pause()
+        assert screen.position == (4, last_index())
+        assert "after epoch 5: loss" not in screen_text(app)
+        await pilot.press("n")  # back in epoch 5: the result does not come back
+        await pilot.pause()
+        assert "after epoch 5: loss" not in screen_text(app)
+        await pilot.press("end")
+        screen.start_run(1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "after epoch 6: loss" in screen_text(app)
+        screen._edit_answer("w5 = 0.3")  # (asks whether to replace the history after it)
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.history.params_at(6).weights[1][0][0] == 0.3  # (the edit was made)
+        assert "after epoch 6: loss" not in screen_text(app)
+
+
 async def test_a_run_from_mid_epoch_ends_n_minus_1_epochs_later() -> None:
     app = BptuiApp(load_network("mazur-2015"))
     async with app.run_test(size=SIZE) as pilot:

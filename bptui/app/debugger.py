@@ -186,6 +186,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self._shown_at: tuple[int, int] | None = None  # the position shown last
         self._forward = True  # the last step went forward (the next is drawn ahead)
         self._preparing: Timer | None = None  # the next step is to be drawn ahead
+        self._run_text_epoch: int | None = None  # the epoch the run's result was shown in
         self.expanded: set[tuple[int, int]] = set()
         """The δs (layer, unit) the user opened in the chain panel (kept while stepping)."""
         self.breakpoints: list[Breakpoint] = []
@@ -387,6 +388,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         """Hand every widget what it shows at the current position."""
         self._plot()  # (first: it records the loss of an epoch whose last step is reached)
         epoch, index = self.position
+        self._date_run_text(epoch)
         views = self._views(epoch, index)
         frame = views.frame
         self.widget(StatusBar).show(*views.status)
@@ -406,6 +408,17 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if self._preparing is not None:
             self._preparing.stop()
         self._preparing = self.set_timer(PREPARE_AFTER, self._prepare, name="prepare")
+
+    def _date_run_text(self, epoch: int) -> None:
+        """A run's result (or a breakpoint's, a stop's) is said in the epoch where it left the
+        position, and goes once another epoch is shown (a reopened session shows it where it
+        was saved, and nowhere else)."""
+        if self.running or not self.run_text:
+            self._run_text_epoch = None
+        elif self._run_text_epoch is None:
+            self._run_text_epoch = epoch
+        elif self._run_text_epoch != epoch:
+            self.run_text, self._run_text_epoch = "", None
 
     def _views(self, epoch: int, index: int) -> Views:
         """What every widget shows at (epoch, index); computes nothing that changes what is
@@ -595,6 +608,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         """The history changed under the screen: everything cached from it goes."""
         self._rows_cache.clear()
         self._breakdowns.clear()
+        self.run_text = ""  # (a run's result may name numbers the history no longer has)
         self._plotted = ()
         self._initial_loss = self.history.initial_loss()
         self._compare_again()
@@ -1376,10 +1390,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self.history.switch(
             self.epoch, replace(network, hidden_gradients=order, param_refs=network.param_refs)
         )
-        self._rows_cache.clear()
-        self._compare_again()
-        self.go(self.epoch, self.index)
-        self.show()
+        self._after_history_change()
 
 
 _KEY_ORDER = {
