@@ -275,7 +275,12 @@ class ChainPanel(ChangedLines, Widget):
         text.append("delta rule: ", DIM)
         if grad_reached:
             text.append(f"{delta.symbol} × {source.symbol}\n  = ")
-            text.append(f"{num(delta.value, p)} × {num(source.value, p)}")
+            numbers = f"{num(delta.value, p)} × {num(source.value, p)}"
+            value = f" = {num(trace[b.tree.step].value, p)}"  # (the gradient's own step)
+            if len(numbers) + len(value) + 4 <= width:
+                text.append(numbers + value)
+            else:
+                text.append(f"{numbers}\n  {value.lstrip()}")
         else:
             text.append(f"{delta.symbol} × {source.symbol}", DIM_ITALIC)
         text.append("\n")

@@ -203,14 +203,16 @@ class StepPanel(ChangedLines, Widget):
             lines.append([("  = ", None), (value, value_style)])
         if step.alt_formula:
             label = f"{step.alt_label}: "
-            filled = alt_numbers(step, p)
-            if fits(label, step.alt_formula, " = ", filled):
+            filled = alt_numbers(step, p)  # (and the value they make, unless it waits)
+            result = [] if frame.hidden else [(" = ", None), (value, value_style)]
+            ends = "".join(text for text, _ in result)
+            if fits(label, step.alt_formula, " = ", filled, ends):
                 lines.append(
-                    [(label, DIM), (step.alt_formula, None), (" = ", None), (filled, None)]
+                    [(label, DIM), (step.alt_formula, None), (" = ", None), (filled, None), *result]
                 )
             else:
                 lines.append([(label, DIM), (step.alt_formula, None)])
-                lines.append([("  = ", None), (filled, None)])
+                lines.append([("  = ", None), (filled, None), *result])
         if verdict and not frame.hidden:  # (predict mode's, then the comparison's lines)
             for line in verdict.split("\n"):
                 lines.append([(line, BOLD if line.startswith(("✓", "✗", "predict")) else ITALIC)])
