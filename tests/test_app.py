@@ -576,3 +576,24 @@ async def test_a_number_is_said_once_in_the_step_panel(symbol: str) -> None:
         value = show("out_h1") if symbol.endswith("w5") else "0.05"
         lines = text.splitlines()
         assert lines.count(f"  = {value}") == 1 and f"= {value} = {value}" not in text
+
+
+async def test_the_delta_rule_ends_in_the_value_it_makes() -> None:
+    """∂E_total/∂w5 by the delta rule: δ_o1 × out_h1 = 0.138498562 × 0.593269992 = 0.082167041
+    (the post's numbers), in the step panel and in the chain panel; predict mode keeps the
+    value back until it is answered."""
+    from bptui.app.widgets.chain_panel import ChainPanel
+    from bptui.app.widgets.lines import plain
+    from bptui.app.widgets.step_panel import StepPanel
+
+    rule = f"= {show('δ_o1')} × {show('out_h1')} = {show('∂E_total/∂w5')}"
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.go(1, index_of("∂E_total/∂w5"))
+        await pilot.pause()
+        assert rule in screen.query_one(StepPanel).text()
+        assert rule in plain(screen.query_one(ChainPanel).lines)
+        screen.action_toggle_predict()
+        await pilot.pause()
+        assert rule not in screen.query_one(StepPanel).text()
