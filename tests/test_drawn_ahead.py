@@ -56,8 +56,12 @@ async def walk(net: str, precision: int, moves: int, seed: int) -> int:
             change = rng.choice(CHANGES) if rng.random() < 0.6 else None
             names = [ref.name for ref in a.history.network.param_refs]
             for app, pilot, screen in ((ahead, pa, a), (fresh, pf, f)):
-                if change in ("y", "f", "o", "ctrl+z"):
+                if change in ("y", "f", "ctrl+z"):
                     await pilot.press(change)
+                elif change == "o":  # (asks first: Enter switches)
+                    await pilot.press("o")
+                    await pilot.pause()
+                    await pilot.press("enter")
                 elif change == "pin":
                     screen.pinned = names[number % len(names)]
                 elif change == "unpin":
@@ -68,6 +72,7 @@ async def walk(net: str, precision: int, moves: int, seed: int) -> int:
                 elif change == "theme":
                     app.theme = "bptui-light" if app.theme != "bptui-light" else "textual-dark"
                 await pilot.pause()
+                assert app.screen is screen, f"{change} left a dialog open"
             if change is not None:
                 assert await same_screens(pa, pf), (
                     f"{net}: {change} before key {number} of BPTUI_WALK_SEED={seed}: the screen "
