@@ -247,7 +247,12 @@ def test_stepping_in_headless_chromium(tmp_path: Path, end: str) -> None:
     gets it too). A server killed outright leaves no debugger behind either: each ends
     itself once its parent is gone. Closing the tab ends its debugger, and the server goes
     on."""
-    server = Server("mazur", cwd=tmp_path, group=end == "Ctrl+C")
+    state = tmp_path / "state"  # (where a debugger would write a crash report)
+    os.environ["XDG_STATE_HOME"] = str(state)
+    try:
+        server = Server("mazur", cwd=tmp_path, group=end == "Ctrl+C")
+    finally:
+        del os.environ["XDG_STATE_HOME"]
     browser = None
     try:
         browser = Browser(tmp_path / "profile")
@@ -294,6 +299,8 @@ def test_stepping_in_headless_chromium(tmp_path: Path, end: str) -> None:
             assert server.process.stderr.read() == ""
         for pid in children:
             browser.wait_for(lambda pid=pid: _gone(pid), seconds=5, what=f"debugger {pid}")
+        # a debugger whose server (or tab) went away ends quietly: no crash report
+        assert not list(state.rglob("crash-*")), [p.read_text() for p in state.rglob("crash-*")]
     finally:
         if browser is not None:
             browser.close()

@@ -117,7 +117,12 @@ class BptuiApp(App[None]):
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's hook for an unhandled exception (the app then exits, restoring the
-        terminal): the traceback also goes to a report file that the exit message names."""
+        terminal): the traceback also goes to a report file that the exit message names. A
+        broken pipe is not an error of the app: what showed it went away (a browser's server
+        killed outright), and the app ends as after SIGHUP, quietly."""
+        if isinstance(error, BrokenPipeError):
+            self.exit(None, 128 + signal.SIGHUP)
+            return
         if self.crash_report is None:
             self.crash_report = write_crash_report(error)
         super()._handle_exception(error)
