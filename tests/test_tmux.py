@@ -64,6 +64,22 @@ def test_keys_typed_fast_after_g_reach_the_dialog(tmux: Tmux) -> None:
     assert "all gradients before any update" in screen  # the order never switched
 
 
+def test_esc_and_the_next_key_typed_at_once_are_two_keys(tmux: Tmux) -> None:
+    """`g nn Esc G` in one breath: Esc closes the go-to question and G switches the plot to
+    the gradient norms (within Textual's escape delay the terminal's ESC G reads as alt+G,
+    which left the question open with `nnG` typed in it). Alt+backspace in a field stays the
+    field's: it deletes a word."""
+    tmux.settle()
+    tmux.keys("g", "nn", "Escape", "G")
+    screen = tmux.settle()
+    assert "Go to:" not in screen and "nnG" not in screen, screen
+    assert "Gradient norm per layer" in screen, screen
+    tmux.keys("g", "3 net_o1", "Escape", "BSpace")  # (M-BSpace: ESC then DEL)
+    screen = tmux.settle()
+    field = next(line for line in screen.splitlines() if "▊  3" in line)  # (the answer)
+    assert "Go to:" in screen and "net_o1" not in field, screen
+
+
 def test_predict_mode_right_and_wrong_in_a_real_terminal(tmux: Tmux) -> None:
     """Predict mode in the real program: t asks for net_h1 with its numbers; 0.3775 is right;
     then `n0.6` and Enter typed in one breath: the 0.6 is out_h1's answer (never the keys of

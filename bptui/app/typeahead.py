@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 
 from textual import events
 from textual.app import App
+from textual.keys import _character_to_key
 from textual.message import Message
 from textual.message_pump import MessagePump
 
@@ -38,6 +39,17 @@ class KeysMayGo(Message):
 class KeyHandled(Message):
     """Posted after a key to the widget the key went to: it bubbles up behind the key, and
     its reaching the app means the key has been handled."""
+
+
+def split_escape(key: events.Key) -> list[events.Key]:
+    """Esc and a key typed within Textual's escape delay (100 ms) reach the app as one
+    alt+key (`g nn Esc G` left the go-to question open with `nnG` typed in it). bptui binds no
+    alt key: an alt+ with a character that prints is the two keys typed (alt+backspace, which
+    deletes a word in a field, stays itself)."""
+    character = key.character
+    if not key.key.startswith("alt+") or not character or not character.isprintable():
+        return [key]
+    return [events.Key("escape", "\x1b"), events.Key(_character_to_key(character), character)]
 
 
 class TypeAhead:
@@ -59,7 +71,7 @@ class TypeAhead:
 
     async def arrived(self, key: events.Key) -> None:
         """A key from the terminal: handed on at once if nothing is waiting, else held."""
-        self._held.append(key)
+        self._held.extend(split_escape(key))
         await self.hand_on()
 
     def _waiting(self) -> bool:
