@@ -61,3 +61,19 @@ def test_a_walk_with_the_caches_draws_what_fresh_drawings_draw(net) -> None:
         rows = cached.to_segments(previous)
         assert rows == fresh.to_segments()
         previous = (cached, rows)
+
+
+@pytest.mark.parametrize("preset", ["mazur", "tanh-2332", "xor", "deep-sigmoid", "and-or"])
+@pytest.mark.parametrize("width", [56, 58, 68, 78, 98, 118, 198])
+def test_a_shared_bias_label_is_whole_at_every_width(preset: str, width: int) -> None:
+    """`[b3 0.25]` under a narrow diagram's output column was cut to `[b3 ` at 80 columns:
+    each shared bias's label is whole, before and after its update (`[b3 0.25→0.237]`)."""
+    network = load_network(preset)
+    trace = History(network).trace(1)
+    shared = [layer.bias_names[0] for layer in network.layers if layer.bias == "shared"]
+    for index in (0, len(trace) - 1):
+        canvas = draw_network(Frame(trace, index), width, 14)
+        bottom = "".join(canvas.chars[-1])
+        for name in shared:
+            start = bottom.find(f"[{name} ")
+            assert start >= 0 and "]" in bottom[start:], (name, bottom)

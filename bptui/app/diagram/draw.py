@@ -413,6 +413,7 @@ def _draw_biases(
 ) -> None:
     network = frame.trace.network
     p = geometry.detail.precision
+    free = 0  # the first cell after the labels drawn
     for c in range(1, len(geometry.column_x)):
         layer = network.layers[c - 1]
         if layer.bias != "shared":
@@ -426,4 +427,8 @@ def _draw_biases(
             style = palette.used
         else:
             style = palette.pending
-        canvas.put(geometry.column_x[c], geometry.bias_row or 0, text, style, owner=name)
+        # under its layer's column, or further left as far as it must to end inside the
+        # canvas (the output column of a narrow diagram is narrower than `[b3 0.25]`)
+        x = max(free, min(geometry.column_x[c], canvas.width - len(text)))
+        canvas.put(x, geometry.bias_row or 0, text, style, owner=name)
+        free = x + len(text) + 1
