@@ -597,3 +597,16 @@ async def test_the_delta_rule_ends_in_the_value_it_makes() -> None:
         screen.action_toggle_predict()
         await pilot.pause()
         assert rule not in screen.query_one(StepPanel).text()
+
+
+async def test_the_table_shown_again_after_f_is_as_it_would_be() -> None:
+    """At 80×24 the table is hidden until `v`: `f` there, then `v`, shows the same screen as
+    coming back to that step does (its scrollbar was sized for the columns before `f`)."""
+    app = BptuiApp(load_network("xor"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f", "v")
+        await pilot.pause()
+        before = app.export_screenshot()
+        await pilot.press("n", "p")
+        await pilot.pause()
+        assert app.export_screenshot() == before

@@ -242,8 +242,9 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         self._redraw()
 
     def on_resize(self) -> None:
-        self._follow_selected()
-        self._redraw()
+        # (the columns, and so the scrollable size, depend on the width: a table hidden
+        # when `f` changed its columns had its scrollbar sized for none)
+        self.watch_view()
 
     def _follow_selected(self) -> None:
         """The table's scroll follows the position: the selected row is in view."""
