@@ -129,14 +129,7 @@ def sample_loss(network: Network, flat: np.ndarray, shapes: Params, sample: int)
     dtype = np.longdouble
     a = network.inputs[sample].astype(dtype)
     t = network.targets[sample].astype(dtype)
-    k = 0
-    weights, biases = [], []
-    for w in shapes.weights:
-        weights.append(flat[k : k + w.size].reshape(w.shape))
-        k += w.size
-    for b in shapes.biases:
-        biases.append(flat[k : k + b.size])
-        k += b.size
+    weights, biases = shapes.views(flat)
     net = a
     for layer, w, b in zip(network.layers, weights, biases, strict=True):
         net = w @ a + (b if b.size else 0)

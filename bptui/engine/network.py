@@ -82,14 +82,20 @@ class Params:
 
     def with_flat(self, flat: np.ndarray) -> Params:
         """The same shapes filled from a flat vector in `flat()` order."""
+        weights, biases = self.views(np.asarray(flat, dtype=np.float64))
+        return Params.of(weights, biases)
+
+    def views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Each layer's weights and biases, in these shapes, as views of `flat` (in `flat()`
+        order, of any dtype)."""
         weights, biases, k = [], [], 0
         for w in self.weights:
-            weights.append(np.asarray(flat[k : k + w.size], dtype=np.float64).reshape(w.shape))
+            weights.append(flat[k : k + w.size].reshape(w.shape))
             k += w.size
         for b in self.biases:
-            biases.append(np.asarray(flat[k : k + b.size], dtype=np.float64))
+            biases.append(flat[k : k + b.size])
             k += b.size
-        return Params.of(weights, biases)
+        return weights, biases
 
     def is_finite(self) -> bool:
         return all(bool(np.all(np.isfinite(a))) for a in (*self.weights, *self.biases))

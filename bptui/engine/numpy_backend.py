@@ -38,7 +38,7 @@ class NumpyRunner:
         # views of it, so that one sum tests them all for non-finite values (`nonfinite`).
         # `step` keeps them views: an optimizer's new array is copied into its place.
         self.flat = np.array(params.flat(), dtype=np.float64)
-        self.weights, self.biases = _views(self.flat, params)
+        self.weights, self.biases = params.views(self.flat)
         n_weights = sum(w.size for w in self.weights)
         self.trained_flat = self.flat if network.train_biases else self.flat[:n_weights]
         self.layers = network.layers
@@ -233,18 +233,6 @@ class NumpyRunner:
         if sums is not None:
             sums[layer] += grad_w
         self.step(layer, grad_w, grad_b)
-
-
-def _views(flat: np.ndarray, params: Params) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Each layer's weights and biases as views of `flat` (in `Params.flat` order)."""
-    weights, biases, k = [], [], 0
-    for w in params.weights:
-        weights.append(flat[k : k + w.size].reshape(w.shape))
-        k += w.size
-    for b in params.biases:
-        biases.append(flat[k : k + b.size])
-        k += b.size
-    return weights, biases
 
 
 def _squares(gradient: np.ndarray) -> float:
