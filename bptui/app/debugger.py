@@ -26,6 +26,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from bptui.app.commands import DebuggerCommands
+from bptui.app.compositor import CroppingCompositor
 from bptui.app.diagram import Highlights, preferred_height
 from bptui.app.export import ExportActions
 from bptui.app.keys import bindings
@@ -170,6 +171,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self, history: History, precision: int = 9, session_path: str | None = None
     ) -> None:
         super().__init__()
+        self._compositor = CroppingCompositor()
         self.history = history
         self.precision = precision
         self.session_path = session_path

@@ -139,9 +139,8 @@ class ChainPanel(ChangedLines, Widget):
             for word in (f"↑{above}" if above else "", f"↓{below} more" if below else "")
             if word
         )
-        if self.border_subtitle != subtitle:  # (setting it repaints the whole panel)
-            self.border_subtitle = subtitle
-        self.show_lines(shown, key=(self.content_size, self._top), scrolled=False)
+        self.set_border_text(subtitle=subtitle)
+        self.show_lines(shown, key=self.content_size, scrolled=False)  # (by position)
 
     def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
         self._scroll(3)
@@ -196,12 +195,11 @@ class ChainPanel(ChangedLines, Widget):
             drawing = self._drawing(view)
             size = self.content_size
             top = _top_for(drawing.current_line, len(drawing.lines), size.height)
-            self.prepare_lines(drawing.lines[top : top + size.height], key=(size, top))
+            self.prepare_lines(drawing.lines[top : top + size.height], key=size)
 
     def _use(self, drawing: _Drawing) -> None:
         self.current_line, self._delta_rows = drawing.current_line, drawing.delta_rows
-        if self.border_title != drawing.title:  # setting it repaints the whole panel
-            self.border_title = drawing.title
+        self.set_border_text(title=drawing.title)
 
     def _drawing(self, view: ChainView) -> _Drawing:
         """The drawing of `view` (remembered by its breakdown and content key)."""

@@ -10,13 +10,16 @@ lines that differ (so that a number appearing sends that number to the terminal,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 T = TypeVar("T")
 Line = tuple[Segment, ...]
@@ -184,6 +187,32 @@ class ChangedLines:
     key, the lines, their strips, the cells that differ)."""
     _strips: dict[Line, Strip] | None = None
     _strips_for: object = None
+    _border_only = False
+
+    def set_border_text(self, title: str | None = None, subtitle: str | None = None) -> None:
+        """Set the border's title, or its subtitle, if it differs, repainting only that border
+        line: Textual's setters repaint the whole widget (the chain panel's 13 lines, for the
+        `↓2 more` that a step changes)."""
+        top = title is not None
+        text = title if top else subtitle
+        if text == (self.border_title if top else self.border_subtitle):
+            return
+        self._border_only = True  # (the setter's own refresh repaints the line below)
+        try:
+            if top:
+                self.border_title = text
+            else:
+                self.border_subtitle = text
+        finally:
+            self._border_only = False
+        width, height = self.outer_size
+        offset = self.content_offset  # (refresh takes regions of the content)
+        self.refresh(Region(-offset.x, (0 if top else height - 1) - offset.y, width, 1))
+
+    def refresh(self, *regions: Region, **how: bool) -> Self:
+        if self._border_only:
+            return self
+        return super().refresh(*regions, **how)  # type: ignore[misc]
 
     def remembered(self, key: object, make: Callable[[], T]) -> T:
         """`make()`, remembered under `key`, which must name everything the answer depends on

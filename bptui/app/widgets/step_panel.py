@@ -98,8 +98,8 @@ class StepPanel(ChangedLines, Widget):
         if width < 1 or not self.is_mounted:
             # (hidden: the subtitle still names the phase, whoever reads it)
             phase = str(self.frame.step.phase) if self.frame is not None else ""
-            if self.is_mounted and self.border_subtitle != phase:
-                self.border_subtitle = phase
+            if self.is_mounted:
+                self.set_border_text(subtitle=phase)
             return
         if again:
             self.wrapped = self._wrapped(width, self.frame, self.words, self.verdict)
@@ -115,9 +115,8 @@ class StepPanel(ChangedLines, Widget):
             if word
         )
         subtitle = f"{phase} · {more}" if more else phase
-        if self.border_subtitle != subtitle:  # setting it repaints the whole panel
-            self.border_subtitle = subtitle
-        self.show_lines(shown, key=(self.content_size, self._top))
+        self.set_border_text(subtitle=subtitle)
+        self.show_lines(shown, key=self.content_size, scrolled=False)  # (by position)
 
     def prepare(self, frame: Frame, words: tuple[str, ...], verdict: str) -> None:
         """Make the lines of `frame` ahead (in idle time: the screen's guess at the next step)."""
@@ -125,7 +124,7 @@ class StepPanel(ChangedLines, Widget):
         if width >= 1 and self.is_mounted:
             # (a step shown anew is shown from its first line)
             lines = self._wrapped(width, frame, words, verdict)[:height]
-            self.prepare_lines(lines, key=(self.content_size, 0))
+            self.prepare_lines(lines, key=self.content_size)
 
     def _wrapped(
         self, width: int, frame: Frame | None, words: tuple[str, ...], verdict: str

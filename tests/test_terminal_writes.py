@@ -1,0 +1,127 @@
+"""What the app writes to the terminal leaves the screen it rendered.
+
+bptui writes a step's partial update cell-exact (bptui.app.compositor: from a line's first
+changed cell, where Textual writes from the left edge of the widget the change lies in), and
+repaints a panel's border alone when its title or subtitle changes (ChangedLines.
+set_border_text). Either would leave stale cells on the terminal if it wrote too little. Here
+the writes are applied, one after another, to a model terminal started from the first frame;
+after every key its cells (character and attributes) must be those of the whole screen
+rendered afresh.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from textual._compositor import CompositorUpdate
+
+from bptui.app.app import BptuiApp
+from bptui.app.debugger import DebuggerScreen
+from bptui.engine.loader import load_network
+from tests.seeds import WALK_SEED
+
+TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|(\n)|(\x1b)|(.)", re.DOTALL)
+
+KEYS = ("n", "n", "n", "n", "p", "]", "[", "N", "y", "v", "s", "f", "o", "e", "E", "u")
+
+
+class Terminal:
+    """A grid of (character, attributes) cells that applies what the app writes: cursor moves
+    (CSI row;col H), SGR attributes, text (each character one cell: bptui draws none wider)."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self.cells = [[("?", "unwritten")] * width for _ in range(height)]
+
+    def write(self, data: str) -> None:
+        x = y = 0
+        sgr = ""
+        for match in TOKEN.finditer(data):
+            move_y, move_x, attributes, newline, escape, char = match.groups()
+            if move_y is not None:
+                y, x = int(move_y) - 1, int(move_x) - 1
+            elif attributes is not None:
+                sgr = "" if attributes in ("", "0") else attributes
+            elif newline is not None:
+                x, y = 0, y + 1
+            elif escape is not None:
+                raise AssertionError(f"an escape sequence the model does not know: {data!r}")
+            else:
+                assert 0 <= y < self.height and 0 <= x < self.width, (x, y, data[:80])
+                self.cells[y][x] = (char, sgr)
+                x += 1
+
+
+def differences(a: Terminal, b: Terminal) -> list[str]:
+    return [
+        f"({x}, {y}): {a.cells[y][x]!r} != {b.cells[y][x]!r}"
+        for y in range(a.height)
+        for x in range(a.width)
+        if a.cells[y][x] != b.cells[y][x]
+    ]
+
+
+def full_frame(app: BptuiApp) -> Terminal:
+    """The whole screen rendered afresh (no line taken from a widget's cache of its lines)."""
+    for widget in app.screen.walk_children(with_self=True):
+        widget._styles_cache.clear()
+    width, height = app.size
+    terminal = Terminal(width, height)
+    terminal.write(app.screen._compositor.render_full_update().render_segments(app.console))
+    return terminal
+
+
+def test_the_model_terminal_reads_what_textual_writes() -> None:
+    """(The model itself: a cursor move, attributes set and reset, text.)"""
+    terminal = Terminal(6, 2)
+    terminal.write("\x1b[2;3Hab\x1b[1;31mc\x1b[0md")
+    assert [cell for cell in terminal.cells[1]] == [
+        ("?", "unwritten"),
+        ("?", "unwritten"),
+        ("a", ""),
+        ("b", ""),
+        ("c", "1;31"),
+        ("d", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("net", "size"),
+    [("mazur", (120, 40)), ("mazur", (80, 24)), ("tanh-2332", (120, 40)), ("xor", (200, 60))],
+)
+async def test_the_terminal_shows_the_rendered_screen_after_every_key(
+    net: str, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[str] = []
+    display = BptuiApp._display
+
+    def _display(self: BptuiApp, screen, renderable) -> None:
+        if isinstance(renderable, CompositorUpdate):
+            written.append(renderable.render_segments(self.console))
+        display(self, screen, renderable)
+
+    monkeypatch.setattr(BptuiApp, "_display", _display)
+    rng = random.Random(WALK_SEED)
+    app = BptuiApp(load_network(net))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DebuggerScreen)
+        terminal = full_frame(app)
+        written.clear()
+        partial = 0
+        for number in range(60):
+            key = rng.choice(KEYS) if number % 3 else "n"
+            await pilot.press(key)
+            await pilot.pause()
+            if not isinstance(app.screen, DebuggerScreen):  # (a dialog: closed again)
+                await pilot.press("escape")
+                await pilot.pause()
+            for data in written:
+                partial += not data.startswith("\x1b[1;1H")
+                terminal.write(data)
+            written.clear()
+            wrong = differences(terminal, full_frame(app))
+            assert not wrong, f"after key {number} ({key!r}, seed {WALK_SEED}): {wrong[:5]}"
+        assert partial > 20  # (the keys were drawn by partial updates, the ones under test)
