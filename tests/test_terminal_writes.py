@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from textual._compositor import CompositorUpdate
 
+import bptui
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
 from bptui.engine.loader import load_network
@@ -29,7 +32,8 @@ KEYS = ("n", "n", "n", "n", "p", "]", "[", "N", "y", "v", "s", "f", "o", "e", "E
 
 class Terminal:
     """A grid of (character, attributes) cells that applies what the app writes: cursor moves
-    (CSI row;col H), SGR attributes, text (each character one cell: bptui draws none wider)."""
+    (CSI row;col H), SGR attributes, text. A wide character takes two cells (its second holds
+    ""); writing over either half of one blanks the other, as tmux and xterm do."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
@@ -49,9 +53,22 @@ class Terminal:
             elif escape is not None:
                 raise AssertionError(f"an escape sequence the model does not know: {data!r}")
             else:
-                assert 0 <= y < self.height and 0 <= x < self.width, (x, y, data[:80])
+                width = cell_len(char)
+                assert 0 <= y < self.height and 0 <= x <= self.width - width, (x, y, data[:80])
+                for cell in range(x, x + width):
+                    self._blank_other_half(x, y, cell)
                 self.cells[y][x] = (char, sgr)
-                x += 1
+                if width == 2:
+                    self.cells[y][x + 1] = ("", sgr)
+                x += width
+
+    def _blank_other_half(self, x: int, y: int, cell: int) -> None:
+        """A wide character at `cell` loses its other half (unless it is being written)."""
+        row = self.cells[y]
+        if row[cell][0] == "" and cell - 1 >= 0 and cell - 1 < x:
+            row[cell - 1] = (" ", row[cell - 1][1])
+        if cell_len(row[cell][0]) == 2 and cell + 1 < self.width and row[cell + 1][0] == "":
+            row[cell + 1] = (" ", row[cell + 1][1])
 
 
 def differences(a: Terminal, b: Terminal) -> list[str]:
@@ -89,11 +106,22 @@ def test_the_model_terminal_reads_what_textual_writes() -> None:
 
 @pytest.mark.parametrize(
     ("net", "size"),
-    [("mazur", (120, 40)), ("mazur", (80, 24)), ("tanh-2332", (120, 40)), ("xor", (200, 60))],
+    [
+        ("mazur", (120, 40)),
+        ("mazur", (80, 24)),
+        ("tanh-2332", (120, 40)),
+        ("xor", (200, 60)),
+        ("wide-name", (120, 40)),
+        ("wide-name", (60, 20)),
+    ],
 )
 async def test_the_terminal_shows_the_rendered_screen_after_every_key(
-    net: str, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+    net: str, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    if net == "wide-name":  # (a name of wide characters before the changing step number)
+        text = (Path(bptui.__file__).parent / "presets" / "mazur.toml").read_text("utf-8")
+        net = str(tmp_path / "wide.toml")
+        Path(net).write_text(re.sub(r"(?m)^name = .*$", 'name = "网络 宽字 Mazur"', text), "utf-8")
     written: list[str] = []
     display = BptuiApp._display
 
