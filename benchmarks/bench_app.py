@@ -7,7 +7,7 @@ Each figure is measured and printed beside its target (nothing is asserted):
 
 1. Key to settled screen, in tmux at 120×40: `n` pressed 30 times, one at a time. For each
    press, the time from send-keys to the first capture of the screen that then stays still for
-   150 ms (captures every 2 ms, with their attributes: `capture-pane -e`). The median for
+   150 ms (captures every 0.5 ms, with their attributes: `capture-pane -e`). The median for
    `bptui` (Mazur's net) against benchmarks/minimal_app.py (Header, Static, Footer); target
    ratio <= 2. The same for `bptui benchmarks/net-16-32-32-10.json` at 160×50 against the
    minimal app at 160×50. The two programs run side by side in two terminals and are
@@ -36,10 +36,13 @@ Each figure is measured and printed beside its target (nothing is asserted):
    reopen (load + first frame) <= 1 s.
 
 The terminals: a private tmux server (its own socket, unique session names, killed at exit)
-driven through one control-mode client, so that a capture costs ~0.1 ms instead of the ~3 ms
-of a `tmux capture-pane` process. TERM=tmux-256color, COLORTERM=truecolor. Times are taken when
-the capture's answer arrives (the screen was there by then), so they are late by at most the
-2 ms poll. In-process parts run in child processes (fresh memory for the RSS figures).
+driven through one control-mode client, so that a plain capture costs ~0.1 ms (a styled
+120×40 one ~0.4 ms) instead of the ~3 ms of a `tmux capture-pane` process.
+TERM=tmux-256color, COLORTERM=truecolor. Times are taken when the capture's answer arrives
+(the screen was there by then), so they are late by at most the 0.5 ms poll plus a capture's
+own ~0.4 ms. (Polls 2 ms apart rounded every time up to the next capture, ~2.4 ms apart: as
+long as the minimal app's whole response.) In-process parts run in child processes (fresh
+memory for the RSS figures).
 
 bench_big.py imports the tmux helpers from here.
 """
@@ -72,7 +75,7 @@ BPTUI = str(Path(sys.executable).with_name("bptui"))
 MINIMAL = HERE / "minimal_app.py"
 NET_16 = HERE / "net-16-32-32-10.json"
 
-POLL = 0.002  # seconds between captures
+POLL = 0.0005  # seconds between captures
 STILL = 0.150  # a screen is settled once unchanged for this long
 PRESS_TIMEOUT = 10.0
 START_TIMEOUT = 30.0

@@ -12,7 +12,7 @@ Each figure is measured and printed beside its target (nothing is asserted):
    selected row, the plot's axes, the footer); median of 7 launches after an untimed warm-up;
    target <= 2 s.
 2. In the same terminal, key to settled screen (the method of bench_app.py: captures every
-   2 ms, the time of the first capture of the screen that then stays still for 150 ms),
+   0.5 ms, the time of the first capture of the screen that then stays still for 150 ms),
    median of 10 presses each, target <= 200 ms each: `n`; `]` (a phase jump, from the start);
    and `pagedown` in the parameter table, focused first by a mouse click on the table's
    header row (an SGR mouse report sent with tmux send-keys -H; a click on the header

@@ -332,11 +332,8 @@ class EpochTrace(Sequence[Step]):
                 continue
             first = max(k - block.start, 0)
             for local in range(first, block.count):
-                kind, unit, rep = block.decode(local)
-                if kind in wanted:
-                    return self._make(
-                        kind, block.start + local, block.sample, block.layer, unit, rep
-                    ).param
+                if block.decode(local)[0] in wanted:
+                    return self[block.start + local].param  # (a step made lately is kept)
         return None
 
 

@@ -59,6 +59,9 @@ class _Layout:
     y: int
     fd_in_columns: bool  # the finite-difference column is on screen
     summary: tuple[str, ...]  # else the selected row's finite difference, on the last lines
+    precision: int
+    show_fd: bool
+    cursor: int  # the cursor's row while the table has the focus, else -1
 
 
 NO_MARKS = ("", "")
@@ -136,13 +139,14 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         self.border_title = "Parameters"
 
     # -- columns ----------------------------------------------------------------------------
-    def _columns(self) -> list[tuple[str, str, int]]:
+    def _columns(self, room: int | None = None) -> list[tuple[str, str, int]]:
         """(key, title, width) of the columns that fit the table's width: the name, value,
         gradient and new value always, then, while they fit, the update's size (before the
         new value), the optimizer's state, from → to and the finite difference (what does not
         fit is on the lines under the table, for the selected row)."""
         view = self.view
-        room = self.scrollable_content_region.width
+        if room is None:
+            room = self.scrollable_content_region.width
         # (asked several times a drawing: worked out again only when what it depends on changes)
         key = (view.rows if view is not None else None, self.precision, self.show_fd, room)
         cached = self.__dict__.get("_columns_cache")
@@ -286,16 +290,20 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
     def _layout(self) -> _Layout:
         """What every line of a drawing shares, looked up once per drawing."""
         region = self.scrollable_content_region
-        columns = tuple(self._columns())
+        columns = tuple(self._columns(region.width))
         fd_in_columns = self._fd_in_columns(list(columns))
+        offset = self.scroll_offset
         return _Layout(
             columns,
             region.width,
             region.height,
-            int(self.scroll_offset.x),
-            int(self.scroll_offset.y),
+            int(offset.x),
+            int(offset.y),
             fd_in_columns,
             _summary(self.fd_summary(fd_in_columns), region.width),
+            self.precision,
+            self.show_fd,
+            self.cursor if self.has_focus else -1,
         )
 
     def _line(self, y: int, layout: _Layout, view: TableView | None = None) -> Line:
@@ -331,10 +339,16 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             frame.step.sample < 0,
             name == view.selected,
             name in view.marked,
-            k == self.cursor and self.has_focus,
+            k == layout.cursor,
             view.yours.get(name, NO_MARKS) if view.yours is not None else None,
         )
-        context = (view.rows, self.precision, self.show_fd, layout.columns, layout.fd_in_columns)
+        context = (
+            view.rows,
+            layout.precision,
+            layout.show_fd,
+            layout.columns,
+            layout.fd_in_columns,
+        )
         if context != self._row_context:
             self._row_context, self._row_cache = context, {}
         line = self._row_cache.get((state, layout.x, layout.width))
@@ -346,7 +360,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
     def _draw_row(self, view: TableView, k: int, layout: _Layout, state: tuple) -> Line:
         _, grad_known, update_known, batch, selected, marked, cursor, marks = state
         row = view.rows[k]
-        p = self.precision
+        p = layout.precision
         update_known = update_known and row.trained
         cells = {
             "name": ("▶" if selected else "●" if marked else " ") + row.name,
@@ -372,7 +386,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
                 if key.startswith("slot"):
                     cells[key] = "—"
         note = ""
-        if self.show_fd and grad_known and "fd" in {key for key, _, _ in layout.columns}:
+        if layout.show_fd and grad_known and "fd" in {key for key, _, _ in layout.columns}:
             numeric, error = view.rows.finite_difference(k)
             cells["fd"], cells["err"] = column(numeric, p), f"{error:.0e}"
             if row.other_order:
