@@ -213,8 +213,22 @@ async def test_the_table_keeps_its_columns_whole_with_marks(tmp_path: Path) -> N
         await pilot.pause()
         table = app.screen.query_one(ParamTable)
         lines = [table.render_line(y).text for y in range(table.size.height)]
-        assert any("✗" in line for line in lines)
-        assert all(len(line) <= table.size.width for line in lines)
+        columns = table._columns()
+        header = lines[0]
+        rows = [line for line in lines[1:] if line[1:2] in ("w", "b") and line[2:3].isdigit()]
+        assert header.split() == " ".join(title for _, title, _ in columns).split()
+        assert len(rows) >= 3 and any("✗" in row for row in rows)
+        # every column where the header puts it: a mark after a number takes the column's
+        # own room, never the space between columns (which would push the rest right)
+        start = 0
+        for key, _, width in columns:
+            for line in (header, *rows):
+                cell = line[start : start + width]
+                assert line[start + width : start + width + 1] in ("", " "), (key, line)
+                assert cell.strip(), (key, line)  # (no column is empty)
+            if key in ("grad", "new"):
+                assert any(row[start : start + width].rstrip().endswith("✗") for row in rows)
+            start += width + 1
 
 
 # -- from the command line ---------------------------------------------------------------------
