@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.screen import ActiveBinding, Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from bptui.app.commands import DebuggerCommands
@@ -32,6 +32,7 @@ from bptui.app.export import ExportActions
 from bptui.app.keys import bindings
 from bptui.app.typeahead import KeysMayGo
 from bptui.app.widgets.chain_panel import ChainPanel, ChainView
+from bptui.app.widgets.keys_footer import KeysFooter
 from bptui.app.widgets.loss_plot import LossPlot, LossView
 from bptui.app.widgets.network_diagram import DiagramView, NetworkDiagram
 from bptui.app.widgets.norms_plot import NormsPlot, NormsView
@@ -248,7 +249,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
                 yield ChainPanel()
                 yield LossPlot()
                 yield NormsPlot()
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
         for widget in (

@@ -1,0 +1,76 @@
+"""The footer: Textual's, showing only keys whose label fits whole, and `? Help` always.
+
+Textual's footer lays its keys out in a row that runs on under the command palette's key at
+the right: at 60 to 80 columns the last one showed cut (`? Hel`), or a letter of a key under
+the palette peeped out past it, and `? Help` itself, which says where every other key is, was
+among the keys cut off. Here the keys that do not fit are left out, from the last, the help
+key kept; the footer lays them out again when its width changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.cells import cell_len
+from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+KEPT = "help"
+"""The action whose key stays whatever the width."""
+
+
+def key_width(key: FooterKey, compact: bool) -> int:
+    """The cells a key takes in the footer: its key, its description after a space, and the
+    space after it (the compact footer's margin; the full footer pads both sides)."""
+    width = cell_len(key.key_display) + (1 + cell_len(key.description) if key.description else 0)
+    return width + (1 if compact else 3)
+
+
+def fitting(keys: list[FooterKey], room: int, compact: bool) -> list[FooterKey]:
+    """The keys to show in `room` cells: in order while they fit, the help key kept."""
+    widths = [key_width(key, compact) for key in keys]
+    if sum(widths) <= room:
+        return keys
+    kept = [k for k, key in enumerate(keys) if key.action == KEPT]
+    used = sum(widths[k] for k in kept)
+    shown = set(kept)
+    for k, width in enumerate(widths):
+        if k in shown:
+            continue
+        if used + width > room:
+            break
+        shown.add(k)
+        used += width
+    return [key for k, key in enumerate(keys) if k in shown]
+
+
+class KeysFooter(Footer):
+    """Textual's footer, leaving out the keys that would be cut (help's stays)."""
+
+    DEFAULT_CSS = """
+    /* (the compact footer gives every key a margin on its right, the palette's too: docked
+       right, it left its last cell to whatever ran under it) */
+    KeysFooter.-compact FooterKey.-command-palette { margin-right: 0; }
+    """
+
+    _laid_out_for = -1
+
+    def compose(self) -> Iterable[Widget]:
+        items = list(super().compose())
+        palette = [item for item in items if item.has_class("-command-palette")]
+        keys = [item for item in items if isinstance(item, FooterKey) and item not in palette]
+        if len(keys) + len(palette) != len(items) or not self.size.width:
+            yield from items  # (key groups, or not laid out yet: Textual's footer as it is)
+            return
+        # the palette's key: the border on its left, its key, a space and its description
+        room = self.size.width - sum(
+            2 + cell_len(key.key_display) + cell_len(key.description) for key in palette
+        )
+        self._laid_out_for = self.size.width
+        yield from fitting(keys, room, self.compact)
+        yield from palette
+
+    def on_resize(self) -> None:
+        if self.size.width != self._laid_out_for:
+            self.call_after_refresh(self.recompose)

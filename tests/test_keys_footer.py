@@ -1,0 +1,68 @@
+"""The footer shows whole keys only, `? Help` at every width, and nothing past the palette.
+
+Textual's footer ran its keys on under the palette's key: at 60 to 80 columns the last showed
+cut (`^s Sav`, `? Hel`), a letter of a key under the palette peeped out at the right edge
+(`^p palettep`), and `? Help` was among the keys cut off.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.binding import Binding
+
+from bptui.app.app import BptuiApp
+from bptui.app.debugger import DebuggerScreen
+from bptui.app.keys import KEYS
+from bptui.engine.loader import load_network
+from tests.screen import screen_text
+
+
+def labels(app: BptuiApp) -> list[str]:
+    """Every key the footer may show, in order, as it shows it: "n Next", "? Help", ..."""
+    shown = [Binding(key.keys.split(",")[0], key.action, key.label) for key in KEYS if key.footer]
+    shown += [b for b in app.BINDINGS if isinstance(b, Binding) and b.show]  # (q Quit)
+    return [f"{app.get_key_display(binding)} {binding.description}" for binding in shown]
+
+
+def footer_keys(line: str) -> tuple[list[str], str]:
+    """The footer's line cut into its labels (words of one key: a key, then its description),
+    and what follows the palette's border."""
+    keys, _, palette = line.partition("▏")
+    return keys.split(), palette
+
+
+@pytest.mark.parametrize("width", [60, 63, 64, 70, 80, 90, 100, 110, 120])
+async def test_the_footer_shows_whole_keys_and_help_at_every_width(width: int) -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(width, 24 if width < 110 else 40)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, DebuggerScreen)
+        line = screen_text(app).splitlines()[-1]
+        words, palette = footer_keys(line)
+        assert palette == "^p palette", line  # (nothing after it, up to the last cell)
+        shown = " ".join(words)
+        assert "? Help" in shown, line
+        # each key shown is whole: the line is labels, in their order, nothing cut
+        every = labels(app)
+        found = [label for label in every if label in shown]
+        assert " ".join(found) == shown, (line, found)
+        if width >= 110:
+            assert found == every  # (the room for all of them)
+
+
+async def test_the_footer_lays_its_keys_out_again_when_resized() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for width, height in ((64, 22), (120, 40), (70, 24)):
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            await pilot.pause(0.05)
+            line = screen_text(app).splitlines()[-1]
+            words, palette = footer_keys(line)
+            shown = " ".join(words)
+            every = labels(app)
+            found = [label for label in every if label in shown]
+            assert palette == "^p palette" and "? Help" in shown, line
+            assert " ".join(found) == shown, (width, line)
+            assert (found == every) == (width == 120), (width, line)
