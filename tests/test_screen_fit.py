@@ -86,3 +86,26 @@ async def test_the_breakpoints_hint_is_whole(size: tuple[int, int]) -> None:
         shown = " ".join(line[column : column + 76].split("│")[0].strip() for line in rows)
         for word in HINT.split():
             assert word in shown, (word, shown)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (64, 24), (69, 24), (80, 24)], ids=str)
+@pytest.mark.parametrize("key", ["e", "S", "g", "r", "ctrl+s", "t"])
+async def test_every_question_fits_the_screen(key: str, size: tuple[int, int]) -> None:
+    """A question's box and its words are whole on screen (its 70 columns ran off a screen
+    narrower than that, words and border with them)."""
+    from bptui.app.dialogs import AskScreen
+    from tests.screen import screen_text
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, AskScreen), key
+        box = dialog.children[0].region
+        assert box.x >= 0 and box.right <= size[0], (key, box)
+        text = screen_text(app)
+        words = " ".join(text.split())
+        for word in dialog.question.split():
+            assert word in words, (key, word)

@@ -84,7 +84,7 @@ class AskScreen(ModalScreen[str | None]):
     AskScreen.bottom { align: center bottom; }
     AskScreen.bottom > Vertical { margin-bottom: 1; }
     AskScreen > Vertical {
-        width: 70; height: auto; border: round $primary; background: $surface;
+        width: 70; max-width: 96%; height: auto; border: round $primary; background: $surface;
         padding: 0 1;
     }
     AskScreen Label { width: 100%; }
