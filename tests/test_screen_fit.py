@@ -109,3 +109,25 @@ async def test_every_question_fits_the_screen(key: str, size: tuple[int, int]) -
         words = " ".join(text.split())
         for word in dialog.question.split():
             assert word in words, (key, word)
+
+
+@pytest.mark.parametrize("width", [60, 61, 65, 69, 80])
+async def test_a_name_of_wide_characters_is_whole_in_the_status(width: int, tmp_path) -> None:
+    """A name too long for a line wraps whole, whatever its characters' widths (a name of
+    Chinese characters was cut at half the line's characters, with no word of it)."""
+    from pathlib import Path
+
+    import bptui
+    from bptui.app.widgets.status_bar import StatusBar
+
+    name = "中文网络名称很长很长" * 4 + "符截断问题"
+    text = (Path(bptui.__file__).parent / "presets" / "mazur.toml").read_text("utf-8")
+    path = tmp_path / "wide.toml"
+    path.write_text(text.replace('name = "Mazur 2-2-2"', f'name = "{name}"'), "utf-8")
+    app = BptuiApp(load_network(str(path)))
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        status = app.screen.query_one(StatusBar)
+        lines = [status.render_line(y).text for y in range(status.size.height)]
+        assert all(cell_len(line) <= width for line in lines)
+        assert name in "".join("".join(lines).split()), lines

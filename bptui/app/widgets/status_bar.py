@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -200,4 +200,5 @@ def _pieces(words: str, width: int) -> list[str]:
         else:
             current = candidate
     pieces.append(current)
-    return [piece[k : k + width] for piece in pieces for k in range(0, max(1, len(piece)), width)]
+    # (a word wider than the line in pieces of `width` cells: a wide character takes two)
+    return [chunk for piece in pieces for chunk in chop_cells(piece, width) or [piece]]
