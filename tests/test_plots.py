@@ -140,6 +140,10 @@ async def test_the_norms_plot_gets_whole_epoch_ticks_too() -> None:
             ticks = plot.plt.monitor.xticks[0]
             assert ticks and all(float(t).is_integer() for t in ticks), epochs
             assert drawn(plot)[-2].split() == x_labels(plot)
+            # the axis ends at the last epoch, as the subtitle says (one epoch: 0 to 1)
+            assert max(ticks) <= epochs == plot.plt.monitor.xlim[0][1], epochs
+            subtitle = "epoch 1 only" if epochs == 1 else f"epochs 1 to {epochs:,}"
+            assert plot.border_subtitle == subtitle
 
 
 # -- the curve ------------------------------------------------------------------------------

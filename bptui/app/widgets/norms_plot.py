@@ -117,7 +117,8 @@ class NormsPlot(PlotextPlot):
             self.border_subtitle = view.note or "no epoch finished yet: finish one, or r to run"
         else:
             first, last = int(view.epochs[0]), int(view.epochs[-1])
-            self.border_subtitle = view.note or f"epochs {first:,} to {last:,}"
+            span = f"epochs {first:,} to {last:,}" if last > first else f"epoch {last:,} only"
+            self.border_subtitle = view.note or span
         # each layer's plottable norms (log10 of the positive finite ones, or the finite ones)
         lines = []
         for k in range(len(view.labels)):
@@ -138,7 +139,9 @@ class NormsPlot(PlotextPlot):
         if columns < 2 or rows < 1:
             self.refresh()
             return
-        x = epoch_axis(min(1, int(view.epochs[0])), int(view.epochs[-1]), columns)
+        last = int(view.epochs[-1])
+        # (from epoch 1, or from the epoch before a single one: no axis runs past the last)
+        x = epoch_axis(min(1, int(view.epochs[0]), last - 1), last, columns)
         series = []
         for k, (epochs, values) in enumerate(lines):
             xs, ys = envelope(epochs, values, x.lim, columns)
