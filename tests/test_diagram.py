@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,38 @@ def test_a_shared_bias_label_is_whole_at_every_width(preset: str, width: int) ->
         for name in shared:
             start = bottom.find(f"[{name} ")
             assert start >= 0 and "]" in bottom[start:], (name, bottom)
+
+
+@pytest.mark.parametrize("preset", ["deep-sigmoid", "relu-softmax", "tanh-2332"])
+@pytest.mark.parametrize(("width", "height"), [(58, 3), (58, 6), (58, 9), (78, 12)])
+def test_a_short_diagram_draws_no_neuron_over_another_and_marks_the_current(
+    preset: str, width: int, height: int
+) -> None:
+    """Rows too few for a layer's neurons: the layer shows its first and last around a
+    `⋮ N more` (boxes were drawn over one another, and the neuron of the step could be one
+    covered, with nothing on the diagram marking the step); the ellipsis is marked as the
+    current step's neuron is when the step is about a neuron it stands for."""
+    from bptui.app.diagram.draw import Palette
+    from bptui.app.diagram.geometry import layout
+
+    network = load_network(preset)
+    geometry = layout(network, width, height, 9)
+    columns = {}
+    for box in geometry.boxes:
+        columns.setdefault(box.column, []).append(box)
+    for boxes in columns.values():
+        rows = sorted((box.top, box.top + box.height) for box in boxes)
+        for (_, end), (top, _) in pairwise(rows):
+            assert top > end or height < 5, (preset, width, height, rows)  # (a row between)
+    trace = History(network).trace(1)
+    current = Palette().current
+    for index in range(len(trace)):
+        frame = Frame(trace, index)
+        names = {name for name in frame.step.concerns}
+        canvas = draw_network(frame, width, height, 9, highlights(frame))
+        text = ["".join(row) for row in canvas.chars]
+        for box in geometry.boxes:
+            if box.unit is None and names & box.hidden:  # (a step about a neuron not shown)
+                row, x = text[box.top], box.x
+                assert text[box.top][x : x + len(box.name)] == box.name, (preset, index, row)
+                assert canvas.styles[box.top][x] == current, (preset, index, frame.step.symbol)

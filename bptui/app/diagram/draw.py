@@ -351,8 +351,9 @@ def _draw_box(
     network = frame.trace.network
     p = geometry.detail.precision
     x, top = box.x, box.top
-    if box.unit is None:
-        canvas.put(x, top, box.name, palette.pending)
+    if box.unit is None:  # (in the current step's style when the step is about one of its own)
+        style = palette.current if _about_hidden(network, box, hl) else palette.pending
+        canvas.put(x, top, box.name, style)
         return
     j = box.unit
     name = box.name
@@ -406,6 +407,21 @@ def _draw_box(
         if value is not None and not _finite(text):
             style = palette.nonfinite
         canvas.put(x, top + k, f"{label} {text}", style)
+
+
+def _about_hidden(network, box: Box, hl: Highlights) -> bool:
+    """Is the step about a neuron an ellipsis stands for, or a parameter of one?"""
+    for name in hl.concerns:
+        name = name.rstrip("⁺")
+        if name in box.hidden:
+            return True
+        try:
+            ref = network.param(name)
+        except KeyError:
+            continue
+        if ref.source in box.hidden or ref.target in box.hidden:
+            return True
+    return False
 
 
 def _draw_biases(

@@ -47,6 +47,7 @@ class Box:
     top: int
     width: int
     height: int
+    hidden: frozenset[str] = frozenset()  # an ellipsis: the names of the neurons it stands for
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,16 @@ class Geometry:
         return None
 
 
-def shown_units(count: int) -> list[int | None]:
-    """Indices of the neurons drawn; None is the ellipsis of a collapsed layer."""
-    if count <= MAX_SHOWN:
+def shown_units(count: int, room: int = MAX_SHOWN) -> list[int | None]:
+    """Indices of the neurons drawn; None is the ellipsis of a collapsed layer. A layer of
+    more than MAX_SHOWN neurons, or of more than the `room` boxes its column has, shows its
+    first and last neurons around the ellipsis (KEEP of each while there is room)."""
+    limit = max(3, min(MAX_SHOWN, room))
+    if count <= limit:
         return list(range(count))
-    return [*range(KEEP), None, *range(count - KEEP, count)]
+    first = min(KEEP, limit // 2)
+    last = min(KEEP, limit - 1 - first)
+    return [*range(first), None, *range(count - last, count)]
 
 
 def value_width(precision: int) -> int:
@@ -256,10 +262,14 @@ def _layout(shape: Shape, width: int, height: int, precision: int) -> Geometry:
     geometry = Geometry(width, height, detail)
     widths = _column_widths(network, detail)
     columns = [list(network.input_names)] + [list(layer.names) for layer in network.layers]
-    shown = [shown_units(len(names)) for names in columns]
     bias_row = any(layer.bias == "shared" for layer in network.layers)
     usable = height - (1 if bias_row else 0)
     geometry.bias_row = height - 1 if bias_row else None
+    # (as many boxes as the height holds with a row between them: none drawn over another)
+    shown = [
+        shown_units(len(names), (usable + 1) // (box_height(c, detail) + 1))
+        for c, names in enumerate(columns)
+    ]
 
     # Columns spread over the width: the channels share what the boxes leave.
     spare = max(0, width - sum(widths))
@@ -278,8 +288,13 @@ def _layout(shape: Shape, width: int, height: int, precision: int) -> Geometry:
         for k, unit in enumerate(units):
             top = (free // 2) if count == 1 else round(k * free / (count - 1)) + k * h
             top = max(0, min(top, usable - h))
-            name = columns[c][unit] if unit is not None else f"⋮ {len(columns[c]) - 2 * KEEP} more"
-            geometry.boxes.append(Box(c, c - 1, unit, name, xs[c], top, widths[c], h))
+            if unit is not None:
+                box = Box(c, c - 1, unit, columns[c][unit], xs[c], top, widths[c], h)
+            else:
+                hidden = frozenset(columns[c]) - {columns[c][u] for u in units if u is not None}
+                name = f"⋮ {len(hidden)} more"
+                box = Box(c, c - 1, None, name, xs[c], top, widths[c], h, hidden)
+            geometry.boxes.append(box)
 
     # Edges between shown neurons, from a port on the source's right to one on the target's
     # left, each port at its own dot row.
