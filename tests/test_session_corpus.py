@@ -30,7 +30,13 @@ from bptui.engine.breakpoints import Breakpoint, parse_breakpoint
 from bptui.engine.errors import BptuiError
 from bptui.engine.history import History
 from bptui.engine.loader import load_network, parse_document
-from bptui.engine.session import Session, save_session, session_document, session_from_source
+from bptui.engine.session import (
+    Session,
+    View,
+    save_session,
+    session_document,
+    session_from_source,
+)
 from bptui.engine.source import Source
 from bptui.engine.trace import EpochTrace, step_count
 
@@ -75,7 +81,8 @@ def mazur_session() -> Session:
         Breakpoint("gradient_above", None, 0.5),
         Breakpoint("gradient_above", "w1", 0.1),
     ]
-    return Session(history, 23, 17, "w1", breakpoints, 6, "after epoch 45: loss 0.01")
+    view = View(why=False, plot="norms", norms_log=False, lower="table")  # (y, G, L, v v)
+    return Session(history, 23, 17, "w1", breakpoints, 6, "after epoch 45: loss 0.01", view=view)
 
 
 def batch_session() -> Session:
@@ -237,6 +244,11 @@ def field_cases() -> list[Case]:
     )
     add("mazur", ("settings", "orders", 0, 1), ['"sideways"', '"Before_update"', *everything_but])
     add("batch", ("settings", "orders", 0, 1), ['"after_output_update"'])
+    add("mazur", ("settings", "view"), ["1", *NOT_STRING, *NOT_BOOL, *NOT_LIST, HUGE, "NaN"])
+    for flag in ("why", "finite_differences", "loss_log", "norms_log"):
+        add("mazur", ("settings", "view", flag), ["0", "1", '"true"', *NOT_NULL, *EVERYWHERE])
+    add("mazur", ("settings", "view", "plot"), ['"Loss"', '"weights"', '""', "1", *NOT_NULL])
+    add("mazur", ("settings", "view", "lower"), ['"plots"', '"network"', "0", *NOT_BOOL])
     add(
         "mazur",
         ("settings", "orders"),
@@ -338,12 +350,17 @@ def field_cases() -> list[Case]:
     return cases
 
 
+OPTIONAL = {("settings", "view"), ("predict",), ("edits",)}
+"""Keys a session may leave out (for their defaults)."""
+
+
 def key_cases() -> list[Case]:
     """Missing keys, extra keys, keys given twice, bad checkpoint keys."""
     cases = []
     tables: list[Path_] = [
         (),
         ("settings",),
+        ("settings", "view"),
         ("position",),
         ("history",),
         ("breakpoints", 0),
@@ -356,15 +373,16 @@ def key_cases() -> list[Case]:
             target = target[part]
         for key in sorted(target):
             path = (*table, key)
-            cases.append(
-                (
-                    f"missing {key_path(path)}",
-                    "mazur",
-                    without("mazur", path),
-                    key_path(path),
-                    "missing",
+            if path not in OPTIONAL:
+                cases.append(
+                    (
+                        f"missing {key_path(path)}",
+                        "mazur",
+                        without("mazur", path),
+                        key_path(path),
+                        "missing",
+                    )
                 )
-            )
             cases.append(
                 (
                     f"twice {key_path(path)}",

@@ -178,3 +178,43 @@ async def test_ctrl_s_saves_where_asked(tmp_path: Path) -> None:
         await answer(pilot, str(target))  # in place of the default
         await pilot.pause()
     assert load_session(target).index == 3
+
+
+@pytest.mark.parametrize(
+    ("size", "keys"),
+    [((120, 40), ["y", "f", "G", "L"]), ((80, 24), ["v", "v", "y", "L"]), ((80, 24), ["G"])],
+)
+async def test_a_session_keeps_how_the_screen_shows_things(
+    tmp_path: Path, size: tuple[int, int], keys: list[str]
+) -> None:
+    """The words under a step (y), the finite differences (f), the plot (G) and its scale
+    (L), and a small screen's panel (v) are as they were saved (a reopened session showed
+    the why, the finite differences and the loss plot again; the hostile trial)."""
+    path = tmp_path / "view.bptui"
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("end", "n", *keys)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DebuggerScreen)
+        before = screen_text(app)
+        save_session(screen.to_session(), path)
+    document = json.loads(path.read_text("utf-8"))
+    assert document["version"] == 2 and "view" in document["settings"]
+    again = BptuiApp(session=load_session(path), session_path=str(path))
+    async with again.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert screen_text(again) == before
+
+
+def test_a_session_of_the_default_view_stays_version_1(tmp_path: Path) -> None:
+    path = save_session(Session(History(load_network("mazur"))), tmp_path / "plain.bptui")
+    document = json.loads(path.read_text("utf-8"))
+    assert document["version"] == 1 and "view" not in document["settings"]
+    document["settings"]["view"] = {
+        "why": False, "finite_differences": True, "plot": "loss", "loss_log": True,
+        "norms_log": True, "lower": "diagram",
+    }  # fmt: skip
+    path.write_text(json.dumps(document), "utf-8")
+    with pytest.raises(BptuiError, match=r"settings\.view"):  # (a version 1 file has none)
+        load_session(path)

@@ -47,7 +47,14 @@ from bptui.engine.errors import BptuiError
 from bptui.engine.explain import why
 from bptui.engine.history import History, HistoryState
 from bptui.engine.rows import ParamRows
-from bptui.engine.session import Session, network_document, write_text_atomically
+from bptui.engine.session import (
+    LOWER_VIEWS,
+    PLOTS,
+    Session,
+    View,
+    network_document,
+    write_text_atomically,
+)
 from bptui.engine.trace import EpochTrace
 from bptui.engine.view import Frame
 from bptui.fmt import num, numbers
@@ -72,8 +79,6 @@ STEP_PANEL = 9  # the step panel's height, at least (its lines and border)
 MIN_TABLE = 8  # rows the parameter table keeps under a taller step panel, at the least
 STATUS_MOST = 4  # the status's lines with a note and a run's result
 FIT_STEPS = 40  # steps of a unit measured to fit the step panel (see _fit_indices)
-LOWER_VIEWS = ("diagram", "table", "chain", "plot")
-PLOTS = ("loss", "norms")  # what the plot panel shows (G switches)
 STEPPING = {
     "edit",
     "undo",
@@ -216,6 +221,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             DebuggerScreen.position, (session.epoch, min(session.index, length - 1))
         )
         screen.predicting = session.predict
+        screen._view = session.view  # (applied to the widgets once they are mounted)
         if session.answers:
             from bptui.engine.predict import Answer, judge
         for epoch, index, text in session.answers:
@@ -235,6 +241,14 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             self.run_text,
             self.predicting,
             [(a.epoch, a.index, a.answer) for a in self.predictions.values()],
+            View(
+                self.explain,
+                self.widget(ParamTable).show_fd,
+                self.plot,
+                self.widget(LossPlot).log_scale,
+                self.widget(NormsPlot).log_scale,
+                self.lower_view,
+            ),
         )
 
     def compose(self) -> ComposeResult:
@@ -260,6 +274,14 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             self.widget(ParamTable),
         ):
             widget.precision = self.precision
+        view = self._view
+        if view is not None:  # a session's: how the screen showed things when it was saved
+            self.set_reactive(DebuggerScreen.explain, view.why)
+            self.widget(ParamTable).show_fd = view.finite_differences
+            self.widget(LossPlot).log_scale = view.loss_log
+            self.widget(NormsPlot).log_scale = view.norms_log
+            self.lower_view = view.lower
+            self.plot = view.plot
         self._apply_size()
         self.show()
 
@@ -492,6 +514,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         )
 
     _row_height = 11
+    _view: View | None = None
     _widgets: dict[type, Widget]
     _fitted: tuple = ()
     """What the step panel's height was worked out for, and the lines it needs."""

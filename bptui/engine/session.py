@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,25 @@ from bptui.engine.history import History
 from bptui.engine.network import Network
 from bptui.engine.passes import bias_vector
 from bptui.engine.sessionfile import FORMAT, SUFFIX, VERSION  # noqa: F401 (re-exported)
+
+LOWER_VIEWS = ("diagram", "table", "chain", "plot")
+"""At small sizes, the panel that fills the lower part of the screen (`v` switches)."""
+PLOTS = ("loss", "norms")
+"""What the plot panel shows (`G` switches)."""
+
+
+@dataclass(frozen=True)
+class View:
+    """How the screen shows things, which the keys change: the words under a step (`y`), the
+    finite differences (`f`), the plot (`G`) and each plot's scale (`L`), and the panel that
+    fills a small screen (`v`)."""
+
+    why: bool = True
+    finite_differences: bool = True
+    plot: str = "loss"
+    loss_log: bool = True
+    norms_log: bool = True
+    lower: str = "diagram"
 
 
 @dataclass
@@ -51,6 +70,7 @@ class Session:
     predict: bool = False  # predict mode on
     answers: list[tuple[int, int, str]] = field(default_factory=list)
     """Predict mode's answers: (epoch, step index, the text typed; "" for a step skipped)."""
+    view: View = View()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,7 +160,8 @@ def session_document(session: Session) -> dict[str, Any]:
         for start, net in networks[1:]
         if not _same_values(net, first)
     ]
-    predicted = session.predict or bool(session.answers) or bool(changed)
+    viewed = session.view != View()
+    predicted = session.predict or bool(session.answers) or bool(changed) or viewed
     document: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION if predicted else 1,  # (a file bptui 1 reads, unless it holds more)
@@ -148,6 +169,7 @@ def session_document(session: Session) -> dict[str, Any]:
         "settings": {
             "precision": session.precision,
             "orders": [[start, net.hidden_gradients] for start, net in networks],
+            **({"view": asdict(session.view)} if viewed else {}),
         },
         "position": {"epoch": epoch, "index": index},
         "pinned": session.pinned,

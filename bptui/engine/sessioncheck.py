@@ -28,7 +28,7 @@ from bptui.engine.filecheck import DuplicatedKeys, _type_name
 from bptui.engine.history import History, checkpoint_interval
 from bptui.engine.loader import parse_document
 from bptui.engine.network import HIDDEN_GRADIENTS, Network, Params
-from bptui.engine.session import Session
+from bptui.engine.session import LOWER_VIEWS, PLOTS, Session, View
 from bptui.engine.sessionchecker import _SessionChecker
 from bptui.engine.sessionfile import FORMAT, VERSION
 from bptui.engine.sessionjson import _quoted
@@ -54,6 +54,7 @@ TOP_KEYS = {
     "history",
 }
 SETTINGS_KEYS = {"precision", "orders"}
+VIEW_KEYS = {"why", "finite_differences", "plot", "loss_log", "norms_log", "lower"}
 POSITION_KEYS = {"epoch", "index"}
 HISTORY_KEYS = {"every", "checkpoints", "losses", "nonfinite_epoch", "moments"}
 BREAKPOINT_KEYS = {"kind", "param", "threshold", "enabled"}
@@ -92,8 +93,18 @@ def check_session(document: Any, name: str) -> Session:
 
     network = parse_document(doc["network"], source=f"{name}: network", default_name="session")
     every, checkpoints, losses, nonfinite, moments = _history(c, doc["history"], network)
-    settings = c.section(doc["settings"], "settings", SETTINGS_KEYS, "settings")
+    settings = c.table(
+        doc["settings"],
+        "settings",
+        SETTINGS_KEYS | {"view"} if version >= 2 else SETTINGS_KEYS,
+        "settings",
+    )
+    for key in sorted(SETTINGS_KEYS):
+        if key not in settings:
+            holds = ", ".join(sorted(SETTINGS_KEYS))
+            raise c.fail(f"settings.{key}", f"missing; settings holds {holds}")
     precision = c.whole(settings["precision"], "settings.precision", 0, MAX_PRECISION)
+    view = _view(c, settings.get("view"))
     networks = _orders(c, settings["orders"], network, checkpoints, len(losses) + 1)
     networks = _edits(c, doc.get("edits"), networks, doc["network"], name)
     history = History.from_state(networks, every, checkpoints, losses, nonfinite, moments)
@@ -115,7 +126,26 @@ def check_session(document: Any, name: str) -> Session:
     c.one_line_text(message, "message")
     breakpoints = _breakpoints(c, doc["breakpoints"], network)
     predict, answers = _predict(c, doc.get("predict"), history, len(losses) + 1)
-    return Session(history, epoch, index, pinned, breakpoints, precision, message, predict, answers)
+    return Session(
+        history, epoch, index, pinned, breakpoints, precision, message, predict, answers, view
+    )
+
+
+def _view(c: _SessionChecker, value: Any) -> View:
+    """The view's settings (the defaults when the file has none)."""
+    if value is None:
+        return View()
+    table = c.section(value, "settings.view", VIEW_KEYS, "the view's settings")
+    return View(
+        why=c.boolean(table["why"], "settings.view.why"),
+        finite_differences=c.boolean(
+            table["finite_differences"], "settings.view.finite_differences"
+        ),
+        plot=c.choice(table["plot"], "settings.view.plot", PLOTS),
+        loss_log=c.boolean(table["loss_log"], "settings.view.loss_log"),
+        norms_log=c.boolean(table["norms_log"], "settings.view.norms_log"),
+        lower=c.choice(table["lower"], "settings.view.lower", LOWER_VIEWS),
+    )
 
 
 def _history(

@@ -5,5 +5,5 @@ from __future__ import annotations
 from bptui.engine.source import SESSION_FORMAT, SESSION_SUFFIX
 
 FORMAT = SESSION_FORMAT
-VERSION = 2  # 2: a `predict` table (predict mode's answers); a file without one is written as 1
+VERSION = 2  # 2: predict mode's table, edits, the view's settings; a file without them is 1
 SUFFIX = SESSION_SUFFIX
