@@ -610,3 +610,29 @@ async def test_the_table_shown_again_after_f_is_as_it_would_be() -> None:
         await pilot.press("n", "p")
         await pilot.pause()
         assert app.export_screenshot() == before
+
+
+@pytest.mark.parametrize("preset", ["tanh-2332", "and-or"])
+async def test_a_batch_update_shows_the_samples_e_total_summed(preset: str) -> None:
+    """A batch update is of every sample: the status gives their E_total summed (as the loss
+    after an epoch is), worked out here from the epoch's parameters by a forward pass of all
+    samples at once (it gave the last sample's, as "this sample's E_total")."""
+    import re
+
+    from bptui.engine.passes import sample_losses
+
+    network = load_network(preset)
+    if network.update == "online":
+        pytest.skip("no batch update")
+    app = BptuiApp(network)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        await pilot.pause()
+        screen = debugger(app)
+        assert screen.frame.step.sample < 0
+        text = " ".join(screen_text(app).split())
+        match = re.search(r"the samples' E_total summed: (−?[0-9.]+)", text)
+        assert match, text[:300]
+        expected = float(sample_losses(network, network.params).sum())
+        assert float(match.group(1).replace("−", "-")) == pytest.approx(expected, abs=1e-9)
+        assert "this sample's E_total" not in text

@@ -162,6 +162,11 @@ class StatusBar(ChangedLines, Widget):
         e_total = frame.e_total
         this = "this sample's E_total" if network.n_samples > 1 else "E_total"
         shown = num(e_total, p) if e_total is not None else "not computed yet"
+        if frame.step.sample < 0:
+            # a batch update is of no one sample but of all: their E_total summed, as the
+            # loss after an epoch is (that loss, after this update, is the one to compare)
+            this = "the samples' E_total summed"
+            shown = num(sum(record.e_total for record in frame.trace.epoch.samples), p)
         if done:
             loss = "computing…" if last_loss is None else num(last_loss, p)
             after = f"loss after epoch {done:,}: {loss}"
