@@ -636,3 +636,42 @@ async def test_a_batch_update_shows_the_samples_e_total_summed(preset: str) -> N
         expected = float(sample_losses(network, network.params).sum())
         assert float(match.group(1).replace("−", "-")) == pytest.approx(expected, abs=1e-9)
         assert "this sample's E_total" not in text
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+async def test_compare_view_numbers_are_whole_at_every_width(width: int) -> None:
+    """Each number of the both-orders table is there whole, folded onto a second line when
+    its column is narrow (at 60 columns they were cut: `−0.005690…`; the hostile trial)."""
+    from rich.console import Console
+
+    from bptui.app.compare_screen import CompareScreen
+    from bptui.fmt import num
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        room = screen.query_one("VerticalScroll").scrollable_content_region.width
+        console = Console(width=room, color_system=None, legacy_windows=False)
+        lines = [
+            "".join(segment.text for segment in line)
+            for line in console.render_lines(screen._table(), pad=False)
+        ]
+        # the rows' cells, column by column: a row's lines up to its rule, joined per column
+        cells: list[list[str]] = []
+        block: list[list[str]] = []
+        for line in [*lines[2:], "─"]:
+            if set(line.strip()) <= set("─┼━╇ "):
+                if block:
+                    columns = zip(*block, strict=True)
+                    cells.append(["".join(part.strip() for part in column) for column in columns])
+                block = []
+            else:
+                block.append(line.split("│"))
+        assert len(cells) == len(screen.rows)
+        for row, (symbol, before, after, difference) in zip(screen.rows, cells, strict=True):
+            assert symbol == row.symbol
+            assert num(row.before.value, 9) in before and num(row.after.value, 9) in after
+            assert difference == (num(row.difference, 9) if row.difference else "0")

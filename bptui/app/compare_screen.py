@@ -71,10 +71,11 @@ class CompareScreen(ModalScreen[None]):
     def _table(self) -> Table:
         p = self.precision
         table = Table(expand=True, show_edge=False, show_lines=True)
-        table.add_column("step")
-        table.add_column("before_update")
-        table.add_column("after_output_update")
-        table.add_column("difference", justify="right")
+        # (a narrow screen folds a number onto a second line: never cut to "0.1384985…")
+        table.add_column("step", overflow="fold")
+        table.add_column("before_update", overflow="fold")
+        table.add_column("after_output_update", overflow="fold")
+        table.add_column("difference", justify="right", overflow="fold")
         for row in self.rows:
             before, after = (
                 f"{step.formula}\n= {numbers(step, p)}\n= {num(step.value, p)}"
