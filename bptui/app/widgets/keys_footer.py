@@ -60,14 +60,16 @@ class KeysFooter(Footer):
         items = list(super().compose())
         palette = [item for item in items if item.has_class("-command-palette")]
         keys = [item for item in items if isinstance(item, FooterKey) and item not in palette]
-        if len(keys) + len(palette) != len(items) or not self.size.width:
-            yield from items  # (key groups, or not laid out yet: Textual's footer as it is)
+        # (the footer spans the screen: before its first layout, the screen's width is its own)
+        width = self.size.width or self.app.size.width
+        if len(keys) + len(palette) != len(items) or not width:
+            yield from items  # (key groups: Textual's footer as it is)
             return
         # the palette's key: the border on its left, its key, a space and its description
-        room = self.size.width - sum(
+        room = width - sum(
             2 + cell_len(key.key_display) + cell_len(key.description) for key in palette
         )
-        self._laid_out_for = self.size.width
+        self._laid_out_for = width
         yield from fitting(keys, room, self.compact)
         yield from palette
 
