@@ -66,3 +66,42 @@ async def test_the_footer_lays_its_keys_out_again_when_resized() -> None:
             assert palette == "^p palette" and "? Help" in shown, line
             assert " ".join(found) == shown, (width, line)
             assert (found == every) == (width == 120), (width, line)
+
+
+async def test_the_footer_lays_out_again_only_when_a_key_changes(monkeypatch) -> None:
+    """Textual's footer laid its keys out again on every change of the bindings (four times
+    as the screen started, a frame each); here only when a key's state changes, and then it
+    does: `p Prev` is enabled once there is a step to go back to, disabled at the first."""
+    from textual.widgets._footer import FooterKey
+
+    from bptui.app.widgets.keys_footer import KeysFooter
+
+    count = [0]
+    compose = KeysFooter.compose
+
+    def counted(self):
+        count[0] += 1
+        return compose(self)
+
+    monkeypatch.setattr(KeysFooter, "compose", counted)
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.1)
+        footer = app.screen.query_one(KeysFooter)
+
+        def prev_enabled() -> bool:
+            prev = next(k for k in footer.query(FooterKey) if k.action == "prev")
+            return not prev.has_class("-disabled")
+
+        assert count[0] <= 2 and not prev_enabled()
+        started = count[0]
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert prev_enabled() and count[0] == started + 1
+        for _ in range(5):
+            await pilot.press("n")
+        await pilot.pause(0.1)
+        assert count[0] == started + 1  # (no key changed)
+        await pilot.press("home")
+        await pilot.pause(0.1)
+        assert not prev_enabled() and count[0] == started + 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.cells import cell_len
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -55,8 +56,31 @@ class KeysFooter(Footer):
     """
 
     _laid_out_for = -1
+    _composed_for: tuple = ()
+
+    def _keys_state(self, screen: Screen) -> tuple:
+        """What the footer's keys show: each key's binding and whether it is enabled."""
+        return tuple(
+            (key, active.binding.action, active.binding.description, active.enabled, active.tooltip)
+            for key, active in screen.active_bindings.items()
+            if active.binding.show or key == self.app.COMMAND_PALETTE_BINDING
+        )
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Lay the keys out again only when one of them changed: Textual's footer did on every
+        change of the bindings, four times as the screen started (a frame each)."""
+        if not self.is_attached or screen is not self.screen:
+            return super().bindings_changed(screen)
+        state = self._keys_state(screen)
+        if self._bindings_ready and state == self._composed_for:
+            return None  # (shown, or about to be: a recompose is on its way)
+        if self.app.app_focus:  # (Textual's footer lays out nothing while the app is away)
+            self._composed_for = state
+        return super().bindings_changed(screen)
 
     def compose(self) -> Iterable[Widget]:
+        if self._bindings_ready:
+            self._composed_for = self._keys_state(self.screen)
         items = list(super().compose())
         palette = [item for item in items if item.has_class("-command-palette")]
         keys = [item for item in items if isinstance(item, FooterKey) and item not in palette]
