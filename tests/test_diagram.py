@@ -113,3 +113,56 @@ def test_a_short_diagram_draws_no_neuron_over_another_and_marks_the_current(
                 row, x = text[box.top], box.x
                 assert text[box.top][x : x + len(box.name)] == box.name, (preset, index, row)
                 assert canvas.styles[box.top][x] == current, (preset, index, frame.step.symbol)
+
+
+LONG_NAMES = """
+name = "long names"
+learning_rate = 0.5
+input_names = ["input_alpha_very_long_nm", "input_beta_very_long_nam"]
+[[layers]]
+activation = "sigmoid"
+weights = [[0.15, 0.20], [0.25, 0.30]]
+bias = 0.35
+names = ["hidden_alpha_long", "hidden_beta_long"]
+[[layers]]
+activation = "sigmoid"
+weights = [[0.40, 0.45], [0.50, 0.55]]
+bias = 0.60
+names = ["output_alpha_long_nameX", "output_beta_long_nameXY"]
+[[samples]]
+inputs = [0.05, 0.10]
+targets = [0.01, 0.99]
+"""
+
+
+@pytest.mark.parametrize("width", [56, 58, 64, 70, 78, 118])
+def test_names_too_long_for_the_width_are_shortened_never_run_together(
+    width: int, tmp_path: Path
+) -> None:
+    """Columns that cannot all be as wide as their names give up cells, the widest first:
+    a name is drawn whole or as its beginning and `…`, each box apart from the next (at 60
+    columns the names ran into one another and off the diagram; the hostile trial)."""
+    from bptui.app.diagram.geometry import layout
+
+    path = tmp_path / "long.toml"
+    path.write_text(LONG_NAMES, encoding="utf-8")
+    network = load_network(str(path))
+    geometry = layout(network, width, 9, 9)
+    frame = Frame(History(network).trace(1), 0)
+    canvas = draw_network(frame, width, 9, 9, highlights(frame))
+    rows = ["".join(row) for row in canvas.chars]
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for box in geometry.boxes:
+        text = f"({box.shown})"
+        assert box.shown == box.name or (
+            box.shown.endswith("…") and box.name.startswith(box.shown[:-1])
+        ), box
+        assert rows[box.top][box.x : box.x + len(text)] == text, (width, rows[box.top])
+        assert box.x >= 0 and box.x + len(text) <= width, (width, box)
+        spans.setdefault(box.top, []).append((box.x, box.x + len(text)))
+    for row in spans.values():
+        row.sort()
+        for (_, end), (start, _) in pairwise(row):
+            assert start >= end + 1, (width, rows)  # (a cell at least between two boxes)
+    if width >= 78:
+        assert all(box.shown == box.name for box in geometry.boxes)

@@ -360,12 +360,12 @@ def _draw_box(
     named = name in hl.concerns or (box.layer, j) in ends
     name_style = palette.current if named else palette.name
     if box.layer < 0:
-        canvas.put(x, top, f"({name})", name_style)
+        canvas.put(x, top, f"({box.shown})", name_style)
         if geometry.detail.lines:
             _, value = frame.neuron(-1, j)
             shown = num(value, p) if value is not None else NOT_COMPUTED
             style = palette.used if name in hl.uses else None
-            canvas.put(x + len(name) + 3, top, shown, style)
+            canvas.put(x + len(box.shown) + 3, top, shown, style)
         return
     layer = box.layer
     spec = network.layers[layer]
@@ -374,8 +374,8 @@ def _draw_box(
         if spec.bias == "shared"
         else (spec.bias_names[j] if spec.bias == "neuron" else None)
     )
-    canvas.put(x, top, f"({name})", name_style, owner=bias_owner)
-    after = x + len(name) + 2
+    canvas.put(x, top, f"({box.shown})", name_style, owner=bias_owner)
+    after = x + len(box.shown) + 2
     if not geometry.detail.lines:  # (the names alone)
         return
     if layer == len(network.layers) - 1:

@@ -48,6 +48,11 @@ class Box:
     width: int
     height: int
     hidden: frozenset[str] = frozenset()  # an ellipsis: the names of the neurons it stands for
+    label: str = ""  # the name as drawn, when the column is too narrow for it: `input_al…`
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,21 @@ def choose_detail(network, width: int, height: int, precision: int) -> Detail:
     return candidates[-1]
 
 
+def _fitted(widths: list[int], width: int) -> list[int]:
+    """Column widths that leave at least GAP_COLUMNS cells between columns within `width`:
+    the widest give up cells first (their names are drawn shortened, with …), none below
+    MIN_BOX. Widths that fit already are kept."""
+    widths = list(widths)
+    gaps = GAP_COLUMNS * (len(widths) - 1)
+    while sum(widths) + gaps > width and max(widths) > MIN_BOX:
+        widths[widths.index(max(widths))] -= 1
+    return widths
+
+
+GAP_COLUMNS = 3  # cells between two columns, at least: room for an edge to show
+MIN_BOX = 5  # `(a…)`
+
+
 def _column_widths(network, detail: Detail) -> list[int]:
     names = [tuple(network.input_names)] + [tuple(layer.names) for layer in network.layers]
     last = len(names) - 1
@@ -260,7 +280,7 @@ def _layout(shape: Shape, width: int, height: int, precision: int) -> Geometry:
     )
     detail = choose_detail(network, width, height, precision)
     geometry = Geometry(width, height, detail)
-    widths = _column_widths(network, detail)
+    widths = _fitted(_column_widths(network, detail), width)
     columns = [list(network.input_names)] + [list(layer.names) for layer in network.layers]
     bias_row = any(layer.bias == "shared" for layer in network.layers)
     usable = height - (1 if bias_row else 0)
@@ -289,7 +309,10 @@ def _layout(shape: Shape, width: int, height: int, precision: int) -> Geometry:
             top = (free // 2) if count == 1 else round(k * free / (count - 1)) + k * h
             top = max(0, min(top, usable - h))
             if unit is not None:
-                box = Box(c, c - 1, unit, columns[c][unit], xs[c], top, widths[c], h)
+                name = columns[c][unit]
+                room = widths[c] - 2  # (inside the parentheses)
+                label = name if len(name) <= room else name[: max(1, room - 1)] + "…"
+                box = Box(c, c - 1, unit, name, xs[c], top, widths[c], h, label=label)
             else:
                 hidden = frozenset(columns[c]) - {columns[c][u] for u in units if u is not None}
                 name = f"⋮ {len(hidden)} more"
