@@ -8,20 +8,22 @@ cut (`^s Sav`, `? Hel`), a letter of a key under the palette peeped out at the r
 from __future__ import annotations
 
 import pytest
-from textual.binding import Binding
 
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
-from bptui.app.keys import KEYS
 from bptui.engine.loader import load_network
 from tests.screen import screen_text
 
 
 def labels(app: BptuiApp) -> list[str]:
-    """Every key the footer may show, in order, as it shows it: "n Next", "? Help", ..."""
-    shown = [Binding(key.keys.split(",")[0], key.action, key.label) for key in KEYS if key.footer]
-    shown += [b for b in app.BINDINGS if isinstance(b, Binding) and b.show]  # (q Quit)
-    return [f"{app.get_key_display(binding)} {binding.description}" for binding in shown]
+    """Every key the footer may show now, in its order, as it shows it: "n Next", "? Help",
+    ... (each action by its first key; not the palette's, which is on the right)."""
+    shown: dict[str, str] = {}
+    for key, active in app.screen.active_bindings.items():
+        binding = active.binding
+        if binding.show and key != app.COMMAND_PALETTE_BINDING and binding.action not in shown:
+            shown[binding.action] = f"{app.get_key_display(binding)} {binding.description}"
+    return list(shown.values())
 
 
 def footer_keys(line: str) -> tuple[list[str], str]:
@@ -66,6 +68,8 @@ async def test_the_footer_lays_its_keys_out_again_when_resized() -> None:
             assert palette == "^p palette" and "? Help" in shown, line
             assert " ".join(found) == shown, (width, line)
             assert (found == every) == (width == 120), (width, line)
+            # `v` brings up the panels a compact screen hides: in its footer, early
+            assert ("v View" in shown) == (width < 110), (width, line)
 
 
 async def test_the_footer_lays_out_again_only_when_a_key_changes(monkeypatch) -> None:

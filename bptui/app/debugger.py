@@ -313,8 +313,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
                 f"bptui needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is "
                 f"{size.width}×{size.height}.\n\nEnlarge it, or press q to quit, ? for help."
             )
-        if too_small != was_too_small:
-            self._refresh_footer()
+        self._refresh_footer()  # (`v` is in the footer of a compact screen only)
         self.call_after_refresh(self._fit_step_panel)  # (once the panel has its new width)
 
     def widget(self, kind: type[W]) -> W:
@@ -794,7 +793,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         action by its first key, which would otherwise depend on the focused widget's own keys
         (the table's ← and → coming first made the footer read `← Prev → Next` until `v`)."""
         bindings = super().active_bindings
-        return dict(sorted(bindings.items(), key=lambda item: _KEY_ORDER.get(item[0], 1 << 30)))
+        return dict(sorted(bindings.items(), key=lambda item: _FOOTER_ORDER.get(item[0], 1 << 30)))
 
     def _refresh_footer(self) -> None:
         """Re-check the footer's keys only when one of them changes state (the footer rebuilds
@@ -951,6 +950,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.too_small and action != "help":
             return None
+        if action == "cycle_view" and not self.has_class("compact"):
+            return False  # (a screen big enough shows every panel: nothing to switch)
         if self.running and action in STEPPING:
             return None
         if action in ("prev", "prev_phase", "epoch_start") and self.position == (1, 0):
@@ -1429,6 +1430,9 @@ _KEY_ORDER = {
     )
 }
 """Each key of the screen's bindings and its place in them."""
+_FOOTER_ORDER = {**_KEY_ORDER, "v": _KEY_ORDER["right_square_bracket"] + 0.5}
+"""The footer's order: the bindings', but `v` (which brings up the panels a compact screen
+hides: the chain rule among them) early, before the keys a narrow footer leaves out."""
 _FOOTER_ACTIONS = tuple(
     dict.fromkeys(
         binding.action.split("(")[0]

@@ -88,7 +88,7 @@ KEYS: tuple[Key, ...] = (
         "switch the hidden-gradient order from this epoch on (asks; the later history is "
         "discarded)", "`o`", palette="Switch the hidden-gradient order"),
     Key("v", "cycle_view", "View", "at small sizes, switch the lower panel", "`v`",
-        palette="Switch the lower panel (small sizes)"),
+        footer=True, palette="Switch the lower panel (small sizes)"),
     Key("G", "toggle_plot", "Norms",
         "switch the plot: the loss / each layer's weight-gradient norm", "`G`",
         palette="Switch the plot: loss / gradient norms"),
