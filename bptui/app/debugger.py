@@ -306,7 +306,6 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         # From 24 rows the step panel has room for its six lines (value and delta rule too).
         self.set_class(size.height < 24, "short")
         too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
-        was_too_small = self.too_small
         self.set_class(too_small, "too-small")
         if too_small:
             self.query_one("#too-small", Static).update(

@@ -45,7 +45,8 @@ def _optimizer(c: _Checker, raw: Any) -> tuple[str, tuple]:
 
 def _input_count(
     c: _Checker, doc: dict, layers: list[dict], samples: list[dict], csv: _CsvSamples | None
-) -> int:
+) -> tuple[int, str]:
+    """The number of inputs, and the key it was read from."""
     if "input_names" in doc:
         count = len(c.array(doc["input_names"], "input_names", "a list of names"))
         key = "input_names"
@@ -76,12 +77,14 @@ def _input_count(
         raise c.fail(key, "expected at least one input, found none")
     if count > MAX_NEURONS:
         raise c.fail(key, f"{count:,} inputs is over the limit of {MAX_NEURONS:,} neurons a layer")
-    return count
+    return count, key
 
 
-def _layer_size(c: _Checker, layer: dict, key: str, n_in: int | None) -> int:
+def _layer_size(
+    c: _Checker, layer: dict, key: str, n_in: int | None, size_of: str = "the layer before"
+) -> int:
     """The layer's number of neurons; its weights' rows checked to hold `n_in` numbers each
-    (unless None)."""
+    (unless None), `size_of` saying where that number comes from."""
     if "weights" in layer and "size" in layer:
         raise c.fail(f"{key}.size", "give either weights or size, not both")
     if "weights" in layer:
@@ -95,7 +98,7 @@ def _layer_size(c: _Checker, layer: dict, key: str, n_in: int | None) -> int:
             if n_in is not None and len(items) != n_in:
                 raise c.fail(
                     f"{key}.weights[{j}]",
-                    f"expected {n_in} numbers (the size of the layer before), found {len(items)}",
+                    f"expected {n_in} numbers (the size of {size_of}), found {len(items)}",
                 )
         return len(rows)
     if "size" in layer:

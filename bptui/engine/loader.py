@@ -225,7 +225,14 @@ def parse_document(
     ]
 
     # The number of inputs: from input_names, the first layer's weights, or the samples.
-    n_inputs = _input_count(c, doc, layer_docs, sample_docs, csv)
+    n_inputs, inputs_key = _input_count(c, doc, layer_docs, sample_docs, csv)
+    # (the first layer's rows are as long as the inputs are many: without input_names, its
+    # first row says how many)
+    first_size_of = (
+        "layers[0].weights[0], which sets the number of inputs"
+        if inputs_key == "layers[0].weights[0]"
+        else "the layer before"
+    )
     sizes, activations, bias_kinds, options = [], [], [], []
     n_in, n_params = n_inputs, 0
     known = tuple(ACTIVATIONS)
@@ -244,7 +251,7 @@ def parse_document(
                 if name in layer
             )
         )
-        size = _layer_size(c, layer, key, n_in)
+        size = _layer_size(c, layer, key, n_in, first_size_of if k == 0 else "the layer before")
         if "bias" in layer and "biases" in layer:
             raise c.fail(f"{key}.biases", "give either bias (shared) or biases (one per neuron)")
         if "biases" in layer or ("size" in layer and "bias" not in layer):
