@@ -71,10 +71,11 @@ def equation_tex(step: Step, precision: int = 9) -> str:
 
 
 def alt_equation_tex(step: Step, precision: int = 9) -> str:
-    """The delta-rule form with its numbers, in LaTeX."""
+    """The delta-rule form with its numbers and the value they make, in LaTeX."""
     if step.alt is None:
         return ""
-    return f"{step.alt.tex()} = {step.alt.tex(precision, numbers=True)}"
+    value = number_tex(num(step.value, precision))
+    return f"{step.alt.tex()} = {step.alt.tex(precision, numbers=True)} = {value}"
 
 
 # ---------------------------------------------------------------------------------------------

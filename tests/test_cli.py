@@ -97,7 +97,7 @@ def test_trace_text_reads_like_the_post(run) -> None:
         f"E_total = E_o1 + E_o2 = {s('E_o1')} + {s('E_o2')} = {s('E_total')}",
         "∂E_total/∂w5 = ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = "
         f"{s('∂E_total/∂out_o1')} × {s('∂out_o1/∂net_o1')} × {s('out_h1')} = {s('∂E_total/∂w5')}",
-        f"delta rule: δ_o1 × out_h1 = {s('δ_o1')} × {s('out_h1')}",
+        f"delta rule: δ_o1 × out_h1 = {s('δ_o1')} × {s('out_h1')} = {s('∂E_total/∂w5')}\n",
         "∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1 = "
         f"{s('∂E_o1/∂out_h1')} + ({s('∂E_o2/∂out_h1')}) = {s('∂E_total/∂out_h1')}",
         f"w5⁺ = w5 − η·∂E_total/∂w5 = 0.4 − 0.5 × {s('∂E_total/∂w5')} = {s('w5⁺')}",
@@ -120,6 +120,11 @@ def test_trace_markdown_writes_latex(run) -> None:
     assert r"\frac{\partial E_{\mathrm{total}}}{\partial w_{5}}" in text
     assert r"\delta_{\mathrm{o1}}" in text
     assert f"| $w_{{5}}$ | h1 → o1 | 0.400000000 | {show('∂E_total/∂w5')} |" in text
+    # the delta rule ends in the value it makes, as the debugger shows it
+    assert (
+        rf"\mathrm{{out}}_{{\mathrm{{h1}}}} = {show('δ_o1')} \times {show('out_h1')} = "
+        f"{show('∂E_total/∂w5')}$)"
+    ) in text
 
 
 def test_train_and_trace_agree(run) -> None:

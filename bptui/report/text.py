@@ -72,7 +72,8 @@ def _print_step(console: Console, step: Step, precision: int) -> None:
     if step.alt_formula:
         console.print(
             Text(
-                f"      {step.alt_label}: {step.alt_formula} = {alt_numbers(step, precision)}",
+                f"      {step.alt_label}: {step.alt_formula} = {alt_numbers(step, precision)}"
+                f" = {num(step.value, precision)}",  # (the value, as the debugger shows it)
                 style="dim",
             )
         )
