@@ -258,8 +258,8 @@ def test_mazurs_steps_read_as_the_post_reasons() -> None:
         "E_total depends on w1 only through net_h1, so the chain rule multiplies "
         "∂E_total/∂out_h1, ∂out_h1/∂net_h1 and ∂net_h1/∂w1."
     )
-    assert line_for(mazur, "δ_o1") == (
-        "δ_o1 = ∂E_total/∂net_o1, the error signal at o1's input; reused for every weight into o1."
+    assert line_for(mazur, "δ_o1") == (  # (its note defines δ_o1: the why does not again)
+        "the error signal at o1's input: worked out once, it is reused for every weight into o1."
     )
     assert line_for(mazur, "∂E_total/∂out_h1") == (
         "h1 feeds o1 and o2, so its effect on E_total is the sum of what flows through each."

@@ -2,10 +2,10 @@
 
 `why(trace, step)` (or `why(network, step)`) gives one short line for any step of any epoch:
 for ∂E_total/∂w5 "E_total depends on w5 only through net_o1, so the chain rule multiplies
-∂E_total/∂out_o1, ∂out_o1/∂net_o1 and ∂net_o1/∂w5.", for δ_o1 "δ_o1 = ∂E_total/∂net_o1, the
-error signal at o1's input; reused for every weight into o1.". Each line names the step's own
-neurons and parameters, the network's activation, loss and optimizer, and the settings that
-shape the formula (η, α, μ, β1, β2, λ).
+∂E_total/∂out_o1, ∂out_o1/∂net_o1 and ∂net_o1/∂w5.", for δ_o1 "the error signal at o1's
+input: worked out once, it is reused for every weight into o1." (the step's note defines δ_o1).
+Each line names the step's own neurons and parameters, the network's activation, loss and
+optimizer, and the settings that shape the formula (η, α, μ, β1, β2, λ).
 
 A line is chosen by the step's kind, then by the operation behind it: the activation of its
 neuron's layer, the loss, the update mode, the hidden-gradient order, the optimizer. Each

@@ -105,9 +105,9 @@ def _delta(network: Network, step: Step) -> Lines:
             f"∂E_total/∂out_m × ∂out_m/∂net_{x} over all of them.",
             f"{op.name}: net_{x} moves every output of its layer, so δ_{x} sums over all of them.",
         )
-    return (
-        f"δ_{x} = ∂E_total/∂net_{x}, the error signal at {x}'s input; "
-        f"reused for every weight into {x}.",
+    return (  # (the step's note defines δ: the why says what it is for)
+        f"the error signal at {x}'s input: worked out once, it is reused for every weight "
+        f"into {x}.",
     )
 
 
