@@ -131,3 +131,21 @@ async def test_a_name_of_wide_characters_is_whole_in_the_status(width: int, tmp_
         lines = [status.render_line(y).text for y in range(status.size.height)]
         assert all(cell_len(line) <= width for line in lines)
         assert name in "".join("".join(lines).split()), lines
+
+
+@pytest.mark.parametrize(
+    "value", [8.26064316e-5, -5.683237e-05, 1.2345678e7, -3.5e-12, 6.02e23, 1e-300]
+)
+@pytest.mark.parametrize("precision", [3, 6, 9])
+def test_the_table_writes_exponents_as_everything_else_does(value: float, precision: int) -> None:
+    """A table column's number in scientific notation has the exponent the rest of the
+    screen writes (`e-05`: the table wrote `e-5` beside the status bar's `e-05`; the
+    newcomer trial), fits its column, and reads back to the value at its digits."""
+    from bptui.engine.numtext import column, column_width, num
+
+    text, other = column(value, precision), num(value, precision)
+    assert len(text) <= column_width(precision)
+    assert text.split("e")[1] == other.split("e")[1], (text, other)
+    mantissa = text.split("e")[0].replace("−", "-")
+    digits = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    assert float(text.replace("−", "-")) == pytest.approx(value, rel=10.0**-digits)

@@ -68,7 +68,7 @@ def column(value: float, precision: int = 9) -> str:
         else:
             for decimals in range(max(precision - 1, 0), -1, -1):
                 mantissa, exponent = f"{value:.{decimals}e}".split("e")
-                text = f"{mantissa}e{int(exponent):+d}"
+                text = f"{mantissa}e{exponent}"  # (e-05, as `num` writes it)
                 if len(text) <= room:
                     break
     return MINUS + text[1:] if text.startswith("-") else text
