@@ -68,7 +68,7 @@ class KeysFooter(Footer):
 
     def bindings_changed(self, screen: Screen) -> None:
         """Lay the keys out again only when one of them changed: Textual's footer did on every
-        change of the bindings, four times as the screen started (a frame each)."""
+        change of the bindings, five times as the screen started (a frame each)."""
         if not self.is_attached or screen is not self.screen:
             return super().bindings_changed(screen)
         state = self._keys_state(screen)
