@@ -409,7 +409,10 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
     def show(self) -> None:
         """Hand every widget what it shows at the current position."""
-        self._plot()  # (first: it records the loss of an epoch whose last step is reached)
+        # (the footer first: a key it enables or disables has the longest way to the screen,
+        # through the app's style update, and must reach it in this step's frame)
+        self._refresh_footer()
+        self._plot()  # (it records the loss of an epoch whose last step is reached)
         epoch, index = self.position
         self._date_run_text(epoch)
         views = self._views(epoch, index)
@@ -419,7 +422,6 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self.widget(NetworkDiagram).view = views.diagram
         self.widget(ChainPanel).view = views.chain
         self.widget(ParamTable).view = views.table
-        self._refresh_footer()
         if frame.hidden and self._asking is None and not self.too_small:
             self._asking = self.position  # (keys typed from now on are the answer's)
             self.call_after_refresh(self._ask_prediction)

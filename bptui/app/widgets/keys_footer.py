@@ -74,9 +74,37 @@ class KeysFooter(Footer):
         state = self._keys_state(screen)
         if self._bindings_ready and state == self._composed_for:
             return None  # (shown, or about to be: a recompose is on its way)
+        if self._bindings_ready and self.app.app_focus and self._same_keys(state):
+            self._enable(state)
+            return None
         if self.app.app_focus:  # (Textual's footer lays out nothing while the app is away)
             self._composed_for = state
         return super().bindings_changed(screen)
+
+    def _same_keys(self, state: tuple) -> bool:
+        """Whether `state` shows the keys shown, each with its action, description and
+        tooltip: whether they are enabled alone differs."""
+        shown = self._composed_for
+        return len(state) == len(shown) and all(
+            (*new[:3], new[4]) == (*old[:3], old[4]) for new, old in zip(state, shown, strict=True)
+        )
+
+    def _enable(self, state: tuple) -> None:
+        """Enable and disable the keys shown in place: a step that enables `p` (the first) or
+        ends an epoch would otherwise rebuild the footer, some 30 ms of the key's response."""
+        self._composed_for = state
+        enabled = {(key, action): on for key, action, _, on, _ in state}
+        changed = []
+        for footer_key in self.query(FooterKey):
+            on = enabled.get((footer_key.key, footer_key.action))
+            if on is not None and footer_key._disabled == on:
+                footer_key._disabled = not on  # (a click on a disabled key rings the bell)
+                footer_key.set_class(not on, "-disabled", update=False)
+                changed.append(footer_key)
+        # Their styles at once, not when the app is next idle: the keys are then repainted in
+        # the step's own frame, not in one at least a frame's time (1/60 s) after it.
+        if changed:
+            self.app.stylesheet.update_nodes(changed, animate=False)
 
     def compose(self) -> Iterable[Widget]:
         if self._bindings_ready:
