@@ -374,9 +374,10 @@ async def test_the_chain_panel_reuses_its_lines_only_while_they_are_the_same() -
 
 
 def plotted(plot: NormsPlot) -> list[tuple[list[float], list[float]]]:
-    """What plotext holds to draw: (x, y) of each line, in the order they were plotted."""
-    monitor = plot.plt.monitor
-    return [(list(x), list(y)) for x, y in zip(monitor.x, monitor.y, strict=True)]
+    """What the plot's chart draws: (x, y) of each line, in the order they are drawn."""
+    if plot.chart is None:
+        return []
+    return [(list(x), list(y)) for x, y, _ in plot.chart.curves]
 
 
 async def test_g_switches_the_plot_to_every_layers_gradient_norm() -> None:

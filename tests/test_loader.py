@@ -252,3 +252,57 @@ def test_missing_empty_and_non_text_files(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00garbage")
     assert "not UTF-8" in str(error_of(path))
     assert "directory" in str(error_of(tmp_path))
+
+
+def test_the_presets_parsed_documents_are_their_toml_files_parsed() -> None:
+    """A preset is read from bptui/presets/documents.json, without a TOML parser (5 ms of the
+    start): it must hold every preset's file as tomllib parses it, and nothing else. After a
+    preset changes: python -c "import bptui.engine.loader as l; l.write_preset_documents()"."""
+    import tomllib
+
+    from bptui.engine.loader import (
+        PRESET_DOCUMENTS,
+        preset_document,
+        preset_documents_text,
+        preset_file_text,
+        presets_folder,
+    )
+
+    written = (presets_folder() / PRESET_DOCUMENTS).read_text(encoding="utf-8")
+    assert written == preset_documents_text()
+    documents = json.loads(written)
+    assert sorted(documents) == sorted(preset_names())
+    for name in preset_names():
+        parsed = tomllib.loads(preset_file_text(name))
+        assert preset_document(name) == parsed == documents[name]
+        # (ints stay ints and floats floats: the loader tells them apart)
+        assert json.dumps(preset_document(name), sort_keys=True) == json.dumps(
+            parsed, sort_keys=True
+        )
+        network = load_network(name)
+        from_text = load_network_text(preset_text(name), name)
+        assert network.name == from_text.name
+        assert np.array_equal(network.params.flat(), from_text.params.flat())
+        assert np.array_equal(network.inputs, from_text.inputs)
+        assert np.array_equal(network.targets, from_text.targets)
+
+
+def load_network_text(text: str, name: str):
+    from bptui.engine.filetext import toml_reader
+    from bptui.engine.loader import parse_document
+
+    return parse_document(toml_reader().loads(text), f"preset {name}", name)
+
+
+def test_the_default_start_reads_no_toml_and_no_csv_parser() -> None:
+    """The default preset's start imports neither tomllib (5 ms) nor csv (4 ms)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from bptui.engine.loader import load_network; load_network('mazur'); "
+        "print(sorted(m for m in ('tomllib', 'tomli', 'csv', 'bptui.engine.csvfile') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""The loss and norms plots as plotext gets them and draws them: whole-epoch x ticks whose
+"""The loss and norms plots as they are handed to the chart and drawn: whole-epoch x ticks whose
 labels all show, one continuous line however many epochs, y labels on the rows where their
 values are drawn, the marker on the curve, a log / linear switch (`L`) that each plot keeps
 across `G`, and zero or non-finite values left out without a crash."""
@@ -11,11 +11,12 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
-from rich.text import Text
 from textual.app import App, ComposeResult
 
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
+from bptui.app.widgets.chart import Chart
+from bptui.app.widgets.lines import plain
 from bptui.app.widgets.loss_plot import LossPlot, LossView
 from bptui.app.widgets.norms_plot import NormsPlot, NormsView
 from bptui.app.widgets.plot_axes import (
@@ -52,20 +53,34 @@ class One(App):
 
 def drawn(plot: LossPlot | NormsPlot) -> list[str]:
     """The plot as the widget draws it at its size, one string a row (without colours)."""
-    text = plot.render()
-    assert isinstance(text, Text)
-    return text.plain.split("\n")
+    rows = [plain([plot.render_line(y)]) for y in range(plot.size.height)]
+    lines = plain(plot._lines).split("\n") if plot._lines else []
+    assert rows[: len(lines)] == lines  # (what it shows is what it drew)
+    assert not "".join(rows[len(lines) :]).strip()
+    return rows
+
+
+def markers(plot: LossPlot) -> list[tuple[float, float]]:
+    """Where the plot puts its markers: (x, y) of each."""
+    return [(x, y) for x, y, _, _ in chart(plot).markers]
+
+
+def chart(plot: LossPlot | NormsPlot) -> Chart:
+    assert plot.chart is not None
+    return plot.chart
 
 
 def x_labels(plot: LossPlot | NormsPlot) -> list[str]:
-    """The x labels handed to plotext, by their ticks (plotext keeps them in no order)."""
-    monitor = plot.plt.monitor
-    return [label for _, label in sorted(zip(monitor.xticks[0], monitor.xlabels[0], strict=True))]
+    """The x labels the plot draws, by their ticks."""
+    x = chart(plot).x
+    return [label for _, label in sorted(zip(x.ticks, x.labels, strict=True))]
 
 
 def signals(plot: LossPlot | NormsPlot) -> list[tuple[list[float], list[float]]]:
-    monitor = plot.plt.monitor
-    return [(list(x), list(y)) for x, y in zip(monitor.x, monitor.y, strict=True)]
+    """The curves the plot draws: (x, y) of each, in the order drawn (none without a chart)."""
+    if plot.chart is None:
+        return []
+    return [(list(x), list(y)) for x, y, _ in plot.chart.curves]
 
 
 def epoch_value(label: str) -> int:
@@ -106,9 +121,9 @@ def test_epoch_ticks_are_whole_epochs_in_range_and_readable(epochs: int) -> None
             assert len(axis.ticks) <= (columns - 1) // 3 + 1  # labels 3 or more cells apart
 
 
-async def test_plotext_gets_whole_epoch_ticks_and_draws_every_label() -> None:
-    """At each width and count the x ticks handed to plotext are whole epochs, and plotext
-    draws each label (it drops a label that would touch another)."""
+async def test_the_chart_gets_whole_epoch_ticks_and_draws_every_label() -> None:
+    """At each width and count the x ticks handed to the chart are whole epochs, and the
+    chart draws each label (it leaves out a label that would touch another)."""
     plot = LossPlot()
     app = One(plot)
     async with app.run_test(size=(200, 12)) as pilot:
@@ -117,12 +132,12 @@ async def test_plotext_gets_whole_epoch_ticks_and_draws_every_label() -> None:
             await pilot.pause()
             for epochs in EPOCHS:
                 plot.view = LossView(curve_losses(epochs), epochs, 0.7)
-                ticks = plot.plt.monitor.xticks[0]
+                ticks = chart(plot).x.ticks
                 labels = x_labels(plot)
                 assert ticks and all(float(t).is_integer() for t in ticks), (width, epochs)
                 assert all(tick <= max(1, epochs) for tick in ticks)
                 rows = drawn(plot)
-                axis_row, label_row = rows[-3], rows[-2]
+                axis_row, label_row = rows[-2], rows[-1]
                 assert label_row.split() == labels, (width, epochs, label_row)
                 # a tick mark on the axis for each label
                 assert axis_row.count("┬") == len(labels), (width, epochs, axis_row)
@@ -137,18 +152,18 @@ async def test_the_norms_plot_gets_whole_epoch_ticks_too() -> None:
             epoch_numbers = np.arange(1, epochs + 1)
             plot.view = NormsView(epoch_numbers, norms, ("1", "2"), epochs, 1)
             await pilot.pause()
-            ticks = plot.plt.monitor.xticks[0]
+            ticks = chart(plot).x.ticks
             assert ticks and all(float(t).is_integer() for t in ticks), epochs
-            assert drawn(plot)[-2].split() == x_labels(plot)
+            assert drawn(plot)[-1].split() == x_labels(plot)
             # the axis ends at the last epoch, as the subtitle says (one epoch: 0 to 1)
-            assert max(ticks) <= epochs == plot.plt.monitor.xlim[0][1], epochs
+            assert max(ticks) <= epochs == chart(plot).x.lim[1], epochs
             subtitle = "epoch 1 only" if epochs == 1 else f"epochs 1 to {epochs:,}"
             assert plot.border_subtitle == subtitle
 
 
 # -- the curve ------------------------------------------------------------------------------
 def dot_columns(xs: list[float], lim: tuple[float, float], columns: int) -> list[int]:
-    """The dot column (two a cell) plotext draws each x in."""
+    """The dot column (two a cell) the chart draws each x in."""
     low, high = lim
     dots = columns * DOTS_X
     return [math.floor(round(0.5 + (dots - 1) * (x - low) / (high - low), 8)) for x in xs]
@@ -159,7 +174,7 @@ def dot_columns(xs: list[float], lim: tuple[float, float], columns: int) -> list
 async def test_the_curve_keeps_each_dot_columns_lowest_and_highest_and_joins_them(
     epochs: int, log: bool
 ) -> None:
-    """However many epochs, consecutive points of the curve plotext gets are at most one dot
+    """However many epochs, consecutive points of the curve the chart gets are at most one dot
     column apart, and each dot column holds the lowest and highest loss of its epochs (a
     curve thinned by taking every k-th epoch loses both); drawn, it leaves no column empty."""
     losses = curve_losses(epochs, epochs)
@@ -173,9 +188,9 @@ async def test_the_curve_keeps_each_dot_columns_lowest_and_highest_and_joins_the
         values = np.concatenate(([2.0], losses))
         values = np.log10(values) if log else values
         assert len(xs) <= 4 * 2 * plot.size.width  # thinned: at most 4 points a dot column
-        labels = plot.plt.monitor.ylabels[0]
+        labels = chart(plot).y.labels
         columns, _ = canvas(plot.size.width, plot.size.height, labels)
-        lim = (float(plot.plt.monitor.xlim[0][0]), float(plot.plt.monitor.xlim[0][1]))
+        lim = chart(plot).x.lim
         where = dot_columns(xs, lim, columns)
         for (x0, a), (x1, b) in pairwise(zip(xs, where, strict=True)):
             assert x1 == x0 + 1 or 0 <= b - a <= 1, (x0, x1)  # no epoch skipped over a column
@@ -187,7 +202,7 @@ async def test_the_curve_keeps_each_dot_columns_lowest_and_highest_and_joins_the
             assert min(mine) == pytest.approx(min(theirs), rel=1e-12)
             assert max(mine) == pytest.approx(max(theirs), rel=1e-12)
         # drawn: every cell column from the first to the last holds a dot or the marker
-        rows = drawn(plot)[1:-3]
+        rows = drawn(plot)[1:-2]
         start = max(len(label) for label in labels) + 1
         for column in range(start, start + columns):
             assert any(BRAILLE.match(row[column]) or row[column] == "●" for row in rows), column
@@ -204,7 +219,7 @@ async def test_a_gap_in_the_curve_is_only_where_values_are_left_out() -> None:
         plot.view = LossView(losses, 5_000, 2.0)
         await pilot.pause()
         xs, _ = signals(plot)[0]
-        columns, _ = canvas(plot.size.width, plot.size.height, plot.plt.monitor.ylabels[0])
+        columns, _ = canvas(plot.size.width, plot.size.height, chart(plot).y.labels)
         where = dot_columns(xs, (0.0, 5000.0), columns)
         gaps = 0
         for k in range(len(xs) - 1):
@@ -217,7 +232,7 @@ async def test_a_gap_in_the_curve_is_only_where_values_are_left_out() -> None:
 
 # -- y: labels on the rows of their values ---------------------------------------------------
 def label_rows(axis, rows: int) -> list[int]:
-    """The row plotext writes each y label on (whole-cell rounding)."""
+    """The row the chart writes each y label on (whole-cell rounding)."""
     low, high = axis.lim
     return [math.floor(round(0.5 + (rows - 1) * (t - low) / (high - low), 8)) for t in axis.ticks]
 
@@ -314,8 +329,7 @@ async def test_the_marker_is_the_epoch_whose_loss_the_status_bar_gives() -> None
         await pilot.press("end")  # epoch 1's last step: its loss is known
         assert screen.done == 1 and plot.view.marked == 1
         assert "loss after epoch 1:" in screen_text(app)
-        marker_ys = signals(plot)[1][1]
-        assert len(marker_ys) == 1
+        assert len(markers(plot)) == 1
         await pilot.press("n")  # epoch 2's first step: still epoch 1's loss
         assert screen.epoch == 2 and screen.done == 1 and plot.view.marked == 1
         assert len(plot.view.losses) == 1
@@ -324,14 +338,14 @@ async def test_the_marker_is_the_epoch_whose_loss_the_status_bar_gives() -> None
         await pilot.pause()
         assert screen.done == 26 == plot.view.marked == len(plot.view.losses)
         assert "loss after epoch 26:" in screen_text(app)
-        xs, ys = signals(plot)[1]
+        ((x, y),) = markers(plot)
         loss = screen.history.loss_after(26)
         assert loss is not None
-        columns, rows = canvas(plot.size.width, plot.size.height, plot.plt.monitor.ylabels[0])
-        x_lim = (plot.plt.monitor.xlim[0][0], plot.plt.monitor.xlim[0][1])
-        y_lim = (plot.plt.monitor.ylim[0][0], plot.plt.monitor.ylim[0][1])
-        assert cell(xs[0], x_lim, columns, 1) == cell(26, x_lim, columns, DOTS_X)
-        assert cell(ys[0], y_lim, rows, 1) == cell(math.log10(loss), y_lim, rows, DOTS_Y)
+        columns, rows = canvas(plot.size.width, plot.size.height, chart(plot).y.labels)
+        x_lim = chart(plot).x.lim
+        y_lim = chart(plot).y.lim
+        assert cell(x, x_lim, columns, 1) == cell(26, x_lim, columns, DOTS_X)
+        assert cell(y, y_lim, rows, 1) == cell(math.log10(loss), y_lim, rows, DOTS_Y)
 
 
 # -- the scale -------------------------------------------------------------------------------
@@ -412,7 +426,7 @@ async def test_zero_and_nonfinite_losses_are_left_out_without_a_crash(
         for marked in (0, len(values), 1):
             plot.view = LossView(np.array(values), marked, initial)
             await pilot.pause()
-            drawn(plot)  # plotext draws it
+            drawn(plot)  # the chart draws it
             every = [initial, *values]
             kept = [v for v in every if v is not None and math.isfinite(v) and (v > 0 or not log)]
             curve = signals(plot)[0][1] if kept else []
@@ -441,3 +455,33 @@ async def test_zero_and_nonfinite_norms_are_left_out_without_a_crash(log: bool) 
         await pilot.pause()
         drawn(plot)
         assert signals(plot) == []
+
+
+# -- the chart itself ------------------------------------------------------------------------
+def test_the_chart_draws_its_frame_ticks_dots_markers_and_vertical_lines() -> None:
+    """A chart of 6 × 2 canvas cells, drawn by hand: Unicode's braille has dot 7 (0x40) at a
+    cell's bottom left and dot 4 (0x08) at its top right; a vertical line meets the frame in
+    ┬ and ┴, and a marker takes its whole cell."""
+    from bptui.app.widgets.chart import Chart, draw_chart
+    from bptui.app.widgets.plot_axes import Axis
+
+    x = Axis((0.0, 11.0), [0.0, 11.0], ["0", "11"])  # 12 dot columns: one a dot
+    y = Axis((0.0, 7.0), [0.0, 7.0], ["0", "7"])  # 8 dot rows
+    corners = Chart(x, y, (([0.0], [0.0], "blue"), ([11.0], [7.0], "red")))
+    rows = plain(draw_chart(corners, 9, 5)).split("\n")
+    # (a label starts half its width left of its tick, as plotext wrote them)
+    assert rows == [" ┌──────┐", "7┤     ⠈│", "0┤⡀     │", " └┬────┬┘", "  0   11 "]
+    # a line from corner to corner: one dot in each of the 12 dot columns, none left out
+    line = Chart(x, y, (([0.0, 11.0], [0.0, 7.0], "blue"),))
+    canvas_rows = plain(draw_chart(line, 9, 5)).split("\n")[1:3]
+    cells = [c for row in canvas_rows for c in row[2:8] if "\u2800" <= c <= "\u28ff"]
+    dots = sum(bin(ord(c) - 0x2800).count("1") for c in cells)
+    assert dots == 12
+    # a vertical line and a marker (the marker covers the line's cell)
+    marked = Chart(x, y, vlines=((6.0, "gray"),), markers=((6.0, 0.0, "●", "red"),))
+    rows = plain(draw_chart(marked, 9, 5)).split("\n")
+    column = 2 + 3  # cell(6, (0, 11), 6, 1) = floor(0.5 + 5 × 6 / 11) = 3
+    assert rows[0][column] == "┬" and rows[3][column] == "┴"
+    assert rows[1][column] == "│" and rows[2][column] == "●"
+    # too small for a canvas: nothing
+    assert draw_chart(corners, 3, 3) == []

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bptui.engine.csvfile import CsvError, CsvTable, first_bad_cell, parse_csv
 from bptui.engine.errors import NetworkFileError
 from bptui.engine.filecheck import MAX_NEURONS, MAX_SAMPLES, _Checker, _key_name, _shown
 from bptui.engine.ops import LOSSES
+
+if TYPE_CHECKING:  # (the CSV reader is imported when a network names a CSV file: most do not)
+    from bptui.engine.csvfile import CsvTable
 
 
 def _sample_values(
@@ -54,6 +56,7 @@ class _CsvSamples:
 def _read_samples_file(c: _Checker, raw: dict[str, Any], folder: Path | None) -> _CsvSamples:
     """`samples = { file = "NAME.csv" }`: the CSV file read (relative to `folder`) and its
     shape checked; its columns and numbers are checked once the network's are known."""
+    from bptui.engine.csvfile import CsvError, parse_csv
     from bptui.engine.source import MAX_NETWORK_BYTES, read_limited
 
     if "file" not in raw:
@@ -148,6 +151,8 @@ def _csv_values(
     except ValueError:
         finite = False
     if not finite:
+        from bptui.engine.csvfile import first_bad_cell
+
         number, column, message = first_bad_cell(table)
         raise csv.fail(c, f"row {number}, column {_shown(table.header[column])}: {message}")
     inputs = values[:, columns[:n_inputs]]

@@ -13,10 +13,16 @@ from typing import Any
 from bptui.engine.errors import NetworkFileError, one_line
 from bptui.engine.filecheck import MAX_PARAMS, MAX_SAMPLES, _type_name
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def toml_reader() -> Any:
+    """tomllib (tomli before Python 3.11), imported when a TOML text is first read: the
+    default start reads a preset, whose parsed document is in the package (`bptui.engine.
+    loader.preset_document`), and saves the 5 ms of its import."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 
 def decode_text(data: bytes, source: str, expected: str) -> str:
@@ -170,6 +176,7 @@ def _keys(line: str) -> list[str]:
 
 def _parse_toml(text: str, source: str, named_toml: bool, looks_json: bool) -> Any:
     _prescan_toml(text, source)
+    tomllib = toml_reader()
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -235,7 +242,7 @@ def _is_json(text: str) -> bool:
 
 def _is_toml(text: str) -> bool:
     try:
-        tomllib.loads(text)
+        toml_reader().loads(text)
     except (ValueError, RecursionError):
         return False
     return True

@@ -15,9 +15,10 @@ initialisation); their biases start at zero, one per neuron, unless `bias` or `b
 
 from __future__ import annotations
 
+import json
 import math
 import re
-import sys
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from bptui.engine.filesamples import (
     _read_samples_file,
     _sample_values,
 )
-from bptui.engine.filetext import parse_bytes
+from bptui.engine.filetext import parse_bytes, toml_reader
 from bptui.engine.network import (
     HIDDEN_GRADIENTS,
     UPDATES,
@@ -53,12 +54,6 @@ from bptui.engine.network import (
     make_layers,
 )
 from bptui.engine.ops import ACTIVATIONS, LOSSES
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 
 PRESET_SUFFIX = ".toml"
 
@@ -91,6 +86,33 @@ def preset_file_text(name: str) -> str:
     return resources.files("bptui.presets").joinpath(name + PRESET_SUFFIX).read_text("utf-8")
 
 
+PRESET_DOCUMENTS = "documents.json"
+"""Every preset's TOML file parsed, by name (written by `preset_documents_text`; a test checks
+that it is the files' own): a preset is read without importing a TOML parser."""
+
+
+def preset_document(name: str) -> dict[str, Any]:
+    """The preset's file, parsed (from PRESET_DOCUMENTS)."""
+    return json.loads(_preset_documents())[name]
+
+
+@cache
+def _preset_documents() -> str:
+    return resources.files("bptui.presets").joinpath(PRESET_DOCUMENTS).read_text("utf-8")
+
+
+def preset_documents_text() -> str:
+    """PRESET_DOCUMENTS's text: every preset's file parsed, as JSON (which keeps each number's
+    value and whether it is an integer). Written by
+    `python -c "import bptui.engine.loader as l; l.write_preset_documents()"`."""
+    documents = {name: toml_reader().loads(preset_file_text(name)) for name in preset_names()}
+    return json.dumps(documents, indent=1, sort_keys=True, allow_nan=False) + "\n"
+
+
+def write_preset_documents() -> None:  # pragma: no cover (run by hand after a preset changes)
+    (presets_folder() / PRESET_DOCUMENTS).write_text(preset_documents_text(), encoding="utf-8")
+
+
 # A preset names its CSV file on one line of its own: `samples = { file = "NAME.csv" }`.
 _SAMPLES_FILE_LINE = re.compile(r"(?m)^samples[ \t]*=[ \t]*\{[^}\n]*\}[ \t]*(?:#.*)?\n?")
 
@@ -100,7 +122,7 @@ def preset_text(name: str) -> str:
     file is given with them written out as [[samples]] tables (what `bptui presets NAME`
     prints, to start a file of one's own from)."""
     text = preset_file_text(name)
-    document = tomllib.loads(text)
+    document = toml_reader().loads(text)
     samples = document.get("samples")
     if not isinstance(samples, dict):
         return text
@@ -123,8 +145,7 @@ def _toml_list(values: Any) -> str:
 
 
 def preset_description(name: str) -> str:
-    document = tomllib.loads(preset_file_text(name))
-    return str(document.get("description", ""))
+    return str(preset_document(name).get("description", ""))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +168,10 @@ def load_source(source) -> Network:
         raise NetworkFileError(
             source.name, "", f"holds over {MAX_NETWORK_BYTES // (1024 * 1024)} MB, the limit"
         )
-    document = parse_bytes(source.data, source.name, source.suffix)
+    if source.preset is not None:
+        document = preset_document(source.preset)  # (the package's file, parsed)
+    else:
+        document = parse_bytes(source.data, source.name, source.suffix)
     # A file with no folder (standard input, a pipe) reads a CSV from the current directory.
     folder = source.folder if source.folder is not None else Path()
     return parse_document(

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from textual.reactive import reactive
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
+from bptui.app.widgets.chart import Chart, draw_chart
+from bptui.app.widgets.lines import ChangedLines
 from bptui.app.widgets.plot_axes import (
     DOTS_X,
     DOTS_Y,
@@ -24,7 +26,7 @@ from bptui.app.widgets.plot_axes import (
     snap,
 )
 
-# The colours, by names that plotext knows and that read on dark and light backgrounds alike.
+# The colours, by ANSI names that read on dark and light backgrounds alike.
 LINE = "blue"  # the curve
 MARKER = "red"  # the epoch whose loss the status bar gives
 
@@ -38,14 +40,16 @@ class LossView:
     initial: float | None  # the loss before any training (epoch 0)
 
 
-class LossPlot(PlotextPlot):
+class LossPlot(ChangedLines, Widget):
     """The loss against the epoch. On a log scale the widget plots log10 of the loss with
-    labelled ticks (plotext 5.3.2's own log scale crashes on re-render) and leaves out zero
-    and non-finite losses; on a linear scale it leaves out the non-finite ones. A long history
-    is drawn from each dot column's first, lowest, highest and last points: the same line."""
+    labelled ticks and leaves out zero and non-finite losses; on a linear scale it leaves out
+    the non-finite ones. A long history is drawn from each dot column's first, lowest, highest
+    and last points: the same line. It draws through the Line API (`bptui.app.widgets.chart`):
+    a new epoch's point repaints the cells that change."""
 
     DEFAULT_CSS = """
     LossPlot {
+        width: 1fr;
         height: 1fr;
         border: round $secondary;
         border-title-style: bold;
@@ -59,6 +63,8 @@ class LossPlot(PlotextPlot):
     """Whether the y axis is log10 (else linear)."""
 
     _plotted_size = None
+    chart: Chart | None = None
+    """What the last replot drew (None: nothing)."""
 
     def watch_view(self) -> None:
         self.replot()
@@ -73,11 +79,10 @@ class LossPlot(PlotextPlot):
 
     def replot(self) -> None:
         self._plotted_size = self.size
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
+        self.chart = None
         view = self.view
         if view is None:
+            self._draw()
             return
         count = len(view.losses)
         log = self.log_scale
@@ -95,7 +100,7 @@ class LossPlot(PlotextPlot):
             subtitle += f" · {left_out:,} {what} left out"
         self.border_subtitle = subtitle
         if len(xs) == 0:
-            self.refresh()
+            self._draw()
             return
         shift = 0 if log else shift_for(ys)
         ys = shifted(ys, shift)
@@ -104,19 +109,23 @@ class LossPlot(PlotextPlot):
         y = log_axis(low, high, rows) if log else linear_axis(low, high, rows, shift)
         columns, rows = canvas(self.size.width, self.size.height, y.labels)
         if columns < 2 or rows < 1:
-            self.refresh()
+            self._draw()
             return
         x = epoch_axis(0, count, columns)
         line_xs, line_ys = envelope(xs, ys, x.lim, columns)
-        plt.plot(line_xs, line_ys, marker="braille", color=LINE)
+        markers = ()
         marked = view.marked
         if 0 <= marked <= count and keep[marked]:
             # where the curve draws that loss, at the marker's whole-cell resolution
             value = float(ys[np.searchsorted(xs, marked)])
             mx, my = snap(marked, x.lim, columns, DOTS_X), snap(value, y.lim, rows, DOTS_Y)
-            plt.scatter([mx], [my], marker="●", color=MARKER)
-        plt.xlim(*x.lim)
-        plt.ylim(*y.lim)
-        plt.xticks(x.ticks, x.labels)
-        plt.yticks(y.ticks, y.labels)
-        self.refresh()
+            markers = ((mx, my, "●", MARKER),)
+        self.chart = Chart(x, y, ((line_xs, line_ys, LINE),), markers)
+        self._draw()
+
+    def _draw(self) -> None:
+        width, height = self.size
+        if not self.is_mounted or width < 1:
+            return
+        lines = [] if self.chart is None else draw_chart(self.chart, width, height)
+        self.show_lines(lines, key=self.size)

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from textual.reactive import reactive
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
+from bptui.app.widgets.chart import Chart, draw_chart
+from bptui.app.widgets.lines import ChangedLines
 from bptui.app.widgets.plot_axes import (
     DOTS_X,
     canvas,
@@ -27,8 +29,8 @@ from bptui.app.widgets.plot_axes import (
     snap,
 )
 
-# The colours: one per layer (cycled), by names that plotext and Textual's markup both know on
-# a dark theme, and dark ones that read on white on a light theme (a projector's); and the line
+# The colours: one per layer (cycled), by names that the chart and Textual's markup both know
+# on a dark theme, and dark ones that read on white on a light theme (a projector's); and the line
 # at the epoch whose loss the status bar gives.
 COLORS = ("red", "green", "blue", "yellow", "magenta", "cyan", "orange")
 LIGHT_COLORS = (
@@ -56,15 +58,15 @@ class NormsView:
     note: str = ""  # a word on what is still being worked out
 
 
-class NormsPlot(PlotextPlot):
+class NormsPlot(ChangedLines, Widget):
     """Each layer's norm against the epoch. On a log scale the widget plots log10 of the norm
-    with labelled ticks (plotext's own log scale crashes on re-render, as for the loss plot)
-    and leaves out zero and non-finite norms; on a linear scale it leaves out the non-finite
-    ones. A long history is drawn from each dot column's first, lowest, highest and last
-    points of each line."""
+    with labelled ticks and leaves out zero and non-finite norms; on a linear scale it leaves
+    out the non-finite ones. A long history is drawn from each dot column's first, lowest,
+    highest and last points of each line (`bptui.app.widgets.chart` draws them)."""
 
     DEFAULT_CSS = """
     NormsPlot {
+        width: 1fr;
         height: 1fr;
         border: round $secondary;
         border-title-style: bold;
@@ -81,6 +83,8 @@ class NormsPlot(PlotextPlot):
     """What the last replot drew: (label, colour, epochs, norms as plotted) per layer."""
 
     _plotted_size = None
+    chart: Chart | None = None
+    """What the last replot drew (None: nothing)."""
 
     def watch_view(self) -> None:
         self.replot()
@@ -92,22 +96,21 @@ class NormsPlot(PlotextPlot):
         if self.size != self._plotted_size:
             self.replot()
 
-    def on_mount(self) -> None:
-        # (PlotextPlot's own on_mount follows the theme's background; the lines' colours are
-        # this widget's: a light theme has its own)
-        self.app.theme_changed_signal.subscribe(self, lambda _: self.replot())
+    def theme_changed(self, theme: object) -> None:
+        # (the lines' colours are this widget's: a light theme has its own)
+        self._line_style = None
+        self.replot()
 
     def replot(self) -> None:
         self._plotted_size = self.size
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
+        self.chart = None
         self.series = ()
         view = self.view
         log = self.log_scale
         scale = "log" if log else "linear"
         if view is None:
             self.border_title = f"Gradient norm per layer ({scale})"
+            self._draw()
             return
         dark = self.app.current_theme.dark
         legend = " ".join(f"[{markup(color(k, dark))}]━{k + 1}[/]" for k in range(len(view.labels)))
@@ -126,7 +129,7 @@ class NormsPlot(PlotextPlot):
             lines.append((view.epochs[keep], values))
         everything = np.concatenate([values for _, values in lines]) if lines else np.array([])
         if everything.size == 0:
-            self.refresh()
+            self._draw()
             return
         shift = 0 if log else shift_for(everything)
         if shift:
@@ -137,7 +140,7 @@ class NormsPlot(PlotextPlot):
         y = log_axis(low, high, rows) if log else linear_axis(low, high, rows, shift)
         columns, rows = canvas(self.size.width, self.size.height, y.labels)
         if columns < 2 or rows < 1:
-            self.refresh()
+            self._draw()
             return
         last = int(view.epochs[-1])
         # (from epoch 1, or from the epoch before a single one: no axis runs past the last)
@@ -146,16 +149,20 @@ class NormsPlot(PlotextPlot):
         for k, (epochs, values) in enumerate(lines):
             xs, ys = envelope(epochs, values, x.lim, columns)
             series.append((view.labels[k], color(k, dark), xs, ys))
-            if xs:
-                plt.plot(xs, ys, marker="braille", color=color(k, dark))
         self.series = tuple(series)
+        vlines = ()
         if view.start <= view.marked <= int(view.epochs[-1]):
-            plt.vline(snap(view.marked, x.lim, columns, DOTS_X), MARKER)
-        plt.xlim(*x.lim)
-        plt.ylim(*y.lim)
-        plt.xticks(x.ticks, x.labels)
-        plt.yticks(y.ticks, y.labels)
-        self.refresh()
+            vlines = ((snap(view.marked, x.lim, columns, DOTS_X), MARKER),)
+        curves = tuple((xs, ys, colour) for _, colour, xs, ys in series if xs)
+        self.chart = Chart(x, y, curves, vlines=vlines)
+        self._draw()
+
+    def _draw(self) -> None:
+        width, height = self.size
+        if not self.is_mounted or width < 1:
+            return
+        lines = [] if self.chart is None else draw_chart(self.chart, width, height)
+        self.show_lines(lines, key=self.size)
 
 
 def color(layer: int, dark: bool = True) -> str | tuple[int, int, int]:

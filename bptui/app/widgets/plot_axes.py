@@ -1,12 +1,13 @@
-"""What the loss and norms plots share: where plotext draws, their axes, and a curve thinned
+"""What the loss and norms plots share: where the chart draws, their axes, and a curve thinned
 to what a column can show.
 
-plotext (5.3) draws a braille curve on a grid of 2 × 4 dots a cell, and maps a value to a dot
-by rounding (`_build.build_plot`, `_utility.get_matrix_data`); its tick labels, markers and
-vertical lines go to whole cells, rounded the same way but on the coarser grid, so that a label
-or a marker put at a value can sit a row away from where the curve draws that value. The plots
-therefore put each y tick and the current-epoch marker at the cell where the curve draws it
-(`snap`), and choose the limits and ticks themselves:
+The chart (`bptui.app.widgets.chart`, laid out as plotext 5.3 did, which the plots drew with
+before) draws a braille curve on a grid of 2 × 4 dots a cell, and maps a value to a dot by
+rounding; its tick labels, markers and vertical lines go to whole cells, rounded the same way
+but on the coarser grid, so that a label or a marker put at a value can sit a row away from
+where the curve draws that value. The plots therefore put each y tick and the current-epoch
+marker at the cell where the curve draws it (`snap`), and choose the limits and ticks
+themselves:
 
 * x: whole epochs only (`epoch_axis`), as many as fit their labels (1,000-style, or 250k and
   1.5M from 100,000 on);
@@ -27,12 +28,12 @@ import numpy as np
 
 from bptui.engine.numtext import MINUS
 
-DOTS_X, DOTS_Y = 2, 4  # braille dots a cell: plotext's resolution for marker="braille"
+DOTS_X, DOTS_Y = 2, 4  # braille dots a cell: the chart's resolution
 
 
 @dataclass(frozen=True)
 class Axis:
-    """An axis as plotext takes it: limits, tick positions and their labels."""
+    """An axis as the chart takes it: limits, tick positions and their labels."""
 
     lim: tuple[float, float]
     ticks: list[float]
@@ -40,14 +41,14 @@ class Axis:
 
 
 def canvas(width: int, height: int, labels: list[str]) -> tuple[int, int]:
-    """(columns, rows) of the area plotext draws the curve in, in a widget of width × height
+    """(columns, rows) of the area the chart draws the curve in, in a widget of width × height
     with y labels `labels`: less the frame (two axes each way), the x labels' row and the y
     labels' column."""
     return width - 2 - max((len(label) for label in labels), default=0), height - 3
 
 
 def cell(value: float, lim: tuple[float, float], cells: int, dots: int) -> int:
-    """The cell (column or row from the bottom) where plotext draws a dot at `value`."""
+    """The cell (column or row from the bottom) where the chart draws a dot at `value`."""
     low, high = lim
     if cells <= 0:
         return 0
@@ -56,7 +57,7 @@ def cell(value: float, lim: tuple[float, float], cells: int, dots: int) -> int:
 
 
 def snap(value: float, lim: tuple[float, float], cells: int, dots: int) -> float:
-    """A value that plotext puts, at whole-cell resolution, in the cell where it draws a dot at
+    """A value that the chart puts, at whole-cell resolution, in the cell where it draws a dot at
     `value` (a tick label or marker put there sits on the curve)."""
     low, high = lim
     if cells <= 1:
@@ -91,7 +92,7 @@ def _compact(epoch: int) -> str:
 def epoch_axis(first: int, last: int, columns: int) -> Axis:
     """Epochs `first` to `last` (at least one apart) in `columns` cells: ticks at whole
     multiples of 1, 2, 5, 10, 20, 25, … epochs, the closest whose labels leave room between
-    them (plotext drops a label that would touch another, and moves one at the right end
+    them (the chart leaves out a label that would touch another, and moves one at the right end
     inwards, by up to half its width)."""
     last = max(last, first + 1)
     span = last - first
@@ -288,7 +289,7 @@ def scaled(values: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def shift_for(values: np.ndarray) -> int:
-    """A power of ten to divide huge or tiny values by first (plotext scales a value by the
+    """A power of ten to divide huge or tiny values by first (the chart scales a value by the
     number of dots before dividing by the span, which overflows from about 1e306 on; the ticks'
     steps underflow below about 1e-300)."""
     biggest = float(np.max(np.abs(values))) if values.size else 0.0
@@ -311,7 +312,7 @@ def envelope(
 ) -> tuple[list[int], list[float]]:
     """The points of (xs, ys) (xs increasing) that draw the same line in `columns` cells: all
     of them when they are few, else each dot column's first, lowest, highest and last, in
-    order (plotext joins consecutive points with lines)."""
+    order (the chart joins consecutive points with lines)."""
     dots = columns * DOTS_X
     if len(xs) <= 2 * dots:
         return [int(x) for x in xs], [float(y) for y in ys]
