@@ -676,3 +676,31 @@ async def test_compare_view_numbers_are_whole_at_every_width(width: int) -> None
             assert symbol == row.symbol
             assert num(row.before.value, 9) in before and num(row.after.value, 9) in after
             assert difference == (num(row.difference, 9) if row.difference else "0")
+
+
+async def test_compare_view_home_and_end_reach_its_top_and_bottom() -> None:
+    """The both-orders view opens scrolled to the current step's row; Home and End go to its
+    top (the explanation and the headings) and its bottom (they did not: the newcomer
+    trial)."""
+    from textual.containers import VerticalScroll
+
+    from bptui.app.compare_screen import CompareScreen
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        debugger = app.screen
+        assert isinstance(debugger, DebuggerScreen)
+        debugger.go(1, 41)  # ∂E_total/∂w4: the last rows
+        await pilot.press("m")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        scroll = screen.query_one(VerticalScroll)
+        assert scroll.scroll_y > 0
+        await pilot.press("home")
+        await pilot.pause()
+        assert scroll.scroll_y == 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y > 0

@@ -149,3 +149,36 @@ def test_the_table_writes_exponents_as_everything_else_does(value: float, precis
     mantissa = text.split("e")[0].replace("−", "-")
     digits = len(mantissa.split(".")[1]) if "." in mantissa else 0
     assert float(text.replace("−", "-")) == pytest.approx(value, rel=10.0**-digits)
+
+
+PRESETS = ["mazur", "and-or", "relu-softmax", "tanh-2332", "xor"]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 60)], ids=["120x40", "200x60"])
+@pytest.mark.parametrize("name", PRESETS)
+async def test_every_chain_panel_line_and_table_column_is_whole_on_the_presets(
+    name: str, size: tuple[int, int]
+) -> None:
+    """Every line the chain panel draws, at every step of the first epoch, fits the panel (a
+    note under a δ, `(δ_o1 = ∂E_total/∂net_o1: how E_total changes with o1's input; …)`, ran
+    on past it on the shortcut δ of softmax and of sigmoid with cross-entropy); and the table
+    needs no horizontal scrollbar, batch updates' extra column included."""
+    from bptui.app.widgets.chain_panel import ChainPanel
+
+    app = BptuiApp(load_network(name))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DebuggerScreen)
+        chain = screen.query_one(ChainPanel)
+        table = screen.query_one(ParamTable)
+        for index in range(len(screen.history.trace(1))):
+            screen.go(1, index)
+            await pilot.pause()
+            if chain.view is None or chain.view.breakdown is None:
+                continue
+            width = chain.content_size.width
+            for line in chain.render_view(chain.view):
+                text = "".join(segment.text for segment in line)
+                assert cell_len(text) <= width, (name, size, index, text)
+            assert table.virtual_size.width <= table.scrollable_content_region.width, index

@@ -27,7 +27,9 @@ class CompareScreen(ModalScreen[None]):
     """A table of the hidden steps in both orders, the current step's row highlighted."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,m,q", "dismiss", "Close", priority=True)
+        Binding("escape,m,q", "dismiss", "Close", priority=True),
+        Binding("home", "top", "Top", priority=True),
+        Binding("end", "bottom", "Bottom", priority=True),
     ]
 
     DEFAULT_CSS = """
@@ -67,6 +69,12 @@ class CompareScreen(ModalScreen[None]):
             explanation = self.query_one(Static).outer_size.height
             row_top = explanation + 2 + 4 * symbols.index(self.current)
             scroll.scroll_to(y=max(0, row_top - 2), animate=False)
+
+    def action_top(self) -> None:
+        self.query_one(VerticalScroll).scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        self.query_one(VerticalScroll).scroll_end(animate=False)
 
     def _table(self) -> Table:
         p = self.precision

@@ -307,16 +307,23 @@ def _label(frame: Frame, layer: int, j: int, i: int, name: str, room: int, p: in
 def _label_forms(
     name: str, old: float, new: float | None, gradient: float | None, p: int
 ) -> Iterator[str]:
-    """An edge label's forms, longest first (made one at a time: the first usually fits)."""
+    """An edge label's forms, longest first (made one at a time: the first usually fits). A
+    number written with fewer decimals than the diagram's reads `≈0.15` (0.149780716 written
+    `0.15` read as w1 before its update: the newcomer trial)."""
+
+    def shown(value: float, q: int) -> str:
+        text = num(value, q)
+        return text if q >= p or text == num(value, p) else f"≈{text}"
+
     for q in _precisions(p):
         if new is not None:
             before, after = num(old, q), num(new, q)
             if before != after or old == new:  # (an update never reads as none)
-                yield f"{name} {before}→{after}"
+                yield f"{name} {shown(old, q)}→{shown(new, q)}"
         elif gradient is not None:
-            yield f"{name} {num(old, q)} ∂{num(gradient, q)}"
+            yield f"{name} {shown(old, q)} ∂{shown(gradient, q)}"
     for q in dict.fromkeys((p, min(p, 3))):
-        yield f"{name} {num(old, q)}"
+        yield f"{name} {shown(old, q)}"
     yield name
 
 

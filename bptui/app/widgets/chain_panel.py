@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines, Line, LineBuilder, wrap_formula
+from bptui.app.widgets.lines import ChangedLines, Line, LineBuilder, wrap_formula, wrap_words
 from bptui.engine.breakdown import Breakdown
 from bptui.engine.view import Frame
 from bptui.fmt import equation, num, tree_lines
@@ -249,7 +249,16 @@ class ChainPanel(ChangedLines, Widget):
             else:
                 parts = [(line.head, head_style)] + ([(line.tail, style)] if line.tail else [])
                 for k, (part, part_style) in enumerate(parts):
-                    pieces = _wrap(part, width - len(line.continuation))
+                    room = width - len(line.continuation)
+                    pieces = [
+                        short
+                        for piece in _wrap(part, room)
+                        # (a piece with no × or + to break at: before its = or −, as the
+                        # continued lines are, two cells further in)
+                        for short in (
+                            wrap_formula(piece, room - 2) if len(piece) > room else [piece]
+                        )
+                    ]
                     for n, piece in enumerate(pieces):
                         if k or n:
                             text.append("\n")
@@ -261,8 +270,10 @@ class ChainPanel(ChangedLines, Widget):
             elif line.node.op != "leaf" and place in view.expanded:
                 text.append("  ▾ click to fold", DIM_ITALIC)
             if line.node.note and line.node.op == "leaf" and line.reached:
-                text.append(f"\n{line.continuation}({line.node.note})", DIM_ITALIC)
-                rows += 1
+                room = width - len(line.continuation)
+                for piece in wrap_words(f"({line.node.note})", max(8, room)):
+                    text.append(f"\n{line.continuation}{piece}", DIM_ITALIC)
+                    rows += 1
             if line.node.expandable or (line.node.op != "leaf" and place in view.expanded):
                 for row in range(first_row, rows + 1):  # every row the factor spans
                     delta_rows[row] = place

@@ -162,7 +162,11 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         plain = network is None or (
             network.optimizer == "sgd" and not network.opt.decays(network.opt_settings)
         )
-        wanted.append(("new", "new", w + m))
+        new_column = ("new", "new", w + m)
+        if wanted[-1][0] != "batch" or sum(c[2] + 1 for c in wanted) + new_column[2] <= room:
+            wanted.append(new_column)
+        # (else, with a batch update's epoch gradient, the new value is on the lines under the
+        # table, for the selected row: four numbers in a row are wider than 120 columns give)
         # the update's size next (it is value − new, which the columns show already)
         optional = [("step", "η·∂E/∂·" if plain else "old − new", w)]
         if network is not None:  # an optimizer's state after the update: Adam's m and v
@@ -176,7 +180,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
                 break
             wanted.append(extra)
             used += extra[2] + 1
-        if wanted[-1][0] == "step" or any(key == "step" for key, _, _ in wanted):
+        if any(key == "step" for key, _, _ in wanted) and any(c[0] == "new" for c in wanted):
             new = next(c for c in wanted if c[0] == "new")
             wanted.remove(new)
             wanted.insert(next(k for k, c in enumerate(wanted) if c[0] == "step") + 1, new)
@@ -420,6 +424,9 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         k = view.rows.index_of(name)
         row = view.rows[k]
         text = f"{name}: {row.edge}"
+        new_shown = any(key == "new" for key, _, _ in self._columns())
+        if not new_shown and row.trained and view.frame.update_reached(name):
+            text += f" · new {column(row.new, self.precision).strip()}"  # (no column for it)
         if not row.trained:
             text += " · not trained: its gradient is for the check only"
         if not self.show_fd:
