@@ -166,3 +166,18 @@ def test_names_too_long_for_the_width_are_shortened_never_run_together(
             assert start >= end + 1, (width, rows)  # (a cell at least between two boxes)
     if width >= 78:
         assert all(box.shown == box.name for box in geometry.boxes)
+
+
+def test_a_label_with_fewer_decimals_than_the_diagrams_says_so() -> None:
+    """An edge label short of room drops decimals; a number that then reads differently is
+    written ≈ (at 80x24, w1 = 0.149780716 after its update read `w1 0.15`, its old value)."""
+    from bptui.app.diagram.draw import _label_forms
+
+    forms = list(_label_forms("w1", 0.149780716, None, None, 9))
+    assert forms == ["w1 0.149780716", "w1 ≈0.15", "w1"]
+    assert list(_label_forms("w1", 0.15, None, None, 9)) == ["w1 0.15", "w1 0.15", "w1"]
+    update = list(_label_forms("w5", 0.4, 0.35891648, None, 9))
+    assert update[0] == "w5 0.4→0.35891648"
+    assert "w5 0.4→≈0.359" in update and all("→0.359" not in form for form in update)
+    gradient = list(_label_forms("w6", 0.45, None, 0.082667628, 9))
+    assert gradient[0] == "w6 0.45 ∂0.082667628" and "w6 0.45 ∂≈0.0827" in gradient
