@@ -205,7 +205,7 @@ def test_a_nul_byte_or_a_newline_in_the_path(tmp_path: Path) -> None:
     with pytest.raises(NetworkFileError) as info:
         load_network(tmp_path / "two\nlines.toml")
     assert str(info.value).isprintable()
-    assert "two\\nlines.toml: no such file or preset" in str(info.value)
+    assert str(info.value).endswith("two\\nlines.toml: no such file")
 
 
 def test_another_suffix_is_sniffed_toml_even_starting_with_a_table_header(

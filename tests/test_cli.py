@@ -291,3 +291,21 @@ def test_trace_writes_nonfinite_numbers_as_strings_and_exits_1(tmp_path: Path) -
     document = json.loads(result.stdout)
     assert document["epochs"][-1]["loss_after"] == "nan"
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_train_text_counts_one_epoch_in_the_singular_and_says_the_posts_number(run) -> None:
+    """`1 epoch in`, not `1 epochs in`; and the post's loss after epoch 1 said with no
+    parentheses in parentheses (it read `(the post prints 0.291027924, this order's (its
+    code's) loss)`, and mazur's note `(… (preset mazur-2015))`)."""
+    out = run("train", "mazur-2015", "--epochs", "1").stdout
+    assert "1 epoch in " in out and "1 epochs" not in out
+    assert "\nthe post prints 0.291027924, this order's loss: its code's\n" in out
+    for preset in ("mazur", "mazur-2015"):
+        for command in (
+            ["train", preset, "--epochs", "1"],
+            ["trace", preset],
+            ["trace", preset, "--format", "markdown"],
+        ):
+            notes = [line for line in run(*command).stdout.splitlines() if "the post" in line]
+            assert notes and not any(line.strip("*").startswith("(") for line in notes)
+    assert "2 epochs in " in run("train", "mazur", "--epochs", "2").stdout

@@ -246,7 +246,11 @@ def test_json_in_a_toml_file_and_the_reverse_are_named(tmp_path: Path) -> None:
 
 
 def test_missing_empty_and_non_text_files(tmp_path: Path) -> None:
-    assert "no such file or preset" in str(error_of(tmp_path / "absent.toml"))
+    assert str(error_of(tmp_path / "absent.toml")).endswith("absent.toml: no such file")
+    # (a path is never a preset; one named as a preset's file is told the preset's name)
+    assert str(error_of(Path("mazur.toml"))).endswith(
+        "mazur.toml: no such file (the preset is named mazur, without .toml)"
+    )
     assert "empty" in str(error_of(write(tmp_path, "  \n")))
     path = tmp_path / "binary.toml"
     path.write_bytes(b"\xff\xfe\x00garbage")

@@ -157,6 +157,14 @@ async def test_a_wrong_answer_shows_the_value_and_p_never_asks_again() -> None:
         await pilot.pause()
         assert not isinstance(app.screen, AskScreen)
         assert screen.position == (1, 1)
+        # t turns predict mode off: the verdict goes with it (it stayed: the newcomer
+        # trial), and comes back with it
+        await pilot.press("t")
+        await pilot.pause()
+        assert "you said" not in screen.query_one(StepPanel).text()
+        await pilot.press("t")
+        await pilot.pause()
+        assert "✗ you said 0.6" in screen.query_one(StepPanel).text()
 
 
 async def test_esc_skips_a_step_which_then_counts_in_no_score() -> None:

@@ -748,7 +748,9 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             self.notify(self._score_line(epoch, done=True), title=f"epoch {epoch}", timeout=8)
 
     def _verdict(self, frame: Frame) -> str:
-        answer = self.predictions.get((frame.epoch, frame.index))
+        """The answer given at this step and whether it was right (while predict mode is on:
+        `t` turning it off clears the step panel of them; on again, they show again)."""
+        answer = self.predictions.get((frame.epoch, frame.index)) if self.predicting else None
         if answer is None:
             return ""
         if answer.result == "skipped":

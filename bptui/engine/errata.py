@@ -66,7 +66,7 @@ def loss_note(network: Network, epoch: int) -> str | None:
                 "the post prints 0.291027924: its code updated w5..w8 before the hidden "
                 "gradients (preset mazur-2015)"
             )
-        return "the post prints 0.291027924, this order's (its code's) loss"
+        return "the post prints 0.291027924, this order's loss: its code's"
     if epoch == 10_000:
         if described:
             return (

@@ -152,8 +152,11 @@ def open_source(spec: str | Path, limit: int = MAX_NETWORK_BYTES) -> Source:
         data, piped = read_file(path, limit)
     except NetworkFileError as error:
         if error.detail == "no such file":
-            presets = ", ".join(preset_names())
-            message = f"no such file or preset (presets: {presets})"
+            # (a name with a dot or a slash is a path, never a preset: a preset's own name is
+            # suggested when the path's stem is one)
+            message = "no such file"
+            if path.stem in preset_names() and path.name != path.stem:
+                message += f" (the preset is named {path.stem}, without {path.suffix})"
             raise NetworkFileError(text, "", message) from None
         raise
     folder = None if piped or STANDARD_STREAM.fullmatch(text) else path.parent

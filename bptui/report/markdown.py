@@ -78,7 +78,7 @@ def write_epoch(
     )
     note = loss_note(network, trace.number)
     if note:
-        out.write(f"\n*({note})*\n")
+        out.write(f"\n*{note}*\n")  # (it may hold parentheses)
     return first
 
 

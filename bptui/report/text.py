@@ -61,7 +61,7 @@ def write_trace(
         )
         note = loss_note(network, trace.number)
         if note:
-            console.print(Text(f"({note})", style="italic"))
+            console.print(Text(note, style="italic"))  # (it may hold parentheses)
     return first
 
 

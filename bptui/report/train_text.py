@@ -21,12 +21,13 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     console.print(Text(describe(network), style="bold"))
     console.print(
-        f"{result.epochs:,} epochs in {result.seconds:.3f} s · loss (E_total summed over the "
+        f"{result.epochs:,} epoch{'' if result.epochs == 1 else 's'} in {result.seconds:.3f} s · "
+        "loss (E_total summed over the "
         f"samples) {num(float(result.losses[-1]), precision)}"
     )
     note = loss_note(network, result.epochs)
     if note:
-        console.print(Text(f"({note})", style="italic"))
+        console.print(Text(note, style="italic"))  # (it may hold parentheses)
     table = Table(title="Outputs after training", title_justify="left")
     table.add_column("sample", justify="right")
     names = network.layers[-1].names

@@ -1,4 +1,5 @@
-"""The footer: Textual's, showing only keys whose label fits whole, and `? Help` always.
+"""The footer: Textual's, showing only keys whose label fits whole, and `? Help` and `q Quit`
+always.
 
 Textual's footer lays its keys out in a row that runs on under the command palette's key at
 the right: at 60 to 80 columns the last one showed cut (`? Hel`), or a letter of a key under
@@ -17,8 +18,8 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-KEPT = "help"
-"""The action whose key stays whatever the width."""
+KEPT = ("help", "quit")
+"""The actions whose keys stay whatever the width (at 80 columns `q Quit` was left out)."""
 
 
 def key_width(key: FooterKey, compact: bool) -> int:
@@ -33,7 +34,7 @@ def fitting(keys: list[FooterKey], room: int, compact: bool) -> list[FooterKey]:
     widths = [key_width(key, compact) for key in keys]
     if sum(widths) <= room:
         return keys
-    kept = [k for k, key in enumerate(keys) if key.action == KEPT]
+    kept = [k for k, key in enumerate(keys) if key.action in KEPT]
     used = sum(widths[k] for k in kept)
     shown = set(kept)
     for k, width in enumerate(widths):
