@@ -25,8 +25,9 @@ from itertools import pairwise
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual.widget import Widget
 
-from bptui.app.widgets.lines import Line
+from bptui.app.widgets.lines import ChangedLines, Line
 from bptui.app.widgets.plot_axes import DOTS_X, DOTS_Y, Axis, canvas, cell
 
 Colour = str | tuple[int, int, int]
@@ -174,3 +175,17 @@ def _x_labels(axis: Axis, tick_columns: list[int], offset: int, columns: int, wi
         row[start : start + len(label)] = label
         end = start + len(label)
     return "".join(row[:width])
+
+
+class ChartWidget(ChangedLines, Widget):
+    """A widget showing a `Chart` at its size (the loss and norms plots): `chart` is what the
+    last replot made (None: nothing to draw)."""
+
+    chart: Chart | None = None
+
+    def _draw(self) -> None:
+        width, height = self.size
+        if not self.is_mounted or width < 1:
+            return
+        lines = [] if self.chart is None else draw_chart(self.chart, width, height)
+        self.show_lines(lines, key=self.size)

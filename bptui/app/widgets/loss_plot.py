@@ -8,10 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from textual.reactive import reactive
-from textual.widget import Widget
 
-from bptui.app.widgets.chart import Chart, draw_chart
-from bptui.app.widgets.lines import ChangedLines
+from bptui.app.widgets.chart import Chart, ChartWidget
 from bptui.app.widgets.plot_axes import (
     DOTS_X,
     DOTS_Y,
@@ -40,7 +38,7 @@ class LossView:
     initial: float | None  # the loss before any training (epoch 0)
 
 
-class LossPlot(ChangedLines, Widget):
+class LossPlot(ChartWidget):
     """The loss against the epoch. On a log scale the widget plots log10 of the loss with
     labelled ticks and leaves out zero and non-finite losses; on a linear scale it leaves out
     the non-finite ones. A long history is drawn from each dot column's first, lowest, highest
@@ -63,8 +61,6 @@ class LossPlot(ChangedLines, Widget):
     """Whether the y axis is log10 (else linear)."""
 
     _plotted_size = None
-    chart: Chart | None = None
-    """What the last replot drew (None: nothing)."""
 
     def watch_view(self) -> None:
         self.replot()
@@ -122,10 +118,3 @@ class LossPlot(ChangedLines, Widget):
             markers = ((mx, my, "●", MARKER),)
         self.chart = Chart(x, y, ((line_xs, line_ys, LINE),), markers)
         self._draw()
-
-    def _draw(self) -> None:
-        width, height = self.size
-        if not self.is_mounted or width < 1:
-            return
-        lines = [] if self.chart is None else draw_chart(self.chart, width, height)
-        self.show_lines(lines, key=self.size)

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from textual.reactive import reactive
-from textual.widget import Widget
 
-from bptui.app.widgets.chart import Chart, draw_chart
-from bptui.app.widgets.lines import ChangedLines
+from bptui.app.widgets.chart import Chart, ChartWidget
 from bptui.app.widgets.plot_axes import (
     DOTS_X,
     canvas,
@@ -58,7 +56,7 @@ class NormsView:
     note: str = ""  # a word on what is still being worked out
 
 
-class NormsPlot(ChangedLines, Widget):
+class NormsPlot(ChartWidget):
     """Each layer's norm against the epoch. On a log scale the widget plots log10 of the norm
     with labelled ticks and leaves out zero and non-finite norms; on a linear scale it leaves
     out the non-finite ones. A long history is drawn from each dot column's first, lowest,
@@ -83,8 +81,6 @@ class NormsPlot(ChangedLines, Widget):
     """What the last replot drew: (label, colour, epochs, norms as plotted) per layer."""
 
     _plotted_size = None
-    chart: Chart | None = None
-    """What the last replot drew (None: nothing)."""
 
     def watch_view(self) -> None:
         self.replot()
@@ -156,13 +152,6 @@ class NormsPlot(ChangedLines, Widget):
         curves = tuple((xs, ys, colour) for _, colour, xs, ys in series if xs)
         self.chart = Chart(x, y, curves, vlines=vlines)
         self._draw()
-
-    def _draw(self) -> None:
-        width, height = self.size
-        if not self.is_mounted or width < 1:
-            return
-        lines = [] if self.chart is None else draw_chart(self.chart, width, height)
-        self.show_lines(lines, key=self.size)
 
 
 def color(layer: int, dark: bool = True) -> str | tuple[int, int, int]:
