@@ -485,3 +485,22 @@ def test_the_chart_draws_its_frame_ticks_dots_markers_and_vertical_lines() -> No
     assert rows[1][column] == "│" and rows[2][column] == "●"
     # too small for a canvas: nothing
     assert draw_chart(corners, 3, 3) == []
+
+
+@pytest.mark.parametrize("value", [1e308, 1.7e308, 5e-324, 1e-320])
+async def test_a_flat_loss_at_the_ends_of_the_floats_plots_without_a_crash(value: float) -> None:
+    """A diverged (or vanished) loss as flat as 1e308 put the log axis's top at 10**308.5,
+    which its label overflowed: the app crashed (a fuzz of the plots found it). Heights of 6 to
+    12 rows try each way of labelling the axis."""
+    plot = LossPlot()
+    app = One(plot)
+    async with app.run_test(size=(60, 12)) as pilot:
+        for height in (6, 7, 8, 10, 12):
+            plot.styles.height = height
+            await pilot.pause()
+            plot.view = LossView(np.full(3, value), 3, value)
+            await pilot.pause()
+            rows = drawn(plot)
+            assert any("●" in row for row in rows), (value, height, rows)
+            low, high = chart(plot).y.lim
+            assert 10.0**high < math.inf and 10.0**low >= 0

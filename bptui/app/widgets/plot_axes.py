@@ -29,6 +29,7 @@ import numpy as np
 from bptui.engine.numtext import MINUS
 
 DOTS_X, DOTS_Y = 2, 4  # braille dots a cell: the chart's resolution
+MAX_DECADE = 308.25  # log10 of a little under the largest float (1.797e308 is 10**308.2547)
 
 
 @dataclass(frozen=True)
@@ -171,15 +172,22 @@ def _signed(text: str, value: float) -> str:
 def _spread(low: float, high: float, log: bool) -> tuple[float, float]:
     """Limits to draw a curve from `low` to `high` between: a flat one gets half a decade (or
     half its value) above and below, a nearly flat one a span of 2e-5 times its value, or of
-    1e-5 decades (finer differences would take labels of more digits than fit)."""
+    1e-5 decades (finer differences would take labels of more digits than fit). On a log
+    scale the top limit stays within the decades a float reaches, the limits moved down whole
+    (a flat loss of 1e308 had a top limit of 10**308.5, which a label's value overflowed)."""
     if high == low:
         margin = 0.5 if log else abs(low) / 2 or 1.0
-        return low - margin, high + margin
-    least = 1e-5 if log else 2e-5 * max(abs(low), abs(high))
-    if high - low < least:
-        middle = low / 2 + high / 2
-        return middle - least / 2, middle + least / 2
-    return low, high
+        lim = low - margin, high + margin
+    else:
+        least = 1e-5 if log else 2e-5 * max(abs(low), abs(high))
+        if high - low < least:
+            middle = low / 2 + high / 2
+            lim = middle - least / 2, middle + least / 2
+        else:
+            lim = low, high
+    if log and lim[1] > MAX_DECADE:  # (below the smallest, 10**x is 0.0: no overflow)
+        lim = lim[0] - (lim[1] - MAX_DECADE), MAX_DECADE
+    return lim
 
 
 def _fits(positions: list[float], lim: tuple[float, float], rows: int) -> bool:
