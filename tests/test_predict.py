@@ -18,7 +18,7 @@ from bptui.app.widgets.step_panel import StepPanel
 from bptui.engine.errors import BptuiError
 from bptui.engine.history import History
 from bptui.engine.loader import load_network
-from bptui.engine.predict import Answer, NotANumber, agrees, read_number, scores
+from bptui.engine.predict import Answer, NotANumber, agrees, judge, read_number, scores
 from bptui.engine.session import Session, load_session, save_session
 from tests.reference import MAZUR, show
 from tests.screen import index_of, last_index, phase_start, screen_text
@@ -391,3 +391,13 @@ async def test_ctrl_s_saves_while_the_question_is_open(tmp_path: Path) -> None:
     async with again.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(again.screen, AskScreen)  # the handout asks at net_h1
+
+
+@pytest.mark.parametrize("text", ["1e400", "1E+309", "-1e309", ".5e310", "9.9e308"])
+def test_a_number_beyond_the_floats_is_read_without_a_crash(text: str) -> None:
+    """An answer of 1e400 crashed predict mode (its unit, 10**400, overflowed: the hostile
+    trial). It reads as the infinity it rounds to, wrong for any finite value."""
+    typed = read_number(text)
+    assert math.isinf(typed.value)
+    assert judge(text, 0.5) == "wrong" and judge(text, 1.7e308) == "wrong"
+    assert judge(text, typed.value) == "right"

@@ -52,7 +52,8 @@ def read_number(text: str) -> Typed:
     decimals = len(match["frac"] or "")
     exponent = int(match["exp"] or 0)
     last_place = exponent - decimals  # the written digits end at 10^last_place
-    half_unit = 0.5 * 10.0**last_place
+    # (1e400 is read as inf: a unit of 10^400 would overflow, not be a tolerance)
+    half_unit = 0.5 * 10.0**last_place if last_place <= 300 else math.inf
     if value != 0 and math.isfinite(value):
         # never looser than MIN_SIGNIFICANT significant digits of the number typed
         leading = math.floor(math.log10(abs(value)))
