@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from textual import events
+from textual.command import CommandList
 
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
@@ -266,6 +268,36 @@ async def test_palette_selects_a_parameter_by_name() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert debugger(app).pinned == "w7"
+
+
+async def test_page_keys_typed_with_ctrl_p_move_the_palettes_list_as_typed_slowly() -> None:
+    """PageDown in the same burst as ctrl+p (a terminal's keys, not Pilot's, which waits
+    between them) reached the list before its layout: Textual's page move raised KeyError."""
+    highlighted = []
+    for burst in (True, False):
+        app = BptuiApp(load_network("mazur"))
+        async with app.run_test(size=SIZE) as pilot:
+            if burst:
+                for key in ("ctrl+p", "pagedown", "pagedown", "pageup"):
+                    app.post_message(events.Key(key, None))
+            else:
+                await pilot.press("ctrl+p")
+                await pilot.pause(0.5)
+                await pilot.press("pagedown", "pagedown", "pageup")
+            await pilot.pause(0.5)
+            assert app.is_running
+            highlighted.append(app.screen.query_one(CommandList).highlighted)
+    assert highlighted[0] == highlighted[1] is not None
+
+
+async def test_ctrl_c_says_which_key_quits_in_plain_words() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        (notification,) = app._notifications
+        assert notification.message == "Press q to quit bptui"
+        assert app.is_running
 
 
 async def test_a_bad_file_opened_from_the_app_keeps_the_current_network(tmp_path) -> None:

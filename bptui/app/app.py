@@ -101,6 +101,18 @@ class BptuiApp(App[None]):
         (`[/]` typed into go-to once crashed the app)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, as `Palette` (its page keys wait for its list)."""
+        from bptui.app.commands import Palette
+
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (Textual's hint that it does not quit), in the words of bptui's keys: its
+        text was markup, which `notify` shows as typed."""
+        self.notify("Press q to quit bptui", title="Do you want to quit?")
+
     async def on_event(self, event: events.Event) -> None:
         # Keys come here from the terminal in the order typed (and once more, forwarded, when
         # no widget stopped them): the first time, each waits its turn (see typeahead.py).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from bptui.app.keys import palette
 from bptui.engine.symbols import normalize
@@ -45,3 +45,23 @@ class DebuggerCommands(Provider):
             score = max(matcher.match(title), plain.match(title))
             if score > 0:
                 yield Hit(score, plain.highlight(title), callback, help=help_text)
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, with page keys that wait for its list.
+
+    PageDown or PageUp typed in the same burst as ctrl+p reached the list after its options
+    came and before it was laid out, and Textual's page move looked up a line the list did
+    not have yet (KeyError, the app ended). Such a key now waits for the list's first layout
+    (once: a list still not laid out then, one with no room, has no page to move by)."""
+
+    PAGE_ACTIONS = ("page_up", "page_down")
+
+    def _action_command_list(self, action: str, waited: bool = False) -> None:
+        commands = self.query_one(CommandList)
+        laid_out = bool(commands.scrollable_content_region)
+        if action in self.PAGE_ACTIONS and commands.option_count and not laid_out:
+            if not waited:
+                self.call_after_refresh(self._action_command_list, action, True)
+            return
+        super()._action_command_list(action)
