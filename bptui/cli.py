@@ -20,13 +20,13 @@ from collections.abc import Iterator
 from typing import NoReturn
 
 from bptui.engine.errors import BptuiError
+from bptui.engine.numtext import MAX_PRECISION, MIN_PRECISION
 
 COMMANDS = ("trace", "train", "check", "compare", "presets", "serve")
 MAX_TRACE_EPOCHS = 1_000
 MAX_TRAIN_EPOCHS = 10_000_000
 DEFAULT_PORT = 8000
 WEB_DRIVER = "textual.drivers.web_driver:WebDriver"  # what textual-serve runs the app with
-MIN_PRECISION = 2  # fewer decimals would show Mazur's 0.15 as 0 (`0·0 + 0·0 + 0 = 0`)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,8 +73,10 @@ def _precision(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if not MIN_PRECISION <= value <= 17:
-        raise argparse.ArgumentTypeError(f"expected {MIN_PRECISION} to 17 decimals, found {value}")
+    if not MIN_PRECISION <= value <= MAX_PRECISION:
+        raise argparse.ArgumentTypeError(
+            f"expected {MIN_PRECISION} to {MAX_PRECISION} decimals, found {value}"
+        )
     return value
 
 

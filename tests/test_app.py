@@ -18,7 +18,16 @@ from bptui.engine.history import History
 from bptui.engine.loader import load_network
 from bptui.engine.session import Session
 from tests.reference import AFTER_TRAINING, MAZUR, show, shown
-from tests.screen import answer, find, index_of, last_index, phase_start, screen_text, steps
+from tests.screen import (
+    answer,
+    find,
+    index_of,
+    last_index,
+    phase_start,
+    record_notices,
+    screen_text,
+    steps,
+)
 
 SIZE = (120, 40)
 
@@ -200,6 +209,30 @@ async def test_a_run_from_mid_epoch_ends_n_minus_1_epochs_later() -> None:
         assert screen.position == (1, last_index("mazur-2015"))
         first_loss = AFTER_TRAINING["mazur-2015"].first_loss
         assert f"after epoch 1: loss {shown(first_loss)}" in screen_text(app)
+
+
+async def test_a_run_ends_at_the_last_epoch_a_session_can_hold(monkeypatch) -> None:
+    """`r` at the limit of epochs (10,000,000; 30 here) runs to it, not past it (a session saved
+    after 10,038,000 epochs was refused on opening), and says so; at its last step, no run."""
+    from bptui.app import debugger as debugger_module
+
+    monkeypatch.setattr(debugger_module, "MAX_EPOCHS", 30)
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.start_run(25)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen.start_run(10_000)
+        assert "to epoch 30, the last one bptui runs to" in screen.run_text
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.position == (30, last_index("mazur"))
+        assert screen.history.epochs_done == 30
+        notices = record_notices(app)
+        assert screen.start_run(1) is None
+        assert not screen.running and screen.history.epochs_done == 30
+        assert notices == ["epoch 30 is the last one bptui runs to"]
 
 
 async def test_cancelling_a_long_run_keeps_the_finished_epochs() -> None:

@@ -33,6 +33,7 @@ from bptui.engine.loader import load_network, parse_document
 from bptui.engine.session import (
     Session,
     View,
+    estimated_bytes,
     save_session,
     session_document,
     session_from_source,
@@ -229,7 +230,11 @@ def field_cases() -> list[Case]:
     add("mazur", ("network", "layers", 0, "weights", 0, 0), ["Infinity", "NaN", "1e400", HUGE])
     add("mazur", ("network", "layers"), ["[]", "null", DEEP])
     # settings
-    add("mazur", ("settings", "precision"), ["18", "1000000000", *NOT_NUMBER[1:], *everything_but])
+    add(
+        "mazur",
+        ("settings", "precision"),
+        ["0", "1", "18", "1000000000", *NOT_NUMBER[1:], *everything_but],
+    )
     add("mazur", ("settings", "orders"), ["[]", "null", '"before_update"', "1", *EVERYWHERE])
     add("mazur", ("settings", "orders", 0), ["[1]", '[1, "before_update", 3]', "1", *EVERYWHERE])
     add(
@@ -330,6 +335,8 @@ def field_cases() -> list[Case]:
         ("history", "losses", 3),
         ['"nanx"', '"NaN"', '"Infinity"', "null", "true", "[]", "{}", *EVERYWHERE],
     )
+    # a loss below 0, and a non-finite loss in a history with no non-finite epoch
+    add("mazur", ("history", "losses", 3), ["-0.1", "-5e-324", '"nan"', '"inf"', '"-inf"'])
     add(
         "mazur",
         ("history", "nonfinite_epoch"),
@@ -892,3 +899,54 @@ def test_the_written_file_follows_the_umask(tmp_path: Path, umask: int) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions too big to read again are not written
+
+
+def _adam() -> Any:
+    document = dict(base_document("mazur")["network"])
+    document["optimizer"] = {"name": "adam"}
+    return parse_document(document, "adam", "adam")
+
+
+@pytest.mark.parametrize("name", ["mazur", "tanh-2332", "adam", "blowup"])
+def test_the_size_estimate_is_a_little_under_the_files_size(name: str) -> None:
+    """The estimate refuses a session at once only when its file would be too big: never more
+    than the file, and close to it (its checkpoints, moments, network and losses: all but the
+    file's fixed part, under 1,000 bytes)."""
+    network = {"adam": _adam, "blowup": _blowup}.get(name, lambda: load_network(name))()
+    history = History(network, every=7)
+    history.extend(300)
+    text = json.dumps(session_document(Session(history)), ensure_ascii=False)
+    assert 0.8 * len(text) - 1000 <= estimated_bytes(history) <= len(text)
+
+
+def test_a_session_over_the_size_limit_is_refused_and_nothing_is_written(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """As if the session were over the 512 MB that opening a session reads: at a limit under
+    the estimate (refused before the file's text is made) and at one between the estimate and
+    the file's size (refused after). The file saved before stays as it was."""
+    from bptui.engine import source
+
+    history = History(load_network("mazur"))
+    history.extend(2000)
+    session = Session(history)
+    target = tmp_path / "s.bptui"
+    save_session(_small(), target)
+    before = target.read_bytes()
+    size = len(json.dumps(session_document(session), ensure_ascii=False))
+    for limit in (estimated_bytes(history) // 2, (estimated_bytes(history) + size) // 2):
+        monkeypatch.setattr(source, "MAX_SESSION_BYTES", limit)
+        with pytest.raises(BptuiError) as info:
+            save_session(session, target)
+        message = str(info.value)
+        assert message.startswith(f"{target}: not saved: the session would be "), message
+        assert "\n" not in message
+        assert target.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["s.bptui"]
+    monkeypatch.setattr(source, "MAX_SESSION_BYTES", size)
+    save_session(session, target)
+    assert len(target.read_bytes()) == size

@@ -1206,14 +1206,26 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self._answers[kind] = answer.strip()
         self.start_run(count)
 
-    def start_run(self, count: int) -> Worker:
+    def start_run(self, count: int) -> Worker | None:
         """Run `count` more epochs (a thread worker): from the current one, or from the next
-        when the current one's last step is reached; ends on the last step of the last."""
+        when the current one's last step is reached; ends on the last step of the last, and
+        at epoch MAX_EPOCHS at the latest (a session holds no more; None: already there)."""
         if self.run_cap is not None:
             count = min(count, self.run_cap)
+        first = self._first_epoch_to_run()
+        if first > MAX_EPOCHS:
+            self.notify(
+                f"epoch {MAX_EPOCHS:,} is the last one bptui runs to", title="no more epochs"
+            )
+            return None
+        limit = ""
+        if first + count - 1 > MAX_EPOCHS:
+            count, limit = MAX_EPOCHS - first + 1, ", the last one bptui runs to"
         self.running = True
-        self._run_goal = self._first_epoch_to_run() + count - 1
-        self.run_text = f"running {count:,} more epochs, to epoch {self._run_goal:,}… (Esc stops)"
+        self._run_goal = first + count - 1
+        self.run_text = (
+            f"running {count:,} more epochs, to epoch {self._run_goal:,}{limit}… (Esc stops)"
+        )
         self.widget(StatusBar).set_run_text(self.run_text)
         return self._run(count)
 

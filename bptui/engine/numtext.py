@@ -13,6 +13,8 @@ import math
 from functools import lru_cache
 
 MINUS = "−"
+MIN_PRECISION = 2  # fewer decimals would show Mazur's 0.15 as 0 (`0·0 + 0·0 + 0 = 0`)
+MAX_PRECISION = 17  # a float64 has no more significant decimals to show
 
 
 @lru_cache(maxsize=16_384)  # (a step shows the same numbers as the one before it, mostly)

@@ -77,6 +77,14 @@ class Session:
 # Numbers and networks as JSON
 
 
+def _numbers(values) -> list[float | str]:
+    """Numbers as a session writes them (`_num`), the finite ones at C speed."""
+    array = np.asarray(values, dtype=np.float64)
+    if np.isfinite(array).all():
+        return array.tolist()
+    return [_num(v) for v in array.tolist()]
+
+
 def _num(value: float) -> float | str:
     value = float(value)
     if math.isnan(value):
@@ -186,10 +194,10 @@ def session_document(session: Session) -> dict[str, Any]:
         "history": {
             "every": state["every"],
             "checkpoints": {
-                str(epoch): [_num(v) for v in params.flat()]
+                str(epoch): _numbers(params.flat())
                 for epoch, params in sorted(state["checkpoints"].items())
             },
-            "losses": [_num(v) for v in state["losses"]],
+            "losses": _numbers(state["losses"]),
             "nonfinite_epoch": state["nonfinite_epoch"],
             **_moments_document(first, state["moments"]),
         },
@@ -223,7 +231,7 @@ def _moments_document(network: Network, moments: dict) -> dict[str, Any]:
         return {}
     return {
         "moments": {
-            str(epoch): [[_num(v) for v in slot.flat()] for slot in state]
+            str(epoch): [_numbers(slot.flat()) for slot in state]
             for epoch, state in sorted(moments.items())
         }
     }
@@ -232,8 +240,54 @@ def _moments_document(network: Network, moments: dict) -> dict[str, Any]:
 def save_session(session: Session, path: str | Path) -> Path:
     """Write the session atomically (`bptui.engine.atomic`); refuse to replace a file that is
     not a session. Every failure is a one-line BptuiError (see the module's docstring)."""
+    _refuse_too_big(path, estimated_bytes(session.history))
     text = json.dumps(session_document(session), ensure_ascii=False, allow_nan=False)
+    _refuse_too_big(path, len(text) if text.isascii() else len(text.encode()))
     return write_atomic(path, text, _replaceable_session)
+
+
+def _refuse_too_big(path: str | Path, size: int) -> None:
+    """A session bptui would refuse to read again is not written (over MAX_SESSION_BYTES)."""
+    from bptui.engine.atomic import path_text
+    from bptui.engine.source import MAX_SESSION_BYTES
+
+    if size > MAX_SESSION_BYTES:
+        mib = 1024 * 1024
+        raise BptuiError(
+            f"{path_text(Path(path))}: not saved: the session would be {size / mib:,.0f} MB, "
+            f"over the {MAX_SESSION_BYTES // mib} MB a session file may be (save the network "
+            "with w, or go back to an earlier epoch and run fewer)"
+        )
+
+
+def estimated_bytes(history) -> int:
+    """About how many bytes the session file of `history` takes, from the lengths of a
+    sample of its numbers (within a few per cent; found before the file is written, in
+    milliseconds, so that one too big is refused at once rather than after seconds of
+    writing): the checkpoints, the network's own parameters and the losses. Never more than the
+    file: the estimate is 0.9 of the sampled size."""
+    state = history.export_state()
+    first = state["networks"][0][1]
+    per_checkpoint = first.n_params * (1 + len(first.opt.slots))
+    checkpoints = list(state["checkpoints"].values())
+    losses = state["losses"]
+    if not checkpoints:
+        return 0
+
+    def mean_length(values: list[float]) -> float:
+        if not values:
+            return 0.0
+        step = max(1, len(values) // 200)
+        sample = values[::step]
+        return sum(len(json.dumps(_num(v))) + 2 for v in sample) / len(sample)
+
+    sampled = []
+    for params in checkpoints:
+        flat = params.flat()
+        sampled.extend(flat[:: max(1, len(flat) // 50)].tolist())
+    size = (per_checkpoint * len(checkpoints) + first.n_params) * mean_length(sampled)
+    size += len(losses) * mean_length(losses)
+    return int(0.9 * size)
 
 
 def _replaceable_session(target: Path, shown: str) -> None:

@@ -23,11 +23,14 @@ import re
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from bptui.engine.breakpoints import KINDS, Breakpoint
 from bptui.engine.filecheck import DuplicatedKeys, _type_name
 from bptui.engine.history import History, checkpoint_interval
 from bptui.engine.loader import parse_document
 from bptui.engine.network import HIDDEN_GRADIENTS, Network, Params
+from bptui.engine.numtext import MAX_PRECISION, MIN_PRECISION
 from bptui.engine.session import LOWER_VIEWS, PLOTS, Session, View
 from bptui.engine.sessionchecker import _SessionChecker
 from bptui.engine.sessionfile import FORMAT, VERSION
@@ -37,7 +40,6 @@ from bptui.engine.updates import Moments, initial_moments
 
 MAX_LOSSES = 10_000_000
 MAX_EVERY = 1000
-MAX_PRECISION = 17
 MAX_MESSAGE = 1000
 MAX_BREAKPOINTS = 1000
 
@@ -103,7 +105,7 @@ def check_session(document: Any, name: str) -> Session:
         if key not in settings:
             holds = ", ".join(sorted(SETTINGS_KEYS))
             raise c.fail(f"settings.{key}", f"missing; settings holds {holds}")
-    precision = c.whole(settings["precision"], "settings.precision", 0, MAX_PRECISION)
+    precision = c.whole(settings["precision"], "settings.precision", MIN_PRECISION, MAX_PRECISION)
     view = _view(c, settings.get("view"))
     networks = _orders(c, settings["orders"], network, checkpoints, len(losses) + 1)
     networks = _edits(c, doc.get("edits"), networks, doc["network"], name)
@@ -170,6 +172,7 @@ def _history(
                 f"expected null (no epoch is done), found {_type_name(nonfinite)}",
             )
         c.whole(nonfinite, "history.nonfinite_epoch", 1, len(losses))
+    _losses_agree(c, losses, nonfinite)
 
     key = "history.checkpoints"
     table = saved["checkpoints"]
@@ -200,6 +203,29 @@ def _history(
             )
     moments = _moments(c, saved.get("moments"), network, checkpoints)
     return every, checkpoints, losses, nonfinite, moments
+
+
+def _losses_agree(c: _SessionChecker, losses: list[float], nonfinite: int | None) -> None:
+    """A loss is 0 or more, and finite before the first non-finite epoch (every one, when no
+    epoch was non-finite): the plot and the run's report take them at their word."""
+    array = np.asarray(losses, dtype=np.float64)
+    finite = np.isfinite(array)
+    end = len(losses) if nonfinite is None else nonfinite - 1
+    if not finite[:end].all():
+        k = int(np.argmin(finite[:end]))
+        said = (
+            "null (no epoch was non-finite)"
+            if nonfinite is None
+            else f"{nonfinite:,} (the first non-finite epoch)"
+        )
+        raise c.fail(
+            f"history.losses[{k}]",
+            f"found {losses[k]}, but history.nonfinite_epoch is {said}",
+        )
+    negative = finite & (array < 0)
+    if negative.any():
+        k = int(np.argmax(negative))
+        raise c.fail(f"history.losses[{k}]", f"expected a loss of 0 or more, found {losses[k]!r}")
 
 
 def _moments(
