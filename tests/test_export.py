@@ -57,6 +57,9 @@ async def export(pilot, key: str, path: str | None = None, *answers: str) -> str
         app.screen.query_one(Input).value = text
         await pilot.press("enter")
         await pilot.pause()
+    for worker in [w for w in app.workers if w.group == "export"]:
+        await worker.wait()  # (the file is written in a thread)
+    await pilot.pause()
     return offered
 
 
@@ -348,3 +351,37 @@ async def test_a_full_disk(tmp_path: Path, monkeypatch) -> None:
     await _refused(tmp_path, "S", str(old), "cannot be written: No space left on device", "y")
     assert old.read_bytes() == b"<svg>old</svg>"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["screen.svg"]
+
+
+async def test_a_slow_export_is_written_while_the_screen_goes_on(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The loss of 10,000,000 epochs took 42 s to write as CSV, the screen frozen (the hostile
+    trial): the text is made and written in a thread, and one that takes a while says so."""
+    import time
+
+    from bptui.report import exports
+
+    def slow_csv(history, epochs=None):
+        time.sleep(1.5)
+        return "epoch,loss\n", 0
+
+    monkeypatch.setattr(exports, "loss_csv", slow_csv)
+    target = tmp_path / "slow.csv"
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("E")
+        await until(pilot, lambda: isinstance(app.screen, AskScreen))
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        await pilot.press("n", "n")
+        await pilot.pause(0.6)
+        assert screen.position == (1, 2) and not target.exists()
+        assert notices(app)[-1] == f"writing {target}…"
+        for worker in [w for w in app.workers if w.group == "export"]:
+            await worker.wait()
+        await pilot.pause()
+        assert target.read_text() == "epoch,loss\n"
+        assert notices(app)[-1].startswith(f"wrote {target}")

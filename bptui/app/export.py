@@ -13,6 +13,7 @@ from pathlib import Path
 from bptui.engine.atomic import path_text, regular_file_or_none, write_atomic
 from bptui.engine.errors import BptuiError, one_line
 
+SLOW_SECONDS = 0.5  # an export still writing after this long says so
 SETTLE_SECONDS = 0.05
 SETTLE_TRIES = 20  # (a second at most)
 RUNNING = "a run is going: wait for it to end (or Esc stops it), then export"
@@ -45,7 +46,8 @@ class ExportActions:
         if screen.running:
             screen.notify(RUNNING, title="not exported", severity="warning")
             return
-        text, epochs = loss_csv(screen.history)
+        history = screen.history
+        epochs = history.epochs_done
         what = (
             "the loss before training only (no epoch is finished yet)"
             if epochs == 0
@@ -53,8 +55,8 @@ class ExportActions:
         )
         self._ask_path(
             "Export the loss history (and the gradient norms) as CSV to:",
-            csv_name(screen.history.network.name),
-            lambda: text,
+            csv_name(history.network.name),
+            lambda: loss_csv(history, epochs)[0],
             what,
         )
 
@@ -120,23 +122,40 @@ class ExportActions:
             self._write(path, text, what)
 
     def _write(self, path: Path, text: Callable[[], str], what: str) -> None:
+        """Make the text and write it in a thread: a big one (10,000,000 epochs of loss, an
+        epoch of a net of thousands of weights as Markdown) takes seconds, and the screen goes
+        on meanwhile; one that takes a while says so."""
         screen = self._screen()
+        notes = {"done": False}
+
+        def slow() -> None:
+            if not notes["done"]:
+                screen.notify(f"writing {path_text(path)}…", title="exporting", timeout=4)
+
+        def work() -> None:
+            try:
+                message, options = self._written(path, text, what)
+            finally:
+                notes["done"] = True
+            screen.app.call_from_thread(screen.notify, message, **options)
+
+        screen.set_timer(SLOW_SECONDS, slow)
+        screen.run_worker(work, thread=True, group="export", exit_on_error=True)
+
+    def _written(self, path: Path, text: Callable[[], str], what: str) -> tuple[str, dict]:
+        """Write the export; the notification that says how it went (message, its options)."""
+        failed = {"title": "not exported", "severity": "error", "timeout": 10}
         try:
             written = write_atomic(path, text(), regular_file_or_none)
         except BptuiError as error:
-            screen.notify(_short(str(error)), title="not exported", severity="error", timeout=10)
-            return
+            return _short(str(error)), failed
         except OSError as error:  # (write_atomic makes its own one line: this is a backstop)
             reason = error.strerror or type(error).__name__
-            screen.notify(
-                _short(f"{path_text(path)}: {reason}"),
-                title="not exported",
-                severity="error",
-                timeout=10,
-            )
-            return
+            return _short(f"{path_text(path)}: {reason}"), failed
+        except MemoryError:
+            return _short(f"{path_text(path)}: not written: out of memory"), failed
         shown = path_text(Path(os.path.abspath(written)))
-        screen.notify(f"wrote {shown}: {what}", title="exported", timeout=8)
+        return f"wrote {shown}: {what}", {"title": "exported", "timeout": 8}
 
 
 def _short(text: str) -> str:

@@ -38,7 +38,7 @@ def epoch_markdown(trace: EpochTrace, precision: int) -> str:
     return out.getvalue()
 
 
-def loss_csv(history: History) -> tuple[str, int]:
+def loss_csv(history: History, epochs: int | None = None) -> tuple[str, int]:
     """(the CSV text, the number of finished epochs in it).
 
     `epoch,loss,grad_norm_1,…,grad_norm_L`: a row for epoch 0 (the loss before any training,
@@ -48,8 +48,9 @@ def loss_csv(history: History) -> tuple[str, int]:
     `bptui train --format json`'s `grad_norms`, the first hidden layer first), empty where the
     history does not know it (a restored session's epochs until the norms plot has worked
     them out). Every number is Python's shortest round-trip repr (`nan`, `inf` and `-inf`
-    as such), so that reading it back gives the same float bit for bit."""
-    losses = history.losses
+    as such), so that reading it back gives the same float bit for bit. `epochs`: the first
+    so many only (those known when the export was asked for; a run may add more meanwhile)."""
+    losses = history.losses[:epochs]
     epochs, norms = history.sampled_norms(len(losses))
     by_epoch = {int(e): row for e, row in zip(epochs, norms, strict=True)}
     layers = len(history.network.layers)
