@@ -51,8 +51,8 @@ def loss_csv(history: History, epochs: int | None = None) -> tuple[str, int]:
     as such), so that reading it back gives the same float bit for bit. `epochs`: the first
     so many only (those known when the export was asked for; a run may add more meanwhile)."""
     losses = history.losses[:epochs]
-    epochs, norms = history.sampled_norms(len(losses))
-    by_epoch = {int(e): row for e, row in zip(epochs, norms, strict=True)}
+    sampled, norms = history.sampled_norms(len(losses))
+    by_epoch = {int(e): row for e, row in zip(sampled, norms, strict=True)}
     layers = len(history.network.layers)
     empty = "," * layers
     lines = ["epoch,loss" + "".join(f",grad_norm_{k}" for k in range(1, layers + 1))]
