@@ -7,6 +7,7 @@ import math
 import pytest
 from textual import events
 from textual.command import CommandList
+from textual.widgets import Static
 
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
@@ -15,7 +16,7 @@ from bptui.app.widgets.loss_plot import LossPlot
 from bptui.app.widgets.norms_plot import NormsPlot
 from bptui.app.widgets.param_table import ParamTable
 from bptui.engine.history import History
-from bptui.engine.loader import load_network
+from bptui.engine.loader import load_network, parse_document
 from bptui.engine.session import Session
 from tests.reference import AFTER_TRAINING, MAZUR, show, shown
 from tests.screen import (
@@ -741,6 +742,62 @@ async def test_compare_view_numbers_are_whole_at_every_width(width: int) -> None
             assert symbol == row.symbol
             assert num(row.before.value, 9) in before and num(row.after.value, 9) in after
             assert difference == (num(row.difference, 9) if row.difference else "0")
+
+
+async def test_compare_view_of_a_wide_net_shows_the_rows_around_the_step() -> None:
+    """A 2-64-1 net has 513 hidden steps: the view shows the 300 around the current one and
+    says which (a 2-4096-1 net's 32,769 rows took a minute to draw; the hostile trial), and
+    names the net's own output weights (it said w5..w8 of every net)."""
+    from bptui.app.compare_screen import MAX_ROWS, CompareScreen
+    from bptui.engine.compare import compare_orders
+    from tests.netgen import document
+
+    network = parse_document(
+        document(
+            3,
+            "half_sse",
+            "sigmoid",
+            ["sigmoid"],
+            [2, 64, 1],
+            ["shared"] * 2,
+            "online",
+            "before_update",
+            False,
+            1,
+        ),
+        "wide",
+        "wide",
+    )
+    everything = compare_orders(network, network.params, 0)
+    assert len(everything) > 2 * MAX_ROWS // 1.2
+    app = BptuiApp(network)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = debugger(app)
+        at = 400
+        symbol = everything[at].symbol
+        index = next(k for k, step in enumerate(screen.history.trace(1)) if step.symbol == symbol)
+        screen.go(1, index)
+        await pilot.press("m")
+        await pilot.pause()
+        view = app.screen
+        assert isinstance(view, CompareScreen)
+        assert len(view.rows) == len(everything)
+        first = max(0, min(at - MAX_ROWS // 2, len(everything) - MAX_ROWS))
+        assert [r.symbol for r in view.shown] == [
+            r.symbol for r in everything[first : first + MAX_ROWS]
+        ]
+        text = " ".join(str(static.render()) for static in view.query(Static))
+        assert f"Rows {first + 1} to {first + MAX_ROWS} of {len(everything)}:" in text
+        assert "the output layer's w129..w192 first" in text
+        assert "w5..w8" not in text
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+        text = " ".join(str(static.render()) for static in app.screen.query(Static))
+        assert "the output layer's w5..w8 first" in text
+        assert "Rows " not in text
 
 
 async def test_compare_view_home_and_end_reach_its_top_and_bottom() -> None:

@@ -1111,8 +1111,13 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
         frame = self.frame
         rows = compare_orders(network, frame.record.params, frame.sample)
+        last = len(network.layers) - 1
+        names = [r.name for r in network.param_refs if r.layer == last and r.kind == "weight"]
+        outputs = names[0] if len(names) == 1 else f"{names[0]}..{names[-1]}"
         self.app.push_screen(
-            CompareScreen(rows, frame.step.symbol, self.epoch, frame.sample, self.precision)
+            CompareScreen(
+                rows, frame.step.symbol, self.epoch, frame.sample, self.precision, outputs
+            )
         )
 
     def action_help(self) -> None:
