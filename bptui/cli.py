@@ -25,6 +25,7 @@ from bptui.engine.numtext import MAX_PRECISION, MIN_PRECISION
 COMMANDS = ("trace", "train", "check", "compare", "presets", "serve")
 MAX_TRACE_EPOCHS = 1_000
 MAX_TRAIN_EPOCHS = 10_000_000
+MAX_EPOCH_STEPS = 500_000  # an epoch's steps that trace and compare take (a 160,000-weight net)
 DEFAULT_PORT = 8000
 WEB_DRIVER = "textual.drivers.web_driver:WebDriver"  # what textual-serve runs the app with
 
@@ -339,6 +340,8 @@ def _run(args: list[str]) -> int:
     if command == "serve":
         return cmd_serve(options.net, options.host, options.port, options.precision, options.theme)
     network = _load_for_command(options.net, command)
+    if command in ("trace", "compare"):
+        _refuse_giant_epochs(network, options.net, command)
     if command == "trace":
         return cmd_trace(network, options.epochs, options.format, options.precision)
     if command == "train":
@@ -361,6 +364,21 @@ def _load_for_command(spec: str, command: str):
             f"`bptui {command}` takes a network file or preset"
         )
     return load_source(source)
+
+
+def _refuse_giant_epochs(network, spec: str, command: str) -> None:
+    """A worked example of a net of a million weights is an epoch of millions of steps: over a
+    gigabyte of text, minutes, and gigabytes of memory for JSON. `trace` and `compare` take nets
+    of at most MAX_EPOCH_STEPS steps an epoch (`train` and `check` take any)."""
+    from bptui.engine.trace import step_count
+
+    steps = step_count(network)
+    if steps > MAX_EPOCH_STEPS:
+        raise BptuiError(
+            f"{spec}: an epoch of this network is {steps:,} steps, over the "
+            f"{MAX_EPOCH_STEPS:,} that `bptui {command}` works through (`bptui train` runs it; "
+            "`bptui check` checks its gradients)"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,10 +604,13 @@ def cmd_train(network, epochs: int, fmt: str, precision: int) -> int:
 
 
 def cmd_check(network) -> int:
-    from bptui.engine.gradcheck import TOLERANCE, check_sample
+    from bptui.engine.gradcheck import TOLERANCE, check_sample, checked_indices
     from bptui.report.check_text import print_check
 
-    checks = [check_sample(network, network.params, s) for s in range(network.n_samples)]
+    indices = checked_indices(network)
+    checks = [
+        check_sample(network, network.params, s, indices) for s in range(network.n_samples)
+    ]
     print_check(network, checks)
     worst = max(check.worst for check in checks)
     return 0 if math.isfinite(worst) and worst <= TOLERANCE else 1

@@ -309,3 +309,26 @@ def test_train_text_counts_one_epoch_in_the_singular_and_says_the_posts_number(r
             notes = [line for line in run(*command).stdout.splitlines() if "the post" in line]
             assert notes and not any(line.strip("*").startswith("(") for line in notes)
     assert "2 epochs in " in run("train", "mazur", "--epochs", "2").stdout
+
+
+def test_trace_and_compare_refuse_an_epoch_of_millions_of_steps(run, monkeypatch, tmp_path) -> None:
+    """A million-weight net's epoch is 3,000,000 steps: `trace --format json` ran past 120 s
+    (the hostile trial). Over the limit (made 50 here: Mazur's epoch is 51 steps), `trace` and
+    `compare` refuse it in one line at once; `train` and `check` go on."""
+    from bptui import cli
+
+    monkeypatch.setattr(cli, "MAX_EPOCH_STEPS", 50)
+    yours = tmp_path / "yours.csv"
+    yours.write_text("symbol,value\nnet_h1,0.3775\n")
+    for args in (["trace", "mazur", "--format", "json"], ["compare", "mazur", str(yours)]):
+        result = run(*args)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr == (
+            f"bptui: mazur: an epoch of this network is 51 steps, over the 50 that "
+            f"`bptui {args[0]}` works through (`bptui train` runs it; `bptui check` checks its "
+            "gradients)\n"
+        )
+    assert run("train", "mazur").returncode == 0
+    assert run("check", "mazur").returncode == 0
+    monkeypatch.setattr(cli, "MAX_EPOCH_STEPS", 51)
+    assert run("trace", "mazur").returncode == 0

@@ -144,3 +144,36 @@ def test_deep_nets_cut_the_paths_and_expand_on_demand() -> None:
     assert len(cut) == 8
     expanded = delta_node(trace, 0, cut[0].layer, cut[0].unit, full=False)
     assert expanded.value == cut[0].value and expanded.op == "product"
+
+
+def test_check_of_a_big_net_checks_parameters_spread_evenly(monkeypatch, capsys) -> None:
+    """Checking every one of a million parameters is 10¹² multiplications a sample (the hostile
+    trial gave up after 120 s): over the work budget, `check` takes as many as it allows,
+    spread evenly, the first and the last among them, and says so. (The budget is made small
+    here, so that tanh-2332 is over it.)"""
+    from bptui.cli import main
+    from bptui.engine import gradcheck
+
+    network = load_network("tanh-2332")
+    assert gradcheck.checked_indices(network) is None
+    total = network.n_params
+    monkeypatch.setattr(gradcheck, "CHECK_WORK", total * network.n_samples * 7)
+    monkeypatch.setattr(gradcheck, "MIN_CHECKED", 3)
+    indices = gradcheck.checked_indices(network)
+    assert indices is not None
+    assert list(indices) == sorted(set(indices)) and len(indices) == 7
+    assert indices[0] == 0 and indices[-1] == total - 1
+    gaps = np.diff(indices)
+    assert gaps.max() - gaps.min() <= 1
+    for sample in range(network.n_samples):
+        some = check_sample(network, network.params, sample, indices)
+        every = check_sample(network, network.params, sample)
+        assert some.ok and list(some.numeric) == list(every.numeric[indices])
+        assert list(some.errors) == list(every.errors[indices])
+    assert main(["check", "tanh-2332"]) == 0
+    out = capsys.readouterr().out
+    assert f"Checked 7 of the {total} parameters, spread evenly" in out
+    assert "Every checked gradient agrees within 1e-06" in out
+    names = {ref.flat_index: ref.name for ref in network.param_refs}
+    rows = [line.split("│")[2].strip().split(" ")[0] for line in out.splitlines() if "│ ok" in line]
+    assert rows == [names[int(k)] for k in indices] * network.n_samples

@@ -43,10 +43,18 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
         table.add_column(header, justify="left" if header in ("parameter", "") else "right")
     failures = overflows = 0
     for check in checks:
+        at = (
+            {int(k): n for n, k in enumerate(check.indices)}
+            if check.indices is not None
+            else {ref.flat_index: ref.flat_index for ref in network.param_refs}
+        )
+        errors = check.errors
         for ref in network.param_refs:
-            k = ref.flat_index
-            analytic, numeric = float(check.analytic[k]), float(check.numeric[k])
-            error = float(check.errors[k])
+            if ref.flat_index not in at:
+                continue
+            n = at[ref.flat_index]
+            analytic, numeric = float(check.analytic[ref.flat_index]), float(check.numeric[n])
+            error = float(errors[n])
             finite = math.isfinite(analytic) and math.isfinite(numeric)
             ok = finite and error <= TOLERANCE
             failures += finite and not ok
@@ -61,6 +69,13 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
                 "ok" if ok else ("MISMATCH" if finite else "not finite"),
             )
     console.print(table)
+    indices = checks[0].indices if checks else None
+    if indices is not None:
+        console.print(
+            f"Checked {len(indices):,} of the {network.n_params:,} parameters, spread evenly "
+            "(a finite difference is a forward pass over every parameter: checking them all "
+            "would take too long)."
+        )
     if overflows:
         console.print(
             Text(
@@ -78,4 +93,5 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
             )
         )
     elif not overflows:
-        console.print(f"Every gradient agrees within {TOLERANCE:g} relative error.")
+        which = "Every gradient" if indices is None else "Every checked gradient"
+        console.print(f"{which} agrees within {TOLERANCE:g} relative error.")
