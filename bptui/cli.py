@@ -608,9 +608,7 @@ def cmd_check(network) -> int:
     from bptui.report.check_text import print_check
 
     indices = checked_indices(network)
-    checks = [
-        check_sample(network, network.params, s, indices) for s in range(network.n_samples)
-    ]
+    checks = [check_sample(network, network.params, s, indices) for s in range(network.n_samples)]
     print_check(network, checks)
     worst = max(check.worst for check in checks)
     return 0 if math.isfinite(worst) and worst <= TOLERANCE else 1

@@ -92,7 +92,25 @@ def serve(net: str, host: str, port: int, precision: int, theme: str) -> int:
     command = app_command(net, precision, theme)
     server = _server_class()(command, host, port, title=f"bptui · {Path(net).name}")
     logging.basicConfig(level=logging.WARNING, format="bptui serve: %(message)s")
+    logging.getLogger("aiohttp.server").addFilter(BadRequestInOneLine())
     return asyncio.run(server.run(net))
+
+
+class BadRequestInOneLine(logging.Filter):
+    """A malformed request (a line over 8,190 bytes, `HTTP/9.9`...) is answered 400 by aiohttp,
+    which logs it with its traceback: here it is one line (the server goes on)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and type(error).__module__.startswith("aiohttp.http_"):
+            peer = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            reason = " ".join(str(getattr(error, "message", error)).split())
+            reason = re.sub(r":? (bytearray\()?b'.*", "", reason)  # (not the bytes it got)
+            if len(reason) > 160:
+                reason = reason[:159] + "…"
+            record.msg, record.args = "a bad request from %s, answered 400: %s", (peer, reason)
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def _server_class():

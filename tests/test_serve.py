@@ -231,6 +231,33 @@ def test_only_this_machines_names_and_pages_are_answered() -> None:
         server.kill()
 
 
+def test_a_malformed_request_is_answered_400_and_logged_in_one_line() -> None:
+    """A request line over 8,190 bytes, `HTTP/9.9`, a header too long, TLS on the HTTP port:
+    each is answered 400 and leaves one line on stderr, no traceback (aiohttp printed one for
+    each; the hostile trial); the server goes on serving."""
+    server = Server("mazur")
+    requests = [
+        b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET / HTTP/9.9\r\nHost: localhost\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nX: " + b"b" * 9000 + b"\r\n\r\n",
+    ]
+    try:
+        for request in requests:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
+                client.sendall(request)
+                assert client.recv(12) == b"HTTP/1.0 400"
+        assert _get(server.port, f"127.0.0.1:{server.port}") == 200
+        assert server.stop()[0] == 0
+        assert server.process.stderr is not None
+        lines = server.process.stderr.read().splitlines()
+        assert len(lines) == len(requests), lines
+        for line in lines:
+            assert line.startswith("bptui serve: a bad request from 127.0.0.1, answered 400: ")
+            assert "aaaa" not in line and "bbbb" not in line and len(line) < 250
+    finally:
+        server.kill()
+
+
 # -- in a browser ------------------------------------------------------------------------------
 
 
