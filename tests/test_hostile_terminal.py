@@ -44,6 +44,30 @@ def test_a_signal_restores_the_terminal(signal_name: str, status: int) -> None:
 
 
 @needs_tmux
+def test_a_terminal_closed_under_a_shell_that_ignores_sighup_ends_the_app(
+    tmp_path: Path,
+) -> None:
+    """The shell ignores SIGHUP, so the app gets none when its terminal goes: it read
+    end-of-file for ever at 85% of a CPU (the hostile trial). It now ends as after SIGHUP."""
+    status = tmp_path / "status"
+    tmux = Tmux(f"trap '' HUP; {BPTUI}; echo $? > {status}")
+    try:
+        assert "Mazur 2-2-2" in tmux.settle()
+        shell = tmux.display("pane_pid")
+        (child,) = subprocess.run(
+            ["pgrep", "-P", shell, "-f", "bptui"], capture_output=True, text=True
+        ).stdout.split()
+        tmux.close()  # (the terminal goes; no SIGHUP reaches the app)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(f"/proc/{child}").exists(), "bptui is still running"
+        assert status.read_text().strip() == "129"
+    finally:
+        tmux.close()
+
+
+@needs_tmux
 def test_a_crash_exits_non_zero_restores_the_terminal_and_names_its_report(
     report_home: Path,
 ) -> None:

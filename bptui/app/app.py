@@ -71,6 +71,7 @@ class BptuiApp(App[None]):
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(signum, self.exit, None, 128 + signum)
+            self._watch_hangup()
         if self.is_web:
             # In a browser (bptui serve): should the server die without quitting this
             # debugger (kill -9), end as after a closed terminal rather than stay, orphaned.
@@ -87,6 +88,30 @@ class BptuiApp(App[None]):
             from bptui.app.yours import summary
 
             screen.notify(summary(self.compared), title="your numbers", timeout=8)
+
+    def _watch_hangup(self) -> None:
+        """A terminal closed under a shell that ignores SIGHUP sends no signal: the input
+        thread then reads end-of-file at once, again and again (85% of a CPU, for ever). Its
+        hang-up is looked for every HANGUP_CHECK_SECONDS, and ends the app as SIGHUP does."""
+        import select
+
+        try:
+            fd = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
+            watch = select.poll()
+            watch.register(fd, select.POLLIN)
+        except (OSError, ValueError, AttributeError):
+            return
+        gone = select.POLLHUP | select.POLLERR | select.POLLNVAL
+
+        def check() -> None:
+            try:
+                events = watch.poll(0)
+            except OSError:
+                return
+            if any(mask & gone for _, mask in events):
+                self.exit(None, 128 + signal.SIGHUP)
+
+        self.set_interval(HANGUP_CHECK_SECONDS, check)
 
     def notify(
         self,
@@ -150,6 +175,7 @@ def _start_collecting() -> None:
 
 
 PARENT_CHECK_SECONDS = 1.0
+HANGUP_CHECK_SECONDS = 0.5
 UNSTICK_SECONDS = 0.25  # how often a key held back by a lost marker is looked for
 EXIT_CRASH = 70  # an unexpected error in bptui itself (BSD's EX_SOFTWARE)
 
