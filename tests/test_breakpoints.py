@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from textual.widgets import Label
 
 from bptui.app.app import BptuiApp
 from bptui.app.breakpoints_screen import BreakpointsScreen
@@ -130,6 +131,50 @@ async def test_the_first_nonfinite_value_stops_the_run(tmp_path) -> None:
         expected = expected_stop(network, (1, 0), lambda s: not math.isfinite(s.value))
         assert expected is not None
         assert screen.position == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("E_total < 0", "a loss is never below 0, so this would never stop"),
+        ("E_total < -0.5", "expected a threshold above 0, found '-0.5'"),
+        ("E_total < 1e-999", "found '1e-999' (it rounds to 0)"),
+        ("|grad| > -1", "a magnitude is never below 0, so this would stop at every gradient"),
+        ("|w5| > -0.1", "expected 0 or more, found '-0.1'"),
+        ("E_total > 0", "not a breakpoint: 'E_total > 0'; the comparisons are E_total <"),
+        ("E_total <= 0.1", "not a breakpoint"),
+        ("|w5| < 3", "not a breakpoint"),
+    ],
+)
+def test_breakpoints_that_never_or_always_hold_are_refused(text: str, words: str) -> None:
+    """(The hostile trial: `E_total < 1e-999` was kept and listed as `< 0`, `|grad| > -1`
+    kept, and `E_total > 0` said there was no parameter named `E_total>0`.)"""
+    with pytest.raises(BptuiError) as info:
+        parse_breakpoint(load_network("mazur"), text)
+    assert words in str(info.value)
+    assert "E_total>0" not in str(info.value)
+
+
+def test_the_least_thresholds_that_can_hold_are_kept() -> None:
+    net = load_network("mazur")
+    assert parse_breakpoint(net, "|grad| > 0") == Breakpoint("gradient_above", None, 0.0)
+    assert parse_breakpoint(net, "E_total < 5e-324").threshold == 5e-324
+
+
+async def test_the_panel_refuses_a_breakpoint_already_in_its_list() -> None:
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        panel = app.screen
+        assert isinstance(panel, BreakpointsScreen)
+        await pilot.press(*"nan", "enter", *"inf", "enter")
+        await pilot.press(*"w5", "enter", *"dE_total/dw5", "enter")
+        assert [bp.describe() for bp in panel.breakpoints] == [
+            "the first non-finite value",
+            "∂E_total/∂w5 (any sample)",
+        ]
+        error = panel.query_one("#error", Label)
+        assert str(error.render()) == "already in the list: ∂E_total/∂w5 (any sample)"
 
 
 async def test_the_panel_adds_toggles_and_deletes() -> None:

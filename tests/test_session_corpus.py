@@ -315,6 +315,9 @@ def field_cases() -> list[Case]:
         ['"nan"', '"inf"', '"0.1"', *EVERYWHERE, *NOT_NULL, *NOT_BOOL, *NOT_LIST],
     )
     add("mazur", ("breakpoints", 3, "threshold"), ["null", '"-inf"', "Infinity", "1e400"])
+    # E_total below 0 or below 1e-999 (read as 0) never stops; |gradient| > -1 always does
+    add("mazur", ("breakpoints", 1, "threshold"), ["0", "0.0", "-0.0", "1e-999", "-1"])
+    add("mazur", ("breakpoints", 3, "threshold"), ["-1", "-5e-324"])
     add(
         "mazur",
         ("breakpoints", 0, "enabled"),

@@ -74,6 +74,15 @@ class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
         except BptuiError as error:
             self.query_one("#error", Label).update(str(error))
             return
+        same = [
+            b
+            for b in self.breakpoints
+            if (b.kind, b.param, b.threshold) == (bp.kind, bp.param, bp.threshold)
+        ]
+        if same:
+            self.query_one("#error", Label).update(f"already in the list: {bp.describe()}")
+            event.input.value = ""  # (nothing typed is lost: it is in the list)
+            return
         self.query_one("#error", Label).update("")
         self.breakpoints.append(bp)
         event.input.value = ""

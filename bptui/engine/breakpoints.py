@@ -56,6 +56,11 @@ def _number(text: str, what: str) -> float:
     return value
 
 
+def _nonzero(text: str) -> bool:
+    """Does the number typed have a digit other than 0 before its exponent (1e-999 does)?"""
+    return any(c in "123456789" for c in text.lower().split("e")[0])
+
+
 def untrained_message(name: str) -> str:
     """Why a breakpoint cannot name `name`, a bias that is not trained."""
     return (
@@ -83,12 +88,31 @@ def parse_breakpoint(network: Network, text: str) -> Breakpoint:
         return Breakpoint("nonfinite")
     match = re.fullmatch(r"E_total\s*<\s*(\S+)", s)
     if match:
-        return Breakpoint("loss_below", threshold=_number(match.group(1), "E_total <"))
+        threshold = _number(match.group(1), "E_total <")
+        if threshold <= 0:
+            rounds = " (it rounds to 0)" if threshold == 0 and _nonzero(match.group(1)) else ""
+            raise BptuiError(
+                f"E_total <: a loss is never below 0, so this would never stop; expected a "
+                f"threshold above 0, found {match.group(1)!r}{rounds}"
+            )
+        return Breakpoint("loss_below", threshold=threshold)
     match = re.fullmatch(r"\|\s*(.+?)\s*\|\s*>\s*(\S+)", s)
     if match:
         what = match.group(1)
         param = None if what.lower() in ("grad", "gradient", "any") else _param(network, what)
-        return Breakpoint("gradient_above", param, _number(match.group(2), "|gradient| >"))
+        threshold = _number(match.group(2), "|gradient| >")
+        if threshold < 0:
+            raise BptuiError(
+                f"|gradient| >: a magnitude is never below 0, so this would stop at every "
+                f"gradient; expected 0 or more, found {match.group(2)!r}"
+            )
+        return Breakpoint("gradient_above", param, threshold)
+    compared = re.fullmatch(r"(\|.*\||E_total)\s*(<=|>=|<|>|=|==)\s*\S+", s)
+    if compared:
+        raise BptuiError(
+            f"not a breakpoint: {s!r}; the comparisons are E_total < a threshold (a loss "
+            "falling below it) and |gradient| > a threshold, e.g. E_total < 0.01, |w5| > 0.1"
+        )
     if s:
         return Breakpoint("gradient", _param(network, s))
     raise BptuiError("empty breakpoint; try w5, E_total < 0.01, nan, |grad| > 1")

@@ -423,6 +423,9 @@ def _breakpoints(c: _SessionChecker, value: Any, network: Network) -> list[Break
             )
         if kind in ("loss_below", "gradient_above"):
             threshold = c.number(threshold, f"{key}.threshold")
+            if threshold < 0 or (kind == "loss_below" and threshold == 0):
+                least = "above 0" if kind == "loss_below" else "0 or more"
+                raise c.fail(f"{key}.threshold", f"expected {least}, found {threshold!r}")
         elif threshold is not None:
             raise c.fail(
                 f"{key}.threshold",
