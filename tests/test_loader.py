@@ -219,6 +219,15 @@ BAD = [
         "samples[0].targets",
         "sum to 1",
     ),
+    # one number, a number, not "1 numbers" (the hostile trial)
+    (
+        _edit("[0.40, 0.45], [0.50, 0.55]", "[0.40, 0.45]"),
+        "samples[0].targets",
+        "expected 1 number (",
+    ),
+    # a number of 401 digits is "a whole number of 401 digits", not "the number a whole…"
+    ("seed = " + "9" * 401 + "\n" + MAZUR, "seed", "found a whole number of 401 digits"),
+    ("seed = 1" + "0" * 400 + "\n" + MAZUR, "seed", "found a whole number of 401 digits"),
 ]
 
 

@@ -52,8 +52,23 @@ def _shown(text: str, width: int = 30) -> str:
 def _number_text(value: int | float) -> str:
     """A number as a message shows it; an int too long for str() is described instead."""
     if isinstance(value, int) and value.bit_length() > 256:
-        return f"a whole number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+        return f"a whole number of {_digits(abs(value)):,} digits"
     return str(value)
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 number`, `2 numbers`, `1,000 numbers`."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _digits(n: int) -> int:
+    """How many decimal digits the positive `n` has (str(n) is refused over 4,300)."""
+    d = int(math.log10(n))  # (a float: off by one near a power of 10, put right below)
+    if 10**d > n:
+        d -= 1
+    elif 10 ** (d + 1) <= n:
+        d += 1
+    return d + 1
 
 
 def _key_name(name: str) -> str:
@@ -89,7 +104,8 @@ def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
-        return f"the number {_number_text(value)}"
+        text = _number_text(value)
+        return text if text.startswith("a whole number") else f"the number {text}"
     if isinstance(value, str):
         return f'the string "{_shown(value)}"'
     if isinstance(value, list):
@@ -185,7 +201,7 @@ class _Checker:
     def vector(self, value: Any, key: str, size: int | None, what: str) -> list[float]:
         items = self.array(value, key, f"a list of {what}")
         if size is not None and len(items) != size:
-            raise self.fail(key, f"expected {size} numbers ({what}), found {len(items)}")
+            raise self.fail(key, f"expected {_count(size, 'number')} ({what}), found {len(items)}")
         if not items:
             raise self.fail(key, f"expected a list of {what}, found an empty list")
         return [self.number(item, f"{key}[{k}]") for k, item in enumerate(items)]

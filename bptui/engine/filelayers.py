@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bptui.engine.filecheck import LAYER_KEYS, MAX_NEURONS, _Checker, _type_name
+from bptui.engine.filecheck import LAYER_KEYS, MAX_NEURONS, _Checker, _count, _type_name
 from bptui.engine.filesamples import FILE_KEY, _CsvSamples
 from bptui.engine.ops import ACTIVATIONS, OPTIMIZERS
 
@@ -98,7 +98,8 @@ def _layer_size(
             if n_in is not None and len(items) != n_in:
                 raise c.fail(
                     f"{key}.weights[{j}]",
-                    f"expected {n_in} numbers (the size of {size_of}), found {len(items)}",
+                    f"expected {_count(n_in, 'number')} (the size of {size_of}), "
+                    f"found {len(items)}",
                 )
         return len(rows)
     if "size" in layer:

@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 
 from bptui.engine.breakpoints import untrained_message
-from bptui.engine.filecheck import DuplicatedKeys, UnreadValue, _Checker, _shown, _type_name
+from bptui.engine.filecheck import (
+    DuplicatedKeys,
+    UnreadValue,
+    _Checker,
+    _count,
+    _shown,
+    _type_name,
+)
 from bptui.engine.network import Network
 
 NONFINITE = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
@@ -65,7 +72,8 @@ class _SessionChecker(_Checker):
         """A list of numbers (`real`), checked and converted at C speed when all are floats."""
         items = self.array(value, key, f"a list of {what}", limit)
         if size is not None and len(items) != size:
-            raise self.fail(key, f"expected {size:,} numbers ({what}), found {len(items):,}")
+            expected = _count(size, "number")
+            raise self.fail(key, f"expected {expected} ({what}), found {len(items):,}")
         odd: list[int] = []
         numbers = items
         if not set(map(type, items)) <= {float}:
