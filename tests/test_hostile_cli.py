@@ -155,12 +155,49 @@ def test_a_device_is_refused_at_once(command: list[str]) -> None:
     )
 
 
-def test_a_fifo_no_one_writes_to_reads_as_empty(tmp_path: Path) -> None:
+def test_a_fifo_no_one_writes_to_is_waited_for_and_then_named(tmp_path: Path) -> None:
+    """It read as an empty file at once (the hostile trial): a writer is waited for (10 s from
+    the command line, a second in the app; 0.3 s here), and none is one line saying so."""
+    from bptui.engine.errors import NetworkFileError
+    from bptui.engine.source import open_source
+
     fifo = tmp_path / "net.toml"
     os.mkfifo(fifo)
-    result = bptui("trace", str(fifo))
-    assert result.returncode == 2
-    assert "the file is empty" in result.stderr
+    started = time.monotonic()
+    with pytest.raises(NetworkFileError) as info:
+        open_source(str(fifo), pipe_wait=0.3)
+    assert 0.3 <= time.monotonic() - started < 5
+    assert str(info.value) == (
+        f"{fifo}: nothing came through this pipe in 0.3 s (is a program writing to it?)"
+    )
+
+
+def test_a_fifo_whose_writer_comes_late_or_writes_nothing(tmp_path: Path) -> None:
+    from bptui.engine.errors import NetworkFileError
+    from bptui.engine.loader import load_source
+    from bptui.engine.source import open_source
+
+    fifo = tmp_path / "net.toml"
+    os.mkfifo(fifo)
+    text = (Path(__file__).parent.parent / "bptui" / "presets" / "xor.toml").read_text()
+    for written in (text, ""):
+
+        def write(written: str = written) -> None:
+            time.sleep(0.3)
+            with open(fifo, "w") as out:
+                out.write(written)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            if written:
+                assert open_source(str(fifo), pipe_wait=5).data == text.encode()
+            else:
+                with pytest.raises(NetworkFileError) as info:
+                    load_source(open_source(str(fifo), pipe_wait=5))
+                assert "the file is empty" in str(info.value)
+        finally:
+            writer.join()
 
 
 def test_a_fifo_with_a_writer_is_read_whole(tmp_path: Path) -> None:

@@ -1402,7 +1402,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
         spec = answer.strip()
         try:
-            source = open_source(spec, limit=MAX_SESSION_BYTES)
+            # (a pipe's writer is waited for a second at most: the screen waits meanwhile)
+            source = open_source(spec, limit=MAX_SESSION_BYTES, pipe_wait=1.0)
             if is_session(source):
                 screen = DebuggerScreen.from_session(session_from_source(source), spec)
             else:

@@ -62,6 +62,9 @@ def _size(count: int) -> str:
     return f"{count:,} bytes"
 
 
+PIPE_WAIT_SECONDS = 10.0
+
+
 def read_limited(path: str | Path, limit: int, what: str = "network file") -> bytes:
     """The bytes of a regular file or a pipe, refusing more than `limit` of them.
 
@@ -69,7 +72,12 @@ def read_limited(path: str | Path, limit: int, what: str = "network file") -> by
     return read_file(path, limit, what)[0]
 
 
-def read_file(path: str | Path, limit: int, what: str = "network file") -> tuple[bytes, bool]:
+def read_file(
+    path: str | Path,
+    limit: int,
+    what: str = "network file",
+    pipe_wait: float = PIPE_WAIT_SECONDS,
+) -> tuple[bytes, bool]:
     """`read_limited`, and whether the bytes came from a pipe."""
     source = str(path)
     if "\x00" in source:
@@ -97,6 +105,12 @@ def read_file(path: str | Path, limit: int, what: str = "network file") -> tuple
             raise NetworkFileError(
                 source, "", f"is {_size(info.st_size)}, over the limit of {_size(limit)}"
             )
+        if stat.S_ISFIFO(info.st_mode) and not _written_to(fd, pipe_wait):
+            raise NetworkFileError(
+                source,
+                "",
+                f"nothing came through this pipe in {pipe_wait:g} s (is a program writing to it?)",
+            )
         # Reads block again: a pipe with a writer delivers all it writes.
         flags = fcntl.fcntl(fd, fcntl.F_GETFL)
         fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
@@ -117,6 +131,17 @@ def read_file(path: str | Path, limit: int, what: str = "network file") -> tuple
         os.close(fd)
 
 
+def _written_to(fd: int, seconds: float) -> bool:
+    """Has a pipe something to read, or been closed by its writer, within `seconds`?
+    A named pipe no program has opened for writing reads as empty at once (it was taken for
+    an empty file); one whose writer comes later, or writes slowly, is waited for a while."""
+    import select
+
+    watch = select.poll()
+    watch.register(fd, select.POLLIN)
+    return bool(watch.poll(int(seconds * 1000)))
+
+
 def _reason(error: OSError) -> str:
     return (error.strerror or type(error).__name__).lower().replace("errno", "").strip()
 
@@ -131,8 +156,11 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-def open_source(spec: str | Path, limit: int = MAX_NETWORK_BYTES) -> Source:
-    """Read NET once: a preset by name, or a file (see the module's docstring)."""
+def open_source(
+    spec: str | Path, limit: int = MAX_NETWORK_BYTES, pipe_wait: float = PIPE_WAIT_SECONDS
+) -> Source:
+    """Read NET once: a preset by name, or a file (see the module's docstring); a pipe's
+    writer is waited for `pipe_wait` seconds at most."""
     from bptui.engine.loader import preset_file_text, preset_names, presets_folder
 
     text = str(spec)
@@ -149,7 +177,7 @@ def open_source(spec: str | Path, limit: int = MAX_NETWORK_BYTES) -> Source:
         return Source(f"preset {text}", data, ".toml", text, text, presets_folder())
     path = Path(text)
     try:
-        data, piped = read_file(path, limit)
+        data, piped = read_file(path, limit, pipe_wait=pipe_wait)
     except NetworkFileError as error:
         if error.detail == "no such file":
             # (a name with a dot or a slash is a path, never a preset: a preset's own name is
