@@ -327,6 +327,26 @@ def test_network_toml_reads_back_bit_for_bit() -> None:
         assert again.learning_rate == network.learning_rate
 
 
+def test_the_description_is_kept_by_w_and_by_sessions(tmp_path: Path) -> None:
+    """`w` wrote the network without its description (the hostile trial). A description with
+    quotes, a backslash, a line break, a tab and a character beyond the BMP reads back the
+    same from the TOML `w` writes and from a saved session."""
+    from bptui.engine.history import History
+    from bptui.engine.session import Session, load_session, save_session
+
+    document = network_document(load_network("mazur"))
+    words = 'Mazur\'s "2-2-2",\n\tC:\\ net \U0001d6c5 \x7f end'
+    document["description"] = words
+    network = parse_document(document, "t", "t")
+    assert network.description == words
+    again = parse_document(tomllib.loads(network_toml(network_document(network))), "t", "t")
+    assert again.description == words
+    path = save_session(Session(History(network)), tmp_path / "s.bptui")
+    assert load_session(path).history.network.description == words
+    del document["description"]
+    assert "description" not in network_document(parse_document(document, "t", "t"))
+
+
 # -- sessions -----------------------------------------------------------------------------------
 
 

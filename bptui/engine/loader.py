@@ -200,8 +200,7 @@ def parse_document(
             f'expected at most {MAX_TITLE} characters, found "{_shown(name)}" '
             f"({len(name):,} characters)",
         )
-    if "description" in doc:
-        c.string(doc["description"], "description")
+    description = c.string(doc["description"], "description") if "description" in doc else ""
     learning_rate = c.number(doc.get("learning_rate", 0.5), "learning_rate")
     if learning_rate <= 0:
         raise c.fail("learning_rate", f"expected a positive number, found {learning_rate:g}")
@@ -376,4 +375,5 @@ def parse_document(
         params=Params.of(weights, biases),
         optimizer=optimizer,
         optimizer_settings=optimizer_settings,
+        description=description,
     )

@@ -143,6 +143,7 @@ class Network:
     params: Params  # as loaded
     optimizer: str = "sgd"
     optimizer_settings: tuple[tuple[str, float | tuple[float, ...]], ...] = ()  # as the file
+    description: str = ""  # the file's own words about the net (kept when it is saved)
     param_refs: tuple[ParamRef, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:

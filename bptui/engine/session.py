@@ -113,6 +113,7 @@ def network_document(network: Network) -> dict[str, Any]:
         layers.append(entry)
     document: dict[str, Any] = {
         "name": network.name,
+        **({"description": network.description} if network.description else {}),
         "learning_rate": network.learning_rate,
         "loss": network.loss,
         "update": network.update,
