@@ -324,6 +324,21 @@ async def test_page_keys_typed_with_ctrl_p_move_the_palettes_list_as_typed_slowl
     assert highlighted[0] == highlighted[1] is not None
 
 
+async def test_the_palette_offers_no_screenshot_or_maximize_of_textuals_own() -> None:
+    """Textual's Screenshot failed without ~/Downloads (`S` asks where), and a panel maximized
+    and then resized small showed only hatching (the hostile trial)."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Theme" in titles and "Quit" in titles
+        assert not {"Screenshot", "Maximize", "Minimize"} & set(titles)
+        await pilot.press("ctrl+p", *"screen svg")
+        await pilot.pause(0.5)
+        found = [str(o.prompt) for o in app.screen.query_one(CommandList).options]
+        assert any("Export the screen as SVG" in text for text in found), found
+
+
 async def test_ctrl_c_says_which_key_quits_in_plain_words() -> None:
     app = BptuiApp(load_network("mazur"))
     async with app.run_test(size=SIZE) as pilot:

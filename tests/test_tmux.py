@@ -250,3 +250,21 @@ def test_predictions_typed_in_one_breath_each_answer_their_step(tmux: Tmux) -> N
     assert "✓ right: you said 1.1059 (1.105905967)" in screen, screen
     assert "2 of 4 right this epoch · forward 2/4" in screen, screen
     assert "not a number" not in screen and "= ?" not in screen, screen
+
+
+@needs_tmux
+def test_exported_columns_and_lines_do_not_pin_the_apps_size() -> None:
+    """COLUMNS=50 LINES=20 exported in a 120×40 terminal: the app used 50×20 (Textual takes
+    them over the terminal's size; the hostile trial). It fills the terminal, and follows it."""
+    tmux = Tmux(BPTUI, env={"COLUMNS": "50", "LINES": "20"})
+    try:
+        lines = tmux.settle().splitlines()
+        assert "Mazur 2-2-2" in lines[0]
+        assert len(lines) == 40 and lines[-1].rstrip().endswith("palette")
+        assert max(len(line.rstrip()) for line in lines) == 120
+        tmux.tmux("resize-window", "-t", tmux.name, "-x", "100", "-y", "30")
+        time.sleep(0.5)
+        lines = tmux.settle().splitlines()
+        assert len(lines) == 30 and lines[-1].rstrip().endswith("palette")
+    finally:
+        tmux.close()

@@ -126,6 +126,15 @@ class BptuiApp(App[None]):
         (`[/]` typed into go-to once crashed the app)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def get_system_commands(self, screen):  # type: ignore[no-untyped-def]
+        """Textual's own palette commands, but Screenshot (it wrote to ~/Downloads, or failed
+        where there is none: `S`, "Export the screen as SVG", asks where) and Maximize (a
+        maximized panel resized small showed only hatching; `v` switches the panel at small
+        sizes)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Screenshot", "Maximize", "Minimize"):
+                yield command
+
     def action_command_palette(self) -> None:
         """Textual's palette, as `Palette` (its page keys wait for its list)."""
         from bptui.app.commands import Palette
@@ -222,6 +231,10 @@ def run_app(
 ) -> int:
     """Run the debugger; the exit status: 0 after q, 128 + N after signal N (SIGTERM,
     SIGHUP), EXIT_CRASH after an unexpected error (reported in one line on stderr)."""
+    # The terminal's own size, as it changes: an exported COLUMNS or LINES (Textual asks
+    # shutil.get_terminal_size, which takes them first) pinned the app to their size.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
     app = BptuiApp(network, precision, session, session_path, theme, compared)
     app.run()
     if app.crash_report is not None or (app.return_code or 0) == 1:
