@@ -24,6 +24,8 @@ def num(value: float, precision: int = 9, strip: bool = True) -> str:
         return "nan"
     if math.isinf(value):
         return "inf" if value > 0 else f"{MINUS}inf"
+    if value == 0:
+        value = 0.0  # (−0.0, a dead relu's gradient, is written 0: the sign says nothing)
     magnitude = abs(value)
     tiny = magnitude < 1e-4 or magnitude < 0.5 * 10.0**-precision  # (it would read 0)
     if magnitude != 0 and (tiny or magnitude >= 1e6):
@@ -35,11 +37,16 @@ def num(value: float, precision: int = 9, strip: bool = True) -> str:
         text = f"{value:.{precision}f}"
         if strip and "." in text:
             text = text.rstrip("0").rstrip(".")
-    if text.startswith("-"):
-        text = MINUS + text[1:]
-    if text in (f"{MINUS}0", f"{MINUS}0.0"):
-        text = "0"
-    return text
+    return _signed(text)
+
+
+def _signed(text: str) -> str:
+    """The text with MINUS for "-", and no sign on a number that reads as zero."""
+    if not text.startswith("-"):
+        return text
+    if not any(c in "123456789" for c in text.split("e")[0]):
+        return text[1:]  # (−0.000000000 said nothing more than 0.000000000)
+    return MINUS + text[1:]
 
 
 def fixed(value: float, precision: int = 9) -> str:
@@ -60,6 +67,8 @@ def column(value: float, precision: int = 9) -> str:
     (−5.683237e-05, where fixed-point kept −0.000056832)."""
     if not math.isfinite(value):
         return num(value, precision)
+    if value == 0:
+        value = 0.0  # (as `num`: −0.0 is 0)
     room = column_width(precision)
     text = f"{value:.{precision}f}"
     tiny = abs(value) < max(1e-4, 0.5 * 10.0**-precision)  # (as `num`: it would read 0)
@@ -73,7 +82,7 @@ def column(value: float, precision: int = 9) -> str:
                 text = f"{mantissa}e{exponent}"  # (e-05, as `num` writes it)
                 if len(text) <= room:
                     break
-    return MINUS + text[1:] if text.startswith("-") else text
+    return _signed(text)
 
 
 def full(value: float) -> str:
