@@ -451,10 +451,46 @@ async def test_zero_and_nonfinite_norms_are_left_out_without_a_crash(log: bool) 
         first, second = (series[3] for series in plot.series)
         assert all(math.isfinite(y) for y in first + second)
         assert len(first) == (2 if log else 3) and len(second) == (3 if log else 4)
+        left = 5 if log else 3  # (the zeros too, on a log scale)
+        what = "zero or non-finite" if log else "non-finite"
+        assert plot.border_subtitle == f"epochs 1 to 5 · {left} {what} left out"
         plot.view = NormsView(np.arange(1, 3), np.full((2, 2), math.nan), ("1", "2"), 2, 1)
         await pilot.pause()
         drawn(plot)
         assert signals(plot) == []
+        assert plot.border_subtitle == f"epochs 1 to 2 · 4 {what} left out"
+
+
+@pytest.mark.parametrize("plot_class", [LossPlot, NormsPlot])
+@pytest.mark.parametrize("width", [16, 24, 30, 40, 52, 70])
+async def test_the_left_out_note_is_never_cut(plot_class, width: int) -> None:
+    """Every norm 0 showed an empty plot with no word of why, and a narrow loss plot cut its
+    note (`· 3 zero or non-fin…`; the hostile trial): the longest note that fits is shown."""
+    from rich.cells import cell_len
+
+    plot = plot_class()
+    app = One(plot)
+    async with app.run_test(size=(width, 10)) as pilot:
+        if plot_class is LossPlot:
+            plot.view = LossView(np.array([0.5, 0.0, 0.0, 0.0, 0.25] * 2000), 5, 0.7)
+            epochs = "epochs 0 to 10,000"
+        else:
+            plot.view = NormsView(np.arange(1, 10_001), np.zeros((10_000, 2)), ("1", "2"), 5, 1)
+            epochs = "epochs 1 to 10,000"
+        await pilot.pause()
+        subtitle = str(plot.border_subtitle)
+        left = "6,000" if plot_class is LossPlot else "20,000"
+        assert subtitle in (
+            f"{epochs} · {left} zero or non-finite left out",
+            f"0 to 10,000 · {left} zero or non-finite left out",
+            f"{left} zero or non-finite left out",
+            f"{left} left out",
+        )
+        fits = cell_len(subtitle) <= width - 4
+        assert fits or subtitle == f"{left} left out"
+        longer = f"{epochs} · {left} zero or non-finite left out"
+        assert subtitle == longer or cell_len(longer) > width - 4
+        assert "…" not in subtitle
 
 
 # -- the chart itself ------------------------------------------------------------------------

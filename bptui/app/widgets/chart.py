@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from rich.cells import cell_len
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -182,6 +183,13 @@ class ChartWidget(ChangedLines, Widget):
     last replot made (None: nothing to draw)."""
 
     chart: Chart | None = None
+
+    def set_subtitle(self, *candidates: str) -> None:
+        """The first of `candidates` (longest first) that fits the bottom border whole: a
+        note cut with … (`· 3 zero or non-fin…`) said less than a shorter one."""
+        room = self.outer_size.width - 4  # (the corners, and a space each side)
+        fitting = [text for text in candidates if cell_len(text) <= room]
+        self.border_subtitle = fitting[0] if fitting else candidates[-1]
 
     def _draw(self) -> None:
         width, height = self.size

@@ -88,13 +88,20 @@ class LossPlot(ChartWidget):
         keep, ys = scaled(values, log)
         xs = np.flatnonzero(keep)
         left_out = count + (view.initial is not None) - len(xs)
-        subtitle = (
+        span = (
             "epoch 0 only: finish an epoch, or r to run" if count == 0 else f"epochs 0 to {count:,}"
         )
         if left_out:
             what = "zero or non-finite" if log else "non-finite"
-            subtitle += f" · {left_out:,} {what} left out"
-        self.border_subtitle = subtitle
+            short = "epoch 0 only" if count == 0 else f"0 to {count:,}"
+            self.set_subtitle(
+                f"{span} · {left_out:,} {what} left out",
+                f"{short} · {left_out:,} {what} left out",
+                f"{left_out:,} {what} left out",
+                f"{left_out:,} left out",
+            )
+        else:
+            self.border_subtitle = span
         if len(xs) == 0:
             self._draw()
             return

@@ -120,9 +120,18 @@ class NormsPlot(ChartWidget):
             self.border_subtitle = view.note or span
         # each layer's plottable norms (log10 of the positive finite ones, or the finite ones)
         lines = []
+        left_out = 0
         for k in range(len(view.labels)):
             keep, values = scaled(np.asarray(view.norms[:, k], dtype=float), log)
             lines.append((view.epochs[keep], values))
+            left_out += int(np.count_nonzero(~keep))
+        if left_out and not view.note:
+            what = "zero or non-finite" if log else "non-finite"
+            self.set_subtitle(
+                f"{self.border_subtitle} · {left_out:,} {what} left out",
+                f"{left_out:,} {what} left out",
+                f"{left_out:,} left out",
+            )
         everything = np.concatenate([values for _, values in lines]) if lines else np.array([])
         if everything.size == 0:
             self._draw()
