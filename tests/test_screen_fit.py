@@ -111,16 +111,21 @@ async def test_every_question_fits_the_screen(key: str, size: tuple[int, int]) -
             assert word in words, (key, word)
 
 
-@pytest.mark.parametrize("width", [60, 61, 65, 69, 80])
-async def test_a_name_of_wide_characters_is_whole_in_the_status(width: int, tmp_path) -> None:
-    """A name too long for a line wraps whole, whatever its characters' widths (a name of
-    Chinese characters was cut at half the line's characters, with no word of it)."""
+@pytest.mark.parametrize("width", [60, 61, 65, 69, 80, 120])
+@pytest.mark.parametrize("length", [20, 26, 50, 100])
+async def test_a_name_of_wide_characters_takes_one_status_line(
+    width: int, length: int, tmp_path
+) -> None:
+    """A name of wide characters is whole when "bptui · " and it fit a line, else its start up
+    to the line's end and …, counted in cells: a name of Chinese characters was once cut at
+    half the line's characters with no word of it, and then a name of 100 took 4 of the
+    status's lines at 60 columns (the hostile trial)."""
     from pathlib import Path
 
     import bptui
     from bptui.app.widgets.status_bar import StatusBar
 
-    name = "中文网络名称很长很长" * 4 + "符截断问题"
+    name = ("中文网络名称很长很长" * 10)[:length]
     text = (Path(bptui.__file__).parent / "presets" / "mazur.toml").read_text("utf-8")
     path = tmp_path / "wide.toml"
     path.write_text(text.replace('name = "Mazur 2-2-2"', f'name = "{name}"'), "utf-8")
@@ -130,7 +135,16 @@ async def test_a_name_of_wide_characters_is_whole_in_the_status(width: int, tmp_
         status = app.screen.query_one(StatusBar)
         lines = [status.render_line(y).text for y in range(status.size.height)]
         assert all(cell_len(line) <= width for line in lines)
-        assert name in "".join("".join(lines).split()), lines
+        first = lines[0].strip()
+        assert first.startswith("bptui · ")
+        shown = first.removeprefix("bptui · ").split(" · ")[0]
+        room = status.content_size.width - cell_len("bptui · ")
+        if cell_len(name) <= room:
+            assert shown == name
+        else:  # (all the line holds, but for a wide character that would not fit)
+            assert shown.endswith("…") and name.startswith(shown[:-1])
+            assert room - 1 <= cell_len(shown) <= room
+        assert len(lines) <= 4
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ STYLES = {
     "bold reverse": Style(bold=True, reverse=True),
     "italic": Style(italic=True),
     "dim": Style(dim=True),
+    "name": Style(bold=True),  # the network's name: shortened to leave the status its room
 }
 SEPARATOR = Segment(" · ", STYLES["dim"])
 
@@ -110,6 +111,8 @@ class StatusBar(ChangedLines, Widget):
             line: list[Segment] = []
             used = 0
             for words, style in items:
+                if style == "name":  # (after "bptui · ": one line at most)
+                    words = _shortened(words, max(NAME_CELLS, width - 8))
                 pieces = _pieces(words, max(1, width))
                 for k, piece in enumerate(pieces):
                     extra = (3 if line else 0) + cell_len(piece)
@@ -143,7 +146,7 @@ class StatusBar(ChangedLines, Widget):
         p = self.precision
         parts: list[tuple[str, str]] = [
             ("bptui", "bold"),
-            (network.name, "bold"),
+            (network.name, "name"),
             (f"epoch {frame.epoch:,}", ""),
         ]
         if network.n_samples > 1:
@@ -190,6 +193,23 @@ class StatusBar(ChangedLines, Widget):
     def text(self) -> Text:
         """The status as plain lines."""
         return Text("\n".join(" · ".join(words for words, _ in items) for items in self.rows()))
+
+
+NAME_CELLS = 16  # the network's name keeps at least this many cells of the status line
+
+
+def _shortened(text: str, cells: int) -> str:
+    """`text` in at most `cells` cells, ending in … when it is shortened (a name of 100 wide
+    characters took 4 of the status's lines at 60 columns, 7 with the rest)."""
+    if cell_len(text) <= cells:
+        return text
+    kept, used = [], 1  # (the … takes a cell)
+    for character in text:
+        used += cell_len(character)
+        if used > cells:
+            break
+        kept.append(character)
+    return "".join(kept) + "…"
 
 
 def _pieces(words: str, width: int) -> list[str]:
