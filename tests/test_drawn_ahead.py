@@ -70,7 +70,7 @@ async def walk(net: str, precision: int, moves: int, seed: int) -> int:
                     screen.breakpoints = [Breakpoint("gradient", names[number % len(names)])]
                     screen.show()
                 elif change == "theme":
-                    app.theme = "bptui-light" if app.theme != "bptui-light" else "textual-dark"
+                    app.theme = "bptui-light" if app.theme != "bptui-light" else "bptui-dark"
                 await pilot.pause()
                 assert app.screen is screen, f"{change} left a dialog open"
             if change is not None:

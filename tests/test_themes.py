@@ -56,6 +56,7 @@ async def test_the_diagram_takes_its_colours_from_the_theme() -> None:
         await pilot.pause()
         assert app.theme == THEMES["light"]
         assert "bptui-light" in app.available_themes  # (so the palette's picker offers it)
+        assert "bptui-dark" in app.available_themes  # (and `--theme dark` by its own name)
         diagram = app.screen.query_one(NetworkDiagram)
         light = diagram._palette()
         variables = app.theme_variables

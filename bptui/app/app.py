@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 
 from bptui.app.debugger import DebuggerScreen
-from bptui.app.themes import LIGHT, THEMES
+from bptui.app.themes import DARK, LIGHT, THEMES
 from bptui.app.typeahead import KeyHandled, KeysMayGo, TypeAhead
 from bptui.engine.history import History
 from bptui.engine.network import Network
@@ -48,6 +48,7 @@ class BptuiApp(App[None]):
     ) -> None:
         super().__init__()
         self.compared = compared
+        self.register_theme(DARK)
         self.register_theme(LIGHT)
         self._theme_name = THEMES[theme]
         if session is None:

@@ -5,7 +5,13 @@ palette's theme picker too."""
 
 from __future__ import annotations
 
-from textual.theme import Theme
+from dataclasses import replace
+
+from textual.theme import BUILTIN_THEMES, Theme
+
+DARK = replace(BUILTIN_THEMES["textual-dark"], name="bptui-dark")
+"""Textual's dark theme, under the name the picker lists beside bptui-light (a newcomer
+looked for `--theme dark` in the picker and found it as textual-dark)."""
 
 LIGHT = Theme(
     name="bptui-light",
@@ -32,5 +38,5 @@ LIGHT = Theme(
     },
 )
 
-THEMES = {"dark": "textual-dark", "light": LIGHT.name}
+THEMES = {"dark": DARK.name, "light": LIGHT.name}
 """`--theme`'s choices and the Textual theme each names."""
