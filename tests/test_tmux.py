@@ -268,3 +268,19 @@ def test_exported_columns_and_lines_do_not_pin_the_apps_size() -> None:
         assert len(lines) == 30 and lines[-1].rstrip().endswith("palette")
     finally:
         tmux.close()
+
+
+@needs_tmux
+def test_keys_typed_before_the_first_frame_act_as_typed_later() -> None:
+    """Enter typed in the app's first few tenths of a second reached it as a newline (the
+    terminal was not in raw mode yet), which Textual reads as ctrl+j: `g net_o1 Enter` left
+    the go-to question open (the newcomer trial)."""
+    tmux = Tmux(BPTUI)
+    try:
+        time.sleep(0.2)
+        tmux.keys("g", *"net_o1", "Enter")
+        screen = tmux.settle()
+        assert "step 5 of 51" in screen.splitlines()[0], screen
+        assert "Go to:" not in screen
+    finally:
+        tmux.close()

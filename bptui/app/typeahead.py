@@ -41,6 +41,17 @@ class KeyHandled(Message):
     its reaching the app means the key has been handled."""
 
 
+def as_typed(key: events.Key) -> list[events.Key]:
+    """The keys the user typed, from one the terminal sent (see `split_escape`). Enter typed
+    before Textual puts the terminal in raw mode (in the app's first few tenths of a second)
+    comes as a newline, which the terminal's line discipline made of it (ICRNL), and
+    Textual reads as ctrl+j: `g net_o1 Enter` typed at once left the go-to question open.
+    bptui binds no ctrl+j: it is Enter."""
+    if key.key == "ctrl+j":
+        return [events.Key("enter", "\r")]
+    return split_escape(key)
+
+
 def split_escape(key: events.Key) -> list[events.Key]:
     """Esc and a key typed within Textual's escape delay (100 ms) reach the app as one
     alt+key (`g nn Esc G` left the go-to question open with `nnG` typed in it). bptui binds no
@@ -71,7 +82,7 @@ class TypeAhead:
 
     async def arrived(self, key: events.Key) -> None:
         """A key from the terminal: handed on at once if nothing is waiting, else held."""
-        self._held.extend(split_escape(key))
+        self._held.extend(as_typed(key))
         await self.hand_on()
 
     def _waiting(self) -> bool:
