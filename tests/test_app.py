@@ -278,6 +278,45 @@ async def test_help_screen_opens_and_closes() -> None:
         assert isinstance(app.screen, DebuggerScreen)
 
 
+async def test_the_help_says_what_is_below_and_how_to_get_there() -> None:
+    """Its scrollbar was hard to see, and nothing said the keys went on (the newcomer trial)."""
+    from textual.containers import VerticalScroll
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = app.screen.query_one(VerticalScroll)
+        below = scroll.max_scroll_y
+        assert below > 0
+        assert scroll.border_subtitle == f"↓ {below} more lines: ↓ or PageDown"
+        await pilot.press("pagedown")
+        await pilot.pause()
+        left = scroll.max_scroll_y - scroll.scroll_y
+        assert 0 < left < below and scroll.border_subtitle.startswith(f"↓ {int(left)} more")
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.border_subtitle == "the end · ↑ or PageUp goes back"
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(200, 80)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query_one(VerticalScroll).border_subtitle == ""
+
+
+async def test_bang_without_a_nonfinite_stop_says_so() -> None:
+    """`!` did nothing at all after a run that stayed finite (the newcomer trial)."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        notices = record_notices(app)
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert notices == [
+            "no run has stopped at a non-finite value (a nan breakpoint, b, finds one)"
+        ]
+        assert debugger(app).position == (1, 0)
+
+
 async def test_compare_view_pairs_the_hidden_steps_through_the_updated_weights() -> None:
     from bptui.app.compare_screen import CompareScreen
 

@@ -167,6 +167,42 @@ async def test_a_wrong_answer_shows_the_value_and_p_never_asks_again() -> None:
         assert "✗ you said 0.6" in screen.query_one(StepPanel).text()
 
 
+async def test_enter_on_an_answered_step_goes_to_the_next_question() -> None:
+    """After an answer the step stayed, saying nothing of what next, and the next answer typed
+    at once (`0.6` Enter) went to the screen: its Enter pinned the table's row (the newcomer
+    trial). The verdict says Enter or n goes on, and Enter does."""
+    from bptui.app.widgets.param_table import ParamTable
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        screen = debugger(app)
+        screen.query_one(ParamTable).focus()
+        await answer(pilot, "0.3775")
+        assert "✓ right: you said 0.3775 (0.3775) · Enter or n: the next step" in (
+            screen.query_one(StepPanel).text()
+        )
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.position == (1, 1) and screen.pinned is None
+        assert isinstance(app.screen, AskScreen)  # out_h1's question
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "predict: skipped · Enter or n: the next step" in (
+            screen.query_one(StepPanel).text()
+        )
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.position == (1, 2)
+        await pilot.press("escape", "t")  # predict mode off: Enter is the table's again
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.position == (1, 2) and screen.pinned is not None
+
+
 async def test_esc_skips_a_step_which_then_counts_in_no_score() -> None:
     app = BptuiApp(load_network("mazur"))
     async with app.run_test(size=SIZE) as pilot:

@@ -747,6 +747,9 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if index == len(trace) - 1:
             self.notify(self._score_line(epoch, done=True), title=f"epoch {epoch}", timeout=8)
 
+    def action_predict_next(self) -> None:
+        self.action_next()
+
     def _verdict(self, frame: Frame) -> str:
         """The answer given at this step and whether it was right (while predict mode is on:
         `t` turning it off clears the step panel of them; on again, they show again)."""
@@ -754,11 +757,14 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if answer is None:
             return ""
         if answer.result == "skipped":
-            return "predict: skipped"
+            return "predict: skipped · Enter or n: the next step"
         shown = num(frame.step.value, self.precision)
         if answer.result == "right":
-            return f"✓ right: you said {answer.answer} ({shown})"
-        return f"✗ you said {answer.answer}; it is {shown}, from the numbers above"
+            return f"✓ right: you said {answer.answer} ({shown}) · Enter or n: the next step"
+        return (
+            f"✗ you said {answer.answer}; it is {shown}, from the numbers above · Enter or n: "
+            "the next step"
+        )
 
     def _score_line(self, epoch: int | None = None, done: bool = False) -> str:
         """Predict mode's score for an epoch, per phase (right / answered)."""
@@ -965,8 +971,9 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             return None
         if action == "unpin" and self.pinned is None:
             return None
-        if action == "goto_nonfinite" and self._nonfinite_at is None:
-            return None
+        if action == "predict_next":
+            answered = (self.epoch, self.index) in self.predictions
+            return self.predicting and not self.running and answered
         if (
             action == "prev_sample"
             and self.epoch == 1
@@ -1332,8 +1339,13 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         self.show()
 
     def action_goto_nonfinite(self) -> None:
-        if self._nonfinite_at is not None:
-            self.go(*self._nonfinite_at)
+        if self._nonfinite_at is None:
+            self.notify(
+                "no run has stopped at a non-finite value (a nan breakpoint, b, finds one)",
+                severity="warning",
+            )
+            return
+        self.go(*self._nonfinite_at)
 
     def action_continue_run(self) -> None:
         if not any(bp.enabled for bp in self.breakpoints):

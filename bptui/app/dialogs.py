@@ -47,6 +47,10 @@ class HelpScreen(ModalScreen[None]):
         border: round $primary; background: $surface; padding: 0 1;
     }
     HelpScreen .key { color: $accent; text-style: bold; }
+    HelpScreen > VerticalScroll {
+        scrollbar-color: $primary; scrollbar-color-hover: $accent;
+        scrollbar-background: $panel; scrollbar-background-hover: $panel;
+    }
     """
 
     def compose(self) -> ComposeResult:
@@ -60,6 +64,23 @@ class HelpScreen(ModalScreen[None]):
             yield Static(keys)
             yield Static("")
             yield Static(ABOUT)
+
+    def on_mount(self) -> None:
+        scroll = self.query_one(VerticalScroll)
+        self.watch(scroll, "scroll_y", self._say_where, init=False)
+        scroll.call_after_refresh(self._say_where)
+
+    def _say_where(self, _: float = 0.0) -> None:
+        """The help is longer than the box at most sizes, and its scrollbar was hard to see (the
+        newcomer trial): the box's bottom border says what is below, and how to get there."""
+        scroll = self.query_one(VerticalScroll)
+        below = int(scroll.max_scroll_y - scroll.scroll_y)
+        if below > 0:
+            scroll.border_subtitle = f"↓ {below} more lines: ↓ or PageDown"
+        elif scroll.max_scroll_y > 0:
+            scroll.border_subtitle = "the end · ↑ or PageUp goes back"
+        else:
+            scroll.border_subtitle = ""
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

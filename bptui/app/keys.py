@@ -120,6 +120,10 @@ KEYS: tuple[Key, ...] = (
         "(right to the digits you type, at least 3 significant; Esc skips a step), with a score "
         "per phase in the status bar and a summary at the epoch's end", "`t`",
         palette="Predict mode: test yourself"),
+    # (predict mode: Enter on a step answered or skipped goes on, where a learner typing the
+    # next answer at once expects it; else Enter is the focused widget's, as before)
+    Key("enter", "predict_next", "", "predict mode: once a step is answered or skipped, the "
+        "next step (elsewhere Enter is the focused panel's)", "`enter`", priority=True),
     Key("x", "first_divergence", "Yours ✗",
         "go to the first of your numbers that differs from bptui's (`bptui NET --compare "
         "YOURS`, or the palette's 'Compare with your numbers'); each compared step says ✓ or ✗ "
