@@ -177,3 +177,29 @@ def test_check_of_a_big_net_checks_parameters_spread_evenly(monkeypatch, capsys)
     names = {ref.flat_index: ref.name for ref in network.param_refs}
     rows = [line.split("│")[2].strip().split(" ")[0] for line in out.splitlines() if "│ ok" in line]
     assert rows == [names[int(k)] for k in indices] * network.n_samples
+
+
+def test_a_tiny_gradient_is_told_apart_from_a_relative_error() -> None:
+    """After a long run the gradients are about 1e-16, and their finite differences 0.3% off
+    read `rel. error 6e-11` (the newcomer trial): the error of two numbers under the check's
+    floor is their difference over 1e-8, and the table says so."""
+    from bptui.engine.passes import compute_epoch
+    from bptui.engine.rows import ParamRows
+    from bptui.engine.trace import EpochTrace
+
+    network = load_network("mazur")
+    rows = ParamRows(EpochTrace(compute_epoch(network, network.params)), 0)
+    assert not any(rows.tiny_gradient(k) for k in range(len(network.param_refs)))
+    document = {  # a linear net whose output is its target: every gradient is 0
+        "name": "still",
+        "learning_rate": 0.1,
+        "layers": [{"activation": "linear", "weights": [[0.5]], "bias": 0.0}],
+        "samples": [{"inputs": [2.0], "targets": [1.0]}],
+    }
+    from bptui.engine.loader import parse_document
+
+    still = parse_document(document, "still", "still")
+    rows = ParamRows(EpochTrace(compute_epoch(still, still.params)), 0)
+    numeric, error = rows.finite_difference(0)
+    assert abs(numeric) < 1e-8 and rows[0].gradient == 0
+    assert rows.tiny_gradient(0) and error == abs(numeric) / 1e-8

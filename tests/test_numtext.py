@@ -45,3 +45,12 @@ def test_zero_of_either_sign_is_written_zero() -> None:
     assert num(-0.0) == num(0.0) == "0"
     assert column(-0.0) == column(0.0) == "0.000000000"
     assert fixed(-0.0, 3) == "0.000"
+
+
+@pytest.mark.parametrize("precision", [2, 3, 9, 17])
+def test_a_column_gives_a_number_and_its_negative_the_same_digits(precision: int) -> None:
+    """`5.1485524e-16` beside `−2.065109e-16` (the newcomer trial): a positive number leaves
+    the sign's cell empty rather than taking one more digit."""
+    for value in _values():
+        if value > 0:
+            assert MINUS + column(value, precision) == column(-value, precision), value

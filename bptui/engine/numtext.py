@@ -72,6 +72,9 @@ def column(value: float, precision: int = 9) -> str:
     room = column_width(precision)
     text = f"{value:.{precision}f}"
     tiny = abs(value) < max(1e-4, 0.5 * 10.0**-precision)  # (as `num`: it would read 0)
+    # as many digits whatever the sign: a positive number leaves the sign's cell empty
+    # (5.1485524e-16 beside −2.065109e-16 read as if they were known to different digits)
+    room -= value > 0
     if value != 0 and (tiny or abs(value) >= 1e6 or len(text) > room):
         whole = len(f"{value:.0f}")
         if not tiny and abs(value) < 1e6 and whole + 2 <= room:  # fewer decimals: whole fits

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from bptui.engine.gradcheck import numeric_gradient, relative_error
+from bptui.engine.gradcheck import FLOOR, numeric_gradient, relative_error
 from bptui.engine.network import ParamRef
 from bptui.engine.trace import EpochTrace
 
@@ -111,6 +111,13 @@ class ParamRows:
         numeric = self._fd[k]
         analytic = self[k].gradient
         return numeric, float(relative_error(np.array([analytic]), np.array([numeric]))[0])
+
+    def tiny_gradient(self, k: int) -> bool:
+        """Are row k's gradient and finite difference both under the check's floor (1e-8), so
+        that its error is their difference over the floor, not over themselves?"""
+        numeric, _ = self.finite_difference(k)
+        with np.errstate(all="ignore"):
+            return bool(max(abs(numeric), abs(self[k].gradient)) < FLOOR)
 
     def index_of(self, name: str) -> int:
         return self.network.param(name).flat_index

@@ -434,7 +434,11 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         if not view.frame.gradient_reached(name):
             return text + " · finite difference: · (its gradient comes later)"
         numeric, error = view.rows.finite_difference(k)
-        text += f" · finite difference {column(numeric, self.precision)}, rel. error {error:.0e}"
+        text += f" · finite difference {column(numeric, self.precision)}, "
+        if view.rows.tiny_gradient(k):  # (the relative error of numbers this small says little)
+            text += f"error {error:.0e} of 1e-8 (both are under 1e-8)"
+        else:
+            text += f"rel. error {error:.0e}"
         if row.other_order:
             text += " (differs by design: after_output_update)"
         return text
