@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.reference import MAZUR, shown
-from tests.screen import last_index
+from tests.screen import last_index, svg_text
 from tests.tmux import BPTUI, Tmux, needs_tmux
 
 pytestmark = needs_tmux
@@ -282,5 +282,30 @@ def test_keys_typed_before_the_first_frame_act_as_typed_later() -> None:
         screen = tmux.settle()
         assert "step 5 of 51" in screen.splitlines()[0], screen
         assert "Go to:" not in screen
+    finally:
+        tmux.close()
+
+
+@needs_tmux
+def test_S_leaves_the_notifications_out_of_the_picture(tmp_path) -> None:
+    """The message of an export just made covered the plot in the picture `S` took (the
+    newcomer trial; Pilot's headless screenshots have no notifications, a terminal's do)."""
+    tmux = Tmux(f"cd {tmp_path} && {BPTUI}")
+    try:
+        tmux.settle()
+        tmux.keys("E")
+        tmux.settle()
+        tmux.keys("Enter")
+        assert "wrote" in tmux.settle()  # the CSV's message, over the plot
+        tmux.keys("S")
+        tmux.settle()
+        tmux.keys("Enter")
+        deadline = time.monotonic() + 10
+        while not list(tmp_path.glob("*.svg")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.3)  # (written whole: the file appears by a rename)
+        (svg,) = tmp_path.glob("*.svg")
+        text = svg_text(svg.read_text("utf-8"))
+        assert "Mazur 2-2-2" in text and "wrote" not in text
     finally:
         tmux.close()

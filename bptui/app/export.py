@@ -61,13 +61,19 @@ class ExportActions:
         )
 
     def action_export_svg(self, tries: int = 0, previous: str | None = None) -> None:
-        """The screen as it is when the key is pressed. From the palette, as it shows again
+        """The screen as it is when the key is pressed, without the notifications over it
+        (they go first, and the picture is taken once they have). From the palette, as it shows again
         once the palette has gone: the palette holds the screen's updates back a moment
         (Textual's delay_update) and the footer is rebuilt after it, so the picture is taken
         once two taken SETTLE_SECONDS apart agree (at most SETTLE_TRIES times)."""
         screen = self._screen()
         app = screen.app
         busy = app.screen is not screen or getattr(app, "_batch_count", 0)
+        if tries == 0 and len(app._notifications):
+            # the picture is of the screen, not of the messages over it (those of the exports
+            # just made covered the plot; the newcomer trial)
+            app.clear_notifications()
+            busy = True
         if tries == 0 and not busy:
             self._ask_svg(app.export_screenshot())  # now, before a dialog covers the screen
             return
