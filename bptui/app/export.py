@@ -62,8 +62,8 @@ class ExportActions:
 
     def action_export_svg(self, tries: int = 0, previous: str | None = None) -> None:
         """The screen as it is when the key is pressed, without the notifications over it
-        (they go first, and the picture is taken once they have). From the palette, as it shows again
-        once the palette has gone: the palette holds the screen's updates back a moment
+        (they go first, and the picture is taken once they have). From the palette, as it
+        shows again once the palette has gone: the palette holds the screen's updates back a moment
         (Textual's delay_update) and the footer is rebuilt after it, so the picture is taken
         once two taken SETTLE_SECONDS apart agree (at most SETTLE_TRIES times)."""
         screen = self._screen()
