@@ -102,6 +102,10 @@ def _rtol(text: str) -> float:
 
 
 NET_HELP = "a .toml or .json network file, or a preset name (default: mazur)"
+APP_NET_HELP = (
+    "a .toml or .json network file, a .bptui session saved by ctrl+s, or a preset name "
+    "(default: mazur)"
+)
 
 
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
@@ -112,7 +116,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "backpropagation. Commands: trace, train, check, compare, presets, serve "
         "(bptui COMMAND --help).",
     )
-    app.add_argument("net", nargs="?", default="mazur", metavar="NET", help=NET_HELP)
+    app.add_argument("net", nargs="?", default="mazur", metavar="NET", help=APP_NET_HELP)
     app.add_argument("--precision", type=_precision, default=9, help="decimals shown (default 9)")
     app.add_argument(
         "--theme",

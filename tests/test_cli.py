@@ -279,7 +279,11 @@ def test_train_stops_at_the_first_nonfinite_epoch(tmp_path: Path, fmt: str) -> N
     assert result.returncode == 1
     assert result.stdout == ""  # no partial JSON, no table
     (line,) = result.stderr.splitlines()
-    assert "after epoch 5" in line and "epoch 6, sample 1: net_o1 = nan" in line
+    assert line.endswith(
+        "the loss after epoch 5 is not finite: epoch 5's steps were finite, but its update "
+        "overflowed the next forward pass, whose first non-finite value is at epoch 6, "
+        "sample 1: net_o1 = nan"
+    ), line
     assert "RuntimeWarning" not in result.stderr
 
 
@@ -332,3 +336,25 @@ def test_trace_and_compare_refuse_an_epoch_of_millions_of_steps(run, monkeypatch
     assert run("check", "mazur").returncode == 0
     monkeypatch.setattr(cli, "MAX_EPOCH_STEPS", 51)
     assert run("trace", "mazur").returncode == 0
+
+
+def test_readmes_command_table_names_every_option_of_every_command() -> None:
+    """README's table left out `train --precision`, which `--help` gives (the newcomer
+    trial): each command's row names each of its options."""
+    from pathlib import Path
+
+    from bptui.cli import build_parsers
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    rows = {}
+    for line in readme.splitlines():
+        if line.startswith("| `bptui"):
+            usage = line.split("`")[1].split()
+            command = usage[1] if len(usage) > 1 and not usage[1].startswith(("[", "-")) else "app"
+            rows.setdefault(command, line.split("` |")[0])
+    for command, parser in build_parsers().items():
+        assert command in rows, command
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in rows[command], (command, option)

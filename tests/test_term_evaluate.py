@@ -92,3 +92,28 @@ def test_an_unknown_function_or_literal_is_not_evaluable() -> None:
         evaluate(Call("sinh", (Var(ident("a"), 1.0),)), lambda v: v.value)
     with pytest.raises(NotEvaluable):
         evaluate(Const("π"), lambda v: v.value)
+
+
+def test_the_mean_of_one_output_is_written_without_dividing_by_1() -> None:
+    """mse with one output wrote `E_o1 = (t_o1 − out_o1)²/1` (the newcomer trial); with two,
+    `/2` stays, and both are the values the steps hold."""
+    from bptui.engine.loader import parse_document
+    from bptui.engine.passes import compute_epoch
+    from bptui.engine.trace import EpochTrace
+    from bptui.fmt import equation
+
+    for outputs in (1, 2):
+        document = {
+            "name": "m",
+            "loss": "mse",
+            "layers": [{"activation": "linear", "weights": [[0.5, -0.25]] * outputs}],
+            "samples": [{"inputs": [1.0, 2.0], "targets": [0.3] * outputs}],
+        }
+        network = parse_document(document, "m", "m")
+        trace = EpochTrace(compute_epoch(network, network.params))
+        texts = [
+            equation(step) for step in trace if step.symbol.startswith(("E_o", "∂E_total/∂out"))
+        ]
+        assert texts, texts
+        for text in texts:
+            assert ("/1" in text) is False and (f"/{outputs}" in text) == (outputs == 2), text

@@ -37,8 +37,16 @@ def describe_nonfinite(
         step = first_nonfinite_step(trace)
     if step is None:
         return f"epoch {epoch}: the loss after the epoch is {trace.epoch.loss_after}"
+    if trace.number == epoch:
+        return (
+            f"the loss after epoch {epoch} is not finite; the first non-finite value is at "
+            f"{step_place(trace.number, step)}"
+        )
+    # (epoch's own steps were finite: its update overflowed what the next epoch computes first,
+    # the very loss after it; "after epoch 42 … at epoch 43" read as a contradiction)
     return (
-        f"after epoch {epoch} the loss is not finite; the first non-finite value is at "
+        f"the loss after epoch {epoch} is not finite: epoch {epoch}'s steps were finite, but "
+        f"its update overflowed the next forward pass, whose first non-finite value is at "
         f"{step_place(trace.number, step)}"
     )
 

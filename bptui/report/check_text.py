@@ -11,7 +11,7 @@ from rich.text import Text
 
 from bptui.engine.gradcheck import TOLERANCE, GradientCheck
 from bptui.engine.network import Network
-from bptui.fmt import num
+from bptui.fmt import fixed
 from bptui.report.common import describe
 
 
@@ -63,8 +63,8 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
             table.add_row(
                 str(check.sample + 1),
                 name,
-                num(analytic, 12),
-                num(numeric, 12),
+                fixed(analytic, 12),  # (trailing zeros kept: the digits line up)
+                fixed(numeric, 12),
                 f"{error:.1e}" if finite else "—",
                 "ok" if ok else ("MISMATCH" if finite else "not finite"),
             )

@@ -139,10 +139,12 @@ class Mse(Loss):
         return -2.0 * (t - out) / out.shape[-1]
 
     def term_formula(self, t, out, n):
-        return Quot(Square(Diff(t, out)), Const(str(n)))
+        square = Square(Diff(t, out))
+        return square if n == 1 else Quot(square, Const(str(n)))  # (no "/1": the mean of one)
 
     def derivative_formula(self, t, out, n):
-        return Quot(Neg(Prod((TWO, Diff(t, out)), "")), Const(str(n)))
+        slope = Neg(Prod((TWO, Diff(t, out)), ""))
+        return slope if n == 1 else Quot(slope, Const(str(n)))
 
     def code_loss(self, outputs, total):
         n = len(outputs)
