@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -44,9 +45,13 @@ class CompareScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     CompareScreen { align: center middle; }
-    CompareScreen > VerticalScroll {
+    CompareScreen > Vertical {
         width: 96%; height: 92%; border: round $primary; background: $surface;
         padding: 0 1;
+    }
+    CompareScreen Static.header { padding-right: 1; }
+    CompareScreen VerticalScroll {
+        height: 1fr; scrollbar-size-vertical: 1; scrollbar-gutter: stable;
     }
     """
 
@@ -73,8 +78,11 @@ class CompareScreen(ModalScreen[None]):
         """The rows in the table."""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll() as scroll:
-            scroll.border_title = (
+        # The explanation and the columns' headings stay above the rows, which scroll: the
+        # view opens at the current step's row, and the headings were then off-screen, saying
+        # nothing of which column was which (the newcomer trial).
+        with Vertical() as box:
+            box.border_title = (
                 f"Both orders · epoch {self.epoch}, sample {self.sample + 1} · Esc closes"
             )
             yield Static(Text(explanation(self.output_weights), style="italic"))
@@ -88,19 +96,28 @@ class CompareScreen(ModalScreen[None]):
                     ),
                     id="window",
                 )
-            yield Static(self._table(), id="table")
+            yield Static(self._table(header=True), classes="header")
+            with VerticalScroll():
+                yield Static(self._table(), id="table")
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._show_current)
 
     def _show_current(self) -> None:
-        """Scroll the current step's row into view (each row is 3 lines and a rule)."""
+        """Scroll the current step's row into view: its first line, found in the table as
+        drawn at its width (a row is 3 lines and a rule, more where a column folds)."""
         symbols = [row.symbol for row in self.shown]
-        if self.current in symbols:
-            scroll = self.query_one(VerticalScroll)
-            table = self.query_one("#table", Static)
-            row_top = table.virtual_region.y + 2 + 4 * symbols.index(self.current)
-            scroll.scroll_to(y=max(0, row_top - 2), animate=False)
+        if self.current not in symbols:
+            return
+        scroll = self.query_one(VerticalScroll)
+        width = scroll.scrollable_content_region.width
+        console = Console(width=max(width, 1), color_system=None, legacy_windows=False)
+        lines = console.render_lines(self._table(), pad=False)
+        starts = [0] + [
+            y + 1 for y, line in enumerate(lines) if "┼" in "".join(s.text for s in line)
+        ]
+        row_top = starts[min(symbols.index(self.current), len(starts) - 1)]
+        scroll.scroll_to(y=row_top, animate=False)
 
     def action_top(self) -> None:
         self.query_one(VerticalScroll).scroll_home(animate=False)
@@ -108,21 +125,27 @@ class CompareScreen(ModalScreen[None]):
     def action_bottom(self) -> None:
         self.query_one(VerticalScroll).scroll_end(animate=False)
 
-    def _table(self) -> Table:
+    def _table(self, header: bool = False) -> Table:
+        """The rows (or, `header`, the headings alone), in columns of fixed shares of the
+        width, so that the headings' table and the rows' line up; a narrow screen folds a
+        long symbol or number onto a second line: never cut to "0.1384985…"."""
         p = self.precision
-        table = Table(expand=True, show_edge=False, show_lines=True)
-        # (a narrow screen folds a number onto a second line: never cut to "0.1384985…")
-        table.add_column("step", overflow="fold")
-        table.add_column("before_update", overflow="fold")
-        table.add_column("after_output_update", overflow="fold")
-        table.add_column("difference", justify="right", overflow="fold")
-        for row in self.shown:
+        differences = [num(row.difference, p) if row.difference else "0" for row in self.shown]
+        widest = max(map(len, [*differences, "difference"]))
+        table = Table(expand=True, show_edge=False, show_lines=True, show_header=header)
+        table.add_column("step", overflow="fold", ratio=5)
+        table.add_column("before_update", overflow="fold", ratio=8)
+        table.add_column("after_output_update", overflow="fold", ratio=8)
+        # (the differences whole, at every width: "−7.38448/569e-05" read as two numbers)
+        table.add_column("difference", justify="right", no_wrap=True, width=widest)
+        if header:
+            return table
+        for row, difference in zip(self.shown, differences, strict=True):
             before, after = (
                 f"{step.formula}\n= {numbers(step, p)}\n= {num(step.value, p)}"
                 for step in (row.before, row.after)
             )
             style = "reverse bold" if row.symbol == self.current else ""
-            difference = num(row.difference, p) if row.difference else "0"
             table.add_row(row.symbol, before, after, difference, style=style)
         return table
 
