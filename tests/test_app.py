@@ -15,6 +15,7 @@ from bptui.app.widgets.chain_panel import ChainPanel
 from bptui.app.widgets.loss_plot import LossPlot
 from bptui.app.widgets.norms_plot import NormsPlot
 from bptui.app.widgets.param_table import ParamTable
+from bptui.app.widgets.step_panel import StepPanel
 from bptui.engine.history import History
 from bptui.engine.loader import load_network, parse_document
 from bptui.engine.session import Session
@@ -884,3 +885,41 @@ async def test_compare_view_home_and_end_reach_its_top_and_bottom() -> None:
         await pilot.press("end")
         await pilot.pause()
         assert scroll.scroll_y == scroll.max_scroll_y > 0
+
+
+async def test_tab_gives_the_step_and_chain_panels_keys_that_scroll_them() -> None:
+    """A step panel saying `↓5 more` had no key to reach those lines, only the wheel (the
+    newcomer trial): Tab gives it (and the chain panel) ↑ ↓ PageUp PageDown; the table has the
+    keys first, as before."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = debugger(app)
+        assert isinstance(app.focused, ParamTable)
+        panel = screen.query_one(StepPanel)
+        for index in range(len(screen.history.trace(1))):
+            screen.go(1, index)
+            await pilot.pause()
+            if len(panel.wrapped) > panel.content_size.height + 1:
+                break
+        else:
+            raise AssertionError("no step outgrows the panel at 80×24")
+        position = screen.position
+        panel.focus()
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause()
+        assert panel._top == 1 and "↑1" in str(panel.border_subtitle)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert panel._top == len(panel.wrapped) - panel.content_size.height
+        assert "more" not in str(panel.border_subtitle)
+        await pilot.press("pageup", "pageup", "pageup")
+        await pilot.pause()
+        assert panel._top == 0
+        assert screen.position == position  # (scrolling is not stepping)
+        chain = screen.query_one(ChainPanel)
+        chain.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert screen.position == position

@@ -115,8 +115,11 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings()  # every key is in keys.py
     """Built from `bptui.app.keys.KEYS`, as the footer, help, palette and README are."""
 
+    AUTO_FOCUS = "ParamTable"  # (Tab then goes to the step and chain panels, which scroll)
+
     DEFAULT_CSS = """
     DebuggerScreen { layout: vertical; }
+    DebuggerScreen StepPanel:focus, DebuggerScreen ChainPanel:focus { border: round $accent; }
     DebuggerScreen #diagram-row { height: 11; }
     DebuggerScreen #panels { height: 1fr; }
     DebuggerScreen #left, DebuggerScreen #right { width: 1fr; }

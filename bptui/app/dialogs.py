@@ -19,7 +19,9 @@ ABOUT = (
     "Select a parameter by its row in the table (Tab gives the table the keys: ↑ and ↓ move "
     "its cursor, Enter selects; or a click), by clicking its label or "
     "line in the diagram (a neuron's name selects its bias), or by name in the palette. "
-    "The chain panel then stays pinned to it until u. Values not yet computed in this pass "
+    "The chain panel then stays pinned to it until u. Tab goes on to the step panel and the "
+    "chain panel: ↑ ↓ PageUp PageDown scroll a panel that says ↓ more (as the wheel does). "
+    "Values not yet computed in this pass "
     "show as ·; underlined values are those the current step uses; the current step's neuron "
     "or edge is shown in reverse."
 )

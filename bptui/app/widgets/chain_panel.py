@@ -12,7 +12,14 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines, Line, LineBuilder, wrap_formula, wrap_words
+from bptui.app.widgets.lines import (
+    ChangedLines,
+    KeyScrolled,
+    Line,
+    LineBuilder,
+    wrap_formula,
+    wrap_words,
+)
 from bptui.engine.breakdown import Breakdown
 from bptui.engine.view import Frame
 from bptui.fmt import equation, num, tree_lines
@@ -33,11 +40,13 @@ class ChainView:
     expanded: frozenset[tuple[int, int]] = frozenset()  # δs the user opened
 
 
-class ChainPanel(ChangedLines, Widget):
+class ChainPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
     """Each factor on two lines, `symbol = formula` then `= numbers = value`; factors already
     reached show their numbers, those ahead only their symbols. Draws its lines itself (the
     Line API) and scrolls itself (the wheel, and by a rule of the position), so that a step
     repaints only the lines that change and never lays out the screen."""
+
+    BINDINGS = KeyScrolled.KEYS
 
     DEFAULT_CSS = """
     ChainPanel {

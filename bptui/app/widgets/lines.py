@@ -10,11 +10,12 @@ lines that differ (so that a number appearing sends that number to the terminal,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.strip import Strip
 
@@ -343,3 +344,27 @@ class ChangedLines:
         if line is None:
             return Strip.blank(width, self.line_style())
         return line.crop_extend(0, width, None).apply_style(self.line_style())
+
+
+class KeyScrolled:
+    """A mixin for a panel whose lines scroll (`_scroll(rows)`): the mouse wheel scrolls them,
+    and so, once Tab gives the panel the focus, do ↑ ↓ PageUp PageDown (a step panel saying
+    `↓5 more` had no key to reach them; the newcomer trial). Textual reads BINDINGS only from
+    widget classes: each panel says `BINDINGS = KeyScrolled.KEYS`."""
+
+    KEYS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_lines(-1)", "Up", show=False),
+        Binding("down", "scroll_lines(1)", "Down", show=False),
+        Binding("pageup", "scroll_page(-1)", "Page up", show=False),
+        Binding("pagedown", "scroll_page(1)", "Page down", show=False),
+    ]
+
+    def _scroll(self, rows: int) -> None:
+        raise NotImplementedError
+
+    def action_scroll_lines(self, rows: int) -> None:
+        self._scroll(rows)
+
+    def action_scroll_page(self, pages: int) -> None:
+        height = self.content_size.height  # type: ignore[attr-defined]
+        self._scroll(pages * max(1, height - 1))

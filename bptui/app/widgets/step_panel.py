@@ -11,7 +11,7 @@ from textual.events import MouseScrollDown, MouseScrollUp
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptui.app.widgets.lines import ChangedLines, Line, wrap_formula, wrap_words
+from bptui.app.widgets.lines import ChangedLines, KeyScrolled, Line, wrap_formula, wrap_words
 from bptui.engine.view import Frame
 from bptui.fmt import alt_numbers, num, numbers
 
@@ -23,11 +23,13 @@ DIM_ITALIC = Style(dim=True, italic=True)
 NON_FINITE = ("nan", "inf", "−inf")
 
 
-class StepPanel(ChangedLines, Widget):
+class StepPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
     """Shows `symbol = formula = numbers = value`, the delta rule and any note.
 
     It draws its lines itself (the Line API), so a step repaints only the lines that change
     and never lays out the screen again."""
+
+    BINDINGS = KeyScrolled.KEYS
 
     DEFAULT_CSS = """
     StepPanel {
