@@ -169,6 +169,16 @@ async def test_a_run_ends_on_the_last_step_and_reports_the_posts_numbers() -> No
         text = screen_text(app)
         assert f"after epoch 10,000: loss {shown(expected.loss)}" in text
         assert f"outputs {', '.join(map(shown, expected.outputs))}" in text
+        # the post's number, with the screen's digits (it gave 10: 3.510854812e-05)
+        assert f"is E_total during epoch 10,000 ({shown(expected.e_total_10000)})" in text
+        # and where a reader meets it: epoch 10,000's own E_total (the newcomer trial)
+        screen.go(10_000, index_of("E_total"))
+        await pilot.pause()
+        panel = screen.query_one(StepPanel).text()
+        assert panel.startswith("E_total") and f"= {shown(expected.e_total_10000)}\n" in panel
+        assert "the post's 0.0000351085 after 10,000 epochs is this E_total, during the" in (
+            " ".join(panel.split())
+        )
 
 
 async def test_a_runs_result_stays_in_its_epoch_and_goes_with_an_edit() -> None:

@@ -513,7 +513,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         step = frame.step
         return (
             why(frame.trace, step) if self.explain else "",
-            "" if frame.hidden else step_note(frame.trace.network, step.symbol) or "",
+            "" if frame.hidden else step_note(frame.trace.network, step.symbol, frame.epoch) or "",
         )
 
     _row_height = 11

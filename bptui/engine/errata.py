@@ -70,7 +70,7 @@ def loss_note(network: Network, epoch: int) -> str | None:
     if epoch == 10_000:
         if described:
             return (
-                "the post's 0.0000351085 is E_total during epoch 10,000 (3.510854812e-05); its "
+                "the post's 0.0000351085 is E_total during epoch 10,000 (3.51085481e-05); its "
                 "outputs are mazur-2015's"
             )
         return (
@@ -80,10 +80,16 @@ def loss_note(network: Network, epoch: int) -> str | None:
     return None
 
 
-def step_note(network: Network, symbol: str) -> str | None:
-    """What the post prints or writes differently at this step, or None."""
+def step_note(network: Network, symbol: str, epoch: int = 1) -> str | None:
+    """What the post prints or writes differently at this step (of `epoch`), or None."""
     if not is_mazur(network):
         return None
+    if epoch == 10_000 and symbol == "E_total":
+        # (where a reader following the post's 10,000 epochs meets its number; the status
+        # says it again once the epoch is done, of the loss after it)
+        if network.hidden_gradients == "before_update":
+            return "the post's 0.0000351085 after 10,000 epochs is this E_total, during the epoch"
+        return "the post's 0.0000351085 after 10,000 epochs is mazur's E_total at this step"
     if symbol == "∂E_o2/∂out_h1" and network.hidden_gradients == "before_update":
         return "the post prints −0.019049119 here, rounded by hand: it is −0.019049118258"
     if symbol == "∂net_h1/∂w1":
