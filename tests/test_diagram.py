@@ -181,3 +181,16 @@ def test_a_label_with_fewer_decimals_than_the_diagrams_says_so() -> None:
     assert "w5 0.4→≈0.359" in update and all("→0.359" not in form for form in update)
     gradient = list(_label_forms("w6", 0.45, None, 0.082667628, 9))
     assert gradient[0] == "w6 0.45 ∂0.082667628" and "w6 0.45 ∂≈0.0827" in gradient
+
+
+def test_an_update_that_leaves_a_weight_as_it_was_reads_unchanged() -> None:
+    """After 1,000,000 epochs w6's update is under its last bit: it read `w6 ≈−4.234751→≈−4.234751`
+    (the newcomer trial). A weight the update leaves exactly as it was reads `unchanged`; one
+    that moves never does, at any decimals."""
+    from bptui.app.diagram.draw import _label_forms
+
+    forms = list(_label_forms("w6", -4.234751234567, -4.234751234567, None, 9))
+    assert forms[0] == "w6 −4.234751235 unchanged"
+    assert "w6 ≈−4.235 unchanged" in forms and all("→" not in form for form in forms)
+    moved = list(_label_forms("w6", -4.234751234567, -4.234751234566, None, 9))
+    assert all("unchanged" not in form for form in moved)

@@ -309,16 +309,19 @@ def _label_forms(
 ) -> Iterator[str]:
     """An edge label's forms, longest first (made one at a time: the first usually fits). A
     number written with fewer decimals than the diagram's reads `≈0.15` (0.149780716 written
-    `0.15` read as w1 before its update: the newcomer trial)."""
+    `0.15` read as w1 before its update: the newcomer trial). An update that leaves the weight
+    exactly as it was (a gradient under its last bit) reads `unchanged`, not `≈−4.23→≈−4.23`."""
 
     def shown(value: float, q: int) -> str:
         text = num(value, q)
         return text if q >= p or text == num(value, p) else f"≈{text}"
 
     for q in _precisions(p):
-        if new is not None:
+        if new is not None and old == new:  # (an update too small to move it: say so)
+            yield f"{name} {shown(old, q)} unchanged"
+        elif new is not None:
             before, after = num(old, q), num(new, q)
-            if before != after or old == new:  # (an update never reads as none)
+            if before != after:  # (an update never reads as none)
                 yield f"{name} {shown(old, q)}→{shown(new, q)}"
         elif gradient is not None:
             yield f"{name} {shown(old, q)} ∂{shown(gradient, q)}"
