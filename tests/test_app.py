@@ -390,6 +390,45 @@ async def test_the_palette_offers_no_screenshot_or_maximize_of_textuals_own() ->
         assert any("Export the screen as SVG" in text for text in found), found
 
 
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ["ctrl+p", *"theme", "enter", *"light", "enter", "enter"],
+        ["ctrl+p", *"theme", "enter", "enter"],
+        ["ctrl+p", *"select w7", "enter", *"nn"],
+    ],
+)
+async def test_keys_typed_at_once_through_the_palette_act_as_typed_slowly(keys) -> None:
+    """`ctrl+p theme Enter light Enter Enter` in one burst left a blank screen: the picker's
+    Enter reached it twice and the second dismissed the debugger beneath, and `light` went to
+    the debugger, whose g and t opened a question and predict mode (the hostile trial)."""
+    outcomes = []
+    for burst in (True, False):
+        app = BptuiApp(load_network("mazur"))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            for key in keys:
+                character = key if len(key) == 1 else "\r" if key == "enter" else None
+                if burst:
+                    app.post_message(events.Key(key, character))
+                else:
+                    await pilot.press(key)
+                    await pilot.pause(0.4)
+            await pilot.pause(1.0)
+            screen = debugger(app)
+            assert app.screen_stack[1] is screen
+            outcomes.append(
+                (
+                    type(app.screen).__name__,
+                    app.theme,
+                    screen.position,
+                    screen.pinned,
+                    screen.predicting,
+                )  # fmt: skip
+            )
+    assert outcomes[0] == outcomes[1]
+
+
 async def test_ctrl_c_says_which_key_quits_in_plain_words() -> None:
     app = BptuiApp(load_network("mazur"))
     async with app.run_test(size=SIZE) as pilot:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 
 from bptui.app.debugger import DebuggerScreen
@@ -142,6 +143,29 @@ class BptuiApp(App[None]):
 
         if self.use_command_palette and not Palette.is_open(self):
             self.push_screen(Palette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """Textual's theme picker, as `Palette` (it holds typed keys until it is ready)."""
+        from textual.theme import ThemeProvider
+
+        from bptui.app.commands import Palette
+
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
+
+    command_pending = False
+    """A command chosen in the palette has not run yet: keys typed after its Enter wait for
+    it, and for the screen it opens (`light` typed after `theme` Enter went to the debugger,
+    whose g and t opened a question and predict mode under the picker; the hostile trial)."""
+
+    def on_command_palette_closed(self, message: CommandPalette.Closed) -> None:
+        if message.option_selected:
+            self.command_pending = True
+            # (the command runs from a call_later made after this message was posted)
+            self.call_later(lambda: self.call_after_refresh(self._command_ran))
+
+    def _command_ran(self) -> None:
+        self.command_pending = False
+        self.post_message(KeysMayGo())
 
     def action_help_quit(self) -> None:
         """ctrl+c (Textual's hint that it does not quit), in the words of bptui's keys: its

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from bptui.app.keys import palette
+from bptui.app.typeahead import KeysMayGo
 from bptui.engine.symbols import normalize
 
 ACTIONS = palette()
@@ -47,6 +50,11 @@ class DebuggerCommands(Provider):
                 yield Hit(score, plain.highlight(title), callback, help=help_text)
 
 
+SEARCH_TRY_SECONDS = 0.01
+SEARCH_SETTLE_TRIES = 3  # (the field's last Changed message reaches the palette first)
+SEARCH_MOST_TRIES = 300
+
+
 class Palette(CommandPalette):
     """Textual's command palette, with page keys that wait for its list.
 
@@ -56,6 +64,61 @@ class Palette(CommandPalette):
     (once: a list still not laid out then, one with no room, has no page to move by)."""
 
     PAGE_ACTIONS = ("page_up", "page_down")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "enter", "Choose", show=False, priority=True),
+    ]
+    CHOOSING_SECONDS = 0.1  # Enter that only highlights lets the keys go after this long
+
+    _gone = False
+
+    @property
+    def holds_keys(self) -> bool:
+        """Keys typed ahead wait until the search field has the focus (see typeahead.py)."""
+        return self.focused is None
+
+    def on_descendant_focus(self) -> None:
+        self.app.post_message(KeysMayGo())
+
+    def action_enter(self) -> None:
+        """Enter chooses a command (or highlights the first): keys typed after it wait for
+        the command to run, and for the screen it opens (the app's `command_pending`). Typed
+        at once after `theme` Enter, `light` went to the debugger beneath, and the picker's
+        own Enter reached it twice, the second dismissing the debugger: a blank screen (the
+        hostile trial)."""
+        self.app.command_pending = True  # type: ignore[attr-defined]
+        self._enter_when_searched()
+
+    def _enter_when_searched(self, tries: int = 0) -> None:
+        """Choose once the search for what was typed has ended: `select w7` Enter typed at
+        once chose the first of the list as it was before the search (w1). The search
+        starts from a message the field posts after each key, so a few hundredths of a second
+        go by first, and a search still running is waited for (3 s at most)."""
+        searching = any(
+            worker.node is self and worker.group == self._GATHER_COMMANDS_GROUP
+            and not worker.is_finished
+            for worker in self.app.workers
+        )  # fmt: skip
+        if (tries < SEARCH_SETTLE_TRIES or searching) and tries < SEARCH_MOST_TRIES:
+            self.set_timer(SEARCH_TRY_SECONDS, lambda: self._enter_when_searched(tries + 1))
+            return
+        self._select_or_command()
+        self.set_timer(self.CHOOSING_SECONDS, self._chosen)
+
+    def _chosen(self) -> None:
+        if not self._gone and self.is_current:  # (only highlighted: the palette stays)
+            self.app.command_pending = False  # type: ignore[attr-defined]
+            self.app.post_message(KeysMayGo())
+
+    def _select_or_command(self, event=None) -> None:  # type: ignore[no-untyped-def]
+        if not self._gone:  # (a palette closing takes no second choice)
+            super()._select_or_command(event)
+
+    def dismiss(self, result=None):  # type: ignore[no-untyped-def]
+        """Once: a second dismiss would close the screen beneath."""
+        if self._gone:
+            return None
+        self._gone = True
+        return super().dismiss(result)
 
     def _action_command_list(self, action: str, waited: bool = False) -> None:
         commands = self.query_one(CommandList)

@@ -88,6 +88,8 @@ class TypeAhead:
     def _waiting(self) -> bool:
         if self._marker is not None:
             return True
+        if getattr(self.app, "command_pending", False):
+            return True  # (a palette's command has yet to run: the keys are for what it opens)
         try:
             screen = self.app.screen
         except Exception:  # (no screen yet, or none left as the app closes)
