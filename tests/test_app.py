@@ -424,7 +424,7 @@ async def test_keys_typed_at_once_through_the_palette_act_as_typed_slowly(keys) 
                     screen.position,
                     screen.pinned,
                     screen.predicting,
-                )  # fmt: skip
+                )
             )
     assert outcomes[0] == outcomes[1]
 

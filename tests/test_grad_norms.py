@@ -312,6 +312,41 @@ def test_a_restored_history_replays_its_norms(name: str) -> None:
     assert restored.norms().tobytes() == original.norms().tobytes()
 
 
+def test_a_replay_that_turns_nonfinite_leaves_those_norms_unknown(tmp_path: Path) -> None:
+    """A session whose network was edited by hand (a target of 1e308) no longer gives its
+    history: replaying its first epochs for the norms plot turned non-finite, and the app
+    crashed on `G` (RuntimeError, exit 70; the hostile trial). The norms it cannot replay are
+    nan (the plot leaves them out), and the app goes on."""
+    from bptui.app.app import BptuiApp
+    from bptui.engine.session import Session, load_session, save_session
+
+    history = History(load_network("mazur"), every=3)
+    history.extend(6)
+    path = save_session(Session(history, 7, 0), tmp_path / "s.bptui")
+    document = json.loads(path.read_text())
+    document["network"]["samples"][0]["targets"][0] = 1e308
+    path.write_text(json.dumps(document))
+    restored = load_session(path).history
+    assert restored.norms_start == 7
+    assert restored.fill_norms() is True
+    norms = restored.norms()
+    assert norms.shape == (6, 2)
+    # each chunk (epochs 1 to 3, then 4 to 6 from the checkpoint at 4) overflows at once
+    assert not np.isfinite(norms).any()
+
+    async def press_g() -> None:
+        app = BptuiApp(session=load_session(path))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("G")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.is_running
+
+    import asyncio
+
+    asyncio.run(press_g())
+
+
 # ---------------------------------------------------------------------------------------------
 # bptui train
 

@@ -68,12 +68,16 @@ def test_a_terminal_closed_under_a_shell_that_ignores_sighup_ends_the_app(
 
 
 @needs_tmux
+@pytest.mark.parametrize("where", ["", "--in-a-worker"])
 def test_a_crash_exits_non_zero_restores_the_terminal_and_names_its_report(
-    report_home: Path,
+    report_home: Path, where: str
 ) -> None:
+    """The traceback goes to the report, not over the shell (Textual printed it there, with
+    every frame's locals), and a worker's is its own error's (the report said only
+    `WorkerFailed`; the hostile trial)."""
     script = ROOT / "tests" / "crashing_app.py"
     tmux = Tmux(
-        f"cd {ROOT} && {sys.executable} {script} mazur",
+        f"cd {ROOT} && {sys.executable} {script} {where} mazur",
         env={"XDG_STATE_HOME": str(report_home)},
     )
     try:
@@ -83,9 +87,13 @@ def test_a_crash_exits_non_zero_restores_the_terminal_and_names_its_report(
         assert restored(tmux)
         screen = " ".join(tmux.capture().split())
         assert "bptui: an unexpected error stopped the debugger; the report is in" in screen
+        assert "Traceback" not in screen and "deliberate" not in screen
         (report,) = (report_home / "bptui").iterdir()
         text = report.read_text(encoding="utf-8")
-        assert "RuntimeError: a deliberate crash for the test" in text
+        crash = "a deliberate crash in a worker" if where else "a deliberate crash for the test"
+        assert f"RuntimeError: {crash}" in text
+        assert "Traceback (most recent call last)" in text and "def fail" not in text
+        assert "crashing_app.py" in text  # (the frame that raised it)
         assert "bptui 0.1.0 crashed" in text
     finally:
         tmux.close()

@@ -196,7 +196,17 @@ class BptuiApp(App[None]):
             return
         if self.crash_report is None:
             self.crash_report = write_crash_report(error)
-        super()._handle_exception(error)
+        if self.crash_report is None:  # (no file could be written: the screen shows it)
+            super()._handle_exception(error)
+            return
+        # As Textual's own, but for the traceback it would print over the shell, with the
+        # locals of every frame: it is in the report, which the one line on exit names.
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error  # (a test's Pilot raises it again)
+            self._exception_event.set()
+        self.bell()
+        self._close_messages_no_wait()
 
 
 def _start_collecting() -> None:
@@ -225,9 +235,13 @@ def write_crash_report(error: BaseException) -> Path | None:
     import platform
 
     import textual
+    from textual.worker import WorkerFailed
 
     from bptui import __version__
 
+    cause = getattr(error, "error", None)  # (a worker's failure: the error in the worker)
+    if isinstance(error, WorkerFailed) and isinstance(cause, BaseException):
+        error = cause
     text = (
         f"bptui {__version__} crashed at {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
         f"python {platform.python_version()} · textual {textual.__version__} · "

@@ -18,6 +18,7 @@ checkpoints, exactly as the epochs ran.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from array import array
@@ -323,9 +324,16 @@ class History(HistorySaving):
                     steps=self.steps_before(epoch),
                     norms=True,
                 )
-                if result.norms is None or result.epochs != end - epoch + 1:
-                    raise RuntimeError(f"replaying epochs {epoch} to {end} stopped early")
-                found.frombytes(result.norms.tobytes())
+                if result.norms is not None:
+                    found.frombytes(result.norms[: result.epochs].tobytes())
+                # A replay that turns non-finite before the chunk's end (a history past its
+                # non-finite epoch, or a session whose network was edited by hand so that
+                # it no longer gives its history: that once crashed the app) leaves the
+                # chunk's other norms unknown (nan: the plot leaves them out); the next chunk
+                # starts again from its own checkpoint.
+                layers = len(self.network_for(epoch).layers)
+                unknown = (end - epoch + 1 - result.epochs) * layers
+                found.extend([math.nan] * unknown)
                 epoch = end + 1
             with self._lock:
                 if self.revision != revision or self._norms_start != missing + 1:
