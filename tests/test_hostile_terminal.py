@@ -25,7 +25,10 @@ def restored(tmux: Tmux) -> bool:
 
 
 @needs_tmux
-@pytest.mark.parametrize("signal_name, status", [("TERM", 143), ("HUP", 129)])
+@pytest.mark.parametrize(
+    "signal_name, status",
+    [("TERM", 143), ("HUP", 129), ("INT", 130), ("QUIT", 131), ("USR1", 138), ("USR2", 140)],
+)
 def test_a_signal_restores_the_terminal(signal_name: str, status: int) -> None:
     tmux = Tmux(BPTUI)
     try:

@@ -71,7 +71,7 @@ class BptuiApp(App[None]):
         if not self.is_headless:
             # A terminal closed or a `kill` ends the app as `q` does: the terminal is restored.
             loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGHUP):
+            for signum in ENDING_SIGNALS:
                 loop.add_signal_handler(signum, self.exit, None, 128 + signum)
             self._watch_hangup()
         if self.is_web:
@@ -219,6 +219,17 @@ def _start_collecting() -> None:
 
 
 PARENT_CHECK_SECONDS = 1.0
+ENDING_SIGNALS = (
+    signal.SIGTERM,
+    signal.SIGHUP,
+    signal.SIGINT,
+    signal.SIGQUIT,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+)
+"""Signals that end the app as `q` does, the terminal restored, with status 128 + N: SIGINT
+ended it with 0, and SIGQUIT or SIGUSR1 left the terminal in the app's modes (the hostile
+trial). (ctrl+c typed is a key, not SIGINT: the terminal is in raw mode.)"""
 HANGUP_CHECK_SECONDS = 0.5
 UNSTICK_SECONDS = 0.25  # how often a key held back by a lost marker is looked for
 EXIT_CRASH = 70  # an unexpected error in bptui itself (BSD's EX_SOFTWARE)
