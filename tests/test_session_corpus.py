@@ -953,3 +953,53 @@ def test_a_session_over_the_size_limit_is_refused_and_nothing_is_written(
     monkeypatch.setattr(source, "MAX_SESSION_BYTES", size)
     save_session(session, target)
     assert len(target.read_bytes()) == size
+
+
+def _tampered_refusal(tmp_path: Path, change) -> str:
+    """Save Mazur's history of 6 epochs (one checkpoint, at epoch 1), change its JSON, open it:
+    the one-line refusal (or "" when it opens)."""
+    history = History(load_network("mazur"))
+    history.extend(6)
+    path = save_session(Session(history, 3, 0), tmp_path / "s.bptui")
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+    try:
+        session_from_source(Source(str(path), path.read_bytes(), ".bptui", "s"))
+    except BptuiError as error:
+        assert "\n" not in str(error)
+        return str(error)
+    return ""
+
+
+def _set(path: Path_, value: Any):
+    def change(document: dict) -> None:
+        target = document
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return change
+
+
+def test_a_history_that_its_network_does_not_give_is_refused(tmp_path: Path) -> None:
+    """Losses made up past the checkpoints, a checkpoint, a sample or the order changed by
+    hand, a non-finite epoch in a finite history: each was accepted and shown as if so (the
+    status read a made-up 'loss after epoch 49: 0.1'; the hostile trial). The epochs after the
+    last checkpoint are replayed when the session is opened, and must give its losses."""
+    assert _tampered_refusal(tmp_path, lambda d: None) == ""
+    cases = [
+        (_set(("history", "losses", 4), 0.1), "history.losses[4]: found 0.1, but the network"),
+        (
+            lambda d: d["history"]["losses"].extend([0.1] * 94),
+            "history.losses[6]: found 0.1, but the network gives",
+        ),
+        (_set(("history", "checkpoints", "1", 0), 0.2), "history.losses[0]: found"),
+        (_set(("network", "samples", 0, "targets", 0), 0.5), "history.losses[0]: found"),
+        (_set(("settings", "orders"), [[1, "after_output_update"]]), "history.losses[0]:"),
+        (_set(("history", "nonfinite_epoch"), 2), "history.nonfinite_epoch: expected null"),
+    ]
+    for change, words in cases:
+        message = _tampered_refusal(tmp_path, change)
+        assert words in message, (words, message)
+        assert "(the history does not match its network)" in message or "nonfinite" in message

@@ -87,6 +87,10 @@ class History(HistorySaving):
         """The network whose settings epoch `epoch` runs with."""
         return next(net for start, net in reversed(self._networks) if start <= epoch)
 
+    def network_starts(self) -> list[int]:
+        """The first epoch of each network the history runs with (1 first)."""
+        return [start for start, _ in self._networks]
+
     @property
     def epochs_done(self) -> int:
         """How many epochs have a known result (their loss after)."""
