@@ -276,7 +276,9 @@ def _say(message: str) -> None:
     text = one_line(message)
     if len(text) > MAX_MESSAGE:
         text = text[: MAX_MESSAGE - 1] + "…"
-    with contextlib.suppress(OSError, ValueError, AttributeError):
+    if sys.stderr is None:  # (closed: print(file=None) would write it to stdout)
+        return
+    with contextlib.suppress(OSError, ValueError, AttributeError, BptuiError):
         print(f"bptui: {text}", file=sys.stderr, flush=True)
 
 
@@ -560,7 +562,7 @@ def cmd_train(network, epochs: int, fmt: str, precision: int) -> int:
 
     progress = None
     bar = None
-    if fmt == "text" and sys.stderr.isatty() and epochs >= 20_000:
+    if fmt == "text" and sys.stderr is not None and sys.stderr.isatty() and epochs >= 20_000:
         from rich.progress import Progress
 
         bar = Progress(transient=True)

@@ -67,6 +67,7 @@ def test_what_an_edit_can_name() -> None:
         ("w5", "type NAME = VALUE"),
         ("= 3", "type NAME = VALUE"),
         ("w5 = " + "1" * 300, "too long"),
+        ("w5 = 1_0", "'1_0' is not a number"),  # (was 10.0; the hostile trial)
     ],
 )
 def test_a_bad_edit_is_one_line(text: str, says: str) -> None:

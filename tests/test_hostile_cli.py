@@ -126,6 +126,20 @@ def test_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
     assert result.stderr == "bptui: cannot write the output: No space left on device\n"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize("args", [["trace"], ["train", "--epochs", "5"], ["check"], ["--help"]])
+def test_a_full_disk_with_standard_error_closed_is_exit_2(args: list[str]) -> None:
+    """With stderr closed, the error line went to stdout (print(file=None) writes there),
+    whose failing write left status 1 (the hostile trial)."""
+    result = subprocess.run(
+        ["bash", "-c", f'{PYTHON} -m bptui "$@" >/dev/full 2>&-', "bptui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+
+
 @pytest.mark.parametrize(
     "args", [["trace"], ["train", "--epochs", "5"], ["check"], ["presets"], ["--help"]]
 )
@@ -405,3 +419,11 @@ def test_a_key_of_100000_dotted_parts_is_refused_before_parsing(tmp_path: Path) 
     assert time.monotonic() - started < 20  # tomllib alone would take minutes
     assert result.returncode == 2
     assert "TOML key at line 1 has over 32 dotted parts" in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["trace"], ["check"]])
+def test_an_empty_name_is_named_as_given(command: list[str]) -> None:
+    """`bptui trace ''` said `.: is a directory` (the hostile trial)."""
+    result = bptui(*command, "")
+    assert result.returncode == 2
+    assert result.stderr == "bptui: '': an empty name; expected a network file or a preset\n"

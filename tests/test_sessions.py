@@ -180,6 +180,20 @@ async def test_ctrl_s_saves_where_asked(tmp_path: Path) -> None:
     assert load_session(target).index == 3
 
 
+async def test_ctrl_s_takes_a_home_directorys_tilde_as_the_other_saves_do(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`~/x.bptui` was "cannot be written: No such file or directory" (the hostile trial)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "ctrl+s")
+        await pilot.pause()
+        await answer(pilot, "~/x.bptui")
+        await pilot.pause()
+    assert load_session(tmp_path / "x.bptui").index == 1
+
+
 @pytest.mark.parametrize(
     ("size", "keys"),
     [((120, 40), ["y", "f", "G", "L"]), ((80, 24), ["v", "v", "y", "L"]), ((80, 24), ["G"])],

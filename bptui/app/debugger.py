@@ -7,6 +7,7 @@ Widgets never compute; the screen never draws.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -1391,7 +1392,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         from bptui.engine.session import save_session
 
         try:
-            path = save_session(self.to_session(), answer.strip())
+            # (~ as the other save dialogs take it: ~/x.bptui was "No such file or directory")
+            path = save_session(self.to_session(), os.path.expanduser(answer.strip()))
         except (BptuiError, OSError) as error:
             self.notify(_one_line(error), title="not saved", severity="error", timeout=10)
             return

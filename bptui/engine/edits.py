@@ -54,6 +54,8 @@ def parse_edit(network: Network, text: str, sample: int = 0) -> Edit:
         if not 0 <= sample < network.n_samples:
             raise EditError(f"sample {sample + 1} is not among the {network.n_samples:,} samples")
     try:
+        if "_" in raw:  # (Python's 1_0 is 10; compare files and network files refuse it)
+            raise ValueError(raw)
         value = float(raw)
     except ValueError:
         raise EditError(f"{raw!r} is not a number") from None

@@ -164,6 +164,8 @@ def open_source(
     from bptui.engine.loader import preset_file_text, preset_names, presets_folder
 
     text = str(spec)
+    if not text:  # (Path("") is ".": it was "is a directory")
+        raise NetworkFileError("''", "", "an empty name; expected a network file or a preset")
     if isinstance(spec, str) and is_preset_name(text):
         names = preset_names()
         if text not in names:
