@@ -194,3 +194,42 @@ def test_an_update_that_leaves_a_weight_as_it_was_reads_unchanged() -> None:
     assert "w6 ≈−4.235 unchanged" in forms and all("→" not in form for form in forms)
     moved = list(_label_forms("w6", -4.234751234567, -4.234751234566, None, 9))
     assert all("unchanged" not in form for form in moved)
+
+
+async def test_columns_past_the_right_edge_are_said_so() -> None:
+    """A net of 64 layers needs 520 cells at the least: the columns that do not fit ran past
+    the right edge without a word (the hostile trial). The diagram's border says how many
+    fit; a net that fits says nothing there."""
+    from bptui.app.app import BptuiApp
+    from bptui.app.widgets.network_diagram import NetworkDiagram
+    from bptui.engine.loader import load_network, parse_document
+
+    layers = [{"activation": "relu", "size": 4} for _ in range(63)]
+    document = {
+        "name": "deep64",
+        "loss": "cross_entropy",
+        "layers": [*layers, {"activation": "softmax", "size": 2}],
+        "samples": [{"inputs": [0.1, 0.2], "targets": [1.0, 0.0]}],
+    }
+    for network, fits in (
+        (parse_document(document, "d", "d"), False),
+        (load_network("mazur"), True),
+    ):
+        app = BptuiApp(network)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            diagram = app.screen.query_one(NetworkDiagram)
+            canvas = diagram._canvas
+            assert canvas is not None and canvas.columns == len(network.layers) + 1
+            subtitle = str(diagram.border_subtitle)
+            if fits:
+                assert canvas.columns_cut == 0 and subtitle == ""
+            else:
+                shown = canvas.columns - canvas.columns_cut
+                assert 0 < shown < 65
+                assert subtitle.startswith(f"{shown} of 65 columns fit: the rest are past")
+                # the last column it says fits is whole within the width
+                rows = diagram._rows
+                assert rows and all(
+                    sum(len(s.text) for s in row) <= diagram.content_size.width for row in rows
+                )

@@ -74,6 +74,10 @@ class Canvas:
     chars: list[list[str]] = field(default_factory=list)
     styles: list[list[Style | None]] = field(default_factory=list)
     owners: list[list[str | None]] = field(default_factory=list)
+    columns_cut: int = 0
+    """Columns of neurons past the right edge (a net of more layers than the width holds: 65
+    columns need 520 cells at the least), of `columns` in all."""
+    columns: int = 0
 
     def __post_init__(self) -> None:
         # (blank unless given: draw_network gives copies of the geometry's lines)
@@ -227,6 +231,10 @@ def draw_network(
         [row[:] for row in base.chars],
         [row[:] for row in styles],
         [row[:] for row in base.owners],
+        columns_cut=sum(
+            x + w > width for x, w in zip(geometry.column_x, geometry.column_width, strict=True)
+        ),
+        columns=len(geometry.column_x),
     )
 
     # Labels on their slots.

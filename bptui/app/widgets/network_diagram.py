@@ -95,6 +95,14 @@ class NetworkDiagram(ChangedLines, Widget):
             return
         self._canvas, self._rows = self._drawing(view, size.width, size.height)
         self.show_lines(self._rows, key=size)
+        cut, columns = self._canvas.columns_cut, self._canvas.columns
+        # (the rest ran past the right edge without a word: the hostile trial's 64 layers)
+        self.border_subtitle = (
+            f"{columns - cut} of {columns} columns fit: the rest are past the right edge (the "
+            "table and the chain panel have every layer)"
+            if cut
+            else ""
+        )
 
     def prepare(self, view: DiagramView) -> None:
         """Draw `view` ahead (in idle time: the screen's guess at the next step)."""
