@@ -401,7 +401,20 @@ async def test_the_palette_offers_no_screenshot_or_maximize_of_textuals_own() ->
 async def test_keys_typed_at_once_through_the_palette_act_as_typed_slowly(keys) -> None:
     """`ctrl+p theme Enter light Enter Enter` in one burst left a blank screen: the picker's
     Enter reached it twice and the second dismissed the debugger beneath, and `light` went to
-    the debugger, whose g and t opened a question and predict mode (the hostile trial)."""
+    the debugger, whose g and t opened a question and predict mode (the hostile trial).
+    Typed slowly here: each key once the app is idle and the palette's search has ended."""
+    from bptui.app.commands import Palette
+
+    async def settled(app, pilot) -> None:
+        for _ in range(300):  # (15 s at most, for a machine busy with other work)
+            await pilot.pause(0.05)
+            searching = any(
+                isinstance(worker.node, Palette) and not worker.is_finished
+                for worker in app.workers
+            )
+            if not searching and not app.type_ahead.waiting and not app.command_pending:
+                return
+
     outcomes = []
     for burst in (True, False):
         app = BptuiApp(load_network("mazur"))
@@ -413,10 +426,11 @@ async def test_keys_typed_at_once_through_the_palette_act_as_typed_slowly(keys) 
                     app.post_message(events.Key(key, character))
                 else:
                     await pilot.press(key)
-                    await pilot.pause(0.4)
-            await pilot.pause(1.0)
-            screen = debugger(app)
-            assert app.screen_stack[1] is screen
+                    await settled(app, pilot)
+            await settled(app, pilot)
+            await pilot.pause(0.3)
+            screen = app.screen_stack[1]
+            assert isinstance(screen, DebuggerScreen)
             outcomes.append(
                 (
                     type(app.screen).__name__,
