@@ -25,6 +25,7 @@ from bptui.engine.numtext import MAX_PRECISION, MIN_PRECISION
 COMMANDS = ("trace", "train", "check", "compare", "presets", "serve")
 MAX_TRACE_EPOCHS = 1_000
 MAX_TRAIN_EPOCHS = 10_000_000
+TRACE_WIDTH = 200  # the text trace's width when it is not a terminal
 MAX_EPOCH_STEPS = 500_000  # an epoch's steps that trace and compare take (a 160,000-weight net)
 DEFAULT_PORT = 8000
 WEB_DRIVER = "textual.drivers.web_driver:WebDriver"  # what textual-serve runs the app with
@@ -538,9 +539,10 @@ def cmd_trace(network, epochs: int, fmt: str, precision: int) -> int:
 
         from bptui.report import text
 
-        first = text.write_trace(
-            Console(file=sys.stdout, highlight=False, soft_wrap=True), network, traces(), precision
-        )
+        # (to a file or a pipe, as wide as the tables need: at 80 columns their numbers folded)
+        width = None if sys.stdout.isatty() else TRACE_WIDTH
+        console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
+        first = text.write_trace(console, network, traces(), precision)
     sys.stdout.flush()
     if first is not None:
         epoch, step = first

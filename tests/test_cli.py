@@ -358,3 +358,28 @@ def test_readmes_command_table_names_every_option_of_every_command() -> None:
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":
                     assert option in rows[command], (command, option)
+
+
+@pytest.mark.parametrize("net", ["mazur", "tanh-2332", "relu-softmax"])
+def test_a_text_trace_to_a_file_has_every_number_whole(net: str) -> None:
+    """Piped, the trace was 80 columns wide and cut its table's numbers to `0.149999999…`
+    (the newcomer trial): to a file it is as wide as its tables need, and a number too wide
+    for a terminal's column folds, never cut."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bptui", "trace", net, "--precision", "17"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "…" not in result.stdout
+    from bptui.engine.loader import load_network
+    from bptui.engine.passes import compute_epoch
+    from bptui.fmt import fixed
+
+    network = load_network(net)
+    epoch = compute_epoch(network, network.params)
+    for value in epoch.params_after.flat():  # every new value, whole
+        assert fixed(float(value), 17) in result.stdout
