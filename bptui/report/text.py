@@ -106,8 +106,8 @@ def _print_summary(console: Console, trace: EpochTrace, sample: int, precision: 
     )
     for header in ("name", "from → to", "value", "∂E_total/∂·", "η·∂E_total/∂·", "new"):
         # (a number too wide for its column folds onto a second line: never cut to "0.1499…")
-        justify = "left" if header in ("name", "from → to") else "right"
-        table.add_column(header, justify=justify, overflow="fold")
+        left = header in ("name", "from → to")
+        table.add_column(header, justify="left" if left else "right", overflow="fold")
     for row in gradient_rows(trace, sample):
         cells = [row.name, row.edge, fixed(row.value, precision)]
         cells.append(fixed(row.gradient, precision))
