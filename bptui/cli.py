@@ -25,6 +25,7 @@ from bptui.engine.numtext import MAX_PRECISION, MIN_PRECISION
 COMMANDS = ("trace", "train", "check", "compare", "presets", "serve")
 MAX_TRACE_EPOCHS = 1_000
 MAX_TRAIN_EPOCHS = 10_000_000
+P_RANGE = f"{MIN_PRECISION} to {MAX_PRECISION}; default 9"  # --precision's, as --help says
 TRACE_WIDTH = 200  # the text trace's width when it is not a terminal
 MAX_EPOCH_STEPS = 500_000  # an epoch's steps that trace and compare take (a 160,000-weight net)
 DEFAULT_PORT = 8000
@@ -118,7 +119,9 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "(bptui COMMAND --help).",
     )
     app.add_argument("net", nargs="?", default="mazur", metavar="NET", help=APP_NET_HELP)
-    app.add_argument("--precision", type=_precision, default=9, help="decimals shown (default 9)")
+    app.add_argument(
+        "--precision", type=_precision, default=9, help="decimals shown (2 to 17; default 9)"
+    )
     app.add_argument(
         "--theme",
         choices=("dark", "light"),
@@ -143,7 +146,10 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     )
     trace.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     trace.add_argument(
-        "--precision", type=_precision, default=9, help="decimals in text and markdown (default 9)"
+        "--precision",
+        type=_precision,
+        default=9,
+        help="decimals in text and markdown (2 to 17; default 9)",
     )
     parsers["trace"] = trace
 
@@ -156,7 +162,9 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         help=f"epochs to train (default 10,000, at most {MAX_TRAIN_EPOCHS:,})",
     )
     train.add_argument("--format", choices=("text", "json"), default="text")
-    train.add_argument("--precision", type=_precision, default=9, help="decimals in text")
+    train.add_argument(
+        "--precision", type=_precision, default=9, help="decimals in text (2 to 17; default 9)"
+    )
     parsers["train"] = train
 
     check = _Parser(
@@ -195,7 +203,10 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     )
     compare.add_argument("--format", choices=("text", "json"), default="text")
     compare.add_argument(
-        "--precision", type=_precision, default=9, help="decimals of bptui's numbers in text"
+        "--precision",
+        type=_precision,
+        default=9,
+        help=f"decimals of bptui's numbers in text ({P_RANGE})",
     )
     parsers["compare"] = compare
 
@@ -218,7 +229,9 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "machine that can reach this one)",
     )
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
-    serve.add_argument("--precision", type=_precision, default=9, help="decimals shown")
+    serve.add_argument(
+        "--precision", type=_precision, default=9, help="decimals shown (2 to 17; default 9)"
+    )
     serve.add_argument("--theme", choices=("dark", "light"), default="dark")
     parsers["serve"] = serve
     return parsers

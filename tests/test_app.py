@@ -383,7 +383,7 @@ async def test_the_palette_offers_no_screenshot_or_maximize_of_textuals_own() ->
         await pilot.pause()
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Theme" in titles and "Quit" in titles
-        assert not {"Screenshot", "Maximize", "Minimize"} & set(titles)
+        assert not {"Screenshot", "Maximize", "Minimize", "Keys"} & set(titles)
         await pilot.press("ctrl+p", *"screen svg")
         await pilot.pause(0.5)
         found = [str(o.prompt) for o in app.screen.query_one(CommandList).options]
@@ -941,7 +941,8 @@ async def test_compare_view_home_and_end_reach_its_top_and_bottom() -> None:
         assert scroll.scroll_y > 0
         # the headings stay above the rows (they scrolled away with them: the newcomer trial)
         shown = svg_text(app.export_screenshot())
-        assert "before_update" in shown and "after_output_update" in shown and "difference" in shown
+        assert "before_update" in shown and "after_output_update" in shown
+        assert "after − before" in shown  # (which way the difference goes)
         await pilot.press("home")
         await pilot.pause()
         assert scroll.scroll_y == 0
@@ -986,3 +987,16 @@ async def test_tab_gives_the_step_and_chain_panels_keys_that_scroll_them() -> No
         await pilot.press("down")
         await pilot.pause()
         assert screen.position == position
+
+
+def test_the_compare_views_cells_leave_out_a_line_that_repeats() -> None:
+    """`i2`, `= 0.1`, `= 0.1` (the newcomer trial): the value is said once when the numbers
+    are it; a step whose numbers differ from its value keeps all three lines."""
+    from bptui.app.compare_screen import _lines
+    from bptui.engine.compare import compare_orders
+
+    network = load_network("mazur")
+    rows = {row.symbol: row for row in compare_orders(network, network.params, 0)}
+    assert _lines(rows["∂net_h1/∂w2"].before, 9) == "i2\n= 0.1"
+    w1 = _lines(rows["∂E_total/∂w1"].before, 9).split("\n")
+    assert len(w1) == 3 and w1[-1] == f"= {show('∂E_total/∂w1')}"

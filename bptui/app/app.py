@@ -132,9 +132,10 @@ class BptuiApp(App[None]):
         """Textual's own palette commands, but Screenshot (it wrote to ~/Downloads, or failed
         where there is none: `S`, "Export the screen as SVG", asks where) and Maximize (a
         maximized panel resized small showed only hatching; `v` switches the panel at small
-        sizes)."""
+        sizes), and Keys (Textual's key panel: Esc did not close it, and it squeezed the table
+        to a row; `?` is the help)."""
         for command in super().get_system_commands(screen):
-            if command.title not in ("Screenshot", "Maximize", "Minimize"):
+            if command.title not in ("Screenshot", "Maximize", "Minimize", "Keys"):
                 yield command
 
     def action_command_palette(self) -> None:

@@ -28,6 +28,7 @@ def explanation(output_weights: str) -> str:
     )
 
 
+DIFFERENCE = "after − before"  # (which way it subtracts: "difference" did not say)
 MAX_ROWS = 300
 """The rows shown at most: those around the current step's (a 2-4096-1 net has 32,769 hidden
 steps, whose table took a minute to draw and most of another to close)."""
@@ -131,23 +132,28 @@ class CompareScreen(ModalScreen[None]):
         long symbol or number onto a second line: never cut to "0.1384985…"."""
         p = self.precision
         differences = [num(row.difference, p) if row.difference else "0" for row in self.shown]
-        widest = max(map(len, [*differences, "difference"]))
+        widest = max(map(len, [*differences, DIFFERENCE]))
         table = Table(expand=True, show_edge=False, show_lines=True, show_header=header)
         table.add_column("step", overflow="fold", ratio=5)
         table.add_column("before_update", overflow="fold", ratio=8)
         table.add_column("after_output_update", overflow="fold", ratio=8)
         # (the differences whole, at every width: "−7.38448/569e-05" read as two numbers)
-        table.add_column("difference", justify="right", no_wrap=True, width=widest)
+        table.add_column(DIFFERENCE, justify="right", no_wrap=True, width=widest)
         if header:
             return table
         for row, difference in zip(self.shown, differences, strict=True):
-            before, after = (
-                f"{step.formula}\n= {numbers(step, p)}\n= {num(step.value, p)}"
-                for step in (row.before, row.after)
-            )
+            before, after = (_lines(step, p) for step in (row.before, row.after))
             style = "reverse bold" if row.symbol == self.current else ""
             table.add_row(row.symbol, before, after, difference, style=style)
         return table
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
+
+
+def _lines(step, precision: int) -> str:
+    """A step's formula, its numbers and its value, a line each, leaving out a line that
+    repeats the one before (`i2`, `= 0.1`, `= 0.1` said 0.1 twice: the newcomer trial)."""
+    parts = [step.formula, numbers(step, precision), num(step.value, precision)]
+    kept = [part for k, part in enumerate(parts) if k == 0 or part != parts[k - 1]]
+    return "\n= ".join(kept)

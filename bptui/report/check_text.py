@@ -19,7 +19,8 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     console.print(Text(describe(network), style="bold"))
     console.print(
-        f"The file is valid: {network.n_params} parameters, {network.n_samples} sample(s)."
+        f"The file is valid: {network.n_params:,} parameters, {network.n_samples:,} "
+        f"sample{'s' if network.n_samples != 1 else ''}."
     )
     if network.hidden_gradients == "after_output_update":
         console.print(
