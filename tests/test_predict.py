@@ -256,10 +256,14 @@ async def test_the_epoch_summary_at_its_last_step() -> None:
         await pilot.pause()
         await pilot.press("t")
         await pilot.pause()
+        # the loss after the epoch would give the answer away: it waits for it
+        assert "no epoch finished yet" in screen_text(app)
+        assert "loss after epoch 1" not in screen_text(app)
         notes: list[str] = []
         original = screen.notify
         screen.notify = lambda message, *a, **k: notes.append(message) or original(message, *a, **k)  # type: ignore[method-assign]
         await answer(pilot, show("w8⁺"))
+        assert "loss after epoch 1" in screen_text(app)
         assert any(note.startswith("epoch 1: 1 of 1 right (") for note in notes), notes
         assert "update 1/1" in notes[-1]
 
@@ -332,6 +336,9 @@ async def test_a_jump_forward_skips_the_steps_it_shows_and_says_so() -> None:
         await pilot.pause()
         await answer(pilot, "0.3775")  # net_h1, right
         screen = debugger(app)
+        # the loss after the epoch would give the answer away: it waits for it
+        assert "no epoch finished yet" in screen_text(app)
+        assert "loss after epoch 1" not in screen_text(app)
         notes: list[str] = []
         original = screen.notify
         screen.notify = lambda message, *a, **k: notes.append(message) or original(message, *a, **k)  # type: ignore[method-assign]

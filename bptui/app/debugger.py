@@ -455,7 +455,9 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         frame = Frame(self.history.trace(epoch), index, hidden=self._hides(epoch, index))
         step = frame.step
         selected = self.pinned or frame.param
-        done = self._done_at(epoch, index)
+        # (an epoch's last step still asked in predict mode: its loss after would give away
+        # the answer, w8⁺ and the rest of the update; the newcomer trial)
+        done = epoch - 1 if frame.hidden else self._done_at(epoch, index)
         note = loss_note(frame.trace.network, done) or ""
         status = (
             frame,
