@@ -625,11 +625,11 @@ def cmd_train(network, epochs: int, fmt: str, precision: int) -> int:
 
 
 def cmd_check(network) -> int:
-    from bptui.engine.gradcheck import TOLERANCE, check_sample, checked_indices
+    from bptui.engine.gradcheck import TOLERANCE, check_sample, checked_indices, checked_samples
     from bptui.report.check_text import print_check
 
     indices = checked_indices(network)
-    checks = [check_sample(network, network.params, s, indices) for s in range(network.n_samples)]
+    checks = [check_sample(network, network.params, s, indices) for s in checked_samples(network)]
     print_check(network, checks)
     worst = max(check.worst for check in checks)
     return 0 if math.isfinite(worst) and worst <= TOLERANCE else 1

@@ -1000,3 +1000,20 @@ def test_the_compare_views_cells_leave_out_a_line_that_repeats() -> None:
     assert _lines(rows["∂net_h1/∂w2"].before, 9) == "i2\n= 0.1"
     w1 = _lines(rows["∂E_total/∂w1"].before, 9).split("\n")
     assert len(w1) == 3 and w1[-1] == f"= {show('∂E_total/∂w1')}"
+
+
+async def test_the_compare_view_refuses_a_net_too_big_for_it(monkeypatch) -> None:
+    """Both orders of a sample of a 983,041-weight net froze the screen for minutes and took
+    8 GB (the hostile trial): over MAX_COMPARE_PARAMS (9 here: Mazur has 10), `m` says so."""
+    from bptui.app import debugger as debugger_module
+
+    monkeypatch.setattr(debugger_module, "MAX_COMPARE_PARAMS", 9)
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        notices = record_notices(app)
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, DebuggerScreen)
+        assert notices == [
+            "the both-orders view takes nets of at most 9 parameters; this one has 10"
+        ]

@@ -203,3 +203,34 @@ def test_a_tiny_gradient_is_told_apart_from_a_relative_error() -> None:
     numeric, error = rows.finite_difference(0)
     assert abs(numeric) < 1e-8 and rows[0].gradient == 0
     assert rows.tiny_gradient(0) and error == abs(numeric) / 1e-8
+
+
+def test_check_of_many_samples_checks_ten_spread_evenly(capsys) -> None:
+    """A 2-2-1 net of 100,000 samples took 7 minutes to check and printed 900,000 rows (the
+    hostile trial): at most MAX_CHECKED_SAMPLES samples, the first and the last among them,
+    and the output says which."""
+    import json
+    import tempfile
+
+    from bptui.cli import main
+    from bptui.engine import gradcheck
+
+    document = {
+        "layers": [{"activation": "sigmoid", "size": 2}, {"activation": "sigmoid", "size": 1}],
+        "samples": [{"inputs": [0.1 * k, 0.2], "targets": [0.5]} for k in range(25)],
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(document, handle)
+    from bptui.engine.loader import load_network
+
+    network = load_network(handle.name)
+    chosen = gradcheck.checked_samples(network)
+    assert len(chosen) == gradcheck.MAX_CHECKED_SAMPLES == 10
+    assert chosen[0] == 0 and chosen[-1] == 24 and chosen == sorted(set(chosen))
+    assert main(["check", handle.name]) == 0
+    out = capsys.readouterr().out
+    listed = ", ".join(str(k + 1) for k in chosen)
+    assert f"Checked 10 of the 25 samples, spread evenly (samples {listed})." in out
+    assert "Every checked gradient agrees" in out
+    rows = [line for line in out.splitlines() if "│ ok" in line]
+    assert len(rows) == 10 * network.n_params

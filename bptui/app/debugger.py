@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
 W = TypeVar("W", bound=Widget)
 MAX_EPOCHS = 10_000_000
+MAX_COMPARE_PARAMS = 20_000  # the both-orders view's nets, at most (2-4096-1: 16,385, 2.5 s)
 MAX_JUMPED = 10_000  # predict mode: steps a jump forward marks skipped, at most
 PREPARE_AFTER = 0.012  # seconds after a step is shown that the next one is drawn ahead
 SYNC_SECONDS = 0.05  # work expected to take longer runs in the background (Esc stops it)
@@ -1117,6 +1118,15 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if network.update != "online":
             self.notify(
                 "the hidden-gradient orders differ only with online updates", severity="warning"
+            )
+            return
+        if network.n_params > MAX_COMPARE_PARAMS:
+            # (both orders of a sample of a 983,041-weight net: 2,000,000 rows, minutes and
+            # gigabytes with the screen frozen; the hostile trial)
+            self.notify(
+                f"the both-orders view takes nets of at most {MAX_COMPARE_PARAMS:,} "
+                f"parameters; this one has {network.n_params:,}",
+                severity="warning",
             )
             return
         from bptui.app.compare_screen import CompareScreen

@@ -70,6 +70,11 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
                 "ok" if ok else ("MISMATCH" if finite else "not finite"),
             )
     console.print(table)
+    if len(checks) < network.n_samples:
+        console.print(
+            f"Checked {len(checks):,} of the {network.n_samples:,} samples, spread evenly "
+            f"(samples {', '.join(str(check.sample + 1) for check in checks)})."
+        )
     indices = checks[0].indices if checks else None
     if indices is not None:
         console.print(
@@ -94,5 +99,6 @@ def print_check(network: Network, checks: list[GradientCheck]) -> None:
             )
         )
     elif not overflows:
-        which = "Every gradient" if indices is None else "Every checked gradient"
+        every = indices is None and len(checks) == network.n_samples
+        which = "Every gradient" if every else "Every checked gradient"
         console.print(f"{which} agrees within {TOLERANCE:g} relative error.")
