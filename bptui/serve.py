@@ -173,6 +173,10 @@ def _server_class():
             if origin is not None and origin.rstrip("/") != f"{request.scheme}://{request.host}":
                 raise web.HTTPForbidden(text="a page of another site cannot open the debugger")
             websocket = web.WebSocketResponse(heartbeat=15)
+            if not websocket.can_prepare(request).ok:
+                # (a plain GET of /ws: prepare raised, and the unprepared response left
+                # aiohttp a traceback to print and no answer to give; the hostile trial)
+                raise web.HTTPBadRequest(text="expected a websocket upgrade")
             width = _clamp(_number(request.query.get("width"), 80), MAX_COLUMNS)
             height = _clamp(_number(request.query.get("height"), 24), MAX_ROWS)
             service: AppService | None = None

@@ -258,6 +258,22 @@ def test_a_malformed_request_is_answered_400_and_logged_in_one_line() -> None:
         server.kill()
 
 
+def test_a_plain_get_of_the_websocket_path_is_answered_400_quietly() -> None:
+    """`curl http://…/ws` had no answer, and the server printed aiohttp's traceback (the
+    hostile trial)."""
+    server = Server("mazur")
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request("GET", "/ws", headers={"Host": f"127.0.0.1:{server.port}"})
+        assert connection.getresponse().status == 400
+        assert _get(server.port, f"127.0.0.1:{server.port}") == 200
+        assert server.stop()[0] == 0
+        assert server.process.stderr is not None
+        assert server.process.stderr.read() == ""
+    finally:
+        server.kill()
+
+
 # -- in a browser ------------------------------------------------------------------------------
 
 
