@@ -383,3 +383,22 @@ def test_a_text_trace_to_a_file_has_every_number_whole(net: str) -> None:
     epoch = compute_epoch(network, network.params)
     for value in epoch.params_after.flat():  # every new value, whole
         assert fixed(float(value), 17) in result.stdout
+
+
+def test_train_text_shows_the_first_200_samples_outputs(run, tmp_path) -> None:
+    """100,000 samples' outputs took 38 s to print (the hostile trial): the table stops at
+    200 rows and says how many more, as the parameters' table does."""
+    import json
+
+    document = {
+        "layers": [{"activation": "sigmoid", "size": 2}, {"activation": "sigmoid", "size": 1}],
+        "samples": [{"inputs": [0.001 * k, 0.2], "targets": [0.5]} for k in range(250)],
+    }
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(document))
+    result = run("train", str(path), "--epochs", "2")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    rows = [line for line in lines if line.startswith("│") and line.split("│")[1].strip().isdigit()]
+    assert [int(line.split("│")[1]) for line in rows] == list(range(1, 201))
+    assert "… and 50 more (use --format json for all)" in result.stdout

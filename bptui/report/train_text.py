@@ -34,7 +34,7 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
     for name in names:
         table.add_column(f"out_{name}", justify="right")
         table.add_column(f"t_{name}", justify="right")
-    for s in range(network.n_samples):
+    for s in range(min(network.n_samples, MAX_ROWS)):
         cells = [str(s + 1)]
         for k in range(len(names)):
             cells += [
@@ -43,13 +43,15 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
             ]
         table.add_row(*cells)
     console.print(table)
+    if network.n_samples > MAX_ROWS:  # (100,000 rows took 38 s to print; the hostile trial)
+        console.print(f"… and {network.n_samples - MAX_ROWS:,} more (use --format json for all)")
     if result.norms is not None and len(result.norms):
         console.print(norms_table(network, result.norms, precision))
     params = Table(title="Parameters after training", title_justify="left")
     for header in ("name", "from → to", "initial", "final"):
         params.add_column(header, justify="right" if header in ("initial", "final") else "left")
     start, end = network.params.flat(), result.params.flat()
-    for ref in network.param_refs[:200]:
+    for ref in network.param_refs[:MAX_ROWS]:
         edge = f"{ref.source} → {ref.target}" if ref.kind == "weight" else f"→ {ref.target}"
         final = fixed(float(end[ref.flat_index]), precision)
         params.add_row(
@@ -59,8 +61,11 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
             final if ref.trained else final + " (not trained)",
         )
     console.print(params)
-    if network.n_params > 200:
-        console.print(f"… and {network.n_params - 200:,} more (use --format json for all)")
+    if network.n_params > MAX_ROWS:
+        console.print(f"… and {network.n_params - MAX_ROWS:,} more (use --format json for all)")
+
+
+MAX_ROWS = 200  # rows of the outputs' and the parameters' tables, at most
 
 
 def norms_table(network: Network, norms: np.ndarray, precision: int) -> Table:
