@@ -629,3 +629,10 @@ def test_a_session_naming_a_csv_file_is_refused(tmp_path: Path) -> None:
 def test_network_document_writes_the_samples_out(tmp_path: Path) -> None:
     document = network_document(load_network("and-or"))
     assert isinstance(document["samples"], list) and len(document["samples"]) == 4
+
+
+def test_one_cell_is_one_cell() -> None:
+    """ "expected 1 cells" (the hostile trial)."""
+    from bptui.engine.csvfile import _cells
+
+    assert (_cells(1), _cells(3), _cells(1000)) == ("1 cell", "3 cells", "1,000 cells")

@@ -162,3 +162,18 @@ async def test_a_save_that_cannot_be_written_is_one_line_and_the_app_goes_on(
     finally:
         if target == "unsearchable":
             (tmp_path / "locked").chmod(0o700)
+
+
+def test_a_status_counts_steps_with_separators() -> None:
+    """`step 8197 of 2969609` where epochs read 10,000,000 (the hostile trial)."""
+    from bptui.app.widgets.status_bar import StatusBar
+    from bptui.engine.loader import load_network as load
+    from bptui.engine.passes import compute_epoch
+    from bptui.engine.trace import EpochTrace
+    from bptui.engine.view import Frame
+
+    network = load("deep-sigmoid")
+    trace = EpochTrace(compute_epoch(network, network.params))
+    bar = StatusBar()
+    rows = bar.rows((Frame(trace, 4999), 0, None, "", "", ""))
+    assert f"step 5,000 of {len(trace):,}" in [words for words, _ in rows[0]]

@@ -1003,3 +1003,11 @@ def test_a_history_that_its_network_does_not_give_is_refused(tmp_path: Path) -> 
         message = _tampered_refusal(tmp_path, change)
         assert words in message, (words, message)
         assert "(the history does not match its network)" in message or "nonfinite" in message
+
+
+def test_a_directory_as_the_target_is_named_a_directory(tmp_path: Path) -> None:
+    """It said "exists and is not a bptui session" (the hostile trial)."""
+    target = tmp_path / "folder.bptui"
+    target.mkdir()
+    assert _save_refused(target) == f"{target}: is a directory; not replaced"
+    assert target.is_dir() and list(target.iterdir()) == []

@@ -156,7 +156,7 @@ def parse_csv(
                 continue
             if len(cells) != len(header):
                 raise CsvError(
-                    f"row {number}: expected {len(header)} cells (as the header has), "
+                    f"row {number}: expected {_cells(len(header))} (as the header has), "
                     f"found {len(cells)}"
                 )
             if len(rows) == max_rows:
@@ -167,7 +167,7 @@ def parse_csv(
         if header is None:
             raise CsvError(f"row {row}: over {max_columns:,} columns, {too_wide}") from None
         raise CsvError(
-            f"row {row}: expected {len(header)} cells (as the header has), found {error.cells:,}"
+            f"row {row}: expected {_cells(len(header))} (as the header has), found {error.cells:,}"
         ) from None
     except csv.Error as error:
         raise CsvError(f"row {number + 1}: {_csv_problem(str(error))}") from None
@@ -226,3 +226,8 @@ def first_bad_cell(table: CsvTable) -> tuple[int, int, str]:
             if not math.isfinite(value):
                 return number, column, f"expected a finite number, found {shown(cell.strip())}"
     raise ValueError("every cell is a finite number")
+
+
+def _cells(count: int) -> str:
+    """`1 cell`, `3 cells`."""
+    return f"{count:,} cell" if count == 1 else f"{count:,} cells"

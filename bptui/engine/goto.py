@@ -48,7 +48,8 @@ def _shown(text: str) -> str:
 def _epoch(digits: str) -> int:
     digits = digits.lstrip("0") or "0"
     if len(digits) > 8 or int(digits) > MAX_EPOCHS:
-        raise GotoError(f"epoch {_shown(digits)} is past the limit of {MAX_EPOCHS:,} epochs")
+        shown = f"{int(digits):,}" if len(digits) <= 40 else _shown(digits)
+        raise GotoError(f"epoch {shown} is past the limit of {MAX_EPOCHS:,} epochs")
     epoch = int(digits)
     if epoch < 1:
         raise GotoError("epochs count from 1")

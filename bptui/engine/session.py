@@ -295,6 +295,8 @@ def _replaceable_session(target: Path, shown: str) -> None:
     """Only a session (or nothing) is replaced by a save."""
     from bptui.engine.source import session_on_disk
 
+    if target.is_dir():  # (as an export says it: "not a bptui session" hid why)
+        raise BptuiError(f"{shown}: is a directory; not replaced")
     if session_on_disk(target) is False:
         raise BptuiError(f"{shown}: exists and is not a bptui session; not replaced")
 

@@ -158,7 +158,7 @@ class StatusBar(ChangedLines, Widget):
             parts.append((sample, ""))
         parts += [
             (frame.phase.upper(), "bold reverse"),
-            (f"step {frame.index + 1} of {frame.total}", ""),
+            (f"step {frame.index + 1:,} of {frame.total:,}", ""),
         ]
         if network.optimizer != "sgd":
             parts.append((f"optimizer {network.optimizer}", "italic"))
