@@ -97,3 +97,11 @@ def phase_start(phase: str, net: str = "mazur") -> int:
 def last_index(net: str = "mazur") -> int:
     """The index of an epoch's last step."""
     return len(steps(net)) - 1
+
+
+async def written(pilot) -> None:
+    """Wait for the files the app writes in threads (sessions, exports) to be written, and
+    for what it shows after."""
+    for worker in [w for w in pilot.app.workers if w.group in ("save", "export")]:
+        await worker.wait()
+    await pilot.pause()

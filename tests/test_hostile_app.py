@@ -15,6 +15,7 @@ from bptui.app.debugger import DebuggerScreen
 from bptui.app.widgets.status_bar import StatusBar
 from bptui.engine.loader import load_network
 from bptui.engine.symbols import find
+from tests.screen import written
 
 SIZE = (120, 40)
 
@@ -33,6 +34,7 @@ async def answer(app: BptuiApp, pilot, key: str, text: str) -> None:
     field.value = text
     await pilot.press("enter")
     await pilot.pause()
+    await written(pilot)
 
 
 def notices(app: BptuiApp) -> list[str]:

@@ -21,7 +21,7 @@ from bptui.engine.loader import load_network
 from bptui.engine.predict import Answer, NotANumber, agrees, judge, read_number, scores
 from bptui.engine.session import Session, load_session, save_session
 from tests.reference import MAZUR, show
-from tests.screen import index_of, last_index, phase_start, screen_text
+from tests.screen import index_of, last_index, phase_start, screen_text, written
 
 SIZE = (120, 40)
 
@@ -423,7 +423,7 @@ async def test_ctrl_s_saves_while_the_question_is_open(tmp_path: Path) -> None:
         await pilot.pause()
         app.screen.query_one("Input").value = str(path)
         await pilot.press("enter")
-        await pilot.pause()
+        await written(pilot)
         assert app.screen is question  # still asking
         await pilot.press(*"0.3775", "enter")
         await pilot.pause()

@@ -17,7 +17,7 @@ from bptui.engine.errors import BptuiError
 from bptui.engine.history import History
 from bptui.engine.loader import load_network
 from bptui.engine.session import Session, load_session, save_session
-from tests.screen import answer, screen_text
+from tests.screen import answer, record_notices, screen_text, written
 
 SIZE = (120, 40)
 
@@ -176,7 +176,7 @@ async def test_ctrl_s_saves_where_asked(tmp_path: Path) -> None:
         await pilot.press("n", "n", "n", "ctrl+s")
         await pilot.pause()
         await answer(pilot, str(target))  # in place of the default
-        await pilot.pause()
+        await written(pilot)
     assert load_session(target).index == 3
 
 
@@ -190,7 +190,7 @@ async def test_ctrl_s_takes_a_home_directorys_tilde_as_the_other_saves_do(
         await pilot.press("n", "ctrl+s")
         await pilot.pause()
         await answer(pilot, "~/x.bptui")
-        await pilot.pause()
+        await written(pilot)
     assert load_session(tmp_path / "x.bptui").index == 1
 
 
@@ -232,3 +232,34 @@ def test_a_session_of_the_default_view_stays_version_1(tmp_path: Path) -> None:
     path.write_text(json.dumps(document), "utf-8")
     with pytest.raises(BptuiError, match=r"settings\.view"):  # (a version 1 file has none)
         load_session(path)
+
+
+async def test_a_slow_save_is_written_while_the_screen_goes_on(tmp_path: Path, monkeypatch) -> None:
+    """A session of 10,000,000 epochs (232 MB) took 10 s to save with the screen frozen (the
+    hostile trial): it is written in a thread, and one that takes a while says so."""
+    import time
+
+    from bptui.engine import session as session_module
+
+    real = session_module.save_session
+
+    def slow_save(session, target):
+        time.sleep(1.5)
+        return real(session, target)
+
+    monkeypatch.setattr(session_module, "save_session", slow_save)
+    target = tmp_path / "slow.bptui"
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        notices = record_notices(app)
+        await pilot.press("n", "ctrl+s")
+        await pilot.pause()
+        await answer(pilot, str(target))
+        await pilot.press("n", "n")
+        await pilot.pause(0.7)
+        screen = app.screen
+        assert isinstance(screen, DebuggerScreen) and screen.position == (1, 3)
+        assert not target.exists() and notices[-1] == f"saving to {target}…"
+        await written(pilot)
+        assert notices[-1] == f"saved to {target}"
+    assert load_session(target).index == 1  # (where it was when asked)

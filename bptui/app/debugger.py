@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
 W = TypeVar("W", bound=Widget)
 MAX_EPOCHS = 10_000_000
+SLOW_SAVE_SECONDS = 0.5  # a save still writing after this long says so
 MAX_COMPARE_PARAMS = 20_000  # the both-orders view's nets, at most (2-4096-1: 16,385, 2.5 s)
 MAX_JUMPED = 10_000  # predict mode: steps a jump forward marks skipped, at most
 PREPARE_AFTER = 0.012  # seconds after a step is shown that the next one is drawn ahead
@@ -1403,14 +1404,35 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         from bptui.engine.errors import BptuiError
         from bptui.engine.session import save_session
 
-        try:
-            # (~ as the other save dialogs take it: ~/x.bptui was "No such file or directory")
-            path = save_session(self.to_session(), os.path.expanduser(answer.strip()))
-        except (BptuiError, OSError) as error:
-            self.notify(_one_line(error), title="not saved", severity="error", timeout=10)
-            return
-        self.session_path = str(path)
-        self.notify(f"saved to {path}", title="session saved")
+        # (~ as the other save dialogs take it: ~/x.bptui was "No such file or directory")
+        target = os.path.expanduser(answer.strip())
+        session = self.to_session()  # (as it is now: a run may go on while it is written)
+        done = {"saved": False}
+
+        def slow() -> None:
+            if not done["saved"]:
+                self.notify(f"saving to {target}…", title="saving", timeout=4)
+
+        def saved(path: str | None, error: str | None) -> None:
+            if error is not None:
+                self.notify(error, title="not saved", severity="error", timeout=10)
+                return
+            self.session_path = path
+            self.notify(f"saved to {path}", title="session saved")
+
+        def work() -> None:
+            # Written in a thread: a session of 10,000,000 epochs is 232 MB and took 10 s
+            # with the screen frozen (the hostile trial).
+            try:
+                path, error = str(save_session(session, target)), None
+            except (BptuiError, OSError) as failure:
+                path, error = None, _one_line(failure)
+            finally:
+                done["saved"] = True
+            self.app.call_from_thread(saved, path, error)
+
+        self.set_timer(SLOW_SAVE_SECONDS, slow)
+        self.run_worker(work, thread=True, group="save", exit_on_error=True)
 
     # -- another network --------------------------------------------------------------------
     def action_open_network(self) -> None:
