@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
@@ -444,3 +445,19 @@ def test_a_number_beyond_the_floats_is_read_without_a_crash(text: str) -> None:
     assert math.isinf(typed.value)
     assert judge(text, 0.5) == "wrong" and judge(text, 1.7e308) == "wrong"
     assert judge(text, typed.value) == "right"
+
+
+async def test_alt_enter_is_esc_then_enter() -> None:
+    """Esc then Enter typed within the escape delay can come as alt+Enter, whose Enter was
+    lost (the hostile trial): predict mode's skip and go on both act. (tmux sends them as a
+    plain Enter, which Textual's parser makes of ESC CR: an Enter alone, which skips.)"""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        app.post_message(events.Key("alt+enter", "\r"))
+        await pilot.pause(0.5)
+        screen = debugger(app)
+        assert screen.predictions[(1, 0)].result == "skipped"
+        assert screen.position == (1, 1) and isinstance(app.screen, AskScreen)

@@ -56,8 +56,11 @@ def split_escape(key: events.Key) -> list[events.Key]:
     """Esc and a key typed within Textual's escape delay (100 ms) reach the app as one
     alt+key (`g nn Esc G` left the go-to question open with `nnG` typed in it). bptui binds no
     alt key: an alt+ with a character that prints is the two keys typed (alt+backspace, which
-    deletes a word in a field, stays itself)."""
+    deletes a word in a field, stays itself), and so are alt+enter and alt+tab (Esc then
+    Enter, predict mode's skip and go on, typed at once lost the Enter; the hostile trial)."""
     character = key.character
+    if key.key in ("alt+enter", "alt+tab"):
+        return [events.Key("escape", "\x1b"), events.Key(key.key[4:], character)]
     if not key.key.startswith("alt+") or not character or not character.isprintable():
         return [key]
     return [events.Key("escape", "\x1b"), events.Key(_character_to_key(character), character)]
