@@ -169,3 +169,20 @@ def test_a_big_epoch_answers_without_building_its_steps() -> None:
     assert last.phase == "update" and middle.sample == 32
     assert trace.segment_of(len(trace) // 2).sample == 32
     assert len(built) == 2  # two records built, not six million
+
+
+def test_markdown_writes_e_total_one_way() -> None:
+    """Its last line wrote `$E_{total}$` where the rest writes `E_{\\mathrm{total}}` (the
+    newcomer trial)."""
+    import io
+
+    from bptui.engine.loader import load_network
+    from bptui.engine.passes import compute_epoch
+    from bptui.report import markdown
+
+    network = load_network("mazur")
+    out = io.StringIO()
+    markdown.write_trace(out, network, [EpochTrace(compute_epoch(network, network.params))], 9)
+    text = out.getvalue()
+    assert "E_{total}" not in text and "E_{\\mathrm{total}}" in text
+    assert "**Epoch 1 done:** $E_{\\mathrm{total}}$ summed over the samples" in text

@@ -73,7 +73,7 @@ def write_epoch(
             _write_summary(out, trace, s, precision)
     loss = trace.epoch.loss_after
     out.write(
-        f"\n**Epoch {trace.number:,} done:** $E_{{total}}$ summed over the samples, "
+        f"\n**Epoch {trace.number:,} done:** $E_{{\\mathrm{{total}}}}$ summed over the samples, "
         f"after the update: {_math(number_tex(num(loss, precision)))}\n"
     )
     note = loss_note(network, trace.number)
