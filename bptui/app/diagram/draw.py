@@ -333,8 +333,11 @@ def _label_forms(
                 yield f"{name} {shown(old, q)}→{shown(new, q)}"
         elif gradient is not None:
             yield f"{name} {shown(old, q)} ∂{shown(gradient, q)}"
+    # one number where two do not fit: the new value once the update has made it (`w1 0.15`
+    # read as w1 after its update, which had made it 0.149780716), marked ⁺ as the steps are
+    value, label = (old, name) if new is None else (new, f"{name}⁺")
     for q in dict.fromkeys((p, min(p, 3))):
-        yield f"{name} {shown(old, q)}"
+        yield f"{label} {shown(value, q)}"
     yield name
 
 
