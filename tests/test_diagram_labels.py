@@ -16,8 +16,8 @@ from bptui.engine.view import Frame
 from tests.netgen import document
 from tests.seeds import WALK_SEED
 
-# The diagram's canvas inside its border at 80×24 (compact), 120×40 and 200×60.
-SIZES = [(78, 11), (118, 12), (118, 24), (198, 24)]
+# The diagram's canvas inside its border at 60×20, 80×24 (compact), 120×40 and 200×60.
+SIZES = [(58, 7), (78, 11), (118, 12), (118, 24), (198, 24), (198, 40)]
 
 
 def random_nets(count: int, seed: int) -> list:
@@ -78,6 +78,35 @@ def check(geometry: Geometry, canvas, frame: Frame) -> None:
         text = _until_line(drawn).rstrip()
         assert text.startswith(edge.name), (edge.name, text)
         assert all(canvas.owners[slot.y][x] == edge.name for x in range(slot.x, slot.x + len(text)))
+        nearest = nearest_lines(canvas, lines, edge.name, slot.y, slot.x, slot.x + len(text))
+        assert nearest == {edge.name}, f"{edge.name}'s label is nearest to {sorted(nearest)}"
+
+
+def nearest_lines(canvas, lines, name: str, y: int, start: int, stop: int) -> set[str]:
+    """Whose lines are drawn nearest to `name`'s label at row y, columns start to stop: the
+    edges of the braille cells at the least distance, a row counted as two columns (a cell is
+    about twice as tall as it is wide). A cell where its own line crosses another is left out;
+    one where two other lines cross counts as theirs."""
+    best, owners = None, set()
+    for cy in range(max(0, y - 3), min(canvas.height, y + 4)):
+        for cx in range(max(0, start - 8), min(canvas.width, stop + 8)):
+            if not 0x2800 < ord(canvas.chars[cy][cx]) <= 0x28FF:
+                continue
+            if cy == y and start <= cx < stop:
+                continue
+            dx = max(0, start - cx, cx - (stop - 1))
+            distance = dx * dx + 4 * (cy - y) ** 2
+            owner = canvas.owners[cy][cx]
+            if owner == "":
+                users = lines[(cx, cy)]
+                if name in users:
+                    continue
+                owner = " and ".join(sorted(users))
+            if best is None or distance < best:
+                best, owners = distance, {owner}
+            elif distance == best:
+                owners.add(owner)
+    return owners
 
 
 def _until_line(text: str) -> str:
@@ -121,3 +150,19 @@ def test_mazur_labels_every_weight_with_its_value_at_120x40() -> None:
     text = "\n".join("".join(row) for row in canvas.chars)
     for name, value in [("w1", "0.15"), ("w4", "0.3"), ("w5", "0.4"), ("w8", "0.55")]:
         assert f"{name} {value}" in text
+
+
+# The canvas the app gives the diagram depends on the net and the terminal (Mazur's is 58×7 at
+# 60×20, 78×10 at 80×24, 118×14 at 120×40, 198×22 at 200×60): every height at each width.
+WIDTHS = (58, 78, 98, 118, 158, 198)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("net", preset_names())
+def test_each_label_is_nearest_its_own_line_at_every_height(net: str, width: int) -> None:
+    network = load_network(net)
+    shown = frames(network)
+    for height in range(5, 31):
+        geometry = layout(network, width, height, 9)
+        for frame in (shown[0], shown[-1]):
+            check(geometry, draw_network(frame, width, height, 9), frame)

@@ -7,9 +7,11 @@ the user steps. Edges are straight lines at the resolution of braille dots (2 ×
 each from its own port on the right of its source to its own port on the left of its target,
 so that a line can be followed from one neuron to the other; lines cross as in the post's
 figure. A label's slot is chosen along its edge (from near the source towards the middle):
-the first place, on the edge's row or the row above or below it, whose cells no other edge,
-box or label uses. A label that finds no place in its longest form tries a shorter one (the
-weight's name alone), then goes without (the parameter table lists every weight).
+a place, on the edge's row or the row above or below it, whose cells no other edge, box or
+label uses, and where the line drawn nearest to the label is its own, whatever the length of
+its text: a reader takes a label for the line it touches. Places with no other line near
+(`MARGIN`) come first. A label that finds no place in its longest form tries a shorter one
+(the weight's name alone), then goes without (the parameter table lists every weight).
 """
 
 from __future__ import annotations
@@ -337,23 +339,82 @@ def _layout(shape: Shape, width: int, height: int, precision: int) -> Geometry:
                 cells = _line(x0, y0, x1, y1)
                 raw.append((layer.weight_names[j][i], li, i, j, cells))
 
-    # Labels: each on or beside its own line, clear of every other line, box and label.
-    taken = set(occupied)
-    line_cells: dict[tuple[int, int], set[str]] = {}
+    # Labels: each on or beside its own line, clear of every other line, box and label. When
+    # the roomiest places of the first labels leave a later one without its number, every
+    # label is placed again in at most CAPS cells, then stretched where it is.
+    users: dict[tuple[int, int], set[str]] = {}
     for name, _, _, _, cells in raw:
         for cx, cy, _ in cells:
-            line_cells.setdefault((cx, cy), set()).add(name)
-    for name, li, i, j, cells in raw:
-        slot = None
-        if detail.labels:
-            least, most = label_widths(name, detail)
-            slot = _place(cells, name, least, most, line_cells, taken, width, usable)
-            if slot is None:  # the name alone
-                slot = _place(cells, name, len(name), len(name), line_cells, taken, width, usable)
-        if slot is not None:
-            taken.update((slot.x + k, slot.y) for k in range(slot.width))
+            users.setdefault((cx, cy), set()).add(name)
+    slots: list[Slot | None] = [None] * len(raw)
+    if detail.labels:
+        slots = _labels(raw, detail, users, occupied, width, usable, None)
+        for cap in CAPS:
+            if _score(raw, slots) == (len(raw), len(raw)):
+                break
+            other = _labels(raw, detail, users, occupied, width, usable, cap)
+            if _score(raw, other) > _score(raw, slots):
+                slots = other
+    for (name, li, i, j, cells), slot in zip(raw, slots, strict=True):
         geometry.edges.append(Edge(name, li, i, j, cells, slot))
     return geometry
+
+
+CAPS = (12, 9)  # the label's room beyond its name when placed again: `w5 0.4 ∂−0.082`, `w1⁺ ≈0.15`
+
+
+def _score(raw: list, slots: list[Slot | None]) -> tuple[int, int]:
+    """(how many labels have room for a number after an update, `w1⁺ ≈0.15`, how many are
+    placed)."""
+    numbered = sum(
+        slot is not None and slot.width >= len(name) + 8
+        for (name, *_), slot in zip(raw, slots, strict=True)
+    )
+    return numbered, sum(slot is not None for slot in slots)
+
+
+def _labels(
+    raw: list,
+    detail: Detail,
+    users: dict[tuple[int, int], set[str]],
+    occupied: set[tuple[int, int]],
+    width: int,
+    usable: int,
+    cap: int | None,
+) -> list[Slot | None]:
+    """Each edge's label place, in the edges' order, each label at most `cap` cells beyond its
+    name and then stretched to the right while clear (None: as long as it can use)."""
+    lines = _Lines(users, set(occupied), set(), set())
+    slots: list[Slot | None] = []
+    for name, _, _, _, cells in raw:
+        least, most = label_widths(name, detail)
+        if cap is not None:
+            most = max(least, min(most, len(name) + cap))
+        slot = _choose(cells, name, least, most, lines, width, usable)
+        if slot is None:  # the name alone
+            slot = _choose(cells, name, len(name), len(name), lines, width, usable)
+        if slot is not None:
+            lines.take(slot, name)
+        slots.append(slot)
+    if cap is None:
+        return slots
+    for k, ((name, *_), slot) in enumerate(zip(raw, slots, strict=True)):
+        if slot is None:
+            continue
+        most = label_widths(name, detail)[1]
+        room = slot.width
+        while (
+            room < most
+            and slot.x + room < width
+            and _free(slot.x + room, slot.y, 1, name, True, lines, {})
+            and not {(slot.x + room + 1, slot.y), (slot.x + room + 2, slot.y)} & lines.labels
+            and _clear(slot.x, slot.y, len(name), room + 1, name, 0, lines) == room + 1
+        ):
+            room += 1
+        if room > slot.width:
+            slots[k] = Slot(slot.x, slot.y, room)
+            lines.take(slots[k], name)
+    return slots
 
 
 def _box_cells(geometry: Geometry) -> set[tuple[int, int]]:
@@ -396,20 +457,64 @@ def _line(x0: int, y0: int, x1: int, y1: int) -> tuple[tuple[int, int, int], ...
     return tuple((cx, cy, bits) for (cx, cy), bits in cells.items())
 
 
+def _choose(
+    cells: tuple[tuple[int, int, int], ...],
+    name: str,
+    least: int,
+    most: int,
+    lines: _Lines,
+    width: int,
+    usable: int,
+) -> Slot | None:
+    """A label's place: where no other line comes near it (MARGIN) when one there holds its
+    weight and gradient at 3 decimals (`w5 0.4 ∂0.082`), else the roomier of that and a place
+    where its own line is merely the nearest."""
+    clear = _place(cells, name, least, most, MARGIN, lines, width, usable)
+    if clear is not None and clear.width >= min(most, len(name) + CAPS[0]):
+        return clear
+    near = _place(cells, name, least, most, 0, lines, width, usable)
+    if near is not None and (clear is None or near.width > clear.width):
+        return near
+    return clear
+
+
+@dataclass
+class _Lines:
+    """What a label's place is chosen among: which edges' lines use each cell, the cells no
+    label may use (boxes with a column either side, and the labels placed so far), and the
+    labels' own cells, and of those the cells a label's text covers however short it is (its
+    line is drawn on in the rest of its place when the text is shorter)."""
+
+    users: dict[tuple[int, int], set[str]]
+    taken: set[tuple[int, int]]
+    labels: set[tuple[int, int]]
+    covered: set[tuple[int, int]]
+
+    def take(self, slot: Slot, name: str) -> None:
+        cells = [(slot.x + k, slot.y) for k in range(slot.width)]
+        self.taken.update(cells)
+        self.labels.update(cells)
+        self.covered.update(cells[: len(name)])
+
+
 def _place(
     cells: tuple[tuple[int, int, int], ...],
     name: str,
     width: int,
     most: int,
-    line_cells: dict[tuple[int, int], set[str]],
-    taken: set[tuple[int, int]],
+    margin: int,
+    lines: _Lines,
     canvas_width: int,
     usable_height: int,
 ) -> Slot | None:
     """A free place of at least `width` cells for a label along its line, stretched to the
     right while free up to `most` cells: the first that holds all `most`, else the roomiest
     (places tried from a fifth of the way towards the far end, then further along; on the
-    line's row, then just above or below it)."""
+    line's row, then just above or below it). A place is free when no box, label or other
+    line uses its cells, and clear when its own line is the one drawn nearest to the label
+    however long the label's text is, and no other line is nearer than `margin` (`_clear`): a
+    label by a crossing read as the other line's (the second newcomer trial: `w6 0.45`
+    followed w7's line at 60×20)."""
     by_column: dict[int, list[int]] = {}
     for cx, cy, _ in cells:
         by_column.setdefault(cx, []).append(cy)
@@ -425,19 +530,80 @@ def _place(
         for y in (row, row - 1, row + 1):
             if not 0 <= y < usable_height or x + width > canvas_width:
                 continue
-            if _free(x, y, width, name, y == row, line_cells, taken, by_column):
-                room = width
-                while (
-                    room < most
-                    and x + room < canvas_width
-                    and _free(x + room, y, 1, name, True, line_cells, taken, by_column)
-                ):
-                    room += 1
-                if room >= most:
-                    return Slot(x, y, room)
-                if best is None or room > best.width:
-                    best = Slot(x, y, room)
+            if {(x - 1, y), (x - 2, y)} & lines.labels:
+                continue  # (a space between labels)
+            if not _free(x, y, width, name, y == row, lines, by_column):
+                continue
+            room = width
+            while (
+                room < most
+                and x + room < canvas_width
+                and _free(x + room, y, 1, name, True, lines, by_column)
+            ):
+                room += 1
+            if room <= (best.width if best else width - 1):
+                continue  # (no roomier than the best so far, however clear)
+            room = _clear(x, y, len(name), room, name, margin, lines)
+            while room >= width and {(x + room, y), (x + room + 1, y)} & lines.labels:
+                room -= 1
+            if room < width:
+                continue
+            if room >= most:
+                return Slot(x, y, room)
+            if best is None or room > best.width:
+                best = Slot(x, y, room)
     return best
+
+
+NEAR = 5  # a label's own line is drawn at most this far from it (a row counts as two columns)
+MARGIN = 10  # a label clear of other lines: none in the three cells either side of it on its
+# row, in the two either side on the rows above and below, or nearer
+
+
+def _clear(x: int, y: int, shortest: int, room: int, name: str, margin: int, lines: _Lines) -> int:
+    """The longest text, of `shortest` to `room` cells from (x, y), for which every text from
+    `shortest` cells up has its own line drawn nearer to it than any other line, no further
+    than NEAR, and every other line at least `margin` away (the label's own cells hide the
+    lines under them; a cell two lines share counts for neither); 0 when the shortest is not
+    clear. A distance is dx² + (2·dy)²."""
+    far = 100
+    own_left = other_left = far  # the nearest cells left of the text (never nearer)
+    own_under = other_under = room  # the first offset of a line above or below the text
+    right: dict[int, list[tuple[int, bool]]] = {}  # offset from x → (4·dy², own?)
+    for cy in (y - 1, y, y + 1):  # (a line further off is at least 16 away: never nearer)
+        for cx in range(x - 3, x + room + 3):
+            users = lines.users.get((cx, cy))
+            if not users or (cx, cy) in lines.covered or (name in users and len(users) > 1):
+                continue
+            mine, a, rows = name in users, cx - x, 4 * (cy - y) ** 2
+            if a < 0:
+                if mine:
+                    own_left = min(own_left, a * a + rows)
+                else:
+                    other_left = min(other_left, a * a + rows)
+                continue
+            if rows and mine:
+                own_under = min(own_under, a)
+            elif rows:
+                other_under = min(other_under, a)
+            right.setdefault(a, []).append((rows, mine))
+    clear = 0
+    for length in range(shortest, room + 1):
+        end = length - 1  # the text's last offset
+        own = 4 if own_under <= end else own_left
+        other = 4 if other_under <= end else other_left
+        own, other = min(own, own_left), min(other, other_left)
+        for a in range(end + 1, end + 4):
+            for rows, mine in right.get(a, ()):
+                distance = (a - end) ** 2 + rows
+                if mine:
+                    own = min(own, distance)
+                else:
+                    other = min(other, distance)
+        if own > NEAR or own >= other or other < margin:
+            break
+        clear = length
+    return clear
 
 
 def _free(
@@ -446,17 +612,16 @@ def _free(
     width: int,
     name: str,
     on_line: bool,
-    line_cells: dict[tuple[int, int], set[str]],
-    taken: set[tuple[int, int]],
+    lines: _Lines,
     own: dict[int, list[int]],
 ) -> bool:
     """No box, label or other line in the cells; beside the line: touching it."""
     touching = on_line
     for k in range(width):
         cell = (x + k, y)
-        if cell in taken:
+        if cell in lines.taken:
             return False
-        users = line_cells.get(cell)
+        users = lines.users.get(cell)
         if users and users != {name}:
             return False
         if not touching and x + k in own and any(abs(row - y) <= 1 for row in own[x + k]):
