@@ -118,7 +118,13 @@ async def test_chain_panel_follows_the_step_until_pinned() -> None:
     app = BptuiApp(load_network("mazur"))
     async with app.run_test(size=SIZE) as pilot:
         screen = debugger(app)
+        # (in the forward pass the panel shows the gradient ahead, and says so)
+        assert "Chain rule · w5 (the next gradient · follows the step)" in screen_text(app)
+        screen.go(1, index_of("∂E_total/∂out_o1"))
+        await pilot.pause()
         assert "Chain rule · w5 (follows the step)" in screen_text(app)
+        screen.go(1, 0)
+        await pilot.pause()
         table = screen.query_one(ParamTable)
         table.focus()
         await pilot.pause()
@@ -783,6 +789,29 @@ async def test_the_delta_rule_ends_in_the_value_it_makes() -> None:
         screen.action_toggle_predict()
         await pilot.pause()
         assert rule not in screen.query_one(StepPanel).text()
+
+
+async def test_the_delta_rule_gives_its_factors_once_the_delta_is_known() -> None:
+    """At δ_h1's step the chain panel (on w1) gives the delta rule's numbers, δ_h1 × i1 =
+    0.008771355 × 0.05, and keeps ∂E_total/∂w1's value for its own step."""
+    from bptui.app.widgets.chain_panel import ChainPanel
+    from bptui.app.widgets.lines import plain
+
+    factors = f"= {show('δ_h1')} × 0.05"
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.go(1, index_of("δ_h1") - 1)
+        await pilot.pause()
+        assert factors not in plain(screen.query_one(ChainPanel).lines)
+        screen.go(1, index_of("δ_h1"))
+        await pilot.pause()
+        text = plain(screen.query_one(ChainPanel).lines)
+        assert "Chain rule · w1" in screen_text(app)
+        assert factors in text and f"{factors} = {show('∂E_total/∂w1')}" not in text
+        screen.go(1, index_of("∂E_total/∂w1"))
+        await pilot.pause()
+        assert f"{factors} = {show('∂E_total/∂w1')}" in plain(screen.query_one(ChainPanel).lines)
 
 
 async def test_the_table_shown_again_after_f_is_as_it_would_be() -> None:

@@ -129,10 +129,13 @@ class ChainPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
         )
 
     def _steps_of(self, b: Breakdown) -> tuple[int, ...]:
-        """The steps that compute a factor of `b`, its gradient or its update, in order."""
+        """The steps that compute a factor of `b`, its δ, its gradient or its update, in
+        order."""
         if self._steps_for is None or self._steps_for[0] is not b:
             steps = {node.step for _, node in b.tree.walk() if node.step is not None}
             steps.update(b.stages)
+            if b.delta_rule[0].step is not None:  # (the delta rule's numbers come with its δ)
+                steps.add(b.delta_rule[0].step)
             if b.update is not None:
                 steps.add(b.update)
             self._steps_for = (b, tuple(sorted(steps)))
@@ -224,11 +227,17 @@ class ChainPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
         if b is None:
             message = (Segment("No parameter: the backward pass of this sample is over.", ITALIC),)
             return _Drawing(None, [message], 0, {}, "Chain rule")
-        how = "pinned · u unpins" if view.pinned else "follows the step"
-        title = f"Chain rule · {b.param.name} ({how})"
         frame = view.frame
         trace = frame.trace
         position = frame.shown_index  # (step indices are the epoch's: compared directly)
+        if view.pinned:
+            how = "pinned · u unpins"
+        elif b.tree.step is not None and position < self._steps_of(b)[0]:
+            # (in the forward pass "w5 (follows the step)" read as if the step were w5's)
+            how = "the next gradient · follows the step"
+        else:
+            how = "follows the step"
+        title = f"Chain rule · {b.param.name} ({how})"
         p = self.precision
         text = LineBuilder()
         width = max(20, self.content_size.width - 1)
@@ -299,6 +308,10 @@ class ChainPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
                 text.append(numbers + value)
             else:
                 text.append(f"{numbers}\n  {value.lstrip()}")
+        elif delta.step is not None and delta.step <= position:
+            # (the δ is known, the gradient not yet: its factors, not its product)
+            text.append(f"{delta.symbol} × {source.symbol}\n  = ")
+            text.append(f"{num(delta.value, p)} × {num(source.value, p)}")
         else:
             text.append(f"{delta.symbol} × {source.symbol}", DIM_ITALIC)
         text.append("\n")
