@@ -364,6 +364,30 @@ async def test_a_jump_forward_skips_the_steps_it_shows_and_says_so() -> None:
         assert len(screen.predictions) == last + 1
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_note_of_a_jump_leaves_the_question_in_view(size: tuple[int, int]) -> None:
+    """`]` in predict mode lands on a question with a note of the steps jumped over: the note
+    is drawn clear of the question (it covered its field at 80×24, the newcomer trial)."""
+    from textual.widgets import Input
+    from textual.widgets._toast import Toast
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, AskScreen)
+        toasts = list(app.screen.query(Toast))
+        assert toasts and "jumped over" in str(toasts[0].render())
+        dialog = app.screen.query_one(Input).parent
+        assert dialog is not None
+        for toast in toasts:
+            assert not toast.region.overlaps(dialog.region), (toast.region, dialog.region)
+
+
 def test_a_session_without_predict_mode_stays_version_1(tmp_path: Path) -> None:
     path = save_session(Session(History(load_network("mazur"))), tmp_path / "plain.bptui")
     document = json.loads(path.read_text())

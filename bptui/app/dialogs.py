@@ -107,6 +107,8 @@ class AskScreen(ModalScreen[str | None]):
     AskScreen { align: center middle; }
     AskScreen.bottom { align: center bottom; }
     AskScreen.bottom > Vertical { margin-bottom: 1; }
+    /* (a note about the step, "7 steps jumped over", covered the question at the bottom) */
+    AskScreen.bottom ToastRack { dock: top; align: right top; margin-bottom: 0; }
     AskScreen > Vertical {
         width: 70; max-width: 96%; height: auto; border: round $primary; background: $surface;
         padding: 0 1;
