@@ -29,7 +29,7 @@ from bptui.fmt import column, column_width, num
 PENDING = "·"
 HEADER_STYLE = Style(bold=True, underline=True)
 SELECTED_STYLE = Style(reverse=True, bold=True)
-CURSOR_STYLE = Style(underline=True)
+CURSOR_STYLE = Style(underline=True, bold=True)
 PENDING_STYLE = Style(dim=True)
 SUMMARY_STYLE = Style(italic=True)
 SUMMARY_LINES = 2
@@ -261,8 +261,15 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             self._scroll_to_row(view.rows.index_of(view.selected))
 
     def watch_cursor(self) -> None:
+        # (a refresh alone repainted the lines drawn before: the cursor never moved on screen)
         self._scroll_to_row(self.cursor)
-        self.refresh()
+        self._redraw()
+
+    def on_focus(self) -> None:
+        self.call_later(self._redraw)  # the cursor shows while the table has the focus
+
+    def on_blur(self) -> None:
+        self.call_later(self._redraw)
 
     def watch_show_fd(self) -> None:
         self.watch_view()
@@ -367,7 +374,8 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         p = layout.precision
         update_known = update_known and row.trained
         cells = {
-            "name": ("▶" if selected else "●" if marked else " ") + row.name,
+            # (the cursor, an underline alone, was hard to tell from the selected row)
+            "name": ("▶" if selected else "●" if marked else "›" if cursor else " ") + row.name,
             "edge": row.edge,
             "value": v if len(v := num(row.value, p)) <= column_width(p) else column(row.value, p),
             "grad": column(row.gradient, p) if grad_known else PENDING,
