@@ -196,6 +196,54 @@ def test_an_update_that_leaves_a_weight_as_it_was_reads_unchanged() -> None:
     assert all("unchanged" not in form for form in moved)
 
 
+def fitting(name: str, old: float, new: float | None, gradient: float | None, p: int, room: int):
+    from bptui.app.diagram.draw import _label_forms
+
+    return next(f for f in _label_forms(name, old, new, gradient, p) if len(f) <= room)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "p", "room", "label"),
+    [
+        # the post's w1⁺ = 0.149780716: `w1⁺ ≈0.15` read as unchanged (the newcomer trial)
+        ("w1", 0.15, 0.149780716, 9, 11, "w1⁺ ≈0.1498"),
+        ("w1", 0.15, 0.149780716, 3, 10, "w1⁺ 0.1498"),
+        ("w1", 0.15, 0.149780716, 9, 10, "w1"),  # no room for a number that differs
+        # 0.799791499 at 3 decimals is `0.8`: it read as if w8 were unchanged and wrong
+        ("w8", 0.8, 0.799791499, 3, 10, "w8⁺ 0.7998"),
+        ("w8", 0.55, 0.561370121, 3, 9, "w8⁺ 0.561"),  # 3 decimals tell it from 0.55
+        ("w6", 0.45, 0.408666186, 9, 30, "w6 0.45→0.408666186"),
+    ],
+)
+def test_an_updated_weight_with_room_for_one_number_gives_one_that_differs(
+    name: str, old: float, new: float, p: int, room: int, label: str
+) -> None:
+    assert fitting(name, old, new, None, p, room) == label
+
+
+@pytest.mark.parametrize(
+    ("room", "label"),
+    [
+        (30, "w5 0.4 ∂0.082167041"),
+        (14, "w5 0.4 ∂≈0.082"),
+        (11, "w5 ∂≈0.0822"),  # the gradient, what the backward phase is about
+        (7, "w5 0.4"),
+    ],
+)
+def test_a_label_without_room_for_both_gives_the_gradient(room: int, label: str) -> None:
+    """The post's ∂E_total/∂w5 = 0.082167041 (at its own step at 80×24 the label read `w5 0.4`:
+    the newcomer trial)."""
+    assert fitting("w5", 0.4, None, 0.082167041, 9, room) == label
+
+
+def test_a_small_gradient_keeps_its_digits() -> None:
+    """∂E_total/∂w1 = 0.000438568 read `∂≈0` or `∂0.001`-like at 3 decimals: two significant
+    digits where they fit, one where they do not."""
+    assert fitting("w1", 0.15, None, 0.000438568, 9, 13) == "w1 ∂≈0.000439"
+    assert fitting("w1", 0.15, None, 0.000438568, 9, 12) == "w1 ∂≈0.00044"
+    assert fitting("w1", 0.15, None, 0.000438568, 9, 11) == "w1 ∂≈0.0004"
+
+
 async def test_columns_past_the_right_edge_are_said_so() -> None:
     """A net of 64 layers needs 520 cells at the least: the columns that do not fit ran past
     the right edge without a word (the hostile trial). The diagram's border says how many

@@ -80,6 +80,26 @@ def check(geometry: Geometry, canvas, frame: Frame) -> None:
         assert all(canvas.owners[slot.y][x] == edge.name for x in range(slot.x, slot.x + len(text)))
         nearest = nearest_lines(canvas, lines, edge.name, slot.y, slot.x, slot.x + len(text))
         assert nearest == {edge.name}, f"{edge.name}'s label is nearest to {sorted(nearest)}"
+        # the lines that lead into it and on from it on its row are its own
+        before = leading(canvas, lines, slot.y, range(slot.x - 1, -1, -1))
+        assert not before or edge.name in before, f"{sorted(before)} lead into {edge.name}'s label"
+        end = slot.x + len(text)
+        after = leading(canvas, lines, slot.y, range(end, min(canvas.width, end + 4)))
+        assert not after or edge.name in after, f"{sorted(after)} lead on from {edge.name}'s label"
+
+
+def leading(canvas, lines, y: int, columns: range) -> set[str]:
+    """Whose line is drawn first along `columns` of row y, up to a neuron's text or another
+    label: the edge, or every edge at a crossing (one of them the label's own is its own);
+    none when no line is (a label is read as the line that leads into it, however far: `⠔⠊⠁
+    w18` right of h3's lines was read as leaving h3, the second newcomer trial)."""
+    for x in columns:
+        char = canvas.chars[y][x]
+        if 0x2800 < ord(char) <= 0x28FF:
+            return set(lines[(x, y)])
+        if char != " ":
+            return set()
+    return set()
 
 
 def nearest_lines(canvas, lines, name: str, y: int, start: int, stop: int) -> set[str]:

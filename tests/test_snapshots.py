@@ -146,15 +146,17 @@ def test_help_screen(snap_compare) -> None:
 
 
 def test_a_2332_tanh_net(snap_compare) -> None:
-    """A 2-3-3-2 tanh net in its backward pass at ∂E_total/∂w1: every edge labelled, most
-    with their value (and their gradient, once computed: w9 0.2 ∂0.004312961), those where
-    the edges crowd with their name alone; δ under every neuron the pass has reached."""
+    """A 2-3-3-2 tanh net in its backward pass at ∂E_total/∂w1: most edges labelled with
+    their value (and their gradient, once computed: w9 0.2 ∂0.004312961), some where the
+    edges crowd with their name alone; four (w8, w14, w17, w20) go without, where every place
+    along their line is led into by another line (a label there was read as that line's); δ
+    under every neuron the pass has reached."""
     app = app_for("tanh-2332")
     assert snap_compare(app, press=["g", *"dE_total/dw1", "enter"], terminal_size=(120, 40))
     weights = [ref.name for ref in load_network("tanh-2332").param_refs if ref.kind == "weight"]
     assert len(weights) == 2 * 3 + 3 * 3 + 3 * 2
-    for name in weights:
-        assert re.search(rf"(?<![\w]){name}(?!\d)", app.text), name
+    named = [name for name in weights if re.search(rf"(?<![\w]){name}(?!\d)", app.text)]
+    assert len(named) >= len(weights) - 4, sorted(set(weights) - set(named))
 
 
 def test_compact_layout_at_80x24(snap_compare) -> None:

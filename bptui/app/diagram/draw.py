@@ -10,6 +10,7 @@ fills one from the theme's component classes).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -318,11 +319,21 @@ def _label_forms(
     """An edge label's forms, longest first (made one at a time: the first usually fits). A
     number written with fewer decimals than the diagram's reads `≈0.15` (0.149780716 written
     `0.15` read as w1 before its update: the newcomer trial). An update that leaves the weight
-    exactly as it was (a gradient under its last bit) reads `unchanged`, not `≈−4.23→≈−4.23`."""
+    exactly as it was (a gradient under its last bit) reads `unchanged`, not `≈−4.23→≈−4.23`.
+    Where two numbers do not fit, the one the phase is about: the gradient once known (`w5
+    ∂≈0.0822`), the new value once made (`w1⁺ 0.1498`), with as many decimals as it takes to
+    differ from the old (`w1⁺ 0.15` and `w8⁺ 0.8`, for 0.149780716 and 0.799791499, read as
+    unchanged: the second newcomer trial)."""
 
     def shown(value: float, q: int) -> str:
         text = num(value, q)
         return text if q >= p or text == num(value, p) else f"≈{text}"
+
+    def significant(value: float, q: int) -> int:
+        """q decimals, or more for a small gradient to keep two digits (0.00088, not 0.001)."""
+        if not math.isfinite(value) or value == 0:
+            return q
+        return max(q, min(max(p, 9), 1 - math.floor(math.log10(abs(value)))))
 
     for q in _precisions(p):
         if new is not None and old == new:  # (an update too small to move it: say so)
@@ -333,11 +344,23 @@ def _label_forms(
                 yield f"{name} {shown(old, q)}→{shown(new, q)}"
         elif gradient is not None:
             yield f"{name} {shown(old, q)} ∂{shown(gradient, q)}"
-    # one number where two do not fit: the new value once the update has made it (`w1 0.15`
-    # read as w1 after its update, which had made it 0.149780716), marked ⁺ as the steps are
-    value, label = (old, name) if new is None else (new, f"{name}⁺")
-    for q in dict.fromkeys((p, min(p, 3))):
-        yield f"{label} {shown(value, q)}"
+    if new is None and gradient is not None:
+        for q in _precisions(p):
+            yield f"{name} ∂{shown(gradient, significant(gradient, q))}"
+        if math.isfinite(gradient) and gradient != 0:  # (one digit: 0.0004 for 0.000438568)
+            yield f"{name} ∂{shown(gradient, max(0, -math.floor(math.log10(abs(gradient)))))}"
+    if new is None:
+        for q in dict.fromkeys((p, min(p, 3))):
+            yield f"{name} {shown(old, q)}"
+    elif old == new:
+        yield f"{name} unchanged"
+    else:
+        # (the decimals that tell the new value from the old: the diagram's, fewer while they
+        # do, else the fewest more that do)
+        fewer = [q for q in _precisions(p) if num(new, q) != num(old, q)]
+        more = [q for q in range(p + 1, 18) if num(new, q) != num(old, q)][:1]
+        for q in fewer or more:
+            yield f"{name}⁺ {shown(new, q)}"
     yield name
 
 
@@ -404,9 +427,16 @@ def _draw_box(
         t_style = palette.used if f"t_{name}" in hl.uses else palette.pending
         canvas.put(after, top, f" → {num(target, p)}", t_style)
     elif spec.bias == "neuron":
-        old, _ = frame.bias(layer, j)
+        # (its new value once the update has made it, marked ⁺ as the weights' are: `b 0.1`
+        # stayed through the update, the newcomer trial)
+        old, new = frame.bias(layer, j)
         style = palette.used if spec.bias_names[j] in hl.uses else palette.pending
-        canvas.put(after, top, f" b {num(old, p)}", style, owner=bias_owner)
+        text = f" b {num(old, p)}"
+        if new is not None and num(new, p) != num(old, p):
+            updated = f" b⁺ {num(new, p)}"
+            if after + len(updated) <= box.x + box.width:
+                text, style = updated, palette.used if bias_owner in hl.concerns else style
+        canvas.put(after, top, text, style, owner=bias_owner)
     net, out = frame.neuron(layer, j)
     rows = {
         "net": ("net", net, f"net_{name}"),

@@ -349,7 +349,7 @@ def _layout(shape: Shape, width: int, height: int, precision: int) -> Geometry:
     slots: list[Slot | None] = [None] * len(raw)
     if detail.labels:
         slots = _labels(raw, detail, users, occupied, width, usable, None)
-        for cap in CAPS:
+        for cap in CAPS if len(raw) <= MAX_REPLACED else ():
             if _score(raw, slots) == (len(raw), len(raw)):
                 break
             other = _labels(raw, detail, users, occupied, width, usable, cap)
@@ -360,6 +360,7 @@ def _layout(shape: Shape, width: int, height: int, precision: int) -> Geometry:
     return geometry
 
 
+MAX_REPLACED = 48  # edges, at most, whose labels are placed again (each time costs a layout)
 CAPS = (12, 9)  # the label's room beyond its name when placed again: `w5 0.4 ∂−0.082`, `w1⁺ ≈0.15`
 
 
@@ -408,7 +409,7 @@ def _labels(
             and slot.x + room < width
             and _free(slot.x + room, slot.y, 1, name, True, lines, {})
             and not {(slot.x + room + 1, slot.y), (slot.x + room + 2, slot.y)} & lines.labels
-            and _clear(slot.x, slot.y, len(name), room + 1, name, 0, lines) == room + 1
+            and _clear(slot.x, slot.y, len(name), room + 1, name, lines, width)[1] == room + 1
         ):
             room += 1
         if room > slot.width:
@@ -469,10 +470,9 @@ def _choose(
     """A label's place: where no other line comes near it (MARGIN) when one there holds its
     weight and gradient at 3 decimals (`w5 0.4 ∂0.082`), else the roomier of that and a place
     where its own line is merely the nearest."""
-    clear = _place(cells, name, least, most, MARGIN, lines, width, usable)
+    clear, near = _place(cells, name, least, most, lines, width, usable)
     if clear is not None and clear.width >= min(most, len(name) + CAPS[0]):
         return clear
-    near = _place(cells, name, least, most, 0, lines, width, usable)
     if near is not None and (clear is None or near.width > clear.width):
         return near
     return clear
@@ -502,31 +502,23 @@ def _place(
     name: str,
     width: int,
     most: int,
-    margin: int,
     lines: _Lines,
     canvas_width: int,
     usable_height: int,
-) -> Slot | None:
-    """A free place of at least `width` cells for a label along its line, stretched to the
-    right while free up to `most` cells: the first that holds all `most`, else the roomiest
+) -> tuple[Slot | None, Slot | None]:
+    """Free places of at least `width` cells for a label along its line, stretched to the
+    right while free up to `most` cells: (where no other line is nearer than MARGIN, where its
+    own line is merely the nearest), each the first that holds all `most`, else the roomiest
     (places tried from a fifth of the way towards the far end, then further along; on the
     line's row, then just above or below it). A place is free when no box, label or other
     line uses its cells, and clear when its own line is the one drawn nearest to the label
-    however long the label's text is, and no other line is nearer than `margin` (`_clear`): a
-    label by a crossing read as the other line's (the second newcomer trial: `w6 0.45`
-    followed w7's line at 60×20)."""
-    by_column: dict[int, list[int]] = {}
-    for cx, cy, _ in cells:
-        by_column.setdefault(cx, []).append(cy)
-    columns = sorted(by_column)
-    if not columns:
-        return None
-    span = len(columns)
-    fractions = (0.2, 0.3, 0.1, 0.4, 0.5, 0.6, 0.05, 0.7, 0.8, *(k / 20 for k in range(1, 19)))
-    best: Slot | None = None
-    for start in dict.fromkeys(max(0, min(span - 1, round(span * f))) for f in fractions):
-        x = columns[start]
-        row = sorted(by_column[x])[len(by_column[x]) // 2]
+    however long the label's text is (`_clear`): a label by a crossing read as the other
+    line's (the second newcomer trial: `w6 0.45` followed w7's line at 60×20)."""
+    by_column, places = _along(cells)
+    best: list[Slot | None] = [None, None]  # (clear by MARGIN, clear)
+    done = [False, False]  # (a place that holds `most` found)
+    taken, users = lines.taken, lines.users
+    for x, row in places:
         for y in (row, row - 1, row + 1):
             if not 0 <= y < usable_height or x + width > canvas_width:
                 continue
@@ -534,48 +526,96 @@ def _place(
                 continue  # (a space between labels)
             if not _free(x, y, width, name, y == row, lines, by_column):
                 continue
-            room = width
-            while (
-                room < most
-                and x + room < canvas_width
-                and _free(x + room, y, 1, name, True, lines, by_column)
-            ):
-                room += 1
-            if room <= (best.width if best else width - 1):
-                continue  # (no roomier than the best so far, however clear)
-            room = _clear(x, y, len(name), room, name, margin, lines)
-            while room >= width and {(x + room, y), (x + room + 1, y)} & lines.labels:
-                room -= 1
-            if room < width:
+            if not _led_by_own(x, y, name, lines):
                 continue
-            if room >= most:
-                return Slot(x, y, room)
-            if best is None or room > best.width:
-                best = Slot(x, y, room)
-    return best
+            room = width
+            while room < most and x + room < canvas_width:  # (stretched while free)
+                cell = (x + room, y)
+                if cell in taken or not users.get(cell, {name}) <= {name}:
+                    break
+                room += 1
+            if all(done[k] or (b is not None and room <= b.width) for k, b in enumerate(best)):
+                continue  # (no roomier than the best so far, however clear)
+            for k, clear in enumerate(_clear(x, y, len(name), room, name, lines, canvas_width)):
+                while clear >= width and {(x + clear, y), (x + clear + 1, y)} & lines.labels:
+                    clear -= 1
+                if done[k] or clear < width:
+                    continue
+                current = best[k]
+                if current is None or clear > current.width:
+                    best[k] = Slot(x, y, clear)
+                done[k] = clear >= most
+            if done[0]:
+                return best[0], best[1]
+    return best[0], best[1]
+
+
+def _led_by_own(x: int, y: int, name: str, lines: _Lines) -> bool:
+    """Whether the first line drawn left of (x, y) on its row, up to a box or the edge, is
+    the label's own (or none): a label is read as the line that leads into it, however far
+    (`⠔⠊⠁   w18`, right of h3's lines, was read as leaving h3: the newcomer trial)."""
+    users, taken = lines.users, lines.taken
+    for cx in range(x - 1, -1, -1):
+        cell = (cx, y)
+        found = users.get(cell)
+        if found:
+            return name in found
+        if cell in taken and cell not in lines.labels:
+            return True  # (a box)
+    return True
+
+
+FRACTIONS = (0.2, 0.3, 0.1, 0.4, 0.5, 0.6, 0.05, 0.7, 0.8, *(k / 20 for k in range(1, 19)))
+
+
+@lru_cache(maxsize=4096)
+def _along(
+    cells: tuple[tuple[int, int, int], ...],
+) -> tuple[dict[int, list[int]], tuple[tuple[int, int], ...]]:
+    """A line's rows by column, and the places a label along it is tried at, in order: (the
+    column, the line's middle row there) at FRACTIONS of the way from its start."""
+    by_column: dict[int, list[int]] = {}
+    for cx, cy, _ in cells:
+        by_column.setdefault(cx, []).append(cy)
+    columns = sorted(by_column)
+    if not columns:
+        return by_column, ()
+    span = len(columns)
+    starts = dict.fromkeys(max(0, min(span - 1, round(span * f))) for f in FRACTIONS)
+    places = []
+    for start in starts:
+        x = columns[start]
+        places.append((x, sorted(by_column[x])[len(by_column[x]) // 2]))
+    return by_column, tuple(places)
 
 
 NEAR = 5  # a label's own line is drawn at most this far from it (a row counts as two columns)
+LEADS = 4  # cells right of a label in which another line reads as leading on from it
 MARGIN = 10  # a label clear of other lines: none in the three cells either side of it on its
 # row, in the two either side on the rows above and below, or nearer
 
 
-def _clear(x: int, y: int, shortest: int, room: int, name: str, margin: int, lines: _Lines) -> int:
-    """The longest text, of `shortest` to `room` cells from (x, y), for which every text from
+def _clear(
+    x: int, y: int, shortest: int, room: int, name: str, lines: _Lines, canvas_width: int
+) -> tuple[int, int]:
+    """The longest texts, of `shortest` to `room` cells from (x, y), for which every text from
     `shortest` cells up has its own line drawn nearer to it than any other line, no further
-    than NEAR, and every other line at least `margin` away (the label's own cells hide the
-    lines under them; a cell two lines share counts for neither); 0 when the shortest is not
-    clear. A distance is dx² + (2·dy)²."""
+    than NEAR, and the first line right of it on its row, up to a box, its own or none (a
+    label is read as leading into the line after it, as `_led_by_own` says of the line before
+    it): (with every other line at least MARGIN away too, without); 0 when the shortest is not
+    clear. The label's own cells hide the lines under them; a cell two lines share counts for
+    neither. A distance is dx² + (2·dy)²."""
     far = 100
     own_left = other_left = far  # the nearest cells left of the text (never nearer)
     own_under = other_under = room  # the first offset of a line above or below the text
     right: dict[int, list[tuple[int, bool]]] = {}  # offset from x → (4·dy², own?)
+    users, covered = lines.users, lines.covered
     for cy in (y - 1, y, y + 1):  # (a line further off is at least 16 away: never nearer)
         for cx in range(x - 3, x + room + 3):
-            users = lines.users.get((cx, cy))
-            if not users or (cx, cy) in lines.covered or (name in users and len(users) > 1):
+            found = users.get((cx, cy))
+            if not found or (cx, cy) in covered or (name in found and len(found) > 1):
                 continue
-            mine, a, rows = name in users, cx - x, 4 * (cy - y) ** 2
+            mine, a, rows = name in found, cx - x, 4 * (cy - y) ** 2
             if a < 0:
                 if mine:
                     own_left = min(own_left, a * a + rows)
@@ -587,9 +627,24 @@ def _clear(x: int, y: int, shortest: int, room: int, name: str, margin: int, lin
             elif rows:
                 other_under = min(other_under, a)
             right.setdefault(a, []).append((rows, mine))
-    clear = 0
+    # the lines on the label's row from its start to the next box: (offset, its own?)
+    after: list[tuple[int, bool]] = []
+    for cx in range(x + shortest, canvas_width):
+        cell = (cx, y)
+        found = users.get(cell)
+        if found and cell not in covered:
+            after.append((cx - x, name in found))
+        elif cell in lines.taken and cell not in lines.labels:
+            break  # (a box)
+    clear = wide = 0
+    wide_still = True  # (every text so far clear by MARGIN too)
+    k = 0
     for length in range(shortest, room + 1):
         end = length - 1  # the text's last offset
+        while k < len(after) and after[k][0] <= end:
+            k += 1
+        if k < len(after) and not after[k][1] and after[k][0] - end <= LEADS:
+            break  # (another line leads on from the label)
         own = 4 if own_under <= end else own_left
         other = 4 if other_under <= end else other_left
         own, other = min(own, own_left), min(other, other_left)
@@ -600,10 +655,13 @@ def _clear(x: int, y: int, shortest: int, room: int, name: str, margin: int, lin
                     own = min(own, distance)
                 else:
                     other = min(other, distance)
-        if own > NEAR or own >= other or other < margin:
+        if own > NEAR or own >= other:
             break
         clear = length
-    return clear
+        wide_still = wide_still and other >= MARGIN
+        if wide_still:
+            wide = length
+    return wide, clear
 
 
 def _free(
