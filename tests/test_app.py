@@ -322,6 +322,34 @@ async def test_the_help_says_what_is_below_and_how_to_get_there() -> None:
         assert app.screen.query_one(VerticalScroll).border_subtitle == ""
 
 
+async def test_the_help_reads_the_diagrams_labels_as_they_are_drawn() -> None:
+    """The help's last paragraph says how to read a label (the newcomer trial could not tell
+    `∂0.082167041`, `≈` or `w1⁺ 0.15` from `w1 0.15→0.149780716`); its examples are the forms
+    the diagram draws for the post's w5 (0.4, ∂E_total/∂w5 = 0.082167041, w5⁺ = 0.35891648)."""
+    from textual.containers import VerticalScroll
+
+    from bptui.app.diagram.draw import _label_forms
+    from bptui.app.dialogs import DIAGRAM
+
+    w5, gradient, after = 0.4, MAZUR["∂E_total/∂w5"], MAZUR["w5⁺"]  # (w5 is the post's)
+    backward = list(_label_forms("w5", w5, None, gradient, 9))
+    update = list(_label_forms("w5", w5, after, None, 9))
+    for example, forms in [
+        ("w5 0.4", backward),
+        ("w5 0.4 ∂0.082167041", backward),
+        ("w5 ∂≈0.0822", backward),
+        ("w5 0.4→0.35891648", update),
+        ("w5⁺ ≈0.3589", update),
+    ]:
+        assert f"`{example}`" in DIAGRAM and example in forms, example
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark", "end")
+        await pilot.pause()
+        assert app.screen.query_one(VerticalScroll).border_subtitle.startswith("the end")
+        assert "Reading the diagram" in screen_text(app)
+
+
 async def test_bang_without_a_nonfinite_stop_says_so() -> None:
     """`!` did nothing at all after a run that stayed finite (the newcomer trial)."""
     app = BptuiApp(load_network("mazur"))

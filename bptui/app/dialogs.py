@@ -26,6 +26,18 @@ ABOUT = (
     "or edge is shown in reverse."
 )
 
+DIAGRAM = (
+    "Reading the diagram: each line joins two neurons, and its label sits on or beside it "
+    "where no other line leads into it. `w5 0.4` is the weight; `w5 0.4 ∂0.082167041` adds "
+    "∂E_total/∂w5 once the backward pass has it; `w5 0.4→0.35891648` is the update, old→new. "
+    "With room for one number, `w5 ∂≈0.0822` gives the gradient and `w5⁺ ≈0.3589` the new "
+    "weight. ≈ marks a number rounded to fewer decimals than the others; `unchanged`, an "
+    "update under the weight's last digit. A crowded label gives the name alone, and some go "
+    "without: the table has every weight. A neuron shows net, out, ∂E/∂out and δ (those that "
+    "fit), an output its target after →, its own bias after b (b⁺ once updated); a layer's "
+    "shared bias is in [ ] below it."
+)
+
 
 def _marked(words: str, style: str) -> Text:
     """README's `code` spans as styled text (the backticks dropped)."""
@@ -66,6 +78,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(keys)
             yield Static("")
             yield Static(ABOUT)
+            yield Static("")
+            yield Static(_marked(DIAGRAM, "bold"))
 
     def on_mount(self) -> None:
         scroll = self.query_one(VerticalScroll)
