@@ -309,3 +309,29 @@ async def test_a_big_comparison_is_made_in_the_background(tmp_path: Path) -> Non
         await pilot.press("x")
         await pilot.pause()
         assert "the first divergence" in app.screen.query_one(StepPanel).text()
+
+
+async def test_a_pipe_no_one_writes_to_holds_the_screen_a_second_at_most(tmp_path: Path) -> None:
+    """'Compare with your numbers' on a FIFO with no writer held the screen for 10 s, the
+    command line's wait (the hostile trial): the app waits a second, as ctrl+o does, then
+    says so in one line."""
+    import os
+    import time
+
+    fifo = tmp_path / "yours.csv"
+    os.mkfifo(fifo)
+    app = BptuiApp(load_network("mazur"))
+    notices = record_notices(app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        screen.action_load_yours()
+        await pilot.pause()
+        await pilot.press(*str(fifo))
+        started = time.monotonic()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert time.monotonic() - started < 3
+        assert screen.compared is None
+        assert notices[-1] == (
+            f"{fifo}: nothing came through this pipe in 1 s (is a program writing to it?)"
+        )

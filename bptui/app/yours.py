@@ -82,7 +82,9 @@ class YoursActions:
         from bptui.engine.yours import read_yours
 
         try:
-            given = read_yours(answer.strip())
+            # (a pipe's writer is waited for a second at most, as ctrl+o does: the screen
+            # waited 10 s, the hostile trial)
+            given = read_yours(answer.strip(), pipe_wait=1.0)
         except BptuiError as error:
             self.notify(str(error), title="not compared", severity="error")
             return

@@ -65,11 +65,14 @@ def _size(count: int) -> str:
 PIPE_WAIT_SECONDS = 10.0
 
 
-def read_limited(path: str | Path, limit: int, what: str = "network file") -> bytes:
-    """The bytes of a regular file or a pipe, refusing more than `limit` of them.
+def read_limited(
+    path: str | Path, limit: int, what: str = "network file", pipe_wait: float = PIPE_WAIT_SECONDS
+) -> bytes:
+    """The bytes of a regular file or a pipe, refusing more than `limit` of them (a pipe's
+    writer waited for `pipe_wait` seconds at most).
 
     Every problem is a one-line `NetworkFileError` naming the path."""
-    return read_file(path, limit, what)[0]
+    return read_file(path, limit, what, pipe_wait)[0]
 
 
 def read_file(

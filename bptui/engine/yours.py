@@ -58,12 +58,14 @@ else:  # pragma: no cover
 # Reading
 
 
-def read_yours(path: str | Path) -> list[Given]:
-    """The numbers of the file at `path` (a regular file or a pipe, at most 16 MB)."""
-    from bptui.engine.source import read_limited
+def read_yours(path: str | Path, pipe_wait: float | None = None) -> list[Given]:
+    """The numbers of the file at `path` (a regular file or a pipe, at most 16 MB; a pipe's
+    writer waited for `pipe_wait` seconds, by default the command line's)."""
+    from bptui.engine.source import PIPE_WAIT_SECONDS, read_limited
 
     name = str(path)
-    data = read_limited(path, MAX_YOURS_BYTES, WHAT)
+    wait = PIPE_WAIT_SECONDS if pipe_wait is None else pipe_wait
+    data = read_limited(path, MAX_YOURS_BYTES, WHAT, wait)
     return parse_yours(data, name, Path(name).suffix.lower())
 
 
