@@ -105,6 +105,19 @@ def test_a_write_failing_halfway_leaves_the_old_file_and_no_temporary(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.bptui"]
 
 
+def test_saving_over_a_link_writes_the_file_it_names(tmp_path: Path) -> None:
+    """A save over a symbolic link replaced the link with a copy and left the file it named as
+    it was (the hostile trial): the link is written through, as a shell's `>` does."""
+    path, _ = _saved(tmp_path)
+    link = tmp_path / "link.bptui"
+    link.symlink_to(path.name)
+    history = History(load_network("xor"))
+    save_session(Session(history, 1, 0), link)
+    assert link.is_symlink() and os.readlink(link) == path.name
+    assert load_session(path).history.network.name == history.network.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.bptui", "old.bptui"]
+
+
 def test_saving_never_replaces_a_file_that_is_not_a_session(tmp_path: Path) -> None:
     precious = tmp_path / "notes.bptui"
     precious.write_text("my notes\n")

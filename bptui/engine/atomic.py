@@ -2,7 +2,8 @@
 
 A temporary file in the target's directory (`.NAME.<pid>.<random>.tmp`) is written, flushed,
 fsynced and `os.replace`d over the target, so a failure at any point leaves the old file
-byte-identical and no temporary file behind. A write killed halfway (kill -9) leaves its
+byte-identical and no temporary file behind; a symbolic link is written through, to the file
+it names. A write killed halfway (kill -9) leaves its
 temporary; the next write to that target removes those whose process is gone, never a running
 one's. The file gets mode 0666 less the umask, as any file the user writes. Every failure (a
 name too long, a directory that cannot be searched or written, a full disk) is a one-line
@@ -35,6 +36,11 @@ def write_atomic(path: str | Path, text: str, check: Callable[[Path, str], None]
         check(target, shown)
     except (OSError, ValueError) as error:
         raise write_error(shown, error) from None
+    # (a link is written through, as a shell's `>` does: replacing it left the file it
+    # named as it was and the link a copy, the hostile trial)
+    with contextlib.suppress(OSError, ValueError):
+        if target.is_symlink():
+            target = Path(os.path.realpath(target))
     directory = target.parent  # Path("x").parent is Path(".")
     _remove_stale_temporaries(directory, target.name)
     try:
