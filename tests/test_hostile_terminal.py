@@ -27,7 +27,17 @@ def restored(tmux: Tmux) -> bool:
 @needs_tmux
 @pytest.mark.parametrize(
     "signal_name, status",
-    [("TERM", 143), ("HUP", 129), ("INT", 130), ("QUIT", 131), ("USR1", 138), ("USR2", 140)],
+    [
+        ("TERM", 143),
+        ("HUP", 129),
+        ("INT", 130),
+        ("QUIT", 131),
+        ("USR1", 138),
+        ("USR2", 140),
+        ("ALRM", 142),
+        ("VTALRM", 154),
+        ("PROF", 155),
+    ],
 )
 def test_a_signal_restores_the_terminal(signal_name: str, status: int) -> None:
     tmux = Tmux(BPTUI)

@@ -227,10 +227,14 @@ ENDING_SIGNALS = (
     signal.SIGQUIT,
     signal.SIGUSR1,
     signal.SIGUSR2,
+    signal.SIGALRM,
+    signal.SIGVTALRM,
+    signal.SIGPROF,
 )
 """Signals that end the app as `q` does, the terminal restored, with status 128 + N: SIGINT
-ended it with 0, and SIGQUIT or SIGUSR1 left the terminal in the app's modes (the hostile
-trial). (ctrl+c typed is a key, not SIGINT: the terminal is in raw mode.)"""
+ended it with 0, and SIGQUIT, SIGUSR1 or SIGALRM left the terminal in the app's modes (the
+hostile trials); every signal whose default is to end a process and that Python lets a
+program handle. (ctrl+c typed is a key, not SIGINT: the terminal is in raw mode.)"""
 HANGUP_CHECK_SECONDS = 0.5
 UNSTICK_SECONDS = 0.25  # how often a key held back by a lost marker is looked for
 EXIT_CRASH = 70  # an unexpected error in bptui itself (BSD's EX_SOFTWARE)
