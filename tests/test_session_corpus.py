@@ -997,12 +997,34 @@ def test_a_history_that_its_network_does_not_give_is_refused(tmp_path: Path) -> 
         (_set(("history", "checkpoints", "1", 0), 0.2), "history.losses[0]: found"),
         (_set(("network", "samples", 0, "targets", 0), 0.5), "history.losses[0]: found"),
         (_set(("settings", "orders"), [[1, "after_output_update"]]), "history.losses[0]:"),
-        (_set(("history", "nonfinite_epoch"), 2), "history.nonfinite_epoch: expected null"),
+        (_set(("history", "nonfinite_epoch"), 2), "history.nonfinite_epoch: epoch 2 has a finite"),
     ]
     for change, words in cases:
         message = _tampered_refusal(tmp_path, change)
         assert words in message, (words, message)
         assert "(the history does not match its network)" in message or "nonfinite" in message
+
+
+def test_a_checkpoint_where_none_is_kept_or_a_finite_first_nonfinite_epoch_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A checkpoint added by hand ("1500") gave the history parameters no epoch computed, and
+    history.nonfinite_epoch set on a finite history was taken (the hostile trial): a checkpoint
+    is kept at epoch 1, every `every` epochs and where a network starts; the first non-finite
+    epoch's loss is not finite."""
+
+    def add(document: dict) -> None:
+        table = document["history"]["checkpoints"]
+        table["4"] = table["1"]
+
+    added = _tampered_refusal(tmp_path, add)
+    every = json.loads((tmp_path / "s.bptui").read_text())["history"]["every"]
+    assert added.endswith(
+        f'history.checkpoints."4": not an epoch a checkpoint is kept at: epoch 1 and every '
+        f"{every:,} after it, or where settings.orders starts a network"
+    ), added
+    finite = _tampered_refusal(tmp_path, _set(("history", "nonfinite_epoch"), 3))
+    assert "history.nonfinite_epoch: epoch 3 has a finite loss" in finite, finite
 
 
 def test_a_directory_as_the_target_is_named_a_directory(tmp_path: Path) -> None:

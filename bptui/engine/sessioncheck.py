@@ -32,7 +32,11 @@ from bptui.engine.numtext import MAX_PRECISION, MIN_PRECISION
 from bptui.engine.session import LOWER_VIEWS, PLOTS, Session, View
 from bptui.engine.sessionchecker import _SessionChecker
 from bptui.engine.sessionfile import FORMAT, VERSION
-from bptui.engine.sessionhistory import losses_agree, replays_to_its_losses
+from bptui.engine.sessionhistory import (
+    checkpoints_where_kept,
+    losses_agree,
+    replays_to_its_losses,
+)
 from bptui.engine.sessionjson import _quoted
 from bptui.engine.trace import step_count
 from bptui.engine.updates import Moments, initial_moments
@@ -108,6 +112,7 @@ def check_session(document: Any, name: str) -> Session:
     view = _view(c, settings.get("view"))
     networks = _orders(c, settings["orders"], network, checkpoints, len(losses) + 1)
     networks = _edits(c, doc.get("edits"), networks, doc["network"], name)
+    checkpoints_where_kept(c, checkpoints, every, {start for start, _ in networks})
     history = History.from_state(networks, every, checkpoints, losses, nonfinite, moments)
     replays_to_its_losses(c, history, checkpoints, losses, nonfinite)
 

@@ -87,7 +87,28 @@ def losses_agree(c: _SessionChecker, losses: list[float], nonfinite: int | None)
             f"history.losses[{k}]",
             f"found {losses[k]}, but history.nonfinite_epoch is {said}",
         )
+    if nonfinite is not None and finite[nonfinite - 1]:
+        raise c.fail(
+            "history.nonfinite_epoch",
+            f"epoch {nonfinite:,} has a finite loss, {losses[nonfinite - 1]!r}: "
+            "expected the first epoch whose loss is not",
+        )
     negative = finite & (array < 0)
     if negative.any():
         k = int(np.argmax(negative))
         raise c.fail(f"history.losses[{k}]", f"expected a loss of 0 or more, found {losses[k]!r}")
+
+
+def checkpoints_where_kept(
+    c: _SessionChecker, checkpoints: dict[int, Params], every: int, starts: set[int]
+) -> None:
+    """A checkpoint is kept at epoch 1 and every `every` epochs after it, and where an order
+    switch or an edit starts (`starts`): one elsewhere would give the history parameters no
+    epoch computed (a "1500" added by hand was taken: the hostile trial)."""
+    for epoch in sorted(checkpoints):
+        if (epoch - 1) % every and epoch not in starts:
+            raise c.fail(
+                f'history.checkpoints."{epoch}"',
+                f"not an epoch a checkpoint is kept at: epoch 1 and every {every:,} after it, "
+                "or where settings.orders starts a network",
+            )
