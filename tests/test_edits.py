@@ -21,7 +21,7 @@ from bptui.engine.history import History
 from bptui.engine.loader import load_network, parse_document
 from bptui.engine.session import Session, load_session, network_document, save_session
 from tests.reference import MAZUR, shown
-from tests.screen import index_of, screen_text
+from tests.screen import index_of, record_notices, screen_text
 
 SIZE = (120, 40)
 
@@ -222,6 +222,30 @@ async def test_an_edit_asks_first_when_later_epochs_exist() -> None:
         assert screen.history.epochs_done == 2
         assert screen.position == (3, 0)
         assert screen.history.params_at(3).weights[0][0, 0] == 1.0
+
+
+async def test_an_answer_that_is_neither_y_nor_n_is_said_so() -> None:
+    """`e w5 = 0.1 Enter e w5 = 0.2 Enter` typed at once after a run: the second edit went
+    into the question, and both were dropped without a word (the hostile trial)."""
+    app = BptuiApp(load_network("mazur"))
+    notes = record_notices(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = debugger(app)
+        screen.start_run(3)
+        await app.workers.wait_for_complete()
+        screen.go(2, 0)
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await type_answer(pilot, "w5 = 0.1")
+        assert isinstance(app.screen, AskScreen)
+        await pilot.press(*"e w5 = 0.2", "enter")
+        await pilot.pause()
+        assert screen.history.epochs_done == 3  # nothing changed
+        assert notes[-1] == (
+            "w5 = 0.1 not changed: the question wanted y or n, and got 'e w5 = 0.2'"
+        )
 
 
 async def test_a_bad_edit_changes_nothing_and_says_why() -> None:

@@ -627,6 +627,15 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
     def _edit_confirmed(self, yes: str | None, edit, params, changed) -> None:
         if not yes or yes.strip().lower() not in ("y", "yes"):
+            if yes and yes.strip().lower() not in ("n", "no"):
+                # (keys typed ahead, `e w5 = 0.2 Enter`, went into the question and both edits
+                # were dropped without a word: the hostile trial)
+                self.notify(
+                    f"{edit.describe()} not changed: the question wanted y or n, and got "
+                    f"{yes.strip()[:40]!r}",
+                    title="nothing changed",
+                    severity="warning",
+                )
             return
         self._undo.append(self._undo_point(edit.describe()))
         self._redo.clear()
