@@ -218,6 +218,14 @@ BAD_CSV = [
         'i1,i2,o1\n0,"0.5",0\n"1 2",0,1\n',
         'row 3, column i1: expected a number, found "1 2"',
     ),
+    # (Python reads 1_0 as 10 and ３ as 3: a typo let through, the hostile trial)
+    (
+        "underscore",
+        NAMED,
+        "i1,i2,o1\n0,1_0,0\n",
+        'row 2, column i2: expected a number, found "1_0"',
+    ),
+    ("wide-digit", NAMED, "i1,i2,o1\n0,３,0\n", 'row 2, column i2: expected a number, found "３"'),
     ("nan", NAMED, "i1,i2,o1\n0,nan,0\n", "row 2, column i2: expected a finite number, found nan"),
     (
         "inf",
@@ -629,6 +637,12 @@ def test_a_session_naming_a_csv_file_is_refused(tmp_path: Path) -> None:
 def test_network_document_writes_the_samples_out(tmp_path: Path) -> None:
     document = network_document(load_network("and-or"))
     assert isinstance(document["samples"], list) and len(document["samples"]) == 4
+
+
+def test_a_cell_may_write_minus_as_bptui_does(tmp_path: Path) -> None:
+    """−1 (U+2212), as bptui writes its numbers and `compare` reads them, was refused."""
+    path = xor_net(tmp_path, "i1,i2,o1\n−1,0.5,1\n", NAMED)
+    assert load_network(path).inputs.tolist() == [[-1.0, 0.5]]
 
 
 def test_one_cell_is_one_cell() -> None:

@@ -51,9 +51,19 @@ def cell_text(cell: str) -> str:
     return f'"{shown(cell.strip())}"'
 
 
+def cell_number(cell: str) -> float:
+    """A cell's number as a person writes it: Python's float syntax, − (U+2212) for minus
+    as bptui writes it, but neither its underscores (`1_0` read as 10: the hostile trial) nor
+    other scripts' digits (`３`); a ValueError otherwise."""
+    text = cell.strip().replace("\u2212", "-")
+    if "_" in text or not text.isascii():
+        raise ValueError(cell)
+    return float(text)
+
+
 def _is_number(cell: str) -> bool:
     try:
-        float(cell)
+        cell_number(cell)
     except ValueError:
         return False
     return True
@@ -216,11 +226,11 @@ def _header(cells: list[str], number: int) -> tuple[str, ...]:
 
 def first_bad_cell(table: CsvTable) -> tuple[int, int, str]:
     """(row number, column index, message) of the first cell, row by row, that is not a finite
-    number in Python's float syntax; a `ValueError` if there is none."""
+    number (`cell_number`); a `ValueError` if there is none."""
     for number, cells in table.rows:
         for column, cell in enumerate(cells):
             try:
-                value = float(cell)
+                value = cell_number(cell)
             except ValueError:
                 return number, column, f"expected a number, found {cell_text(cell)}"
             if not math.isfinite(value):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bptui.engine.csvfile import cell_number
 from bptui.engine.errors import NetworkFileError
 from bptui.engine.filecheck import MAX_NEURONS, MAX_SAMPLES, _Checker, _key_name, _shown
 from bptui.engine.ops import LOSSES
@@ -145,7 +146,7 @@ def _csv_values(
     table = csv.table
     try:
         values = np.array(
-            [[float(cell) for cell in cells] for _, cells in table.rows], dtype=np.float64
+            [[cell_number(cell) for cell in cells] for _, cells in table.rows], dtype=np.float64
         )
         finite = bool(np.isfinite(values).all())
     except ValueError:
