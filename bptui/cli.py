@@ -438,6 +438,11 @@ def cmd_app(spec: str, precision: int, theme: str = "dark", yours: str | None = 
     else:
         session = None
         network = load_source(source)
+    from bptui.engine.history import refuse_in_debugger
+
+    shown = session.history.network if session is not None else network
+    assert shown is not None  # (a session, or a network file)
+    refuse_in_debugger(shown, spec)
     session_path = spec if session is not None else None
     compared = None
     if yours is not None:  # (compared on the history the screen shows: checked before it opens)
@@ -489,11 +494,13 @@ def cmd_serve(spec: str, host_text: str, port: int, precision: int, theme: str) 
     from bptui.serve import is_loopback, parse_host, serve
 
     host = parse_host(host_text)
+    from bptui.engine.history import refuse_in_debugger
+
     source = open_source(spec, limit=MAX_SESSION_BYTES)
     if is_session(source):
-        session_from_source(source)
+        refuse_in_debugger(session_from_source(source).history.network, spec)
     else:
-        load_source(source)
+        refuse_in_debugger(load_source(source), spec)
     net = spec  # a preset's name
     if not is_preset_name(spec):
         # By its absolute path; /dev/stdin (or /dev/fd/N) redirected from a file by that

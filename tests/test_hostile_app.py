@@ -179,3 +179,34 @@ def test_a_status_counts_steps_with_separators() -> None:
     bar = StatusBar()
     rows = bar.rows((Frame(trace, 4999), 0, None, "", "", ""))
     assert f"step 5,000 of {len(trace):,}" in [words for words, _ in rows[0]]
+
+
+async def test_opening_a_network_switches_to_it_and_a_bad_one_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """ctrl+o: a preset opens in a new screen; a file the debugger refuses (10,001 samples, as
+    the command line refuses it) is one line, and the screen shown stays."""
+    from tests.screen import record_notices
+    from tests.test_hostile_cli import many_samples
+
+    app = BptuiApp(load_network("mazur"))
+    notes = record_notices(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        first = app.screen
+        assert isinstance(first, DebuggerScreen)
+        path = many_samples(tmp_path, 10_001)
+        first.action_open_network()
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(path)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is first
+        assert notes[-1].startswith(f"{path}: 10,001 samples, over the 10,000 the debugger")
+        first.action_open_network()
+        await pilot.pause()
+        app.screen.query_one(Input).value = "xor"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DebuggerScreen) and app.screen is not first
+        assert app.screen.history.network.name == load_network("xor").name

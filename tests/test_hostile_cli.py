@@ -427,3 +427,35 @@ def test_an_empty_name_is_named_as_given(command: list[str]) -> None:
     result = bptui(*command, "")
     assert result.returncode == 2
     assert result.stderr == "bptui: '': an empty name; expected a network file or a preset\n"
+
+
+def many_samples(tmp_path: Path, count: int) -> Path:
+    """A 2-2-1 net of `count` samples."""
+    layers = [
+        {"activation": "sigmoid", "weights": [[0.1, 0.2], [0.3, 0.4]], "bias": 0.1},
+        {"activation": "sigmoid", "weights": [[0.5, 0.6]], "bias": 0.2},
+    ]
+    samples = [{"inputs": [k / count, 0.5], "targets": [0.5]} for k in range(count)]
+    path = tmp_path / f"many{count}.json"
+    path.write_text(json.dumps({"name": "many", "layers": layers, "samples": samples}))
+    return path
+
+
+def test_the_debugger_refuses_more_samples_than_it_steps_through(tmp_path: Path) -> None:
+    """100,000 samples took 15 s and a gigabyte an epoch in the debugger, keys waiting seconds
+    behind it (the hostile trial): it takes 10,000 at most, in one line before any screen (a
+    session of such a net too), and `train` still runs the net."""
+    from bptui.engine.history import MAX_DEBUGGER_SAMPLES
+
+    path = many_samples(tmp_path, MAX_DEBUGGER_SAMPLES + 1)
+    result = bptui(str(path))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"bptui: {path}: 10,001 samples, over the 10,000 the debugger steps through "
+        "(`bptui train` runs it; `bptui check` checks its gradients)\n"
+    )
+    session = save_session(Session(History(load_network(str(path)))), tmp_path / "s.bptui")
+    assert bptui(str(session)).stderr.startswith(f"bptui: {session}: 10,001 samples, over")
+    assert bptui("train", "--epochs", "1", str(path)).returncode == 0
+    fits = many_samples(tmp_path, MAX_DEBUGGER_SAMPLES)
+    assert "needs a terminal" in bptui(str(fits), stdin=subprocess.DEVNULL).stderr

@@ -1456,6 +1456,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if not answer or not answer.strip():
             return
         from bptui.engine.errors import BptuiError
+        from bptui.engine.history import refuse_in_debugger
         from bptui.engine.loader import load_source
         from bptui.engine.session import session_from_source
         from bptui.engine.source import MAX_SESSION_BYTES, is_session, open_source
@@ -1465,9 +1466,13 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             # (a pipe's writer is waited for a second at most: the screen waits meanwhile)
             source = open_source(spec, limit=MAX_SESSION_BYTES, pipe_wait=1.0)
             if is_session(source):
-                screen = DebuggerScreen.from_session(session_from_source(source), spec)
+                session = session_from_source(source)
+                refuse_in_debugger(session.history.network, spec)
+                screen = DebuggerScreen.from_session(session, spec)
             else:
-                screen = DebuggerScreen(History(load_source(source)), self.precision)
+                network = load_source(source)
+                refuse_in_debugger(network, spec)
+                screen = DebuggerScreen(History(network), self.precision)
         except (BptuiError, OSError) as error:
             # the CLI's one-line message; the current session stays
             self.notify(_one_line(error), title="cannot open", severity="error", timeout=10)
