@@ -21,7 +21,9 @@ from bptui.engine.passes import compute_sample
 STEP = 1e-4
 FLOOR = 1e-8
 TOLERANCE = 1e-6
-CHECK_WORK = 300_000_000  # parameters moved × parameters a forward pass uses (about 5 s)
+CHECK_SECONDS = 5.0  # about how long `check` takes at most
+PASS_SECONDS = 1e-4  # a parameter's finite difference, a sample: this (numpy's calls)…
+PARAM_SECONDS = 7e-8  # …and this for each parameter of the net (2-4096-2: 1.4 ms)
 MIN_CHECKED = 20
 MAX_CHECKED_SAMPLES = 10
 
@@ -200,13 +202,16 @@ def checked_samples(network: Network) -> list[int]:
 def checked_indices(network: Network) -> np.ndarray | None:
     """The parameters `bptui check` checks: every one (None), unless that would take long.
     A finite difference costs forward passes over every parameter, so checking them all is
-    P² work a sample; over CHECK_WORK, MIN_CHECKED or more spread evenly over `Params.flat()`
-    (the first and the last among them), as many as CHECK_WORK allows."""
+    P² work a sample; more than about CHECK_SECONDS of it, MIN_CHECKED or more spread evenly
+    over `Params.flat()` (the first and the last among them), as many as CHECK_SECONDS allows
+    by a parameter's cost measured on wide and deep nets (the work alone, P² against a budget,
+    left numpy's cost a call out: a 2-4096-2 net took 19.5 s, the hostile trial)."""
     total = network.n_params
     samples = len(checked_samples(network))
-    if total * total * samples <= CHECK_WORK:
+    count = int(CHECK_SECONDS / (samples * (PASS_SECONDS + PARAM_SECONDS * total)))
+    if total <= count:
         return None
-    count = max(MIN_CHECKED, CHECK_WORK // (total * samples))
+    count = max(MIN_CHECKED, count)
     return np.unique(np.linspace(0, total - 1, min(count, total)).round().astype(np.int64))
 
 
