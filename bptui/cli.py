@@ -646,8 +646,15 @@ def cmd_compare(
     network, yours: str, epochs: int, rtol: float | None, fmt: str, precision: int
 ) -> int:
     from bptui.engine.check_yours import compare_yours
+    from bptui.engine.source import is_preset_name
     from bptui.engine.yours import read_yours
 
+    if is_preset_name(yours) and not os.path.exists(yours):
+        # (`bptui compare mazur` said "mazur: no such file": the hostile trial)
+        raise BptuiError(
+            f"{yours}: no such file of your numbers; {yours} is a preset network "
+            f"(`bptui compare {yours} YOURS` compares YOURS with it)"
+        )
     report = compare_yours(
         network, read_yours(yours), rtol=rtol, epochs=epochs, max_epochs=MAX_TRACE_EPOCHS
     )

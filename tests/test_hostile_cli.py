@@ -459,3 +459,14 @@ def test_the_debugger_refuses_more_samples_than_it_steps_through(tmp_path: Path)
     assert bptui("train", "--epochs", "1", str(path)).returncode == 0
     fits = many_samples(tmp_path, MAX_DEBUGGER_SAMPLES)
     assert "needs a terminal" in bptui(str(fits), stdin=subprocess.DEVNULL).stderr
+
+
+def test_compare_given_a_presets_name_alone_says_yours_is_missing(tmp_path: Path) -> None:
+    """`bptui compare mazur` said "mazur: no such file", as if the preset were missing (the
+    hostile trial): YOURS is, and the message says how to name both."""
+    result = bptui("compare", "mazur", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "bptui: mazur: no such file of your numbers; mazur is a preset network "
+        "(`bptui compare mazur YOURS` compares YOURS with it)\n"
+    )
