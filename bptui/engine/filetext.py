@@ -205,6 +205,10 @@ def _toml_where(message: str, text: str) -> str:
             lines = text.split("\n")
             key = lines[line - 1].split("=")[0].strip()[:80] if line <= len(lines) else ""
             what += f" (the key {key} is given twice)" if key else ""
+        immutable = re.fullmatch(r"Cannot mutate immutable namespace \('([^']*)',?.*\)", what)
+        if immutable:  # (tomllib's words for `samples = {…}` then `[[samples]]`)
+            name = immutable.group(1)
+            what = f"{name} is given twice (as {name} = {{…}}, then as a [[{name}]] or [{name}])"
         return f"at line {line}, column {match.group(2)}: {what}"
     if "(at end of document)" in message:
         what = " ".join(message.replace("(at end of document)", "").split())
