@@ -15,6 +15,7 @@ import gc
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Iterator
 from typing import NoReturn
@@ -56,10 +57,18 @@ class _Parser(argparse.ArgumentParser):
             raise BptuiError(f"cannot write the output: {error.strerror or error}") from None
 
 
+def _whole(text: str) -> int:
+    """A whole number as a person types it: ASCII digits, a sign at most (int() also takes
+    `1_0` and other scripts' digits: `--epochs ３` ran 3 epochs, the hostile trial)."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+        raise ValueError(text)
+    return int(text)
+
+
 def _epochs(limit: int):
     def parse(text: str) -> int:
         try:
-            value = int(text)
+            value = _whole(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
         if value < 1:
@@ -73,7 +82,7 @@ def _epochs(limit: int):
 
 def _precision(text: str) -> int:
     try:
-        value = int(text)
+        value = _whole(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
     if not MIN_PRECISION <= value <= MAX_PRECISION:
@@ -85,7 +94,7 @@ def _precision(text: str) -> int:
 
 def _port(text: str) -> int:
     try:
-        value = int(text)
+        value = _whole(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a port number, found {text!r}") from None
     if not 1 <= value <= 65535:
@@ -110,6 +119,15 @@ APP_NET_HELP = (
 )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bptui")
+    except PackageNotFoundError:  # (run from a checkout without installing)
+        return "unknown"
+
+
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
     parsers: dict[str, argparse.ArgumentParser] = {}
     app = _Parser(
@@ -119,6 +137,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "(bptui COMMAND --help).",
     )
     app.add_argument("net", nargs="?", default="mazur", metavar="NET", help=APP_NET_HELP)
+    app.add_argument("--version", action="version", version=f"bptui {_version()}")
     app.add_argument(
         "--precision", type=_precision, default=9, help="decimals shown (2 to 17; default 9)"
     )
@@ -356,6 +375,11 @@ def _run(args: list[str]) -> int:
     if command == "presets":
         return cmd_presets(options.name)
     if command == "app":
+        if options.net in COMMANDS:  # (`bptui --precision 5 trace`: "trace: no such preset")
+            raise BptuiError(
+                f"{options.net}: a command comes first, its options after it "
+                f"(bptui {options.net} --precision 5)"
+            )
         return cmd_app(options.net, options.precision, options.theme, options.compare)
     if command == "serve":
         return cmd_serve(options.net, options.host, options.port, options.precision, options.theme)

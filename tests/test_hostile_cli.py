@@ -470,3 +470,24 @@ def test_compare_given_a_presets_name_alone_says_yours_is_missing(tmp_path: Path
         "bptui: mazur: no such file of your numbers; mazur is a preset network "
         "(`bptui compare mazur YOURS` compares YOURS with it)\n"
     )
+
+
+@pytest.mark.parametrize("text", ["３", "1_0", "٣"])
+def test_a_whole_number_option_takes_ascii_digits_only(text: str) -> None:
+    """`--epochs ３` ran 3 epochs (int() reads other scripts' digits, and 1_0 as 10: the
+    hostile trial)."""
+    result = bptui("train", "--epochs", text)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert f"argument --epochs: expected a whole number, found {text!r}" in result.stderr
+
+
+def test_an_option_before_a_command_and_the_version() -> None:
+    """`bptui --precision 5 trace` said "trace: no such preset"; there was no --version."""
+    result = bptui("--precision", "5", "trace")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "bptui: trace: a command comes first, its options after it (bptui trace --precision 5)\n"
+    )
+    from importlib.metadata import version
+
+    assert bptui("--version").stdout == f"bptui {version('bptui')}\n"
