@@ -462,7 +462,7 @@ def cmd_app(spec: str, precision: int, theme: str = "dark", yours: str | None = 
     else:
         session = None
         network = load_source(source)
-    from bptui.engine.history import refuse_in_debugger
+    from bptui.engine.history_state import refuse_in_debugger
 
     shown = session.history.network if session is not None else network
     assert shown is not None  # (a session, or a network file)
@@ -518,7 +518,7 @@ def cmd_serve(spec: str, host_text: str, port: int, precision: int, theme: str) 
     from bptui.serve import is_loopback, parse_host, serve
 
     host = parse_host(host_text)
-    from bptui.engine.history import refuse_in_debugger
+    from bptui.engine.history_state import refuse_in_debugger
 
     source = open_source(spec, limit=MAX_SESSION_BYTES)
     if is_session(source):

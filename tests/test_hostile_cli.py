@@ -445,7 +445,7 @@ def test_the_debugger_refuses_more_samples_than_it_steps_through(tmp_path: Path)
     """100,000 samples took 15 s and a gigabyte an epoch in the debugger, keys waiting seconds
     behind it (the hostile trial): it takes 10,000 at most, in one line before any screen (a
     session of such a net too), and `train` still runs the net."""
-    from bptui.engine.history import MAX_DEBUGGER_SAMPLES
+    from bptui.engine.history_state import MAX_DEBUGGER_SAMPLES
 
     path = many_samples(tmp_path, MAX_DEBUGGER_SAMPLES + 1)
     result = bptui(str(path))

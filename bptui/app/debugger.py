@@ -1456,7 +1456,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if not answer or not answer.strip():
             return
         from bptui.engine.errors import BptuiError
-        from bptui.engine.history import refuse_in_debugger
+        from bptui.engine.history_state import refuse_in_debugger
         from bptui.engine.loader import load_source
         from bptui.engine.session import session_from_source
         from bptui.engine.source import MAX_SESSION_BYTES, is_session, open_source

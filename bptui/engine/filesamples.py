@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bptui.engine.csvfile import cell_number
 from bptui.engine.errors import NetworkFileError
 from bptui.engine.filecheck import MAX_NEURONS, MAX_SAMPLES, _Checker, _key_name, _shown
 from bptui.engine.ops import LOSSES
@@ -143,6 +142,8 @@ def _csv_values(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The inputs and targets of a CSV's rows: every cell a finite number, the targets as the
     loss wants them."""
+    from bptui.engine.csvfile import cell_number  # (a CSV's reader: only for a CSV's net)
+
     table = csv.table
     try:
         values = np.array(

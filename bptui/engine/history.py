@@ -27,7 +27,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bptui.engine.errors import BptuiError
 from bptui.engine.history_state import HistorySaving, HistoryState, checkpoint_interval
 from bptui.engine.network import Network, Params
 from bptui.engine.passes import compute_epoch, forward, total_loss
@@ -440,18 +439,3 @@ class History(HistorySaving):
             forgotten, _ = self._recent.popitem(last=False)
             if forgotten not in self._checkpoints:
                 self._moments.pop(forgotten, None)
-
-
-MAX_DEBUGGER_SAMPLES = 10_000
-"""The samples the debugger steps through at most: an epoch's trace holds every sample's values
-(about 10 KB a sample): 100,000 samples took 15 s an epoch and a gigabyte each, and keys waited
-seconds behind it (the hostile trial). `bptui train` and `bptui check` take any."""
-
-
-def refuse_in_debugger(network: Network, spec: str) -> None:
-    """A one-line BptuiError for a network the debugger does not step through."""
-    if network.n_samples > MAX_DEBUGGER_SAMPLES:
-        raise BptuiError(
-            f"{spec}: {network.n_samples:,} samples, over the {MAX_DEBUGGER_SAMPLES:,} the "
-            "debugger steps through (`bptui train` runs it; `bptui check` checks its gradients)"
-        )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bptui.engine.errors import BptuiError
 from bptui.engine.network import Network, Params
 from bptui.engine.trace import EpochTrace
 from bptui.engine.updates import Moments
@@ -101,3 +102,18 @@ class HistorySaving:
                 "losses": list(self._losses),
                 "nonfinite_epoch": self.nonfinite_epoch,
             }
+
+
+MAX_DEBUGGER_SAMPLES = 10_000
+"""The samples the debugger steps through at most: an epoch's trace holds every sample's values
+(about 10 KB a sample): 100,000 samples took 15 s an epoch and a gigabyte each, and keys waited
+seconds behind it (the hostile trial). `bptui train` and `bptui check` take any."""
+
+
+def refuse_in_debugger(network: Network, spec: str) -> None:
+    """A one-line BptuiError for a network the debugger does not step through."""
+    if network.n_samples > MAX_DEBUGGER_SAMPLES:
+        raise BptuiError(
+            f"{spec}: {network.n_samples:,} samples, over the {MAX_DEBUGGER_SAMPLES:,} the "
+            "debugger steps through (`bptui train` runs it; `bptui check` checks its gradients)"
+        )
