@@ -281,3 +281,26 @@ async def test_columns_past_the_right_edge_are_said_so() -> None:
                 assert rows and all(
                     sum(len(s.text) for s in row) <= diagram.content_size.width for row in rows
                 )
+
+
+def test_names_cut_to_fit_stay_told_apart_in_their_column() -> None:
+    """A 64-layer net's neurons h13_1 and h13_2 were both drawn `(h1…)` (the hostile trial):
+    a column's cut names keep what tells them apart (`…3_1`, `…3_2`)."""
+    from bptui.app.diagram.geometry import layout, shortened
+    from bptui.engine.loader import parse_document
+
+    layers = [{"activation": "sigmoid", "size": 2} for _ in range(63)]
+    layers.append({"activation": "sigmoid", "size": 1})
+    samples = [{"inputs": [0.1, 0.2], "targets": [0.5]}]
+    network = parse_document({"layers": layers, "samples": samples}, "deep", "deep")
+    geometry = layout(network, 118, 14, 9)
+    columns: dict[int, list[str]] = {}
+    for box in geometry.boxes:
+        if box.unit is not None:
+            columns.setdefault(box.column, []).append(box.shown)
+    cut = [labels for labels in columns.values() if any("…" in label for label in labels)]
+    assert cut, "no name was cut: the test needs a narrower diagram"
+    for labels in columns.values():
+        assert len(set(labels)) == len(labels), labels
+    assert shortened(("h13_1", "h13_2"), 4) == ("…3_1", "…3_2")
+    assert shortened(("input_alpha", "input_beta"), 9) == ("input_al…", "input_be…")

@@ -306,15 +306,14 @@ def _layout(shape: Shape, width: int, height: int, precision: int) -> Geometry:
     for c, units in enumerate(shown):
         h = box_height(c, detail)
         count = len(units)
+        labels = shortened(tuple(columns[c]), widths[c] - 2)  # (inside the parentheses)
         free = usable - count * h
         for k, unit in enumerate(units):
             top = (free // 2) if count == 1 else round(k * free / (count - 1)) + k * h
             top = max(0, min(top, usable - h))
             if unit is not None:
                 name = columns[c][unit]
-                room = widths[c] - 2  # (inside the parentheses)
-                label = name if len(name) <= room else name[: max(1, room - 1)] + "…"
-                box = Box(c, c - 1, unit, name, xs[c], top, widths[c], h, label=label)
+                box = Box(c, c - 1, unit, name, xs[c], top, widths[c], h, label=labels[unit])
             else:
                 hidden = frozenset(columns[c]) - {columns[c][u] for u in units if u is not None}
                 name = f"⋮ {len(hidden)} more"
@@ -416,6 +415,31 @@ def _labels(
             slots[k] = Slot(slot.x, slot.y, room)
             lines.take(slots[k], name)
     return slots
+
+
+def shortened(names: tuple[str, ...], room: int) -> tuple[str, ...]:
+    """A column's names as drawn in `room` cells: whole where they fit, else cut with `…` so
+    that they stay told apart: the start kept (`input_al…`), else the end (`…3_1`, `…3_2` for
+    h13_1 and h13_2, which read `h1…` alike: the hostile trial), else both (`h…_1`)."""
+    if all(len(name) <= room for name in names):
+        return names
+    keep = max(1, room - 1)
+
+    def start(name: str) -> str:
+        return name if len(name) <= room else name[:keep] + "…"
+
+    def end(name: str) -> str:
+        return name if len(name) <= room else "…" + name[-keep:]
+
+    def both(name: str) -> str:
+        head = max(1, keep // 2)
+        return name if len(name) <= room else name[:head] + "…" + name[-max(1, keep - head) :]
+
+    for form in (start, end, both):
+        labels = tuple(form(name) for name in names)
+        if len(set(labels)) == len(labels):
+            return labels
+    return tuple(start(name) for name in names)
 
 
 def _box_cells(geometry: Geometry) -> set[tuple[int, int]]:
