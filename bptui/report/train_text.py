@@ -16,6 +16,8 @@ from bptui.engine.network import Network
 from bptui.fmt import fixed, num
 from bptui.report.common import describe
 
+MAX_ROWS = 200  # rows of the outputs' and the parameters' tables, at most
+
 
 def print_training(network: Network, result, outputs: np.ndarray, precision: int) -> None:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -63,9 +65,6 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
     console.print(params)
     if network.n_params > MAX_ROWS:
         console.print(f"… and {network.n_params - MAX_ROWS:,} more (use --format json for all)")
-
-
-MAX_ROWS = 200  # rows of the outputs' and the parameters' tables, at most
 
 
 def norms_table(network: Network, norms: np.ndarray, precision: int) -> Table:
