@@ -420,3 +420,25 @@ def test_a_tampered_edit_is_refused_in_one_line(tmp_path: Path, change, key) -> 
     with pytest.raises(BptuiError) as error:
         load_session(path)
     assert key in str(error.value) and "\n" not in str(error.value)
+
+
+def test_an_edit_past_the_last_network_is_said_in_words(tmp_path: Path) -> None:
+    """A second edit at the same epoch read "expected a whole number from 4 to 3" (the hostile
+    trial): it is past the last network settings.orders starts."""
+    network = load_network("mazur")
+    history = History(network)
+    history.extend(3)
+    _, changed = apply_edit(
+        network, history.params_at(3), parse_edit(network, "eta = 0.25"), network_document
+    )
+    history.edit(3, network=changed)
+    path = save_session(Session(history, 3, 0), tmp_path / "t.bptui")
+    document = json.loads(path.read_text())
+    document["edits"].append(dict(document["edits"][0]))
+    path.write_text(json.dumps(document))
+    with pytest.raises(BptuiError) as error:
+        load_session(path)
+    assert str(error.value) == (
+        f"{path}: edits[1].epoch: an edit after the one at epoch 3, where settings.orders "
+        "starts no later network: the edits are in the order of their epochs, one per network"
+    )

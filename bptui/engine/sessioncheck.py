@@ -312,6 +312,12 @@ def _edits(
     for k, entry in enumerate(entries):
         key = f"edits[{k}]"
         item = c.section(entry, key, EDIT_KEYS, "an edit")
+        if last + 1 > max(starts):  # (it read "expected a whole number from 4 to 3")
+            raise c.fail(
+                f"{key}.epoch",
+                f"an edit after the one at epoch {last:,}, where settings.orders starts no "
+                "later network: the edits are in the order of their epochs, one per network",
+            )
         epoch = c.whole(item["epoch"], f"{key}.epoch", last + 1, max(starts))
         if epoch not in starts:
             raise c.fail(f"{key}.epoch", f"epoch {epoch:,} starts no network of settings.orders")
