@@ -389,6 +389,17 @@ async def test_palette_selects_a_parameter_by_name() -> None:
         assert debugger(app).pinned == "w7"
 
 
+async def test_the_palette_offers_loading_your_numbers_first() -> None:
+    """`your numbers` Enter in the palette went to the first divergence (of numbers not yet
+    loaded), not to loading them: the three tie, and the first listed comes first."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"your numbers")
+        await pilot.pause(0.5)
+        found = [str(o.prompt) for o in app.screen.query_one(CommandList).options]
+        assert found[0].startswith("Compare with your numbers"), found
+
+
 async def test_page_keys_typed_with_ctrl_p_move_the_palettes_list_as_typed_slowly() -> None:
     """PageDown in the same burst as ctrl+p (a terminal's keys, not Pilot's, which waits
     between them) reached the list before its layout: Textual's page move raised KeyError."""

@@ -124,6 +124,11 @@ KEYS: tuple[Key, ...] = (
     # next answer at once expects it; else Enter is the focused widget's, as before)
     Key("enter", "predict_next", "", "predict mode: once a step is answered or skipped, the "
         "next step (elsewhere Enter is the focused panel's)", "`enter`", priority=True),
+    # (before x and X: "your numbers" in the palette ties them, and the first listed is the
+    # first offered; loading the numbers comes first)
+    Key("", "load_yours", "",
+        "a JSON, TOML or CSV file of your own numbers, as `bptui compare` reads it",
+        palette="Compare with your numbers"),
     Key("x", "first_divergence", "Yours ✗",
         "go to the first of your numbers that differs from bptui's (`bptui NET --compare "
         "YOURS`, or the palette's 'Compare with your numbers'); each compared step says ✓ or ✗ "
@@ -132,9 +137,6 @@ KEYS: tuple[Key, ...] = (
     Key("X", "next_divergence", "Next ✗",
         "go to the next of your numbers that differs (✗) after this step", "`X`",
         palette="Go to the next number of yours that differs"),
-    Key("", "load_yours", "",
-        "a JSON, TOML or CSV file of your own numbers, as `bptui compare` reads it",
-        palette="Compare with your numbers"),
     Key("question_mark", "help", "Help", "help", "`?`", footer=True, palette="Help: every key"),
     Key("", "open_network", "", "a network file (.toml, .json) or a preset's name",
         palette="Open a network file or preset"),
