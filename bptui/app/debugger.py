@@ -405,6 +405,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     def watch_lower_view(self, view: str) -> None:
         for name in LOWER_VIEWS:
             self.set_class(name == view and name != "diagram", f"view-{name}")
+        if self.is_mounted:
+            self.widget(StatusBar).redraw()  # (it keeps rows for the diagram's sake only)
 
     def watch_running(self) -> None:
         self._refresh_footer()

@@ -62,10 +62,8 @@ def loss_note(network: Network, epoch: int) -> str | None:
     described = network.hidden_gradients == "before_update"
     if epoch == 1:
         if described:
-            return (
-                "the post prints 0.291027924: its code updated w5..w8 before the hidden "
-                "gradients (preset mazur-2015)"
-            )
+            # (one line at 80 columns: two took a row from the diagram, the newcomer trial)
+            return "the post's 0.291027924 is preset mazur-2015's: its code updated w5..w8 first"
         return "the post prints 0.291027924, this order's loss: its code's"
     if epoch == 10_000:
         if described:
@@ -78,6 +76,19 @@ def loss_note(network: Network, epoch: int) -> str | None:
             "epoch 10,000"
         )
     return None
+
+
+def short_loss_note(network: Network, epoch: int) -> str | None:
+    """`loss_note` in fewer words, for a status too narrow for it on one line (a second line
+    there took a row from the diagram at the epoch's last step: the newcomer trial)."""
+    if loss_note(network, epoch) is None:
+        return None
+    described = network.hidden_gradients == "before_update"
+    if epoch == 1:
+        return "the post's 0.291027924 is " + ("mazur-2015's" if described else "this order's")
+    if described:
+        return "the post's 0.0000351085 is E_total during epoch 10,000"
+    return "the post's outputs are this order's"
 
 
 def step_note(network: Network, symbol: str, epoch: int = 1) -> str | None:

@@ -65,10 +65,12 @@ class StatusBar(ChangedLines, Widget):
         and a note on the post's own number for that loss."""
         self.frame, self.done, self.last_loss = frame, done, last_loss
         self.run_text, self.note, self.predict = run_text, note, predict
-        rows = self._rows_of(self._state())
-        if len(rows) != self._row_count:
-            self.refresh(layout=True)  # a line comes or goes
-        self._row_count = len(rows)
+        width = self.content_size.width
+        if width >= 1 and self.is_mounted:
+            count = len(self._layout(width, self._state()))
+            if count != self._row_count:
+                self.refresh(layout=True)  # a line comes or goes
+            self._row_count = count
         self._draw()
 
     def prepare(self, *shown) -> None:
@@ -82,10 +84,32 @@ class StatusBar(ChangedLines, Widget):
         return (self.frame, self.done, self.last_loss, self.run_text, self.note, self.predict)
 
     def _layout(self, width: int, state: tuple) -> list[Line]:
-        """The lines of a state (remembered)."""
-        return self.remembered(
-            (state, width, self.precision), lambda: self.layout(width, self._rows_of(state))
+        """The lines of a state (remembered); on a compact screen as many as the widest status
+        of the epoch shown takes (`rows(widest=True)`): a note on the post's loss came at an
+        epoch's last step, and the loss after it pushed a row to wrap, taking two lines from
+        the diagram, which laid its labels out again and lost some of their numbers (the
+        newcomer trials). Not below KEEP_FROM columns: at 60 the widest status took two more
+        rows, half the diagram. A wide screen's diagram keeps its height as the status grows."""
+
+        # (only where the diagram is what shrinks: a compact screen showing it)
+        screen = self.screen if self.is_attached else None
+        compact = (
+            screen is not None
+            and screen.has_class("compact")
+            and getattr(screen, "lower_view", "diagram") == "diagram"
         )
+
+        def lines() -> list[Line]:
+            laid = self.layout(width, self._rows_of(state))
+            if state[0] is None or not compact or width < KEEP_FROM - 2:
+                return laid  # (a wide screen's diagram keeps its height: the panels give)
+            widest = self.remembered(
+                ("widest", state, width, self.precision),
+                lambda: len(self.layout(width, self.rows(state, widest=True))),
+            )
+            return laid + [()] * (widest - len(laid))
+
+        return self.remembered((state, width, self.precision, compact), lines)
 
     def _rows_of(self, state: tuple) -> list[list[tuple[str, str]]]:
         return self.remembered((state, self.precision), lambda: self.rows(state))
@@ -94,6 +118,10 @@ class StatusBar(ChangedLines, Widget):
         self.show(self.frame, self.done, self.last_loss, run_text, self.note, self.predict)
 
     def watch_precision(self) -> None:
+        self._draw()
+
+    def redraw(self) -> None:
+        """Lay out again (the screen's view changed: the rows the status keeps may too)."""
         self._draw()
 
     def on_resize(self) -> None:
@@ -113,6 +141,10 @@ class StatusBar(ChangedLines, Widget):
             for words, style in items:
                 if style == "name":  # (after "bptui · ": one line at most)
                     words = _shortened(words, max(NAME_CELLS, width - 8))
+                if style == "note":  # (its fewer words where the line is too narrow)
+                    long, _, short = words.partition("\n")
+                    words = long if cell_len(long) <= width or not short else short
+                    style = "italic"
                 pieces = _pieces(words, max(1, width))
                 for k, piece in enumerate(pieces):
                     extra = (3 if line else 0) + cell_len(piece)
@@ -136,14 +168,18 @@ class StatusBar(ChangedLines, Widget):
             self.refresh(layout=True)
         self.show_lines(lines, key=self.content_size)
 
-    def rows(self, state: tuple | None = None) -> list[list[tuple[str, str]]]:
+    def rows(self, state: tuple | None = None, widest: bool = False) -> list[list[tuple[str, str]]]:
         """The lines as (words, style) items, joined by ` · ` (of the status shown, or of a
-        state: frame, done, last loss, run text, note, predict)."""
+        state: frame, done, last loss, run text, note, predict); `widest`: the widest the
+        status of the state's epoch can be at any of its steps (its longest phase, sample,
+        numbers and note), whose lines the status keeps."""
         frame, done, last_loss, run_text, note, predict = state or self._state()
         if frame is None:
             return [[("bptui", "bold")]]
         network = frame.trace.network
         p = self.precision
+        if widest:
+            return self._widest(frame, run_text, predict)
         parts: list[tuple[str, str]] = [
             ("bptui", "bold"),
             (network.name, "name"),
@@ -183,7 +219,50 @@ class StatusBar(ChangedLines, Widget):
         second: list[tuple[str, str]] = [(f"{this}: {shown}", ""), (after, ""), (order, "dim")]
         rows = [parts, second]
         if note:
-            rows.append([(note, "italic")])
+            rows.append([(self._note(network, done, note), "note")])
+        if predict:
+            rows.append([(predict, "bold")])
+        if run_text:
+            rows.append([(run_text, "bold")])
+        return rows
+
+    @staticmethod
+    def _note(network, done: int, note: str) -> str:
+        """The note, and after a newline its fewer words where there are some."""
+        from bptui.engine.errata import loss_note, short_loss_note
+
+        short = short_loss_note(network, done) if note == loss_note(network, done) else None
+        return f"{note}\n{short}" if short else note
+
+    def _widest(self, frame: Frame, run_text: str, predict: str) -> list[list[tuple[str, str]]]:
+        network = frame.trace.network
+        # (a number as wide as the epoch's: its E_total's, or the loss before it)
+        known = next((v for v in (frame.e_total, self.last_loss) if v is not None), None)
+        number = num(known, self.precision) if known is not None else "0." + "0" * self.precision
+        epoch = frame.epoch
+        parts = [("bptui", "bold"), (network.name, "name"), (f"epoch {epoch:,}", "")]
+        if network.n_samples > 1:
+            sample = f"sample {network.n_samples}/{network.n_samples}"
+            parts.append((max(sample, "batch update", key=len), ""))
+        parts += [("BACKWARD", "bold reverse"), (f"step {frame.total:,} of {frame.total:,}", "")]
+        if network.optimizer != "sgd":
+            parts.append((f"optimizer {network.optimizer}", "italic"))
+        this = "this sample's E_total" if network.n_samples > 1 else "E_total"
+        if network.update != "online":  # (a batch update's step)
+            this = "the samples' E_total summed"
+        after = f"loss after epoch {epoch:,}: {number}"
+        order = (
+            "all gradients before any update"
+            if network.hidden_gradients == "before_update"
+            else "hidden gradients through the updated w⁺ (the post's code)"
+        )
+        e_total = max(number, "not computed yet", key=len)  # (before the error phase)
+        rows = [parts, [(f"{this}: {e_total}", ""), (after, ""), (order, "dim")]]
+        from bptui.engine.errata import loss_note
+
+        for e in (epoch - 1, epoch):
+            if e >= 1 and (note := loss_note(network, e)):
+                rows.append([(self._note(network, e, note), "note")])
         if predict:
             rows.append([(predict, "bold")])
         if run_text:
@@ -192,9 +271,14 @@ class StatusBar(ChangedLines, Widget):
 
     def text(self) -> Text:
         """The status as plain lines."""
-        return Text("\n".join(" · ".join(words for words, _ in items) for items in self.rows()))
+        return Text(
+            "\n".join(
+                " · ".join(words.partition("\n")[0] for words, _ in items) for items in self.rows()
+            )
+        )
 
 
+KEEP_FROM = 80  # columns from which a compact screen's status keeps the rows it may need
 NAME_CELLS = 16  # the network's name keeps at least this many cells of the status line
 
 
