@@ -76,3 +76,18 @@ async def test_predictions_typed_at_once_answer_their_own_steps() -> None:
         answers = {index: (a.answer, a.result) for (_, index), a in screen.predictions.items()}
         assert answers == {0: ("0.3775", "right"), 1: ("0.6", "wrong"), 2: ("", "skipped")}
         assert screen.position == (1, 2)
+
+
+async def test_breakpoints_typed_at_once_are_all_added() -> None:
+    """`b nan Enter` typed at once lost its n and its Enter, and `w6 Enter E_total < 0.01
+    Enter` its E (the hostile trial): the dialog takes keys once its field has focus, and an
+    answer's Enter takes only that answer out of the field."""
+    NAMES.update({"<": "less_than_sign", "|": "vertical_line", ">": "greater_than_sign"})
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        parts = ["b", "nan", "enter", "w6", "enter", "E_total < 0.01", "enter", "|grad| > 0.1"]
+        screen = await type_at_once(app, pilot, *parts, "enter", "escape")
+        described = [bp.describe() for bp in screen.breakpoints]
+        assert len(described) == 4, described
+        assert any("E_total < 0.01" in text for text in described), described

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from bptui.app.typeahead import KeysMayGo
 from bptui.engine.breakpoints import Breakpoint, parse_breakpoint
 from bptui.engine.errors import BptuiError
 from bptui.engine.network import Network
@@ -25,8 +26,12 @@ HINT = (
 class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
     """Edits a copy of the breakpoints; dismissing returns the new list."""
 
+    AUTO_FOCUS = "#add"
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", priority=True),
+        # (not a priority key: Esc typed right after an answer's Enter waits for the answer to
+        # be added, as the keys go up the same widgets in order)
+        Binding("escape", "close", "Close"),
         Binding("d,delete", "delete", "Delete"),
         Binding("space", "toggle", "Toggle"),
     ]
@@ -59,6 +64,16 @@ class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
         self._refresh()
         self.query_one(Input).focus()
 
+    @property
+    def holds_keys(self) -> bool:
+        """Keys typed now wait until the field has focus (`b nan Enter` typed at once lost its
+        first key and its Enter: the hostile trial)."""
+        return not isinstance(self.focused, Input)  # (the list has focus for a moment first)
+
+    def on_descendant_focus(self) -> None:
+        if isinstance(self.focused, Input):
+            self.app.post_message(KeysMayGo())  # (the keys typed ahead are the field's now)
+
     def _refresh(self) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
@@ -81,11 +96,11 @@ class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
         ]
         if same:
             self.query_one("#error", Label).update(f"already in the list: {bp.describe()}")
-            event.input.value = ""  # (nothing typed is lost: it is in the list)
+            _clear_answered(event)  # (nothing typed is lost: it is in the list)
             return
         self.query_one("#error", Label).update("")
         self.breakpoints.append(bp)
-        event.input.value = ""
+        _clear_answered(event)
         self._refresh()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -107,3 +122,10 @@ class BreakpointsScreen(ModalScreen[list[Breakpoint]]):
 
     def action_close(self) -> None:
         self.dismiss(self.breakpoints)
+
+
+def _clear_answered(event: Input.Submitted) -> None:
+    """Take the answer out of the field, and only it: keys typed after its Enter may already
+    be in the field (`w6 Enter E_total < 0.01 Enter` at once lost its E: the hostile trial)."""
+    typed = event.input.value
+    event.input.value = typed[len(event.value) :] if typed.startswith(event.value) else typed

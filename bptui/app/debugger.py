@@ -1388,9 +1388,19 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     def action_breakpoints(self) -> None:
         from bptui.app.breakpoints_screen import BreakpointsScreen
 
-        self.app.push_screen(
-            BreakpointsScreen(self.history.network, self.breakpoints), self._breakpoints_changed
-        )
+        dialog = BreakpointsScreen(self.history.network, self.breakpoints)
+        # (keys typed right after `b` are the dialog's: they waited for it as for `ask`'s)
+        beneath, self._dialog = self._dialog, dialog
+
+        def closed(breakpoints: list[Breakpoint] | None) -> None:
+            try:
+                self._breakpoints_changed(breakpoints)
+            finally:
+                if self._dialog is dialog:
+                    self._dialog = beneath if beneath in self.app.screen_stack else None
+                self.app.post_message(KeysMayGo())
+
+        self.app.push_screen(dialog, closed)
 
     def _breakpoints_changed(self, breakpoints: list[Breakpoint] | None) -> None:
         if breakpoints is not None:
