@@ -28,7 +28,8 @@ MAX_TRACE_EPOCHS = 1_000
 MAX_TRAIN_EPOCHS = 10_000_000
 P_RANGE = f"{MIN_PRECISION} to {MAX_PRECISION}; default 9"  # --precision's, as --help says
 TRACE_WIDTH = 200  # the text trace's width when it is not a terminal
-MAX_EPOCH_STEPS = 500_000  # an epoch's steps that trace and compare take (a 160,000-weight net)
+MAX_EPOCH_STEPS = 500_000  # an epoch's steps that trace and compare take (as engine.trace's
+# MAX_WORKED_STEPS, which the app's export takes: a test holds them equal)
 DEFAULT_PORT = 8000
 WEB_DRIVER = "textual.drivers.web_driver:WebDriver"  # what textual-serve runs the app with
 

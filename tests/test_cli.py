@@ -402,3 +402,10 @@ def test_train_text_shows_the_first_200_samples_outputs(run, tmp_path) -> None:
     rows = [line for line in lines if line.startswith("│") and line.split("│")[1].strip().isdigit()]
     assert [int(line.split("│")[1]) for line in rows] == list(range(1, 201))
     assert "… and 50 more (use --format json for all)" in result.stdout
+
+
+def test_trace_and_the_apps_export_take_the_same_epochs() -> None:
+    from bptui import cli
+    from bptui.engine.trace import MAX_WORKED_STEPS
+
+    assert cli.MAX_EPOCH_STEPS == MAX_WORKED_STEPS

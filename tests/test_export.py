@@ -385,3 +385,26 @@ async def test_a_slow_export_is_written_while_the_screen_goes_on(
         await pilot.pause()
         assert target.read_text() == "epoch,loss\n"
         assert notices(app)[-1].startswith(f"wrote {target}")
+
+
+async def test_markdown_of_an_epoch_trace_refuses_is_refused_too(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`M` on a net of 3,018,761 steps an epoch wrote 930 MB in 2.5 minutes and took 3.5 GB,
+    with no word on screen (the hostile trial): an epoch `bptui trace` refuses, the export
+    refuses in one line, asking nothing. (The limit is made small here.)"""
+    from bptui.engine import trace
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(trace, "MAX_WORKED_STEPS", 50)
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        await pilot.press("M")
+        await pilot.pause()
+        assert app.screen is screen  # no dialog
+        assert notices(app)[-1] == (
+            "an epoch of this network is 51 steps, over the 50 a worked example writes out "
+            "(as bptui trace)"
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -32,6 +32,16 @@ class ExportActions:
             return
         epoch = screen.epoch
         trace = screen.history.trace(epoch)
+        from bptui.engine.trace import MAX_WORKED_STEPS
+
+        if len(trace) > MAX_WORKED_STEPS:  # (as `bptui trace` refuses it)
+            screen.notify(
+                f"an epoch of this network is {len(trace):,} steps, over the "
+                f"{MAX_WORKED_STEPS:,} a worked example writes out (as bptui trace)",
+                title="not exported",
+                severity="warning",
+            )
+            return
         self._ask_path(
             f"Export epoch {epoch:,} as Markdown (as bptui trace --format markdown) to:",
             markdown_name(trace.network.name, epoch),

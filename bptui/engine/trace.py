@@ -179,6 +179,12 @@ def epoch_layout(net: Network, samples: int | None = None) -> list[Block]:
     return blocks
 
 
+MAX_WORKED_STEPS = 500_000
+"""An epoch's steps, at most, that a worked example writes out (`trace`, `compare`, the app's
+Markdown export): a net of a million weights is an epoch of millions of steps, a gigabyte of
+text and gigabytes of memory (an export took 2.5 minutes and 3.5 GB: the hostile trial)."""
+
+
 def step_count(net: Network) -> int:
     """How many steps an epoch of `net` has, without computing it (every sample has as many)."""
     blocks = epoch_layout(net, samples=1)
