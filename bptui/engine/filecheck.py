@@ -40,6 +40,10 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # used with fullmatch
 # E_total is the total error's symbol: a neuron named "total" would make E_total (and
 # ∂E_total/∂out_X, the path through it) mean two steps.
 RESERVED_NAMES = {"total"}
+# A neuron or input named like a parameter or the learning rate read as one: an input "w5"
+# made `∂net_h1/∂w1 = w5 = 0.05` beside the weight w5 = 0.4, and `e eta = 0.4` could not
+# reach an input named eta (the hostile trial).
+PARAMETER_LIKE = re.compile(r"[wb][0-9]+|b_.*|eta|lr|learning_rate", re.IGNORECASE)
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -228,6 +232,12 @@ class _Checker:
             if name in RESERVED_NAMES:
                 raise self.fail(
                     f"{key}[{k}]", f'the name "{name}" is reserved (E_{name} is the total error)'
+                )
+            if PARAMETER_LIKE.fullmatch(name):
+                raise self.fail(
+                    f"{key}[{k}]",
+                    f'the name "{name}" reads as a parameter (w1, b1, b_h1) or the learning rate '
+                    "(eta): name neurons otherwise",
                 )
             if name in taken:
                 raise self.fail(f"{key}[{k}]", f'the name "{name}" is used twice')
