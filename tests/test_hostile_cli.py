@@ -491,3 +491,13 @@ def test_an_option_before_a_command_and_the_version() -> None:
     from importlib.metadata import version
 
     assert bptui("--version").stdout == f"bptui {version('bptui')}\n"
+
+
+def test_a_file_a_byte_over_the_size_limit_says_its_size_exactly(tmp_path: Path) -> None:
+    """64 MB and a byte read "is 64 MB, over the limit of 64 MB" (the hostile trial)."""
+    big = tmp_path / "big.json"
+    with open(big, "wb") as out:
+        out.truncate(64 * 1024 * 1024 + 1)  # sparse: nothing is written
+    result = bptui("check", str(big))
+    assert result.returncode == 2
+    assert result.stderr == f"bptui: {big}: is 67,108,865 bytes, over the limit of 64 MB\n"

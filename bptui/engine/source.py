@@ -57,8 +57,10 @@ def is_preset_name(spec: str) -> bool:
 
 
 def _size(count: int) -> str:
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):,.0f} MB"
+    """A size as a message says it: in MB when whole ones, else in bytes (64 MB and a byte read
+    "is 64 MB, over the limit of 64 MB": the hostile trial)."""
+    if count >= 1024 * 1024 and count % (1024 * 1024) == 0:
+        return f"{count // (1024 * 1024):,} MB"
     return f"{count:,} bytes"
 
 
