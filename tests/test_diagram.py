@@ -242,6 +242,8 @@ def test_a_small_gradient_keeps_its_digits() -> None:
     assert fitting("w1", 0.15, None, 0.000438568, 9, 13) == "w1 ∂≈0.000439"
     assert fitting("w1", 0.15, None, 0.000438568, 9, 12) == "w1 ∂≈0.00044"
     assert fitting("w1", 0.15, None, 0.000438568, 9, 11) == "w1 ∂≈0.0004"
+    # beside its weight too, at a small diagram's 3 decimals (it read `w5 0.5 ∂0.001`)
+    assert fitting("w5", 0.5, None, 0.000528816, 3, 30) == "w5 0.5 ∂0.00053"
 
 
 async def test_columns_past_the_right_edge_are_said_so() -> None:

@@ -230,9 +230,9 @@ def assert_beside_its_edge(diagram: Diagram, label: Label) -> None:
 
 
 def number_as_shown(text: str, value: float) -> bool:
-    """`text` is `value` as the post writes it, at 9 decimals or at the fewer (down to 3) a
+    """`text` is `value` as the post writes it, at 9 decimals or at the fewer (down to 1) a
     short label falls back to."""
-    return text in {shown(value, q) for q in range(3, 10)}
+    return text in {shown(value, q) for q in range(1, 10)}
 
 
 # --- the terminal ------------------------------------------------------------------------------

@@ -343,7 +343,8 @@ def _label_forms(
             if before != after:  # (an update never reads as none)
                 yield f"{name} {shown(old, q)}→{shown(new, q)}"
         elif gradient is not None:
-            yield f"{name} {shown(old, q)} ∂{shown(gradient, q)}"
+            # (a small gradient keeps two digits: `∂0.001` read 0.000528816 as twice itself)
+            yield f"{name} {shown(old, q)} ∂{shown(gradient, significant(gradient, q))}"
     if new is None and gradient is not None:
         for q in _precisions(p):
             yield f"{name} ∂{shown(gradient, significant(gradient, q))}"

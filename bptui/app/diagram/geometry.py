@@ -443,12 +443,13 @@ def shortened(names: tuple[str, ...], room: int) -> tuple[str, ...]:
 
 
 def _box_cells(geometry: Geometry) -> set[tuple[int, int]]:
-    """The cells of every box and a column either side of it (so that no label touches a
-    neuron's text)."""
+    """The cells of every box, a column right of it and two left of it (so that no label
+    touches a neuron's text, nor ends a space before it: `w8 ∂≈−0.023 δ −0.038098237` read as
+    o2's, the newcomer trial)."""
     cells = set()
     for box in geometry.boxes:
         for y in range(box.top, box.top + box.height):
-            for x in range(box.x - 1, box.x + box.width + 1):
+            for x in range(box.x - 2, box.x + box.width + 1):
                 cells.add((x, y))
     return cells
 
