@@ -739,3 +739,13 @@ def test_the_xor_preset_learns_xor_within_5000_epochs() -> None:
     result = train(network, network.params, 5000)
     _, outs = forward(network, result.params, network.inputs)
     assert np.all(np.abs(outs[-1] - network.targets) < 0.1)
+
+
+def test_train_writes_a_shared_bias_edge_as_trace_does(capsys) -> None:
+    """`train` wrote `→ h1,h2` where `trace` and the table write `→ h1, h2` (the newcomer
+    trial)."""
+    from bptui.cli import main
+
+    assert main(["train", "--epochs", "1", "mazur"]) == 0
+    out = capsys.readouterr().out
+    assert "→ h1, h2" in out and "→ h1,h2" not in out

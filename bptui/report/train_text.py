@@ -54,7 +54,8 @@ def print_training(network: Network, result, outputs: np.ndarray, precision: int
         params.add_column(header, justify="right" if header in ("initial", "final") else "left")
     start, end = network.params.flat(), result.params.flat()
     for ref in network.param_refs[:MAX_ROWS]:
-        edge = f"{ref.source} → {ref.target}" if ref.kind == "weight" else f"→ {ref.target}"
+        target = ref.target.replace(",", ", ")  # (as the trace and the table write it)
+        edge = f"{ref.source} → {target}" if ref.kind == "weight" else f"→ {target}"
         final = fixed(float(end[ref.flat_index]), precision)
         params.add_row(
             ref.name,
