@@ -396,6 +396,26 @@ def test_edits_are_kept_in_sessions(tmp_path: Path) -> None:
     assert again.trace(4)[index_of("net_o1")].value == history.trace(4)[index_of("net_o1")].value
 
 
+def tampered_edits(tmp_path: Path, change) -> str:
+    """Save Mazur's 3 epochs with eta = 0.25 from epoch 3, `change` its edits, open it: the
+    one-line refusal."""
+    network = load_network("mazur")
+    history = History(network)
+    history.extend(3)
+    _, changed = apply_edit(
+        network, history.params_at(3), parse_edit(network, "eta = 0.25"), network_document
+    )
+    history.edit(3, network=changed)
+    path = save_session(Session(history, 3, 0), tmp_path / "t.bptui")
+    document = json.loads(path.read_text())
+    change(document["edits"])
+    path.write_text(json.dumps(document))
+    with pytest.raises(BptuiError) as error:
+        load_session(path)
+    assert "\n" not in str(error.value)
+    return str(error.value)
+
+
 @pytest.mark.parametrize(
     ("change", "key"),
     [
@@ -406,39 +426,15 @@ def test_edits_are_kept_in_sessions(tmp_path: Path) -> None:
     ],
 )
 def test_a_tampered_edit_is_refused_in_one_line(tmp_path: Path, change, key) -> None:
-    network = load_network("mazur")
-    history = History(network)
-    history.extend(3)
-    _, changed = apply_edit(
-        network, history.params_at(3), parse_edit(network, "eta = 0.25"), network_document
-    )
-    history.edit(3, network=changed)
-    path = save_session(Session(history, 3, 0), tmp_path / "t.bptui")
-    document = json.loads(path.read_text())
-    change(document["edits"][0])
-    path.write_text(json.dumps(document))
-    with pytest.raises(BptuiError) as error:
-        load_session(path)
-    assert key in str(error.value) and "\n" not in str(error.value)
+    assert key in tampered_edits(tmp_path, lambda edits: change(edits[0]))
 
 
 def test_an_edit_past_the_last_network_is_said_in_words(tmp_path: Path) -> None:
     """A second edit at the same epoch read "expected a whole number from 4 to 3" (the hostile
     trial): it is past the last network settings.orders starts."""
-    network = load_network("mazur")
-    history = History(network)
-    history.extend(3)
-    _, changed = apply_edit(
-        network, history.params_at(3), parse_edit(network, "eta = 0.25"), network_document
-    )
-    history.edit(3, network=changed)
-    path = save_session(Session(history, 3, 0), tmp_path / "t.bptui")
-    document = json.loads(path.read_text())
-    document["edits"].append(dict(document["edits"][0]))
-    path.write_text(json.dumps(document))
-    with pytest.raises(BptuiError) as error:
-        load_session(path)
-    assert str(error.value) == (
+    message = tampered_edits(tmp_path, lambda edits: edits.append(dict(edits[0])))
+    path = tmp_path / "t.bptui"
+    assert message == (
         f"{path}: edits[1].epoch: an edit after the one at epoch 3, where settings.orders "
         "starts no later network: the edits are in the order of their epochs, one per network"
     )

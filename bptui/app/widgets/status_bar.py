@@ -211,20 +211,9 @@ class StatusBar(ChangedLines, Widget):
             after = f"loss after epoch {done:,}: {loss}"
         else:
             after = "no epoch finished yet"
-        order = (
-            "all gradients before any update"
-            if network.hidden_gradients == "before_update"
-            else "hidden gradients through the updated w⁺ (the post's code)"
-        )
-        second: list[tuple[str, str]] = [(f"{this}: {shown}", ""), (after, ""), (order, "dim")]
-        rows = [parts, second]
-        if note:
-            rows.append([(self._note(network, done, note), "note")])
-        if predict:
-            rows.append([(predict, "bold")])
-        if run_text:
-            rows.append([(run_text, "bold")])
-        return rows
+        second: list[tuple[str, str]] = [(f"{this}: {shown}", ""), (after, "")]
+        notes = [(done, note)] if note else []
+        return [parts, *_second_and_after(network, second, notes, predict, run_text)]
 
     @staticmethod
     def _note(network, done: int, note: str) -> str:
@@ -251,23 +240,12 @@ class StatusBar(ChangedLines, Widget):
         if network.update != "online":  # (a batch update's step)
             this = "the samples' E_total summed"
         after = f"loss after epoch {epoch:,}: {number}"
-        order = (
-            "all gradients before any update"
-            if network.hidden_gradients == "before_update"
-            else "hidden gradients through the updated w⁺ (the post's code)"
-        )
         e_total = max(number, "not computed yet", key=len)  # (before the error phase)
-        rows = [parts, [(f"{this}: {e_total}", ""), (after, ""), (order, "dim")]]
         from bptui.engine.errata import loss_note
 
-        for e in (epoch - 1, epoch):
-            if e >= 1 and (note := loss_note(network, e)):
-                rows.append([(self._note(network, e, note), "note")])
-        if predict:
-            rows.append([(predict, "bold")])
-        if run_text:
-            rows.append([(run_text, "bold")])
-        return rows
+        notes = [(e, n) for e in (epoch - 1, epoch) if e >= 1 and (n := loss_note(network, e))]
+        second = [(f"{this}: {e_total}", ""), (after, "")]
+        return [parts, *_second_and_after(network, second, notes, predict, run_text)]
 
     def text(self) -> Text:
         """The status as plain lines."""
@@ -276,6 +254,25 @@ class StatusBar(ChangedLines, Widget):
                 " · ".join(words.partition("\n")[0] for words, _ in items) for items in self.rows()
             )
         )
+
+
+def _second_and_after(
+    network, second: list[tuple[str, str]], notes: list, predict: str, run_text: str
+) -> list[list[tuple[str, str]]]:
+    """The status's second row, ended by the hidden gradients' order, and the rows under it:
+    each (epoch, note) on the post's loss, predict mode's score, a run's text."""
+    order = (
+        "all gradients before any update"
+        if network.hidden_gradients == "before_update"
+        else "hidden gradients through the updated w⁺ (the post's code)"
+    )
+    rows = [[*second, (order, "dim")]]
+    rows += [[(StatusBar._note(network, done, note), "note")] for done, note in notes]
+    if predict:
+        rows.append([(predict, "bold")])
+    if run_text:
+        rows.append([(run_text, "bold")])
+    return rows
 
 
 KEEP_FROM = 80  # columns from which a compact screen's status keeps the rows it may need
