@@ -1114,3 +1114,32 @@ async def test_the_table_cursor_moves_on_screen_and_shows_only_with_the_focus() 
         screen.query_one(ParamTable).focus()
         await pilot.pause()
         assert marked() == ["›w3"]
+
+
+async def test_compare_view_says_when_the_two_orders_run_on_different_weights() -> None:
+    """Of xor's third sample the view said the forward passes and the output layer agree,
+    over rows where δ_o1 itself differs (the second newcomer trial): after the first sample's
+    update the orders run on different weights, and it says so; of the first, it agrees."""
+    from textual.widgets import Static
+
+    from bptui.app.compare_screen import CompareScreen
+
+    app = BptuiApp(load_network("xor"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = debugger(app)
+        for sample, words in [
+            (0, "The forward pass and the output layer agree"),
+            (2, "the two orders run on different weights"),
+        ]:
+            screen.go(1, index_of("δ_o1", "xor", sample))
+            await pilot.pause()
+            await pilot.press("m")
+            await pilot.pause()
+            assert isinstance(app.screen, CompareScreen)
+            text = " ".join(str(s.render()) for s in app.screen.query(Static))
+            assert words in text, text[:300]
+            if sample == 2:  # (and the rows bear it out: the output layer's δ differs)
+                row = next(r for r in app.screen.rows if "δ_o1" in r.after.formula)
+                assert row.after.value != row.before.value
+            await pilot.press("escape")
+            await pilot.pause()

@@ -17,14 +17,22 @@ from bptui.engine.compare import ComparedStep
 from bptui.fmt import num, numbers
 
 
-def explanation(output_weights: str) -> str:
-    """What the two orders are, naming the output layer's weights (`w5..w8` in the post)."""
+def explanation(output_weights: str, sample: int = 0) -> str:
+    """What the two orders are, naming the output layer's weights (`w5..w8` in the post); of
+    the epoch's `sample` (from 0): after the first sample's update the two run on different
+    weights (it said the forward passes agree at every sample: the second newcomer trial)."""
+    agree = (
+        "The forward pass and the output layer agree; the hidden steps differ by the amounts "
+        "below."
+        if sample == 0
+        else "After the first sample's update the two orders run on different weights: any "
+        "step of this sample may differ, by the amounts below."
+    )
     return (
         "before_update (the post's text): every gradient from the weights the sample saw. "
         "after_output_update (the post's last paragraph and first code): each layer is updated "
         f"as soon as its gradients are known, the output layer's {output_weights} first, and "
-        "the layer below back-propagates through the updated weights (w⁺). The forward pass "
-        "and the output layer agree; the hidden steps differ by the amounts below."
+        f"the layer below back-propagates through the updated weights (w⁺). {agree}"
     )
 
 
@@ -86,7 +94,7 @@ class CompareScreen(ModalScreen[None]):
             box.border_title = (
                 f"Both orders · epoch {self.epoch}, sample {self.sample + 1} · Esc closes"
             )
-            yield Static(Text(explanation(self.output_weights), style="italic"))
+            yield Static(Text(explanation(self.output_weights, self.sample), style="italic"))
             if len(self.shown) < len(self.rows):
                 last = self.first + len(self.shown)
                 yield Static(
