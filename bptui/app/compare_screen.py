@@ -22,8 +22,7 @@ def explanation(output_weights: str, sample: int = 0) -> str:
     the epoch's `sample` (from 0): after the first sample's update the two run on different
     weights (it said the forward passes agree at every sample: the second newcomer trial)."""
     agree = (
-        "The forward pass and the output layer agree; the hidden steps differ by the amounts "
-        "below."
+        "The forward pass and the output layer agree; the hidden steps differ by the amounts below."
         if sample == 0
         else "After the first sample's update the two orders run on different weights: any "
         "step of this sample may differ, by the amounts below."
