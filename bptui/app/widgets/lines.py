@@ -18,6 +18,7 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.strip import Strip
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -171,6 +172,41 @@ def plain(lines: Sequence[Line]) -> str:
     return "\n".join("".join(segment.text for segment in line) for line in lines)
 
 
+class _BorderText:
+    """`border_title` or `border_subtitle`, set only when it changes and then repainting only
+    that border line: Textual's setter repaints the whole widget each time it is assigned
+    (the diagram's 16 lines on every step, for a subtitle that stayed empty; the chain
+    panel's 13 lines for the `↓2 more` that a step changes)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+        self._textual = next(  # (Textual's descriptor)
+            kind.__dict__[name] for kind in Widget.__mro__ if name in kind.__dict__
+        )
+
+    def __get__(self, obj: ChangedLines | None, objtype: type | None = None):
+        if obj is None:
+            return self
+        return self._textual.__get__(obj, objtype)
+
+    def __set__(self, obj: ChangedLines, text) -> None:
+        given = obj.__dict__.setdefault("_border_given", {})
+        if self._name in given and given[self._name] == text:
+            return
+        given[self._name] = text
+        obj._border_only = True  # (the setter's own refresh would repaint every line)
+        try:
+            self._textual.__set__(obj, text)
+        finally:
+            obj._border_only = False
+        if not obj.is_mounted:
+            return
+        width, height = obj.outer_size
+        offset = obj.content_offset  # (refresh takes regions of the content)
+        top = self._name == "border_title"
+        obj.refresh(Region(-offset.x, (0 if top else height - 1) - offset.y, width, 1))
+
+
 class ChangedLines:
     """A mixin for Line API widgets: `show_lines` repaints only what changed.
 
@@ -189,26 +225,16 @@ class ChangedLines:
     _strips: dict[Line, Strip] | None = None
     _strips_for: object = None
     _border_only = False
+    border_title = _BorderText()
+    border_subtitle = _BorderText()
 
     def set_border_text(self, title: str | None = None, subtitle: str | None = None) -> None:
-        """Set the border's title, or its subtitle, if it differs, repainting only that border
-        line: Textual's setters repaint the whole widget (the chain panel's 13 lines, for the
-        `↓2 more` that a step changes)."""
-        top = title is not None
-        text = title if top else subtitle
-        if text == (self.border_title if top else self.border_subtitle):
-            return
-        self._border_only = True  # (the setter's own refresh repaints the line below)
-        try:
-            if top:
-                self.border_title = text
-            else:
-                self.border_subtitle = text
-        finally:
-            self._border_only = False
-        width, height = self.outer_size
-        offset = self.content_offset  # (refresh takes regions of the content)
-        self.refresh(Region(-offset.x, (0 if top else height - 1) - offset.y, width, 1))
+        """Set the border's title, or its subtitle (as assigning `border_title` or
+        `border_subtitle` does)."""
+        if title is not None:
+            self.border_title = title
+        if subtitle is not None:
+            self.border_subtitle = subtitle
 
     def refresh(self, *regions: Region, **how: bool) -> Self:
         if self._border_only:

@@ -238,15 +238,21 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         self.show_lines(lines, key=self._key(), scrolled=False)
 
     def _key(self) -> tuple:
-        """What the lines on screen depend on besides the view."""
-        return (self.size, self.scroll_offset, self.cursor, self.has_focus, self.show_fd)
+        """What the lines on screen depend on besides what they show (not the scroll or the
+        cursor: the lines compared are the lines on screen, so a scroll or a move of the cursor
+        repaints only the rows that it changes)."""
+        return (self.size, self.show_fd)
 
+    # A scroll repaints the lines that it changes, not the whole table and its border as
+    # ScrollView's watchers do (a step whose selected row scrolled into view wrote them all).
     def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = new
         self._redraw()
 
     def watch_scroll_x(self, old: float, new: float) -> None:
-        super().watch_scroll_x(old, new)
+        if self.show_horizontal_scrollbar:
+            self.horizontal_scrollbar.position = new
         self._redraw()
 
     def on_resize(self) -> None:
