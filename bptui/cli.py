@@ -129,6 +129,17 @@ def _version() -> str:
         return "unknown"
 
 
+class _VersionAction(argparse.Action):
+    """`--version`, looking the version up only when asked (importlib.metadata takes ~20 ms
+    to import, on every launch when the parser was built with it)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        if sys.stdout is None:  # (bptui --version >&-)
+            raise BptuiError("standard output is closed")
+        parser._print_message(f"bptui {_version()}\n", sys.stdout)
+        parser.exit()
+
+
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
     parsers: dict[str, argparse.ArgumentParser] = {}
     app = _Parser(
@@ -138,7 +149,7 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "(bptui COMMAND --help).",
     )
     app.add_argument("net", nargs="?", default="mazur", metavar="NET", help=APP_NET_HELP)
-    app.add_argument("--version", action="version", version=f"bptui {_version()}")
+    app.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and exit")
     app.add_argument(
         "--precision", type=_precision, default=9, help="decimals shown (2 to 17; default 9)"
     )

@@ -111,7 +111,15 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(args: list[str]) -> No
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
 @pytest.mark.parametrize(
     "args",
-    [["trace"], ["train", "--epochs", "5"], ["check"], ["presets"], ["--help"], ["compare", "-h"]],
+    [
+        ["trace"],
+        ["train", "--epochs", "5"],
+        ["check"],
+        ["presets"],
+        ["--help"],
+        ["compare", "-h"],
+        ["--version"],
+    ],
 )
 def test_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
     with open("/dev/full", "w") as full:
@@ -141,7 +149,8 @@ def test_a_full_disk_with_standard_error_closed_is_exit_2(args: list[str]) -> No
 
 
 @pytest.mark.parametrize(
-    "args", [["trace"], ["train", "--epochs", "5"], ["check"], ["presets"], ["--help"]]
+    "args",
+    [["trace"], ["train", "--epochs", "5"], ["check"], ["presets"], ["--help"], ["--version"]],
 )
 def test_a_closed_standard_output_is_one_line_and_exit_2(args: list[str]) -> None:
     result = subprocess.run(
