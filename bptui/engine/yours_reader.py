@@ -208,6 +208,12 @@ class _Reader:
         for k, name in enumerate(table.header):
             lower = name.lower()
             if lower not in CSV_COLUMNS:
+                if not any(cell.lower() in CSV_COLUMNS for cell in table.header):
+                    raise self.fail(  # (a file of numbers without its header row)
+                        f"row {table.header_row}",
+                        "the first row must name the columns: symbol,value (and optionally "
+                        f'epoch,sample), found "{shown(",".join(table.header))}"',
+                    )
                 raise self.fail(
                     f"row {table.header_row}, column {k + 1}",
                     f'unknown column "{shown(name)}"; expected symbol, value, and optionally '
