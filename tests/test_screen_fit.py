@@ -221,3 +221,35 @@ async def test_the_diagram_keeps_its_size_through_an_epoch(size: tuple[int, int]
                 await pilot.pause()
                 heights.add(screen.query_one(NetworkDiagram).content_size.height)
             assert len(heights) == 1, (epoch, heights)
+
+
+async def test_keys_typed_right_after_the_terminal_grows_big_enough_count() -> None:
+    """Under 60×20 the screen says it is too small and steps nothing; keys typed at once after
+    the terminal is enlarged were refused too, until the screen had followed the resize (the
+    hostile trial): they step, as they would a moment later. Typed at once after it shrinks,
+    they step nothing."""
+    from textual.events import Resize
+    from textual.geometry import Size
+
+    def resize(width: int, height: int) -> None:
+        """A resize followed at once by the keys (Pilot's resize_terminal waits for it)."""
+        size = Size(width, height)
+        app._driver._size = size  # type: ignore[union-attr]
+        app.post_message(Resize(size, size))
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DebuggerScreen)
+        await pilot.pause()
+        await pilot.resize_terminal(30, 10)
+        await pilot.pause()
+        assert screen.has_class("too-small")
+        resize(120, 40)
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        assert screen.position == (1, 3)
+        resize(30, 10)
+        await pilot.press("n", "n")
+        await pilot.pause()
+        assert screen.position == (1, 3)

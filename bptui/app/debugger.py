@@ -330,7 +330,11 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
     @property
     def too_small(self) -> bool:
-        return self.has_class("too-small")
+        """Whether the terminal is under MIN_WIDTH × MIN_HEIGHT: by the app's size, which a
+        resize changes at once, not by the screen's class, which follows it a moment later
+        (keys typed right after enlarging a terminal too small were refused)."""
+        size = self.app.size
+        return size.width < MIN_WIDTH or size.height < MIN_HEIGHT
 
     # -- the position -----------------------------------------------------------------------
     @property
