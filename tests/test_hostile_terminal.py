@@ -75,6 +75,8 @@ def test_a_terminal_closed_under_a_shell_that_ignores_sighup_ends_the_app(
         while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not Path(f"/proc/{child}").exists(), "bptui is still running"
+        while not (status.exists() and status.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)  # (the shell writes the status a moment after the app ends)
         assert status.read_text().strip() == "129"
     finally:
         tmux.close()
