@@ -306,3 +306,36 @@ def test_names_cut_to_fit_stay_told_apart_in_their_column() -> None:
         assert len(set(labels)) == len(labels), labels
     assert shortened(("h13_1", "h13_2"), 4) == ("…3_1", "…3_2")
     assert shortened(("input_alpha", "input_beta"), 9) == ("input_al…", "input_be…")
+
+
+@pytest.mark.parametrize(("width", "height"), [(78, 12), (118, 14), (198, 22)])
+def test_an_output_neurons_own_bias_is_drawn(width: int, height: int) -> None:
+    """Output neurons with a bias each showed their targets and never their biases (a hidden
+    neuron's shows beside its name): `(o1) → 0.01 b 0.6`, and its new value once updated."""
+    from bptui.engine.loader import parse_document
+
+    text = """
+    learning_rate = 0.5
+    [[layers]]
+    activation = "sigmoid"
+    weights = [[0.15, 0.20], [0.25, 0.30]]
+    bias = 0.35
+    [[layers]]
+    activation = "sigmoid"
+    weights = [[0.40, 0.45], [0.50, 0.55]]
+    biases = [0.60, 0.70]
+    [[samples]]
+    inputs = [0.05, 0.10]
+    targets = [0.01, 0.99]
+    """
+    import tomllib
+
+    network = parse_document(tomllib.loads(text), "out-biases", "out-biases.toml")
+    trace = History(network).trace(1)
+    first = "\n".join("".join(row) for row in draw_network(Frame(trace, 0), width, height).chars)
+    assert "(o1) → 0.01 b 0.6" in first and "(o2) → 0.99 b 0.7" in first
+    last = draw_network(Frame(trace, len(trace) - 1), width, height)
+    text = "\n".join("".join(row) for row in last.chars)
+    # o1 sees what Mazur's o1 sees (b 0.6): δ_o1 = 0.74136507 × 0.186815602 (the post's)
+    updated = 0.6 - 0.5 * 0.74136507 * 0.186815602
+    assert f"(o1) → 0.01 b⁺ {str(updated)[:6]}" in text, text  # (0.5307…, to its decimals)

@@ -426,8 +426,10 @@ def _draw_box(
     if layer == len(network.layers) - 1:
         target = float(frame.record.t[j])
         t_style = palette.used if f"t_{name}" in hl.uses else palette.pending
-        canvas.put(after, top, f" → {num(target, p)}", t_style)
-    elif spec.bias == "neuron":
+        text = f" → {num(target, p)}"
+        canvas.put(after, top, text, t_style)
+        after += len(text)
+    if spec.bias == "neuron":
         # (its new value once the update has made it, marked ⁺ as the weights' are: `b 0.1`
         # stayed through the update, the newcomer trial)
         old, new = frame.bias(layer, j)

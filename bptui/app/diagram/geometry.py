@@ -133,8 +133,8 @@ def box_width(
         return longest + (1 + fixed if detail.lines else 0)
     if output:
         longest += 3 + fixed  # " → 0.01"
-    elif bias:
-        longest += 3 + vw  # " b 0.35"
+    if bias:
+        longest += 3 + vw  # " b 0.35" (an output neuron's after its target)
     labels = {"net": 4, "out": 4, "dout": 8, "delta": 2}
     widest = max((labels[line] + vw for line in BOX_LINES[1 : detail.lines]), default=0)
     return max(longest, widest)
