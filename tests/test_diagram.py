@@ -339,3 +339,21 @@ def test_an_output_neurons_own_bias_is_drawn(width: int, height: int) -> None:
     # o1 sees what Mazur's o1 sees (b 0.6): δ_o1 = 0.74136507 × 0.186815602 (the post's)
     updated = 0.6 - 0.5 * 0.74136507 * 0.186815602
     assert f"(o1) → 0.01 b⁺ {str(updated)[:6]}" in text, text  # (0.5307…, to its decimals)
+
+
+def test_a_number_rounded_to_the_diagrams_fewer_decimals_keeps_its_zeros() -> None:
+    """At 80×24 the diagram writes 3 decimals where the screen writes 9: b2's update read
+    `[b2 0.214→0.2]` for 0.200377163, as if it went back to exactly 0.2 (the newcomer trial).
+    A number that rounding shortened keeps its zeros (`0.200`); one that has no more digits
+    stays as it is (`0.2`); one written with fewer decimals than the diagram's own reads ≈."""
+    from bptui.app.diagram.draw import _label_forms
+    from bptui.engine.numtext import rounded
+
+    assert rounded(0.200377163, 3, 9) == "0.200"
+    assert rounded(0.2, 3, 9) == "0.2"
+    assert rounded(0.99999, 3, 9) == "1.000"
+    assert rounded(-0.100377, 3, 9) == "−0.100"
+    assert rounded(0.200377163, 9, 9) == "0.200377163"
+    forms = list(_label_forms("b2", 0.214, 0.200377163, None, 3, 9))
+    assert forms[0] == "b2 0.214→0.200"
+    assert "b2⁺ 0.200" in forms

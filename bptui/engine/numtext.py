@@ -107,3 +107,15 @@ def number_tex(text: str) -> str:
         mantissa, exponent = text.split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"
     return text
+
+
+def rounded(value: float, q: int, screen: int) -> str:
+    """`value` at q decimals as `num` writes it, keeping the zeros that rounding leaves where
+    the diagram writes fewer decimals than the rest of the screen (its `screen` decimals):
+    0.200377163 at 3 is `0.200` (`[b2 0.214→0.2]` read as back to 0.2: the newcomer trial);
+    a number with no more digits stays as it is (0.2)."""
+    text = num(value, q)
+    if q >= screen or not math.isfinite(value) or "e" in text or text == num(value, screen):
+        return text
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(q, '0')}"

@@ -19,6 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from bptui.app.diagram.geometry import BRAILLE, Box, Geometry, layout
+from bptui.engine.numtext import rounded
 from bptui.engine.view import Frame
 from bptui.fmt import num
 
@@ -140,8 +141,10 @@ def preferred_height(network) -> int:
     return needed_height(network, DETAILS[0])
 
 
-def _value(value: float | None, precision: int) -> str:
-    return NOT_COMPUTED if value is None else num(value, precision)
+def _value(value: float | None, precision: int, full: int | None = None) -> str:
+    if value is None:
+        return NOT_COMPUTED
+    return num(value, precision) if full is None else rounded(value, precision, full)
 
 
 def _finite(text: str) -> bool:
@@ -243,7 +246,9 @@ def draw_network(
         slot = edge.slot
         if slot is None:
             continue
-        text = _label(frame, edge.layer, edge.target, edge.source, edge.name, slot.width, p)
+        text = _label(
+            frame, edge.layer, edge.target, edge.source, edge.name, slot.width, p, precision
+        )
         style: Style | None = None
         if edge.name in hl.concerns:
             style = palette.current
@@ -302,19 +307,21 @@ def _line_styles(
     return styles
 
 
-def _label(frame: Frame, layer: int, j: int, i: int, name: str, room: int, p: int) -> str:
+def _label(
+    frame: Frame, layer: int, j: int, i: int, name: str, room: int, p: int, full: int = 9
+) -> str:
     """The longest form of an edge's label that fits `room` cells: the weight, then its
     gradient ∂ (backward) or its new value (update), at the diagram's precision, else at
     fewer decimals (3, 4, 5… while an update would read unchanged: `0.2→0.2`), else the
     weight alone, else the name."""
     old, new = frame.weight(layer, j, i)
     gradient = frame.gradient(name) if new is None else None
-    forms = _label_forms(name, old, new, gradient, p)
+    forms = _label_forms(name, old, new, gradient, p, full)
     return next((text for text in forms if len(text) <= room), name)
 
 
 def _label_forms(
-    name: str, old: float, new: float | None, gradient: float | None, p: int
+    name: str, old: float, new: float | None, gradient: float | None, p: int, full: int = 0
 ) -> Iterator[str]:
     """An edge label's forms, longest first (made one at a time: the first usually fits). A
     number written with fewer decimals than the diagram's reads `≈0.15` (0.149780716 written
@@ -327,7 +334,9 @@ def _label_forms(
 
     def shown(value: float, q: int) -> str:
         text = num(value, q)
-        return text if q >= p or text == num(value, p) else f"≈{text}"
+        if q < p and text != num(value, p):
+            return f"≈{text}"
+        return rounded(value, q, max(full, p))  # (0.200, not 0.2, for 0.200377163)
 
     def significant(value: float, q: int) -> int:
         """q decimals, or more for a small gradient to keep two digits (0.00088, not 0.001)."""
@@ -394,7 +403,7 @@ def _draw_box(
     palette: Palette,
 ) -> None:
     network = frame.trace.network
-    p = geometry.detail.precision
+    p, full = geometry.detail.precision, geometry.precision
     x, top = box.x, box.top
     if box.unit is None:  # (in the current step's style when the step is about one of its own)
         style = palette.current if _about_hidden(network, box, hl) else palette.pending
@@ -408,7 +417,7 @@ def _draw_box(
         canvas.put(x, top, f"({box.shown})", name_style)
         if geometry.detail.lines:
             _, value = frame.neuron(-1, j)
-            shown = num(value, p) if value is not None else NOT_COMPUTED
+            shown = _value(value, p, geometry.precision)
             style = palette.used if name in hl.uses else None
             canvas.put(x + len(box.shown) + 3, top, shown, style)
         return
@@ -426,7 +435,7 @@ def _draw_box(
     if layer == len(network.layers) - 1:
         target = float(frame.record.t[j])
         t_style = palette.used if f"t_{name}" in hl.uses else palette.pending
-        text = f" → {num(target, p)}"
+        text = f" → {rounded(target, p, full)}"
         canvas.put(after, top, text, t_style)
         after += len(text)
     if spec.bias == "neuron":
@@ -434,9 +443,9 @@ def _draw_box(
         # stayed through the update, the newcomer trial)
         old, new = frame.bias(layer, j)
         style = palette.used if spec.bias_names[j] in hl.uses else palette.pending
-        text = f" b {num(old, p)}"
+        text = f" b {rounded(old, p, full)}"
         if new is not None and num(new, p) != num(old, p):
-            updated = f" b⁺ {num(new, p)}"
+            updated = f" b⁺ {rounded(new, p, full)}"
             if after + len(updated) <= box.x + box.width:
                 text, style = updated, palette.used if bias_owner in hl.concerns else style
         canvas.put(after, top, text, style, owner=bias_owner)
@@ -449,7 +458,7 @@ def _draw_box(
     }
     for k, line in enumerate(_box_lines(box.height - 1, frame.step.phase), start=1):
         label, value, symbol = rows[line]
-        text = _value(value, p)
+        text = _value(value, p, full)
         if value is None:
             style: Style | None = palette.pending
         elif symbol == frame.step.symbol:
@@ -490,7 +499,10 @@ def _draw_biases(
             continue
         name = layer.bias_names[0]
         old, new = frame.bias(c - 1, 0)
-        text = f"[{name} {num(old, p)}" + (f"→{num(new, p)}]" if new is not None else "]")
+        full = geometry.precision
+        text = f"[{name} {rounded(old, p, full)}" + (
+            f"→{rounded(new, p, full)}]" if new is not None else "]"
+        )
         if name in hl.concerns:
             style = palette.current
         elif name in hl.uses:

@@ -87,6 +87,7 @@ class Geometry:
     bias_row: int | None = None  # the row of the shared biases' labels
     column_x: list[int] = field(default_factory=list)
     column_width: list[int] = field(default_factory=list)
+    precision: int = 9  # the screen's decimals (the detail's may be fewer)
 
     def box(self, layer: int, unit: int) -> Box | None:
         for box in self.boxes:
@@ -281,7 +282,7 @@ def _layout(shape: Shape, width: int, height: int, precision: int) -> Geometry:
         shape.targets,
     )
     detail = choose_detail(network, width, height, precision)
-    geometry = Geometry(width, height, detail)
+    geometry = Geometry(width, height, detail, precision=precision)
     widths = _fitted(_column_widths(network, detail), width)
     columns = [list(network.input_names)] + [list(layer.names) for layer in network.layers]
     bias_row = any(layer.bias == "shared" for layer in network.layers)
