@@ -700,7 +700,8 @@ async def test_a_restored_session_plots_the_norms_it_replays() -> None:
 
 async def test_r_at_the_end_of_epoch_2_runs_10000_more_and_says_so() -> None:
     """The trial's case: at the last step of epoch 2, `r` and Enter (10,000) ends on the last
-    step of epoch 10,002, and the question says where it starts."""
+    step of epoch 10,002, and the question says where it starts and where 10,000 ends (the
+    second newcomer trial, at epoch 2's first step, expected the post's epoch 10,000)."""
     app = BptuiApp(load_network("mazur"))
     async with app.run_test(size=SIZE) as pilot:
         screen = debugger(app)
@@ -708,7 +709,9 @@ async def test_r_at_the_end_of_epoch_2_runs_10000_more_and_says_so() -> None:
         await pilot.pause()
         await pilot.press("r")
         await pilot.pause()
-        assert "Run how many more epochs? (from epoch 3" in screen_text(app)
+        text = screen_text(app)  # (the question is on two lines)
+        assert "Run how many more epochs? (from epoch 3, 10,000 ends at epoch" in text
+        assert "10,002; g goes to an epoch" in text
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -1226,9 +1226,15 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     # -- running ----------------------------------------------------------------------------
     def action_run(self) -> None:
         first = self._first_epoch_to_run()
+        default = self._answers.get("run", "10000")
+        # (where the default ends: 10,000 from epoch 2 ends at epoch 10,001, not at the post's
+        # 10,000, which the newcomer trial expected; `g 10000` goes there)
+        count = int(default) if default.isdigit() and 0 < int(default) < 10**9 else 0
+        ends = f", {count:,} ends at epoch {first + count - 1:,}" if count else ""
         self.ask(
-            f"Run how many more epochs? (from epoch {first:,}; Esc stops a run)",
-            self._answers.get("run", "10000"),
+            f"Run how many more epochs? (from epoch {first:,}{ends}; g goes to an epoch; "
+            "Esc stops a run)",
+            default,
             lambda answer: self._run_answer(answer, "run"),
         )
 
