@@ -174,7 +174,8 @@ async def test_a_run_ends_on_the_last_step_and_reports_the_posts_numbers() -> No
         expected = AFTER_TRAINING["mazur"]
         text = screen_text(app)
         assert f"after epoch 10,000: loss {shown(expected.loss)}" in text
-        assert f"outputs {', '.join(map(shown, expected.outputs))}" in text
+        named = (f"{name} {shown(value)}" for name, value in zip(("o1", "o2"), expected.outputs))
+        assert f"outputs {', '.join(named)}" in text
         # the post's number, with the screen's digits (it gave 10: 3.510854812e-05)
         assert f"is E_total during epoch 10,000 ({shown(expected.e_total_10000)})" in text
         # and where a reader meets it: epoch 10,000's own E_total (the newcomer trial)
@@ -1146,3 +1147,22 @@ async def test_compare_view_says_when_the_two_orders_run_on_different_weights() 
                 assert row.after.value != row.before.value
             await pilot.press("escape")
             await pilot.pause()
+
+
+def test_a_runs_outputs_are_named_and_told_apart_by_sample() -> None:
+    """`outputs 0.988587345, 0.01175665` after a run on a net of one output and several samples
+    read as o1 and o2 of one sample (the newcomer trial): each number is named, by sample
+    where there are several, six at most."""
+    import numpy as np
+
+    from bptui.app.debugger import outputs_text
+
+    one = np.array([[0.015912196, 0.984065734]])
+    assert outputs_text(one, ["o1", "o2"], 9) == "o1 0.015912196, o2 0.984065734"
+    several = np.array([[0.988587345], [0.01175665]])
+    assert outputs_text(several, ["o1"], 9) == "sample 1: o1 0.988587345; sample 2: o1 0.01175665"
+    many = np.arange(12.0).reshape(4, 3)
+    assert (
+        outputs_text(many, ["a", "b", "c"], 9)
+        == "sample 1: a 0, b 1, c 2; sample 2: a 3, b 4, c 5…"
+    )

@@ -127,14 +127,15 @@ async def _run_10000(pilot) -> None:
 
 def test_after_a_10000_epoch_run_with_the_plot(snap_compare) -> None:
     """After r (10,000 epochs): the last step of epoch 10,000, the status says the loss after
-    it (3.51018778e-05) and the outputs (0.01591362, 0.984064274); the plot falls from 0.3."""
+    it (3.51018778e-05) and the outputs (o1 0.01591362, o2 0.984064274); the plot falls from
+    0.3."""
     app = app_for()
     assert snap_compare(app, terminal_size=(120, 40), run_before=_run_10000)
     expected = AFTER_TRAINING["mazur"]
     holds(
         app.text,
         f"after epoch 10,000: loss {shown(expected.loss)}",
-        ", ".join(map(shown, expected.outputs)),
+        f"o1 {shown(expected.outputs[0])}, o2 {shown(expected.outputs[1])}",
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
@@ -108,6 +108,28 @@ STEPPING = {
     "continue_run",
     "breakpoints",
 }
+
+
+def outputs_text(outputs, names: Sequence[str], precision: int, most: int = 6) -> str:
+    """A run's outputs as its status says them, each named (`o1 0.015912196, o2 0.984065734`),
+    by sample where there are several (`sample 1: o1 0.988587345; sample 2: o1 0.01175665`:
+    the numbers alone read as o1 and o2 of one sample, the newcomer trial); at most `most`
+    numbers, then `…`."""
+    rows = outputs.reshape(len(outputs), -1)
+    parts, count = [], 0
+    for k, row in enumerate(rows):
+        values = []
+        for name, value in zip(names, row.tolist(), strict=False):
+            if count == most:
+                break
+            values.append(f"{name} {num(float(value), precision)}")
+            count += 1
+        if not values:
+            break
+        text = ", ".join(values)
+        parts.append(text if len(rows) == 1 else f"sample {k + 1}: {text}")
+    shown = "; ".join(parts)
+    return shown + ("…" if count < rows.size else "")
 
 
 class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
@@ -1368,7 +1390,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if last >= self.epoch:
             outputs = self.history.outputs_after(last)
             loss = self.history.loss_after(last)
-            shown = ", ".join(num(float(v), self.precision) for v in outputs.ravel()[:6])
+            names = self.history.network_for(last).layers[-1].names
+            shown = outputs_text(outputs, names, self.precision)
             stopped = " (stopped)" if cancelled else ""
             self.run_text = (
                 f"after epoch {last:,}{stopped}: loss {num(loss, self.precision)}, outputs {shown}"
