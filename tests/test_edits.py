@@ -68,6 +68,8 @@ def test_what_an_edit_can_name() -> None:
         ("= 3", "type NAME = VALUE"),
         ("w5 = " + "1" * 300, "too long"),
         ("w5 = 1_0", "'1_0' is not a number"),  # (was 10.0; the hostile trial)
+        ("w5 = ٣.٥", "'٣.٥' is not a number"),  # (was 3.5: Arabic-Indic digits)
+        ("w8 = १", "'१' is not a number"),  # (was 1.0: a Devanagari one)
     ],
 )
 def test_a_bad_edit_is_one_line(text: str, says: str) -> None:

@@ -54,7 +54,9 @@ def parse_edit(network: Network, text: str, sample: int = 0) -> Edit:
         if not 0 <= sample < network.n_samples:
             raise EditError(f"sample {sample + 1} is not among the {network.n_samples:,} samples")
     try:
-        if "_" in raw:  # (Python's 1_0 is 10; compare files and network files refuse it)
+        # (Python's float takes 1_0 as 10 and other scripts' digits, ٣.٥ as 3.5; compare
+        # files and network files refuse both: the second hostile trial)
+        if "_" in raw or not raw.isascii():
             raise ValueError(raw)
         value = float(raw)
     except ValueError:
