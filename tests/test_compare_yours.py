@@ -839,8 +839,13 @@ def test_an_unknown_symbol_is_named_with_the_closest(tmp_path: Path, run) -> Non
          'row 1, column 2: unknown column "number"; expected symbol, value, and optionally epoch '
          "and sample"),
         ("y.csv", "net_h1,0.3775\nout_h1,0.59\n",  # (no header row: a newcomer's first try)
+         "row 1: expected a header row naming the columns, found values (net_h1, 0.3775)"),
+        ("y.csv", "1,1,out_h1,0.593269992\n",  # (it said the column "1" is given twice)
+         "row 1: expected a header row naming the columns, found values (1, 1, out_h1, "
+         "0.593269992)"),
+        ("y.csv", "step,val\nnet_h1,0.3775\n",
          'row 1: the first row must name the columns: symbol,value (and optionally '
-         'epoch,sample), found "net_h1,0.3775"'),
+         'epoch,sample), found "step,val"'),
         ("y.csv", "value,epoch\n1,1\n",
          "row 1: no column named symbol; expected a header row symbol,value[,epoch,sample]"),
         ("y.csv", "symbol,value\n", "has a header row (row 1) but no rows of values"),

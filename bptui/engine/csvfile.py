@@ -203,11 +203,12 @@ def _csv_problem(message: str) -> str:
 
 def _header(cells: list[str], number: int) -> tuple[str, ...]:
     names = tuple(cell.strip() for cell in cells)
-    if all(_is_number(cell) for cell in cells):
+    if any(_is_number(cell) for cell in cells):  # (a number names no column: a row of values)
         found = ", ".join(shown(name, 12) for name in names[:4])
         more = ", ..." if len(names) > 4 else ""
+        what = "numbers" if all(_is_number(cell) for cell in cells) else "values"
         raise CsvError(
-            f"row {number}: expected a header row naming the columns, found numbers ({found}{more})"
+            f"row {number}: expected a header row naming the columns, found {what} ({found}{more})"
         )
     seen: dict[str, int] = {}
     for column, name in enumerate(names, start=1):
