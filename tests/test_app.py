@@ -174,7 +174,8 @@ async def test_a_run_ends_on_the_last_step_and_reports_the_posts_numbers() -> No
         expected = AFTER_TRAINING["mazur"]
         text = screen_text(app)
         assert f"after epoch 10,000: loss {shown(expected.loss)}" in text
-        named = (f"{name} {shown(value)}" for name, value in zip(("o1", "o2"), expected.outputs))
+        o1, o2 = expected.outputs
+        named = (f"o1 {shown(o1)}", f"o2 {shown(o2)}")
         assert f"outputs {', '.join(named)}" in text
         # the post's number, with the screen's digits (it gave 10: 3.510854812e-05)
         assert f"is E_total during epoch 10,000 ({shown(expected.e_total_10000)})" in text
