@@ -317,6 +317,12 @@ BAD_CSV = [
         "row 3: cross_entropy targets must sum to 1",
     ),
     (
+        "cross-entropy-sum-digits",  # (it said `found 1`: the second hostile trial)
+        SOFTMAX,
+        "x,o1,o2\n1,0.5,0.5000001\n",
+        "row 2: cross_entropy targets must sum to 1 (within 1e-9), found 1.0000001",
+    ),
+    (
         "cross-entropy-negative",
         SOFTMAX,
         "o2,x,o1\n1,0,0\n-1,2,2\n",

@@ -241,7 +241,11 @@ class CrossEntropy(Loss):
             if value < 0:
                 return k, f"cross_entropy targets must not be negative, found {value:g}"
         if abs(sum(targets) - 1.0) > 1e-9:
-            return None, f"cross_entropy targets must sum to 1, found {sum(targets):g}"
+            # (every digit: `found 1` for 1.0000001 said nothing; the second hostile trial)
+            return (
+                None,
+                f"cross_entropy targets must sum to 1 (within 1e-9), found {sum(targets):.15g}",
+            )
         return None
 
     def code_forward(self, outputs):
