@@ -1159,3 +1159,25 @@ def test_a_key_given_twice_in_toml_is_named(tmp_path: Path, run) -> None:
     """The hostile trial: tomllib's 'Cannot overwrite a value' named no key."""
     message = bad(run, tmp_path, "twice.toml", "net_h1 = 0.3775\nnet_h1 = 1\n")
     assert message.endswith("Cannot overwrite a value (the key net_h1 is given twice)")
+
+
+def test_a_table_written_once_as_a_list_and_once_not_is_named(tmp_path: Path, run) -> None:
+    """`[layers]` for the first layer, `[[layers]]` for the second: the message quoted the
+    line, comment and all, as the key given twice (the second hostile trial). It says how a
+    list of tables is written; a table given twice is named as a table."""
+    layers = (
+        "learning_rate = 0.5\n[layers]\nactivation = 'sigmoid'\nweights = [[0.1, 0.2]]\n"
+        "[[layers]]   # the output layer\nactivation = 'sigmoid'\nweights = [[0.3]]\n"
+        "[[samples]]\ninputs = [1, 2]\ntargets = [0.5]\n"
+    )
+    path = tmp_path / "net.toml"
+    path.write_text(layers, encoding="utf-8")
+    code, _, err = run("check", str(path))
+    assert code == 2
+    assert err.strip().endswith(
+        "Cannot overwrite a value ([[layers]] after a [layers] table or a layers = …: a list of "
+        "tables is written [[layers]] each time)"
+    ), err
+    path.write_text("[x]\na = 1\n[x]\nb = 2\n", encoding="utf-8")
+    code, _, err = run("check", str(path))
+    assert code == 2 and err.strip().endswith("(the table [x] is given twice)"), err

@@ -203,8 +203,19 @@ def _toml_where(message: str, text: str) -> str:
         line = int(match.group(1))
         if "overwrite" in what or "declare" in what:  # (a key given twice: name it)
             lines = text.split("\n")
-            key = lines[line - 1].split("=")[0].strip()[:80] if line <= len(lines) else ""
-            what += f" (the key {key} is given twice)" if key else ""
+            # (the line's key or table, without its comment: the second hostile trial's
+            # message quoted `[[layers]]   # the output layer` as the key)
+            head = lines[line - 1].split("#")[0].strip() if line <= len(lines) else ""
+            if head.startswith("[[") and head.endswith("]]"):
+                name = head[2:-2].strip()[:80]
+                what += (
+                    f" ([[{name}]] after a [{name}] table or a {name} = …: a list of tables "
+                    f"is written [[{name}]] each time)"
+                )
+            elif head.startswith("[") and head.endswith("]"):
+                what += f" (the table {head[:80]} is given twice)"
+            elif head:
+                what += f" (the key {head.split('=')[0].strip()[:80]} is given twice)"
         immutable = re.fullmatch(r"Cannot mutate immutable namespace \('([^']*)',?.*\)", what)
         if immutable:  # (tomllib's words for `samples = {…}` then `[[samples]]`)
             name = immutable.group(1)
