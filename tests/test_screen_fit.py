@@ -253,3 +253,19 @@ async def test_keys_typed_right_after_the_terminal_grows_big_enough_count() -> N
         await pilot.press("n", "n")
         await pilot.pause()
         assert screen.position == (1, 3)
+
+
+@pytest.mark.parametrize("size", [(20, 5), (17, 3), (59, 19)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_too_small_message_keeps_its_keys(size: tuple[int, int]) -> None:
+    """At 20×5 the message was cut to `Enlarge it, or press` (the second hostile trial): what
+    size bptui needs, the terminal's, and the keys that still work are whole at any size from
+    17×3."""
+    from tests.screen import screen_text
+
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        width, height = size
+        assert "60×20" in text and f"{width}×{height}" in text, text
+        assert "q quits, ? help" in text or "press q to quit, ? for help." in text, text

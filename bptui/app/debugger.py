@@ -336,8 +336,14 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
         self.set_class(too_small, "too-small")
         if too_small:
+            # (in a few words where the sentences would be cut, the keys last: at 20×5 the
+            # message ended `Enlarge it, or press`, the second hostile trial)
+            tiny = size.width < 40 or size.height < 8
             self.query_one("#too-small", Static).update(
-                f"bptui needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is "
+                f"bptui needs {MIN_WIDTH}×{MIN_HEIGHT}\nthis is {size.width}×{size.height}\n"
+                "q quits, ? help"
+                if tiny
+                else f"bptui needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is "
                 f"{size.width}×{size.height}.\n\nEnlarge it, or press q to quit, ? for help."
             )
         self._refresh_footer()  # (`v` is in the footer of a compact screen only)
