@@ -485,3 +485,21 @@ async def test_alt_enter_is_esc_then_enter() -> None:
         screen = debugger(app)
         assert screen.predictions[(1, 0)].result == "skipped"
         assert screen.position == (1, 1) and isinstance(app.screen, AskScreen)
+
+
+async def test_an_epochs_summary_says_how_many_steps_were_skipped() -> None:
+    """The end-of-epoch summary said nothing of the 48 steps passed over (the newcomer trial),
+    and wrote a big epoch without its commas (`epoch 930000`, the second hostile trial)."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = debugger(app)
+        screen.predicting = True
+        screen.predictions = {
+            (12_345, 0): Answer(12_345, 0, "0.3775", "right"),
+            (12_345, 1): Answer(12_345, 1, "0.5", "wrong"),
+            **{(12_345, k): Answer(12_345, k, "", "skipped") for k in range(2, 50)},
+        }
+        line = screen._score_line(12_345, done=True)
+        assert line.startswith("epoch 12,345: 1 of 2 right (forward 1/2")
+        assert line.endswith(" · 48 skipped")

@@ -796,7 +796,9 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             self.show()
         trace = self.history.trace(epoch)
         if index == len(trace) - 1:
-            self.notify(self._score_line(epoch, done=True), title=f"epoch {epoch}", timeout=8)
+            self.notify(
+                self._score_line(epoch, done=True), title=f"epoch {epoch:,} done", timeout=8
+            )
 
     def action_predict_next(self) -> None:
         self.action_next()
@@ -830,8 +832,10 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         right = sum(r for r, _ in tally.values())
         answered = sum(n for _, n in tally.values())
         parts = ", ".join(f"{phase} {r}/{n}" for phase, (r, n) in tally.items())
-        if done:
-            return f"epoch {epoch}: {right} of {answered} right ({parts})"
+        if done:  # (the newcomer trial: the steps passed over were not said)
+            skipped = sum(answer.result == "skipped" for answer in answers)
+            passed = f" · {skipped:,} skipped" if skipped else ""
+            return f"epoch {epoch:,}: {right} of {answered} right ({parts}){passed}"
         return f"predict mode (t ends it): {right} of {answered} right this epoch · {parts}"
 
     def _breakdown(self, frame: Frame, selected: str | None) -> Breakdown | None:
