@@ -235,3 +235,32 @@ def test_check_of_many_samples_checks_ten_spread_evenly(capsys) -> None:
     assert "Every checked gradient agrees" in out
     rows = [line for line in out.splitlines() if "│ ok" in line]
     assert len(rows) == 10 * network.n_params
+
+
+def test_a_shared_bias_of_one_neuron_reads_its_delta_in_the_delta_rule() -> None:
+    """`delta rule: Σ δ over o1 × 1` for the bias a one-neuron output layer shares read oddly
+    (the newcomer trial): it reads `δ_o1 × 1`; a layer of two still sums over both."""
+    import tomllib
+
+    from bptui.engine.loader import parse_document
+
+    text = """
+    learning_rate = 0.5
+    [[layers]]
+    activation = "tanh"
+    weights = [[0.15, 0.20], [0.25, 0.30]]
+    bias = 0.35
+    [[layers]]
+    activation = "sigmoid"
+    weights = [[0.40, 0.45]]
+    bias = 0.6
+    [[samples]]
+    inputs = [0.05, 0.10]
+    targets = [0.01]
+    """
+    network = parse_document(tomllib.loads(text), "2-2-1", "2-2-1.toml")
+    trace = EpochTrace(compute_epoch(network, network.params))
+    delta, one = breakdown(trace, "b2", 0).delta_rule
+    assert (str(delta.sym), str(one.sym)) == ("δ_o1", "1")
+    total, _ = breakdown(trace, "b1", 0).delta_rule
+    assert str(total.sym) == "Σ δ over h1, h2"

@@ -213,10 +213,13 @@ def breakdown(
             product = times(delta.sym, one.sym)
             terms.append(Node(product, float(r.deltas[li][k]), "product", (delta, one)))
         tree = Node(m.grad_sym(param), float(r.grad_b[li][0]), "sum", tuple(terms), grad_index)
-        over = ", ".join(layer.names)
-        names = Sym(over, rf"\mathrm{{{over}}}")
-        total = prefixed("Σ δ over ", r"\sum \delta \text{ over } ", names)
-        delta_rule = (Node(total, float(r.grad_b[li][0])), Node(Sym("1", "1"), 1.0))
+        if layer.n_out == 1:  # (`Σ δ over o1 × 1` read oddly for one neuron: the trial)
+            delta_rule = (delta_node(trace, sample, li, 0), Node(Sym("1", "1"), 1.0))
+        else:
+            over = ", ".join(layer.names)
+            names = Sym(over, rf"\mathrm{{{over}}}")
+            total = prefixed("Σ δ over ", r"\sum \delta \text{ over } ", names)
+            delta_rule = (Node(total, float(r.grad_b[li][0])), Node(Sym("1", "1"), 1.0))
     else:
         delta = delta_node(trace, sample, li, j)
         one = Node(m.dnet_dparam_sym(li, j, param), 1.0)
