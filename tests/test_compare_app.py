@@ -134,9 +134,12 @@ async def test_x_goes_to_the_first_divergence_and_the_screen_says_why(tmp_path: 
         screen.go(1, 0)
         await pilot.pause()
         for place in [*differing, differing[0]]:
+            notices.clear()
             await pilot.press("X")
             await pilot.pause()
             assert screen.position == place
+        # (the last went round to the first, and said so; the others said nothing)
+        assert any("no ✗ after this step: back to the first" in n for n in notices), notices
         await pilot.press("x")
         await pilot.pause()
         assert "the first divergence" in app.screen.query_one(StepPanel).text()

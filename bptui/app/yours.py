@@ -67,6 +67,8 @@ class YoursActions:
         if place is None:
             self.notify(summary(compared), title="your numbers", timeout=4)
             return
+        if place <= self.position:  # (it went back to the first without a word: the trial)
+            self.notify("no ✗ after this step: back to the first divergence", title="your numbers")
         self.move(*place)
 
     def action_load_yours(self) -> None:
