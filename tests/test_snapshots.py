@@ -253,11 +253,11 @@ def test_predict_mode_wrong(snap_compare) -> None:
 
 
 def test_predict_mode_epoch_summary(snap_compare) -> None:
-    """At the epoch's last step (w8⁺), answered right: the summary of the epoch appears,
-    1 of 1 right, update 1/1."""
+    """At the epoch's last step (w8⁺), answered right: the summary of the epoch appears, titled
+    "epoch 1 done": 1 of 1 right, update 1/1."""
     app = app_for()
     assert snap_compare(app, press=["end", "t", *show("w8⁺"), "enter"], terminal_size=(120, 40))
-    holds(app.text, "epoch 1: 1 of 1 right", "update 1/1")
+    holds(app.text, "epoch 1 done", "1 of 1 right (forward 0/0", "update 1/1")
 
 
 def test_compare_first_divergence(snap_compare) -> None:

@@ -419,10 +419,13 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         for k in jumped:
             self.predictions[(epoch, k)] = Answer(epoch, k, "", "skipped")
         steps = "step" if len(jumped) == 1 else "steps"
-        self.notify(
-            f"predict mode: {len(jumped):,} {steps} jumped over, their values shown: skipped",
-            timeout=4,
-        )
+        note = f"predict mode: {len(jumped):,} {steps} jumped over, their values shown: skipped"
+        if self._hides(*new):
+            # (said in the question the step asks: a note shown just before the question
+            # opened stayed, in pieces, on the screen beneath it: the newcomer trial)
+            self._jumped_note = note
+        else:
+            self.notify(note, timeout=4)
 
     def watch_pinned(self) -> None:
         self.show()
@@ -556,6 +559,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         )
 
     _row_height = 11
+    _jumped_note: str | None = None
+    """Predict mode: the note of steps a move jumped over, for the question it lands on."""
     _view: View | None = None
     _widgets: dict[type, Widget]
     _fitted: tuple = ()
@@ -761,14 +766,18 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
     def _ask_prediction(self) -> None:
         place = self._asking
+        note, self._jumped_note = self._jumped_note, None
         if place is None or place != self.position or not self.frame.hidden:
             self._asking = None
             self.app.post_message(KeysMayGo())  # (no question after all)
+            if note:
+                self.notify(note, timeout=4)
             return
         step = self.frame.step
         filled = numbers(step, self.precision)
         self.ask(
-            f"{step.symbol} = {filled} = ?\nYour value (Enter checks it; Esc skips the step):",
+            (f"({note})\n" if note else "")
+            + f"{step.symbol} = {filled} = ?\nYour value (Enter checks it; Esc skips the step):",
             "",
             lambda answer: self._prediction_answer(place, answer),
             bottom=True,  # (the panels above keep their numbers in view)
@@ -835,7 +844,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if done:  # (the newcomer trial: the steps passed over were not said)
             skipped = sum(answer.result == "skipped" for answer in answers)
             passed = f" · {skipped:,} skipped" if skipped else ""
-            return f"epoch {epoch:,}: {right} of {answered} right ({parts}){passed}"
+            return f"{right} of {answered} right ({parts}){passed}"  # (its title: the epoch)
         return f"predict mode (t ends it): {right} of {answered} right this epoch · {parts}"
 
     def _breakdown(self, frame: Frame, selected: str | None) -> Breakdown | None:
