@@ -84,7 +84,11 @@ class Browser:
                 raise RuntimeError("chromium did not open its DevTools port")
             time.sleep(0.05)
         port, path = port_file.read_text().splitlines()[:2]
-        self.socket = websocket.create_connection(f"ws://127.0.0.1:{port}{path}", timeout=30)
+        # (no Origin header: Chromium 111 and later refuse a DevTools connection from an
+        # origin it was not told to allow, and websocket-client sends one by default)
+        self.socket = websocket.create_connection(
+            f"ws://127.0.0.1:{port}{path}", timeout=30, suppress_origin=True
+        )
         self._ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
         self.target = self.call("Target.createTarget", url="about:blank")["targetId"]

@@ -315,18 +315,28 @@ def test_a_restored_history_replays_its_norms(name: str) -> None:
 def test_a_replay_that_turns_nonfinite_leaves_those_norms_unknown(tmp_path: Path) -> None:
     """A session whose network was edited by hand (a target of 1e308) no longer gives its
     history: replaying its first epochs for the norms plot turned non-finite, and the app
-    crashed on `G` (RuntimeError, exit 70; the hostile trial). The norms it cannot replay are
-    nan (the plot leaves them out), and the app goes on."""
+    crashed on `G` (RuntimeError, exit 70; the hostile trial). Such a session is now refused
+    when opened (its history is replayed); a history that will not replay all the same (made
+    here in memory) has the norms it cannot replay nan (the plot leaves them out), and the
+    app goes on."""
     from bptui.app.app import BptuiApp
+    from bptui.engine.errors import BptuiError
     from bptui.engine.session import Session, load_session, save_session
 
-    history = History(load_network("mazur"), every=3)
+    network = load_network("mazur")
+    history = History(network, every=3)
     history.extend(6)
     path = save_session(Session(history, 7, 0), tmp_path / "s.bptui")
     document = json.loads(path.read_text())
     document["network"]["samples"][0]["targets"][0] = 1e308
     path.write_text(json.dumps(document))
-    restored = load_session(path).history
+    with pytest.raises(BptuiError, match=r"history\.losses\[3\]: found .* gives inf"):
+        load_session(path)
+    targets = network.targets.copy()
+    targets[0, 0] = 1e308
+    tampered = dataclasses.replace(network, targets=targets)
+    checkpoints = {epoch: history.state_at(epoch)[0] for epoch in (1, 4, 7)}
+    restored = History.from_state([(1, tampered)], 3, checkpoints, history.losses)
     assert restored.norms_start == 7
     assert restored.fill_norms() is True
     norms = restored.norms()
@@ -335,7 +345,7 @@ def test_a_replay_that_turns_nonfinite_leaves_those_norms_unknown(tmp_path: Path
     assert not np.isfinite(norms).any()
 
     async def press_g() -> None:
-        app = BptuiApp(session=load_session(path))
+        app = BptuiApp(session=Session(restored, 7, 0))
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("G")
             await app.workers.wait_for_complete()
