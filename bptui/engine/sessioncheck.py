@@ -15,6 +15,8 @@ Besides the types, the check holds the history to what `History` itself keeps, s
 reopening can never replay more than a checkpoint interval of epochs: the interval is at most
 the network's own (`checkpoint_interval`), there is a checkpoint at epoch 1 + k·every for every
 such epoch up to the end of the history, and at the first epoch of every hidden-gradient order.
+`bptui.engine.sessionhistory` then replays the checkpoint intervals (about half a second's
+worth at most): each must give the saved losses and the next checkpoint.
 """
 
 from __future__ import annotations
