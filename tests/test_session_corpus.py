@@ -955,11 +955,12 @@ def test_a_session_over_the_size_limit_is_refused_and_nothing_is_written(
     assert len(target.read_bytes()) == size
 
 
-def _tampered_refusal(tmp_path: Path, change) -> str:
-    """Save Mazur's history of 6 epochs (one checkpoint, at epoch 1), change its JSON, open it:
-    the one-line refusal (or "" when it opens)."""
+def _tampered_refusal(tmp_path: Path, change, epochs: int = 6) -> str:
+    """Save Mazur's history of 6 epochs (one checkpoint, at epoch 1; 3,500 epochs have four,
+    at epochs 1, 1,001, 2,001 and 3,001), change its JSON, open it: the one-line refusal (or
+    "" when it opens)."""
     history = History(load_network("mazur"))
-    history.extend(6)
+    history.extend(epochs)
     path = save_session(Session(history, 3, 0), tmp_path / "s.bptui")
     document = json.loads(path.read_text())
     change(document)
@@ -1035,37 +1036,25 @@ def test_a_directory_as_the_target_is_named_a_directory(tmp_path: Path) -> None:
     assert target.is_dir() and list(target.iterdir()) == []
 
 
-def _tampered_long(tmp_path: Path, change) -> str:
-    """As _tampered_refusal, on Mazur's history of 3,500 epochs: checkpoints at epochs 1,
-    1,001, 2,001 and 3,001."""
-    history = History(load_network("mazur"))
-    history.extend(3500)
-    path = save_session(Session(history, 3, 0), tmp_path / "long.bptui")
-    document = json.loads(path.read_text())
-    assert sorted(map(int, document["history"]["checkpoints"])) == [1, 1001, 2001, 3001]
-    change(document)
-    path.write_text(json.dumps(document))
-    try:
-        session_from_source(Source(str(path), path.read_bytes(), ".bptui", "long"))
-    except BptuiError as error:
-        assert "\n" not in str(error)
-        return str(error)
-    return ""
-
-
 def test_a_history_changed_before_its_last_checkpoint_is_refused(tmp_path: Path) -> None:
     """Only the epochs after the last checkpoint were replayed: a checkpoint's w4 set to 99, a
     loss set to 0.5 earlier on, or the learning rate changed under the history opened, and the
     debugger showed a loss its own E_total contradicted (the second hostile trial). Every
     checkpoint interval is replayed (the time allowing), and must give the losses and the next
     checkpoint."""
-    assert _tampered_long(tmp_path, lambda d: None) == ""
-    w4 = _tampered_long(tmp_path, _set(("history", "checkpoints", "2001", 3), 99.0))
-    assert w4.startswith(f'{tmp_path / "long.bptui"}: history.checkpoints."2001": w4 is 99.0')
+
+    def _tampered_long(change) -> str:
+        return _tampered_refusal(tmp_path, change, epochs=3500)
+
+    assert _tampered_long(lambda d: None) == ""
+    saved = json.loads((tmp_path / "s.bptui").read_text())["history"]["checkpoints"]
+    assert sorted(map(int, saved)) == [1, 1001, 2001, 3001]
+    w4 = _tampered_long(_set(("history", "checkpoints", "2001", 3), 99.0))
+    assert w4.startswith(f'{tmp_path / "s.bptui"}: history.checkpoints."2001": w4 is 99.0')
     assert "from the checkpoint at epoch 1,001 (the history does not match its network)" in w4
-    loss = _tampered_long(tmp_path, _set(("history", "losses", 1500), 0.5))
+    loss = _tampered_long(_set(("history", "losses", 1500), 0.5))
     assert "history.losses[1500]: found 0.5, but the network gives" in loss, loss
-    first = _tampered_long(tmp_path, _set(("history", "losses", 10), 0.5))
+    first = _tampered_long(_set(("history", "losses", 10), 0.5))
     assert "history.losses[10]: found 0.5" in first, first
-    rate = _tampered_long(tmp_path, _set(("network", "learning_rate"), 0.6))
+    rate = _tampered_long(_set(("network", "learning_rate"), 0.6))
     assert "(the history does not match its network)" in rate, rate

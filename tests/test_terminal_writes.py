@@ -110,6 +110,21 @@ def full_frame(app: BptuiApp) -> Terminal:
     return terminal
 
 
+def recorded_writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the app writes to the terminal from now on, one string a frame (its updates
+    rendered as the driver gets them)."""
+    written: list[str] = []
+    display = BptuiApp._display
+
+    def _display(self: BptuiApp, screen, renderable) -> None:
+        if isinstance(renderable, CompositorUpdate):
+            written.append(renderable.render_segments(self.console))
+        display(self, screen, renderable)
+
+    monkeypatch.setattr(BptuiApp, "_display", _display)
+    return written
+
+
 def test_the_model_terminal_reads_what_textual_writes() -> None:
     """(The model itself: a cursor move, attributes set and reset, text.)"""
     terminal = Terminal(6, 2)
@@ -142,15 +157,7 @@ async def test_the_terminal_shows_the_rendered_screen_after_every_key(
         text = (Path(bptui.__file__).parent / "presets" / "mazur.toml").read_text("utf-8")
         net = str(tmp_path / "wide.toml")
         Path(net).write_text(re.sub(r"(?m)^name = .*$", 'name = "网络 宽字 Mazur"', text), "utf-8")
-    written: list[str] = []
-    display = BptuiApp._display
-
-    def _display(self: BptuiApp, screen, renderable) -> None:
-        if isinstance(renderable, CompositorUpdate):
-            written.append(renderable.render_segments(self.console))
-        display(self, screen, renderable)
-
-    monkeypatch.setattr(BptuiApp, "_display", _display)
+    written = recorded_writes(monkeypatch)
     rng = random.Random(WALK_SEED)
     app = BptuiApp(load_network(net))
     async with app.run_test(size=size) as pilot:
@@ -200,15 +207,7 @@ async def test_a_step_writes_only_lines_that_change(
     more). The diagram once repainted its 16 lines, border and all, on every step, because its
     subtitle was assigned again unchanged: 6.7 KB a step instead of 1 KB, and key → settled
     screen 1.5 times as long."""
-    written: list[str] = []
-    display = BptuiApp._display
-
-    def _display(self: BptuiApp, screen, renderable) -> None:
-        if isinstance(renderable, CompositorUpdate):
-            written.append(renderable.render_segments(self.console))
-        display(self, screen, renderable)
-
-    monkeypatch.setattr(BptuiApp, "_display", _display)
+    written = recorded_writes(monkeypatch)
     app = BptuiApp(load_network(net))
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -233,15 +232,7 @@ async def test_the_terminal_shows_the_table_scrolled(monkeypatch: pytest.MonkeyP
     only the rows it changes: nothing else would repaint them)."""
     from bptui.app.widgets.param_table import ParamTable
 
-    written: list[str] = []
-    display = BptuiApp._display
-
-    def _display(self: BptuiApp, screen, renderable) -> None:
-        if isinstance(renderable, CompositorUpdate):
-            written.append(renderable.render_segments(self.console))
-        display(self, screen, renderable)
-
-    monkeypatch.setattr(BptuiApp, "_display", _display)
+    written = recorded_writes(monkeypatch)
     app = BptuiApp(load_network("mazur"))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
