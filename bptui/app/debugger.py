@@ -423,7 +423,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         if self._hides(*new):
             # (said in the question the step asks: a note shown just before the question
             # opened stayed, in pieces, on the screen beneath it: the newcomer trial)
-            self._jumped_note = note
+            self._jumped_note = (new, note)
         else:
             self.notify(note, timeout=4)
 
@@ -559,8 +559,9 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         )
 
     _row_height = 11
-    _jumped_note: str | None = None
-    """Predict mode: the note of steps a move jumped over, for the question it lands on."""
+    _jumped_note: tuple[tuple[int, int], str] | None = None
+    """Predict mode: the note of steps a move jumped over, for the question of the step it
+    lands on (the step, the note)."""
     _view: View | None = None
     _widgets: dict[type, Widget]
     _fitted: tuple = ()
@@ -766,7 +767,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
 
     def _ask_prediction(self) -> None:
         place = self._asking
-        note, self._jumped_note = self._jumped_note, None
+        jumped, self._jumped_note = self._jumped_note, None
+        note = jumped[1] if jumped is not None and jumped[0] == place else None
         if place is None or place != self.position or not self.frame.hidden:
             self._asking = None
             self.app.post_message(KeysMayGo())  # (no question after all)
