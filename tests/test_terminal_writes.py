@@ -2,8 +2,8 @@
 
 bptui writes a step's partial update cell-exact (bptui.app.compositor: from a line's first
 changed cell, where Textual writes from the left edge of the widget the change lies in), and
-repaints a panel's border alone when its title or subtitle changes (ChangedLines.
-set_border_text). Either would leave stale cells on the terminal if it wrote too little. Here
+repaints a panel's border alone when its title or subtitle changes (ChangedLines'
+_BorderText). Either would leave stale cells on the terminal if it wrote too little. Here
 the writes are applied, one after another, to a model terminal started from the first frame;
 after every key its cells (character and attributes) must be those of the whole screen
 rendered afresh.

@@ -151,7 +151,7 @@ class ChainPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
             for word in (f"↑{above}" if above else "", f"↓{below} more" if below else "")
             if word
         )
-        self.set_border_text(subtitle=subtitle)
+        self.border_subtitle = subtitle
         self.show_lines(shown, key=self.content_size, scrolled=False)  # (by position)
 
     def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
@@ -211,7 +211,7 @@ class ChainPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
 
     def _use(self, drawing: _Drawing) -> None:
         self.current_line, self._delta_rows = drawing.current_line, drawing.delta_rows
-        self.set_border_text(title=drawing.title)
+        self.border_title = drawing.title
 
     def _drawing(self, view: ChainView) -> _Drawing:
         """The drawing of `view` (remembered by its breakdown and content key)."""

@@ -231,14 +231,6 @@ class ChangedLines:
     border_title = _BorderText()
     border_subtitle = _BorderText()
 
-    def set_border_text(self, title: str | None = None, subtitle: str | None = None) -> None:
-        """Set the border's title, or its subtitle (as assigning `border_title` or
-        `border_subtitle` does)."""
-        if title is not None:
-            self.border_title = title
-        if subtitle is not None:
-            self.border_subtitle = subtitle
-
     def refresh(self, *regions: Region, **how: bool) -> Self:
         if self._border_only:
             return self

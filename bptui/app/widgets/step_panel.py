@@ -101,7 +101,7 @@ class StepPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
             # (hidden: the subtitle still names the phase, whoever reads it)
             phase = str(self.frame.step.phase) if self.frame is not None else ""
             if self.is_mounted:
-                self.set_border_text(subtitle=phase)
+                self.border_subtitle = phase
             return
         if again:
             self.wrapped = self._wrapped(width, self.frame, self.words, self.verdict)
@@ -117,7 +117,7 @@ class StepPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
             if word
         )
         subtitle = f"{phase} · {more}" if more else phase
-        self.set_border_text(subtitle=subtitle)
+        self.border_subtitle = subtitle
         self.show_lines(shown, key=self.content_size, scrolled=False)  # (by position)
 
     def prepare(self, frame: Frame, words: tuple[str, ...], verdict: str) -> None:
