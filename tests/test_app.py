@@ -10,7 +10,7 @@ from textual.command import CommandList
 from textual.widgets import Static
 
 from bptui.app.app import BptuiApp
-from bptui.app.debugger import DebuggerScreen
+from bptui.app.debugger import STEP_PANEL_SIDES, DebuggerScreen
 from bptui.app.widgets.chain_panel import ChainPanel
 from bptui.app.widgets.loss_plot import LossPlot
 from bptui.app.widgets.norms_plot import NormsPlot
@@ -476,7 +476,7 @@ async def test_keys_typed_at_once_through_the_palette_act_as_typed_slowly(keys) 
                     await settled(app, pilot)
             await settled(app, pilot)
             await pilot.pause(0.3)
-            screen = app.screen_stack[1]
+            screen = app.screen_stack[0]
             assert isinstance(screen, DebuggerScreen)
             outcomes.append(
                 (
@@ -1167,3 +1167,19 @@ def test_a_runs_outputs_are_named_and_told_apart_by_sample() -> None:
         outputs_text(many, ["a", "b", "c"], 9)
         == "sample 1: a 0, b 1, c 2; sample 2: a 3, b 4, c 5…"
     )
+
+
+@pytest.mark.parametrize("width", [110, 111, 120, 121, 157, 200])
+async def test_the_step_panel_is_fitted_before_the_first_layout_at_the_width_it_gets(
+    width: int,
+) -> None:
+    """The step panel's height is fitted as the screen mounts, before a layout has given the
+    panel its width, by the width the layout will give it (the first frame then has the panel
+    at its height, not the table a row lower a frame later): that width is the one it gets."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(width, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DebuggerScreen) and not screen.has_class("compact")
+        predicted = width // 2 - STEP_PANEL_SIDES
+        assert screen.query_one(StepPanel).content_size.width == predicted

@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 from textual._compositor import CompositorUpdate
+from textual.geometry import Region
 
 import bptui
 from bptui.app.app import BptuiApp
 from bptui.app.debugger import DebuggerScreen
+from bptui.app.widgets.param_table import ParamTable
 from bptui.engine.loader import load_network
 from tests.seeds import WALK_SEED
 
@@ -180,6 +182,37 @@ async def test_the_terminal_shows_the_rendered_screen_after_every_key(
             wrong = differences(terminal, full_frame(app))
             assert not wrong, f"after key {number} ({key!r}, seed {WALK_SEED}): {wrong[:5]}"
         assert partial > 20  # (the keys were drawn by partial updates, the ones under test)
+
+
+@pytest.mark.parametrize(
+    ("net", "size"),
+    [("mazur", (120, 40)), ("mazur", (80, 24)), ("xor", (200, 60)), ("tanh-2332", (160, 50))],
+)
+async def test_the_first_frame_is_the_whole_screen(
+    net: str, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first frame written is the screen as it settles: every panel laid out at its size
+    and the footer's keys in it. (The status, the step and the chain panels once came a frame,
+    some 50 ms, after the rest, the footer's keys another, and the table a row lower when
+    the step panel had been fitted to its width.)"""
+    written = recorded_writes(monkeypatch)
+    app = BptuiApp(load_network(net))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.pause(0.2)
+        assert written, "nothing was written"
+        first = Terminal(*size)
+        first.write(written[0])
+        # (but the table's scrollbar: Textual places a scrollbar in the layout after the one
+        # that showed the table needs it, a frame later)
+        table = app.screen.query_one(ParamTable)
+        bar = table.vertical_scrollbar.region if table.show_vertical_scrollbar else Region()
+        wrong = [
+            difference
+            for difference in differences(first, full_frame(app))
+            if not bar.contains(*map(int, difference[1:].split(")")[0].split(", ")))
+        ]
+        assert not wrong, f"{len(wrong)} cells differ: {wrong[:5]}"
 
 
 def written_rows(data: str) -> set[int]:

@@ -19,7 +19,7 @@ from bptui.engine.loader import load_network, parse_document, preset_names
 from bptui.engine.network import BIAS_KINDS, Network, Params
 from bptui.engine.ops import ACTIVATIONS as ACTIVATION_OPS
 from bptui.engine.ops import OPTIMIZERS
-from bptui.engine.passes import compute_epoch, forward
+from bptui.engine.passes import compute_epoch, forward, weighted_sums
 from bptui.engine.train import (
     BACKENDS,
     ONE_BLAS_THREAD_MAX_WORK,
@@ -749,3 +749,18 @@ def test_train_writes_a_shared_bias_edge_as_trace_does(capsys) -> None:
     assert main(["train", "--epochs", "1", "mazur"]) == 0
     out = capsys.readouterr().out
     assert "→ h1, h2" in out and "→ h1,h2" not in out
+
+
+def test_a_sum_that_overflows_both_ways_is_nan_on_every_machine() -> None:
+    """w5·out_h1 + w6·out_h2 with the products -inf and +inf is nan, as written; one machine's
+    BLAS kernel made it -inf (and `train`'s message named net_o1 = -inf there, nan here)."""
+    a = np.array([[1.36e209, 2.77e209], [1.0, 2.0]])
+    w = np.array([[-7.8e207, 9.3e208], [0.5, -0.25]])
+    with np.errstate(all="ignore"):
+        net = weighted_sums(a, w)
+        products = a[:, np.newaxis, :] * w  # (each written out: -inf, +inf; then finite ones)
+    assert math.isinf(products[0, 0, 0]) and math.isinf(products[0, 0, 1])
+    assert math.isnan(net[0, 0])
+    # (and every finite sum is the product's: the same row with the other neuron, a finite row)
+    assert net[0, 1] == pytest.approx(1.36e209 * 0.5 - 2.77e209 * 0.25)
+    assert net[1].tolist() == pytest.approx([-7.8e207 + 2 * 9.3e208, 0.0])

@@ -51,7 +51,7 @@ class BptuiApp(App[None]):
         self.compared = compared
         self.register_theme(DARK)
         self.register_theme(LIGHT)
-        self._theme_name = THEMES[theme]
+        self.theme = THEMES[theme]
         if session is None:
             if network is None:
                 raise ValueError("a network or a session")
@@ -66,7 +66,6 @@ class BptuiApp(App[None]):
     """Where the report of an unexpected error went (None: there was none)."""
 
     def on_mount(self) -> None:
-        self.theme = self._theme_name
         self.set_interval(UNSTICK_SECONDS, self.type_ahead.unstick)
         if not self.is_headless:
             # A terminal closed or a `kill` ends the app as `q` does: the terminal is restored.
@@ -82,14 +81,22 @@ class BptuiApp(App[None]):
                 PARENT_CHECK_SECONDS,
                 lambda: os.getppid() == parent or self.exit(None, 128 + signal.SIGHUP),
             )
-        screen = DebuggerScreen.from_session(self.session, self.session_path)
-        screen.compared = self.compared
-        self.push_screen(screen)
         self.call_after_refresh(_start_collecting)
         if self.compared is not None:
             from bptui.app.yours import summary
 
-            screen.notify(summary(self.compared), title="your numbers", timeout=8)
+            self.screen.notify(summary(self.compared), title="your numbers", timeout=8)
+
+    def get_default_screen(self) -> DebuggerScreen:
+        """The debugger is the app's first screen: composed as the app starts, its first frame
+        is the first one written (pushed from on_mount, it drew one the app then threw away,
+        some 30 ms of the start)."""
+        screen = DebuggerScreen.from_session(self.session, self.session_path)
+        screen.compared = self.compared
+        # (opening a network switches screens, and Textual's switch_screen takes the result
+        # callback of the screen it replaces, which a pushed screen has and a first one not)
+        screen._push_result_callback(self, None)
+        return screen
 
     def _watch_hangup(self) -> None:
         """A terminal closed under a shell that ignores SIGHUP sends no signal: the input

@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import ActiveBinding, Screen
 from textual.timer import Timer
@@ -79,6 +80,7 @@ COMPACT_HEIGHT = 34
 MIN_WIDTH = 60  # below this, or MIN_HEIGHT, only a message shows (README says so)
 MIN_HEIGHT = 20
 STEP_PANEL = 9  # the step panel's height, at least (its lines and border)
+STEP_PANEL_SIDES = 4  # the step panel's border and padding, left and right
 MIN_TABLE = 8  # rows the parameter table keeps under a taller step panel, at the least
 STATUS_MOST = 4  # the status's lines with a note and a run's result
 FIT_STEPS = 40  # steps of a unit measured to fit the step panel (see _fit_indices)
@@ -280,6 +282,9 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
         )
 
     def compose(self) -> ComposeResult:
+        # (the classes of the terminal's size before the footer composes its keys: `v` is
+        # among them on a compact screen, there from the first frame)
+        self._size_classes(self.app.size)
         yield Static(id="too-small")
         yield StatusBar()
         yield NetworkDiagram(id="diagram-row")  # (no container: one widget less to render)
@@ -330,12 +335,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
                 plot.styles.height = max(8, size.height // 5)
         else:
             row.styles.height = "1fr"
-        self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
-        # From 24 rows the step panel has room for its six lines (value and delta rule too).
-        self.set_class(size.height < 24, "short")
-        too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
-        self.set_class(too_small, "too-small")
-        if too_small:
+        if self._size_classes(size):
             # (in a few words where the sentences would be cut, the keys last: at 20×5 the
             # message ended `Enlarge it, or press`, the second hostile trial)
             tiny = size.width < 40 or size.height < 8
@@ -347,7 +347,28 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
                 f"{size.width}×{size.height}.\n\nEnlarge it, or press q to quit, ? for help."
             )
         self._refresh_footer()  # (`v` is in the footer of a compact screen only)
+        if not self.widget(StepPanel).content_size.width:
+            # (before the first layout, by the width the layout will give it: the first frame
+            # is then drawn with the panel's height, not followed by one with the table lower)
+            self._fit_step_panel()
         self.call_after_refresh(self._fit_step_panel)  # (once the panel has its new width)
+
+    def _size_classes(self, size: Size) -> bool:
+        """Set the classes the terminal's size decides; is it too small for the screen?"""
+        self.set_class(size.width < COMPACT_WIDTH or size.height < COMPACT_HEIGHT, "compact")
+        # From 24 rows the step panel has room for its six lines (value and delta rule too).
+        self.set_class(size.height < 24, "short")
+        too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
+        self.set_class(too_small, "too-small")
+        return too_small
+
+    def _screen_resized(self, size: Size) -> None:
+        # Textual lays a screen out at a Resize's size and, laid out at a new size, posts the
+        # screen a Resize of it: a terminal's size that comes while the first screen's first
+        # layout (at the size assumed before it came) is on its way then chases that one for
+        # ever, a frame at each (a browser's, under `bptui serve`). The app's size is the
+        # one the screen takes, whichever Resize asks.
+        super()._screen_resized(self.app.size)
 
     def widget(self, kind: type[W]) -> W:
         """The screen's one widget of a kind (looked up once: a step asks for each)."""
@@ -581,7 +602,7 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
                 panel.styles.height = None  # the stylesheet's
                 self._fitted = ()
             return
-        width = panel.content_size.width
+        width = panel.content_size.width or self.app.size.width // 2 - STEP_PANEL_SIDES
         if width < 8:
             return
         trace = self.history.trace(1)

@@ -87,13 +87,23 @@ def bias_vector(layer_bias: np.ndarray, n_out: int) -> np.ndarray:
     return layer_bias
 
 
+def weighted_sums(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """`a @ w.T`: each neuron's Σ w·a. Where an overflow made a sum non-finite, the products
+    are summed as written (BLAS's kernels differ by machine there: -inf + inf gave -inf on
+    one and nan, the sum as written, on another)."""
+    net = a @ w.T
+    if not np.isfinite(net).all():
+        net = np.sum(a[..., np.newaxis, :] * w, axis=-1)
+    return net
+
+
 def forward(network: Network, params: Params, x: np.ndarray) -> tuple[list, list]:
     """Nets and outs of every layer for inputs `x` (one sample, or a batch as rows)."""
     nets, outs = [], []
     a = x
     with np.errstate(all="ignore"):
         for layer, w, b in zip(network.layers, params.weights, params.biases, strict=True):
-            net = a @ w.T + bias_vector(b, layer.n_out)
+            net = weighted_sums(a, w) + bias_vector(b, layer.n_out)
             a = layer.op.forward(net, layer.p)
             nets.append(net)
             outs.append(a)

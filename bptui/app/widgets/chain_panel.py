@@ -90,7 +90,7 @@ class ChainPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
     def watch_precision(self) -> None:
         self._show()
 
-    def on_resize(self) -> None:
+    def resized(self) -> None:
         self._show()  # the width decides which factors fit on one line
 
     def _show(self) -> None:

@@ -108,6 +108,11 @@ class KeysFooter(Footer):
             self.app.stylesheet.update_nodes(changed, animate=False)
 
     def compose(self) -> Iterable[Widget]:
+        if not self._bindings_ready and self.is_attached and self.app.app_focus:
+            # (Textual's footer shows no key until the screen's bindings signal, after the
+            # first frame: a second frame, some 50 ms later, brought the keys. The screen's
+            # bindings are known as it mounts; a change signalled later lays them out again.)
+            self.set_reactive(Footer._bindings_ready, True)
         if self._bindings_ready:
             self._composed_for = self._keys_state(self.screen)
         items = list(super().compose())

@@ -18,7 +18,7 @@ from rich.style import Style
 from textual._border import get_box
 from textual._segment_tools import line_pad
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.style import Style as TextualStyle
 from textual.widget import Widget
@@ -231,10 +231,30 @@ class ChangedLines:
     border_title = _BorderText()
     border_subtitle = _BorderText()
 
+    _sized_for: Size | None = None
+    _in_frame = False
+
     def refresh(self, *regions: Region, **how: bool) -> Self:
-        if self._border_only:
+        if self._border_only or (self._in_frame and not how.get("layout")):
             return self
         return super().refresh(*regions, **how)  # type: ignore[misc]
+
+    def resized(self) -> None:
+        """Lay the lines out again for the widget's new size."""
+
+    def on_resize(self) -> None:
+        self._follow_size()
+
+    def on_hide(self) -> None:
+        # (a hidden widget reads as 0×0, and what is drawn meanwhile is drawn at that: shown
+        # again at the size it had, it lays its lines out again all the same)
+        self._sized_for = None
+
+    def _follow_size(self) -> None:
+        size = self.size  # type: ignore[attr-defined]
+        if size != self._sized_for:
+            self._sized_for = size
+            self.resized()
 
     def remembered(self, key: object, make: Callable[[], T]) -> T:
         """`make()`, remembered under `key`, which must name everything the answer depends on
@@ -363,6 +383,19 @@ class ChangedLines:
         framed lines are the same (tests/test_terminal_writes.py compares them); a widget
         whose styles ask for more than a border and side padding (a tint, an opacity, an
         outline, a hatch) is framed by Textual."""
+        if self.size != self._sized_for:  # type: ignore[attr-defined]
+            # A layout hands a widget its size, and the frame asks for its lines, before the
+            # Resize event comes: laid out here, the first frame at a size is a whole one
+            # (the status, the step and the chain came a frame, some 50 ms, after the rest).
+            # (No repaint asked for: this frame paints the lines.)
+            self._in_frame = True
+            try:
+                self._follow_size()
+            finally:
+                self._in_frame = False
+            # (and the repaint a ScrollView asks for as its size changes, of its old region,
+            # is this one: left for the next step's frame, it repainted the table whole)
+            self._repaint_regions.clear()  # type: ignore[attr-defined]
         sides = self._sides()
         if sides is None:
             return super().render_lines(crop)  # type: ignore[misc]

@@ -69,7 +69,7 @@ class LossPlot(ChartWidget):
         self.border_title = f"Loss after each epoch ({'log' if log_scale else 'linear'} scale)"
         self.replot()
 
-    def on_resize(self) -> None:
+    def resized(self) -> None:
         if self.size != self._plotted_size:
             self.replot()
 

@@ -83,7 +83,7 @@ class NetworkDiagram(ChangedLines, Widget):
     def watch_precision(self) -> None:
         self._draw()
 
-    def on_resize(self) -> None:
+    def resized(self) -> None:
         self._draw()
 
     def _draw(self) -> None:

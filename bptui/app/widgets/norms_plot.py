@@ -88,7 +88,7 @@ class NormsPlot(ChartWidget):
     def watch_log_scale(self) -> None:
         self.replot()
 
-    def on_resize(self) -> None:
+    def resized(self) -> None:
         if self.size != self._plotted_size:
             self.replot()
 

@@ -255,7 +255,7 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
             self.horizontal_scrollbar.position = new
         self._redraw()
 
-    def on_resize(self) -> None:
+    def resized(self) -> None:
         # (the columns, and so the scrollable size, depend on the width: a table hidden
         # when `f` changed its columns had its scrollbar sized for none)
         self.watch_view()

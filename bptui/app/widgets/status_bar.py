@@ -124,7 +124,7 @@ class StatusBar(ChangedLines, Widget):
         """Lay out again (the screen's view changed: the rows the status keeps may too)."""
         self._draw()
 
-    def on_resize(self) -> None:
+    def resized(self) -> None:
         self._draw()
 
     def get_content_height(self, container, viewport, width: int) -> int:

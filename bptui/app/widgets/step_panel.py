@@ -78,7 +78,7 @@ class StepPanel(KeyScrolled, ChangedLines, Widget, can_focus=True):
     def watch_precision(self) -> None:
         self._draw()
 
-    def on_resize(self) -> None:
+    def resized(self) -> None:
         self._draw()
 
     def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
