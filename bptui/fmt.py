@@ -7,13 +7,12 @@ symbols, with its numbers, or as LaTeX.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bptui.engine.breakdown import Node
 from bptui.engine.numtext import MINUS, column, column_width, fixed, full, num, number_tex
 from bptui.engine.ops.terms import Prod, Sum, Term, Var
 from bptui.engine.steps import Step
 from bptui.engine.trace import EpochTrace
+from bptui.records import dataclass
 
 __all__ = [
     "MINUS",

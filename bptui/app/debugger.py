@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
@@ -60,6 +60,7 @@ from bptui.engine.session import (
 from bptui.engine.trace import EpochTrace
 from bptui.engine.view import Frame
 from bptui.fmt import num, numbers
+from bptui.records import dataclass
 
 if TYPE_CHECKING:
     from bptui.app.dialogs import AskScreen

@@ -4,9 +4,9 @@ README's table is the one `readme_table` writes)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.binding import Binding
+
+from bptui.records import dataclass
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ paths below it are few (`MAX_PATHS`); otherwise it stays a leaf marked `expandab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bptui.engine.network import ParamRef
 from bptui.engine.ops.terms import Sym, partial, prefixed, times
 from bptui.engine.steps import stage_kind
 from bptui.engine.trace import EpochTrace, gradient_place, update_place, update_sample
+from bptui.records import dataclass
 
 MAX_PATHS = 8
 

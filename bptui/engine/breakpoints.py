@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from bptui.engine.errors import BptuiError
 from bptui.engine.network import Network
 from bptui.engine.symbols import normalize
 from bptui.engine.trace import EpochTrace, gradient_place
+from bptui.records import dataclass
 
 KINDS = ("gradient", "loss_below", "nonfinite", "gradient_above")
 

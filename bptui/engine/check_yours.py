@@ -35,7 +35,7 @@ from __future__ import annotations
 import collections
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from bptui.engine.check_yours_report import (
     DIFFERS,
@@ -61,6 +61,7 @@ from bptui.engine.steps import GRADIENT_KINDS, Kind, Step
 from bptui.engine.symbols import find
 from bptui.engine.trace import EpochTrace
 from bptui.engine.yours import Given
+from bptui.records import dataclass
 
 MAX_ROW_CAUSES = 200  # later differing rows whose cause is looked for before them too
 MAX_LOCAL_CAUSES = 10_000  # ...and at the step itself only

@@ -6,11 +6,11 @@ and when two numbers agree.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from bptui.engine.network import Network
 from bptui.engine.steps import Step
 from bptui.engine.yours import Given
+from bptui.records import dataclass
 
 MATCH, DIFFERS, FOLLOWS = "match", "differs", "follows"
 NOT_GIVEN, FIXED = "not given", "fixed"

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bptui.engine.network import HIDDEN_GRADIENTS, UPDATES, Network
 from bptui.engine.ops import ACTIVATIONS, LOSSES, OPTIMIZERS
+from bptui.records import dataclass
 
 BIAS_KINDS = ("none", "shared", "neuron")
 

@@ -8,12 +8,13 @@ the same parameters and pairs every backward step of the hidden layers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bptui.engine.network import Network, Params
 from bptui.engine.passes import compute_epoch
 from bptui.engine.steps import Step
 from bptui.engine.trace import EpochTrace
+from bptui.records import dataclass
 
 HIDDEN_KINDS = {
     "path",

@@ -7,7 +7,7 @@ as it is shown."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from bptui.engine.check_yours import DIFFERS, FOLLOWS, MATCH, Report, Row, compare_yours
 from bptui.engine.network import Network
@@ -15,6 +15,7 @@ from bptui.engine.numtext import num
 from bptui.engine.steps import Kind
 from bptui.engine.trace import EpochTrace, update_sample
 from bptui.engine.yours import Given
+from bptui.records import dataclass
 
 MARKS = {MATCH: "✓", DIFFERS: "✗", FOLLOWS: "✗"}
 GRADIENT = frozenset({Kind.GRAD_W, Kind.GRAD_B, Kind.GRAD_B_SHARED})

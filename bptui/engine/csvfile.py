@@ -19,9 +19,9 @@ import csv
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from bptui.engine.errors import one_line
+from bptui.records import dataclass
 
 _LONE_CR = re.compile(r"\r(?!\n)")
 LONE_CR = 'a line ends in a lone carriage return ("\\r"); expected "\\n" or "\\r\\n" line ends'

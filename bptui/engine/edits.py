@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from bptui.engine.errors import BptuiError
 from bptui.engine.network import Network, Params
+from bptui.records import dataclass
 
 LEARNING_RATE = ("eta", "η", "learning_rate", "lr")
 _EDIT = re.compile(r"\s*(?:s(?P<sample>\d{1,6})\.)?(?P<name>[^\s=]+)\s*=\s*(?P<value>\S.*?)\s*")

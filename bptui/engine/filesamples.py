@@ -8,7 +8,6 @@ the row and the column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ import numpy as np
 from bptui.engine.errors import NetworkFileError
 from bptui.engine.filecheck import MAX_NEURONS, MAX_SAMPLES, _Checker, _key_name, _shown
 from bptui.engine.ops import LOSSES
+from bptui.records import dataclass
 
 if TYPE_CHECKING:  # (the CSV reader is imported when a network names a CSV file: most do not)
     from bptui.engine.csvfile import CsvTable

@@ -16,9 +16,9 @@ Every problem is a `GotoError` whose message says what was expected.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bptui.engine.errors import BptuiError, one_line
+from bptui.records import dataclass
 
 MAX_EPOCHS = 10_000_000
 MAX_TEXT = 200

@@ -11,12 +11,13 @@ hidden updates deliberately use another order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from bptui.engine.network import Layer, Network, Params
 from bptui.engine.passes import compute_sample
+from bptui.records import dataclass
 
 STEP = 1e-4
 FLOOR = 1e-8

@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,6 +15,7 @@ from bptui.engine.errors import BptuiError
 from bptui.engine.network import Network, Params
 from bptui.engine.trace import EpochTrace
 from bptui.engine.updates import Moments
+from bptui.records import dataclass
 
 # A checkpoint's replay should cost at most about this many parameter-sample updates...
 REPLAY_BUDGET = 200_000

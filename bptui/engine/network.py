@@ -14,10 +14,12 @@ Naming (documented in README.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 
 import numpy as np
+
+from bptui.records import dataclass
 
 BIAS_KINDS = ("none", "shared", "neuron")
 UPDATES = ("online", "batch_sum", "batch_mean")

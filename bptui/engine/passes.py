@@ -7,7 +7,6 @@ arithmetic lives here only once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import cast
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from bptui.engine.network import Network, Params
 from bptui.engine.updates import Moments, Update, apply, assemble, initial_moments, step_layer
+from bptui.records import dataclass
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+
+from bptui.records import dataclass
 
 MIN_SIGNIFICANT = 3
 MAX_TYPED = 64  # characters: a number longer than this is no answer anyone typed

@@ -7,7 +7,6 @@ caching it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -15,6 +14,7 @@ import numpy as np
 from bptui.engine.gradcheck import FLOOR, numeric_gradient, relative_error
 from bptui.engine.network import ParamRef
 from bptui.engine.trace import EpochTrace
+from bptui.records import dataclass
 
 
 @dataclass(frozen=True)

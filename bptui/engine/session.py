@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from bptui.engine.history import History
 from bptui.engine.network import Network
 from bptui.engine.passes import bias_vector
 from bptui.engine.sessionfile import FORMAT, SUFFIX, VERSION  # noqa: F401 (re-exported)
+from bptui.records import dataclass
 
 LOWER_VIEWS = ("diagram", "table", "chain", "plot")
 """At small sizes, the panel that fills the lower part of the screen (`v` switches)."""

@@ -25,10 +25,10 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 from bptui.engine.errors import NetworkFileError
+from bptui.records import dataclass
 
 PRESET_NAME = re.compile(r"[A-Za-z0-9_-]+")  # fullmatch: a preset, never a path
 MAX_NETWORK_BYTES = 64 * 1024 * 1024

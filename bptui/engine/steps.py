@@ -8,11 +8,11 @@ numbers at any precision, and in LaTeX. `bptui.engine.stepmaker.StepMaker` build
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from bptui.engine.network import Network
 from bptui.engine.ops.terms import Sym, Term
+from bptui.records import dataclass
 
 
 class Phase(str, Enum):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 
 from bptui.engine.network import Network
@@ -34,6 +33,7 @@ from bptui.engine.steps import (
     Step,
     update_kinds,
 )
+from bptui.records import dataclass
 
 Slot = tuple[tuple[Kind, ...], int]  # (kinds made per repetition, repetitions per unit)
 

@@ -62,7 +62,6 @@ import time
 from array import array
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -73,6 +72,7 @@ from bptui.engine.codegen_config import MATH, ScalarConfig
 from bptui.engine.network import Network, Params
 from bptui.engine.numpy_backend import NumpyRunner
 from bptui.engine.updates import Moments, initial_moments, steps_per_epoch
+from bptui.records import dataclass
 
 __all__ = ["BACKENDS", "TrainResult", "backend_for", "scalar_source", "train", "train_with"]
 

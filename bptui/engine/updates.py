@@ -9,11 +9,10 @@ none (their arrays are empty).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from bptui.engine.network import Network, Params
+from bptui.records import dataclass
 
 Moments = tuple[Params, ...]  # one per optimizer slot (Adam: m, v); () for plain SGD
 

@@ -8,11 +8,11 @@ its update step has been passed. It only looks things up in the trace; it comput
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from bptui.engine.steps import Step
 from bptui.engine.trace import EpochTrace, gradient_place, update_place, update_sample
+from bptui.records import dataclass
 
 
 @dataclass(frozen=True)

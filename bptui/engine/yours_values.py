@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from bptui.engine.errors import NetworkFileError
 from bptui.engine.numtext import MINUS
 from bptui.engine.symbols import normalize
+from bptui.records import dataclass
 
 MAX_YOURS_BYTES = 16 * 1024 * 1024
 MAX_VALUES = 100_000

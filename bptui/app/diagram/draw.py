@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import groupby
 
 from rich.segment import Segment
@@ -22,6 +22,7 @@ from bptui.app.diagram.geometry import BRAILLE, Box, Geometry, layout
 from bptui.engine.numtext import rounded
 from bptui.engine.view import Frame
 from bptui.fmt import num
+from bptui.records import dataclass
 
 NOT_COMPUTED = "·"
 

@@ -16,8 +16,10 @@ its text: a reader takes a label for the line it touches. Places with no other l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
+
+from bptui.records import dataclass
 
 MAX_SHOWN = 8  # a layer wider than this is collapsed: first 3, an ellipsis, last 3
 KEEP = 3

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,6 +22,7 @@ from bptui.app.widgets.lines import (
 from bptui.engine.breakdown import Breakdown
 from bptui.engine.view import Frame
 from bptui.fmt import equation, num, tree_lines
+from bptui.records import dataclass
 
 DIM = Style(dim=True)
 DIM_ITALIC = Style(dim=True, italic=True)

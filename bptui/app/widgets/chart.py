@@ -19,7 +19,7 @@ the cell whose dots the curve draws its value in.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import pairwise
 
 from rich.cells import cell_len
@@ -30,6 +30,7 @@ from textual.widget import Widget
 
 from bptui.app.widgets.lines import ChangedLines, Line
 from bptui.app.widgets.plot_axes import DOTS_X, DOTS_Y, Axis, canvas, cell
+from bptui.records import dataclass
 
 Colour = str | tuple[int, int, int]
 """A colour: an ANSI name (red, green, yellow, blue, magenta, cyan, orange, gray) or RGB."""

@@ -4,7 +4,6 @@ epoch whose loss the status bar gives."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from textual.reactive import reactive
@@ -23,6 +22,7 @@ from bptui.app.widgets.plot_axes import (
     shifted,
     snap,
 )
+from bptui.records import dataclass
 
 # The colours, by ANSI names that read on dark and light backgrounds alike.
 LINE = "blue"  # the curve

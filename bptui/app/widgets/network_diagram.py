@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -14,6 +14,7 @@ from textual.widget import Widget
 from bptui.app.diagram import Canvas, Highlights, Palette, draw_network
 from bptui.app.widgets.lines import ChangedLines
 from bptui.engine.view import Frame
+from bptui.records import dataclass
 
 PALETTE_CLASSES = {
     field.name: f"network-diagram--{field.name.replace('_', '-')}" for field in fields(Palette)

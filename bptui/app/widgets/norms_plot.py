@@ -8,8 +8,6 @@ its eight rows).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from textual.reactive import reactive
 
@@ -26,6 +24,7 @@ from bptui.app.widgets.plot_axes import (
     shifted,
     snap,
 )
+from bptui.records import dataclass
 
 # The colours: one per layer (cycled), by names that the chart and Textual's markup both know
 # on a dark theme, and dark ones that read on white on a light theme (a projector's); and the line

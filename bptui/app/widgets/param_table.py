@@ -7,7 +7,6 @@ and the finite differences of a row are computed when the row is first drawn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
@@ -25,6 +24,7 @@ from bptui.app.widgets.lines import ChangedLines, Line, wrap_words
 from bptui.engine.rows import ParamRows
 from bptui.engine.view import Frame
 from bptui.fmt import column, column_width, num
+from bptui.records import dataclass
 
 PENDING = "·"
 HEADER_STYLE = Style(bold=True, underline=True)

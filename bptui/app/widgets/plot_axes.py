@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import pairwise, takewhile
 
 import numpy as np
 
 from bptui.engine.numtext import MINUS
+from bptui.records import dataclass
 
 DOTS_X, DOTS_Y = 2, 4  # braille dots a cell: the chart's resolution
 MAX_DECADE = 308.25  # log10 of a little under the largest float (1.797e308 is 10**308.2547)

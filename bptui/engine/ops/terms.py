@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from bptui.engine.numtext import MINUS, number_tex, number_text
+from bptui.records import dataclass
 
 # ---------------------------------------------------------------------------------------------
 # Symbols
