@@ -9,7 +9,7 @@ from textual import events
 from textual.command import CommandList
 from textual.widgets import Static
 
-from bptui.app.app import BptuiApp
+from bptui.app.app import TOAST_READ_SECONDS, BptuiApp
 from bptui.app.debugger import STEP_PANEL_SIDES, DebuggerScreen
 from bptui.app.widgets.chain_panel import ChainPanel
 from bptui.app.widgets.loss_plot import LossPlot
@@ -1183,3 +1183,23 @@ async def test_the_step_panel_is_fitted_before_the_first_layout_at_the_width_it_
         assert isinstance(screen, DebuggerScreen) and not screen.has_class("compact")
         predicted = width // 2 - STEP_PANEL_SIDES
         assert screen.query_one(StepPanel).content_size.width == predicted
+
+
+async def test_a_key_dismisses_the_toasts_up_long_enough_to_be_read() -> None:
+    """A toast covers the chain panel and the plot: the next key typed dismisses those shown
+    for TOAST_READ_SECONDS or more, not one just shown, nor one the key itself raises."""
+    app = BptuiApp(load_network("mazur"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.notify("read by now", timeout=10)
+        app.notify("just shown", timeout=10)
+        await pilot.pause()
+        old, new = list(app._notifications)
+        old.raised_at -= TOAST_READ_SECONDS
+        await pilot.press("n")
+        await pilot.pause()
+        assert [toast.message for toast in app._notifications] == ["just shown"]
+        new.raised_at -= TOAST_READ_SECONDS
+        await pilot.press("ctrl+z")  # (nothing to undo: its own toast says so, and stays)
+        await pilot.pause()
+        assert [toast.message for toast in app._notifications] == ["nothing to be undone"]

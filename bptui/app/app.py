@@ -184,9 +184,24 @@ class BptuiApp(App[None]):
         # Keys come here from the terminal in the order typed (and once more, forwarded, when
         # no widget stopped them): the first time, each waits its turn (see typeahead.py).
         if isinstance(event, events.Key) and not event.is_forwarded:
+            self._dismiss_read_toasts()
             await self.type_ahead.arrived(event)
             return
         await super().on_event(event)
+
+    def _dismiss_read_toasts(self) -> None:
+        """A key typed dismisses the toasts shown for TOAST_READ_SECONDS or more: whoever types
+        has moved on (they covered the chain panel and the plot for their whole 8 or 10 s, the
+        newcomer trial). A toast the key itself raises, or one just shown, stays its time."""
+        read = [
+            toast
+            for toast in self._notifications
+            if time.time() - toast.raised_at >= TOAST_READ_SECONDS
+        ]
+        for toast in read:
+            self._unnotify(toast, refresh=False)
+        if read:
+            self._refresh_notifications()
 
     async def on_key_handled(self, message: KeyHandled) -> None:
         await self.type_ahead.handled(message)
@@ -243,6 +258,7 @@ ended it with 0, and SIGQUIT, SIGUSR1 or SIGALRM left the terminal in the app's 
 hostile trials); every signal whose default is to end a process and that Python lets a
 program handle. (ctrl+c typed is a key, not SIGINT: the terminal is in raw mode.)"""
 HANGUP_CHECK_SECONDS = 0.5
+TOAST_READ_SECONDS = 1.5  # a toast up this long is taken as read by the next key
 UNSTICK_SECONDS = 0.25  # how often a key held back by a lost marker is looked for
 EXIT_CRASH = 70  # an unexpected error in bptui itself (BSD's EX_SOFTWARE)
 
