@@ -45,7 +45,8 @@ async def export(pilot, key: str, path: str | None = None, *answers: str) -> str
     `answers` (the replace question); the name the dialog offered."""
     app = pilot.app
     await pilot.press(key)
-    await until(pilot, lambda: isinstance(app.screen, AskScreen))
+    # (pushed, and composed: a busy machine, or a run in the background, shows it between the two)
+    await until(pilot, lambda: isinstance(app.screen, AskScreen) and bool(app.screen.query(Input)))
     field = app.screen.query_one(Input)
     offered = field.value
     if path is not None:
