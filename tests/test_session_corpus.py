@@ -1058,3 +1058,33 @@ def test_a_history_changed_before_its_last_checkpoint_is_refused(tmp_path: Path)
     assert "history.losses[10]: found 0.5" in first, first
     rate = _tampered_long(_set(("network", "learning_rate"), 0.6))
     assert "(the history does not match its network)" in rate, rate
+
+
+def test_an_optimizers_state_changed_at_a_checkpoint_is_refused(tmp_path: Path) -> None:
+    """Adam's m and v at a checkpoint are where the next interval's steps start from: a v
+    edited by hand opened, and the steps from it were not the network's (parameters and
+    losses were compared, the optimizer's state not). The replay that reaches the checkpoint
+    must give its state too."""
+    history = History(_adam(), every=7)
+    history.extend(30)
+    path = save_session(Session(history, 3, 0), tmp_path / "s.bptui")
+    document = json.loads(path.read_text())
+    assert sorted(map(int, document["history"]["moments"])) == [1, 8, 15, 22, 29]
+
+    def opened(slot: int, value: float) -> str:
+        changed = json.loads(json.dumps(document))
+        changed["history"]["moments"]["15"][slot][3] = value
+        path.write_text(json.dumps(changed))
+        try:
+            session_from_source(Source(str(path), path.read_bytes(), ".bptui", "s"))
+        except BptuiError as error:
+            return str(error)
+        return ""
+
+    kept = document["history"]["moments"]["15"][1][3]
+    assert opened(1, kept) == ""  # (as saved: it opens)
+    v = opened(1, kept * 2)
+    assert v.startswith(f'{path}: history.moments."15"[1][3]: v is {kept * 2!r}, but'), v
+    assert "from the checkpoint at epoch 8 (the history does not match its network)" in v, v
+    m = opened(0, 0.25)
+    assert m.startswith(f'{path}: history.moments."15"[0][3]: m is 0.25, but'), m

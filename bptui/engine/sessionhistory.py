@@ -126,6 +126,20 @@ def _replay(
                 f"from the checkpoint at epoch {epoch:,} (the history does not match its "
                 "network)",
             )
+        # (and the optimizer's state there: Adam's m and v, edited, gave other steps from it)
+        slots = history.network_for(epoch).opt.slots
+        saved_moments = history.state_at(stop)[1]
+        for k, (kept, gave) in enumerate(zip(saved_moments, result.moments, strict=True)):
+            state, gives = kept.flat(), gave.flat()
+            close = np.isclose(gives, state, rtol=1e-9, atol=1e-12, equal_nan=True)
+            if not close.all():
+                j = int(np.argmin(close))
+                raise c.fail(
+                    f'history.moments."{stop}"[{k}][{j}]',
+                    f"{slots[k]} is {float(state[j])!r}, but the network gives "
+                    f"{float(gives[j])!r} from the checkpoint at epoch {epoch:,} (the history "
+                    "does not match its network)",
+                )
     return False
 
 
