@@ -286,6 +286,23 @@ def test_keys_typed_before_the_first_frame_act_as_typed_later() -> None:
         tmux.close()
 
 
+@pytest.mark.parametrize("delay", [0.25, 0.4, 0.55])
+def test_steps_typed_as_the_app_starts_wait_for_its_screen(delay: float) -> None:
+    """`n` typed 0.3 to 0.6 s after the launch (before the debugger's widgets were mounted)
+    stepped a screen without its plot: the app ended with an unexpected error, and so did a
+    browser's tab that typed as it connected (the hostile trial). The keys wait for the
+    screen, and act as typed later."""
+    tmux = Tmux(BPTUI)
+    try:
+        time.sleep(delay)
+        tmux.keys("n", "n", "n")
+        screen = tmux.settle()
+        assert "step 4 of 51" in screen.splitlines()[0], screen
+        assert "EXIT=" not in screen and "unexpected error" not in screen, screen
+    finally:
+        tmux.close()
+
+
 @needs_tmux
 def test_S_leaves_the_notifications_out_of_the_picture(tmp_path) -> None:
     """The message of an export just made covered the plot in the picture `S` took (the

@@ -318,6 +318,8 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
             self.plot = view.plot
         self._apply_size()
         self.show()
+        self._ready = True
+        self.app.post_message(KeysMayGo())  # (the keys typed before, if any)
 
     def on_resize(self) -> None:
         self._apply_size()
@@ -1252,7 +1254,12 @@ class DebuggerScreen(ExportActions, YoursActions, Screen[None]):
     def holds_keys(self) -> bool:
         """Keys typed now wait (see typeahead.py): a dialog is about to open (predict mode's
         question), or a dialog's answer is yet to be acted on; they are its, or come after."""
-        return self._dialog is not None or self._asking is not None
+        return self._dialog is not None or self._asking is not None or not self._ready
+
+    _ready = False
+    """Mounted, its widgets there: keys typed before (in the first half second of the app,
+    or a browser's at connection) wait for them (`n` then stepped a screen without its plot:
+    the hostile trial)."""
 
     # -- go to ------------------------------------------------------------------------------
     def action_goto(self) -> None:
