@@ -1088,3 +1088,22 @@ def test_an_optimizers_state_changed_at_a_checkpoint_is_refused(tmp_path: Path) 
     assert "from the checkpoint at epoch 8 (the history does not match its network)" in v, v
     m = opened(0, 0.25)
     assert m.startswith(f'{path}: history.moments."15"[0][3]: m is 0.25, but'), m
+
+
+def test_the_posts_order_under_another_optimizer_is_refused(tmp_path: Path) -> None:
+    """An Adam session whose order was set by hand to the post's (after_output_update, plain
+    SGD's only, as a network file says) ended in a traceback and exit status 1 (the hostile
+    trial): it is one line naming the key."""
+    history = History(_adam(), every=7)
+    history.extend(10)
+    path = save_session(Session(history, 3, 0), tmp_path / "s.bptui")
+    document = json.loads(path.read_text())
+    assert document["settings"]["orders"] == [[1, "before_update"]]
+    document["settings"]["orders"] = [[1, "after_output_update"]]
+    path.write_text(json.dumps(document))
+    with pytest.raises(BptuiError) as info:
+        session_from_source(Source(str(path), path.read_bytes(), ".bptui", "s"))
+    assert str(info.value) == (
+        f'{path}: settings.orders[0][1]: "after_output_update" (the post\'s order) applies to '
+        'plain SGD only, found optimizer "adam"'
+    )

@@ -282,6 +282,13 @@ def _orders(
                 f'"after_output_update" works with update = "online" only, '
                 f'found "{network.update}"',
             )
+        if order == "after_output_update" and network.optimizer != "sgd":
+            # (as a network file says: the replay of such a history ended in a traceback)
+            raise c.fail(
+                f"{where}[1]",
+                f'"after_output_update" (the post\'s order) applies to plain SGD only, found '
+                f'optimizer "{network.optimizer}"',
+            )
         if start not in checkpoints:
             raise c.fail(
                 f"{where}[0]",
