@@ -3,6 +3,7 @@ hypothesis runs, and the seeds of the random tests in the report's header."""
 
 from __future__ import annotations
 
+import math
 import os
 
 import pytest
@@ -32,3 +33,13 @@ def mazur():
     from bptui.engine.loader import load_network
 
     return load_network("mazur")
+
+
+@pytest.fixture(autouse=True)
+def _toasts_stay_in_snapshots(request: pytest.FixtureRequest, monkeypatch) -> None:
+    """A snapshot is the screen after its keys, however long they take: a key pressed 1.5 s
+    after a toast appeared (a busy machine) dismissed a toast the picture holds."""
+    if "snap_compare" in request.fixturenames:
+        from bptui.app.app import BptuiApp
+
+        monkeypatch.setattr(BptuiApp, "toast_read_seconds", math.inf)

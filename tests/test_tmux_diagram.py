@@ -231,8 +231,12 @@ def assert_beside_its_edge(diagram: Diagram, label: Label) -> None:
 
 def number_as_shown(text: str, value: float) -> bool:
     """`text` is `value` as the post writes it, at 9 decimals or at the fewer (down to 1) a
-    short label falls back to."""
-    return text in {shown(value, q) for q in range(1, 10)}
+    short label falls back to, with the zeros that rounding leaves there (0.0010 for
+    0.000995425 at 4)."""
+    decimals = len(text.partition(".")[2])
+    return text in {shown(value, q) for q in range(1, 10)} or (
+        0 < decimals < 9 and text == f"{value:.{decimals}f}".replace("-", "−")
+    )
 
 
 # --- the terminal ------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from bptui.engine.history import History
 from bptui.engine.network import Network
 from bptui.engine.session import Session
 
+TOAST_READ_SECONDS = 1.5  # a toast up this long is taken as read by the next key
+
 if TYPE_CHECKING:
     from bptui.engine.compared import Compared
 
@@ -189,6 +191,9 @@ class BptuiApp(App[None]):
             return
         await super().on_event(event)
 
+    toast_read_seconds = TOAST_READ_SECONDS
+    """How long a toast is up before a key dismisses it."""
+
     def _dismiss_read_toasts(self) -> None:
         """A key typed dismisses the toasts shown for TOAST_READ_SECONDS or more: whoever types
         has moved on (they covered the chain panel and the plot for their whole 8 or 10 s, the
@@ -196,7 +201,7 @@ class BptuiApp(App[None]):
         read = [
             toast
             for toast in self._notifications
-            if time.time() - toast.raised_at >= TOAST_READ_SECONDS
+            if time.time() - toast.raised_at >= self.toast_read_seconds
         ]
         for toast in read:
             self._unnotify(toast, refresh=False)
@@ -258,7 +263,6 @@ ended it with 0, and SIGQUIT, SIGUSR1 or SIGALRM left the terminal in the app's 
 hostile trials); every signal whose default is to end a process and that Python lets a
 program handle. (ctrl+c typed is a key, not SIGINT: the terminal is in raw mode.)"""
 HANGUP_CHECK_SECONDS = 0.5
-TOAST_READ_SECONDS = 1.5  # a toast up this long is taken as read by the next key
 UNSTICK_SECONDS = 0.25  # how often a key held back by a lost marker is looked for
 EXIT_CRASH = 70  # an unexpected error in bptui itself (BSD's EX_SOFTWARE)
 

@@ -336,7 +336,9 @@ def _label_forms(
     def shown(value: float, q: int) -> str:
         text = num(value, q)
         if q < p and text != num(value, p):
-            return f"≈{text}"
+            # (with the zeros that rounding leaves: `≈0.378510`, not `≈0.37851` beside
+            # `≈0.378506`, read as a weight written less exactly: the newcomer trial)
+            return f"≈{rounded(value, q, max(full, p))}"
         return rounded(value, q, max(full, p))  # (0.200, not 0.2, for 0.200377163)
 
     def significant(value: float, q: int) -> int:
