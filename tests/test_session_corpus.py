@@ -1107,3 +1107,23 @@ def test_the_posts_order_under_another_optimizer_is_refused(tmp_path: Path) -> N
         f'{path}: settings.orders[0][1]: "after_output_update" (the post\'s order) applies to '
         'plain SGD only, found optimizer "adam"'
     )
+
+
+def test_a_session_whose_format_was_changed_is_named_by_its_format(tmp_path: Path) -> None:
+    """A saved session with "format" changed by hand, in a .json file, was read as a network
+    file: the error named the network's keys (`format: unknown key; valid keys here:
+    description, …`; the hostile trial). A JSON object with a "format" is a session's, and
+    says which format it expected."""
+    document = base_document("mazur")
+    document["format"] = "nope"
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document))
+    result = subprocess.run(
+        [sys.executable, "-m", "bptui", str(path)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    said = f'bptui: {path}: format: expected "bptui-session", found the string "nope"\n'
+    assert result.stderr == said, result.stderr

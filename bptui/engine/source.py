@@ -207,7 +207,8 @@ _SESSION_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"format"\s*:\s*"bptui-s
 
 def is_session(source: Source) -> bool:
     """Is this a saved session? A session is a JSON object whose "format" is
-    "bptui-session": decided by parsing the document, not by finding the word in it."""
+    "bptui-session" (one with another "format", or in a .bptui file, is a damaged one):
+    decided by parsing the document, not by finding the word in it."""
     if source.preset is not None:
         return False
     if _SESSION_HEAD.match(source.data):
@@ -218,7 +219,9 @@ def is_session(source: Source) -> bool:
         document = json.loads(source.data)
     except (ValueError, RecursionError):
         return source.suffix == SESSION_SUFFIX
-    return isinstance(document, dict) and document.get("format") == SESSION_FORMAT
+    # (any "format", or the session's suffix: a network file has no "format", and a session
+    # whose format was changed by hand was read as a network, its error naming network keys)
+    return isinstance(document, dict) and ("format" in document or source.suffix == SESSION_SUFFIX)
 
 
 def session_on_disk(path: str | Path) -> bool | None:
