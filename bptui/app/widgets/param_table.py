@@ -399,7 +399,9 @@ class ParamTable(ChangedLines, ScrollView, can_focus=True):
         if row.batch_gradient is not None and batch:
             cells["batch"] = column(row.batch_gradient, p)
         if not row.trained:
-            cells["step"], cells["new"] = "check only", "not trained"
+            # (no step: "check only" there read as a number's stand-in, unexplained at the
+            # widths that show the finite difference as columns; the newcomer trial)
+            cells["step"], cells["new"] = "—", "not trained"
             for key, _, _ in layout.columns:
                 if key.startswith("slot"):
                     cells[key] = "—"
