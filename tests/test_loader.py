@@ -174,6 +174,15 @@ BAD = [
         "output layer only",
     ),
     (
+        # (a softmax of one output is 1 whatever comes in: a net that cannot learn, once called
+        # valid by `check`; the newcomer trial)
+        'layers = [{activation = "sigmoid", weights = [[0.1, 0.2]]}, '
+        '{activation = "softmax", weights = [[0.5]]}]\n'
+        "samples = [{inputs = [1.0, 0.5], targets = [1.0]}]\n",
+        "layers[1].activation",
+        "softmax over one neuron is always 1",
+    ),
+    (
         'loss = "bce"\n'
         + _edit(
             '[[layers]]\nactivation = "sigmoid"\nweights = [[0.40',

@@ -275,6 +275,14 @@ def parse_document(
             )
         )
         size = _layer_size(c, layer, key, n_in, first_size_of if k == 0 else "the layer before")
+        if activation == "softmax" and size == 1:
+            # (its one output is 1 whatever its input: every gradient 0, a net that cannot
+            # learn, which `check` called valid; the newcomer trial)
+            raise c.fail(
+                f"{key}.activation",
+                "softmax over one neuron is always 1 (its gradients are all 0): use sigmoid, "
+                "or give the layer two neurons or more",
+            )
         if "bias" in layer and "biases" in layer:
             raise c.fail(f"{key}.biases", "give either bias (shared) or biases (one per neuron)")
         if "biases" in layer or ("size" in layer and "bias" not in layer):
