@@ -238,10 +238,10 @@ def networks(draw: st.DrawFn) -> Network:
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     n_inputs = draw(st.integers(1, 3))
     sizes = [draw(st.integers(1, 4)) for _ in range(draw(st.integers(0, 2)))]
-    sizes.append(draw(st.integers(1, 3)))
+    last = draw(st.sampled_from(ACTIVATIONS))
+    sizes.append(draw(st.integers(2 if last == "softmax" else 1, 3)))  # (a softmax of 1: refused)
     hidden = st.sampled_from(["sigmoid", "tanh", "relu", "linear"])
-    activations = [draw(hidden) for _ in sizes[:-1]] + [draw(st.sampled_from(ACTIVATIONS))]
-    last = activations[-1]
+    activations = [draw(hidden) for _ in sizes[:-1]] + [last]
     losses = ["half_sse", "sse", "mse"]
     if last == "sigmoid":
         losses.append("bce")
